@@ -1,0 +1,1 @@
+export { NexusError, toError, type NexusErrorParameters } from './errors/base.ts'
