@@ -1,0 +1,79 @@
+// @nexus/framework/attest — threshold BLS attestation of results (protocol v1, docs/protocol.md).
+export { RESULT_DOMAIN, RESULT_PROTOCOL, encodeResultFields, resultDigest, type ResultFields } from './digest.ts'
+export {
+  CURVE_ORDER,
+  NEXUS_DST,
+  decodeG1,
+  decodeG2,
+  encodeG1,
+  encodeG2,
+  g1ToEip2537,
+  g2ToEip2537,
+  hashToG1,
+  hashToG1Eip2537,
+  pairingCheck,
+  type G1Point,
+  type G2Point,
+} from './points.ts'
+export {
+  MAX_REPLICAS,
+  deriveSharePublicKey,
+  networkFromCommitments,
+  parseNetwork,
+  type Network,
+} from './network.ts'
+export {
+  commitPolynomial,
+  dealerKeygen,
+  evalPolynomial,
+  sharePublicKey,
+  verifyShareAgainstCommitments,
+  type DealerKeygenParameters,
+  type DealerKeygenReturnType,
+  type ShareKey,
+} from './keys.ts'
+export {
+  createDkgParticipant,
+  judgeDkg,
+  runDkg,
+  type DkgAnswer,
+  type DkgComplaint,
+  type DkgDeal,
+  type DkgFault,
+  type DkgParticipant,
+  type DkgPrivateShare,
+  type DkgVerdict,
+  type RunDkgParameters,
+  type RunDkgReturnType,
+} from './dkg.ts'
+export { signHashed, signShare, verifyShare, verifySignature, type SignatureShare } from './sign.ts'
+export { combineShares, interpolate, lagrangeCoefficients, type CombineSharesReturnType } from './combine.ts'
+export { merkleLeaf, merkleProof, merkleRoot, merkleRootFromProof, merkleTree, verifyMerkleProof } from './batch.ts'
+export {
+  createAttestedResult,
+  fieldsToJson,
+  parseAttestedResult,
+  parseResultFields,
+  type AttestedResult,
+  type BatchInclusion,
+  type CreateAttestedResultParameters,
+  type ParsedResult,
+  type ResultFieldsJson,
+} from './result.ts'
+export { verifyAttestation, verifyResult, type AttestationInput, type VerifyResultReturnType } from './verify.ts'
+export {
+  BadBatchProofError,
+  BadShareError,
+  BadSignatureError,
+  DigestMismatchError,
+  DkgError,
+  FieldMismatchError,
+  KeygenError,
+  MalformedPointError,
+  MalformedResultError,
+  OutputMismatchError,
+  PointNotInSubgroupError,
+  TooFewSignersError,
+  WrongKeyError,
+  ZkVerifierUnavailableError,
+} from './errors.ts'

@@ -1,0 +1,112 @@
+// BLS12-381 points as Nexus uses them: min-sig (signatures in G1, keys in G2), the Nexus DST, strict
+// decoding that says which rule a bad point broke, and the uncompressed EIP-2537 form for contracts.
+import { bls12_381 } from '@noble/curves/bls12-381.js'
+import { bytesToHex, hexToBytes, type Hex } from 'viem'
+import { MalformedPointError, MalformedResultError, PointNotInSubgroupError } from './errors.ts'
+
+export const bls = bls12_381
+export type G1Point = ReturnType<typeof bls12_381.G1.Point.fromHex>
+export type G2Point = ReturnType<typeof bls12_381.G2.Point.fromHex>
+
+/** Domain separation tag for hash-to-G1 (RFC 9380 suite BLS12381G1_XMD:SHA-256_SSWU_RO_). */
+export const NEXUS_DST = 'NEXUS-V1-BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_'
+/** Order of G1/G2 (the scalar field Fr). */
+export const CURVE_ORDER: bigint = bls12_381.fields.Fr.ORDER
+
+const hexPattern = /^0x(?:[0-9a-fA-F]{2})*$/
+
+/** Parse `0x`-prefixed hex of exactly `length` bytes (or any length when omitted). */
+export function parseHexBytes(value: unknown, what: string, length?: number): Uint8Array {
+  if (typeof value !== 'string' || !hexPattern.test(value))
+    throw new MalformedPointError(what, 'expected 0x-prefixed hex with an even number of digits')
+  const bytes = hexToBytes(value as Hex)
+  if (length !== undefined && bytes.length !== length)
+    throw new MalformedPointError(what, `expected ${length} bytes, got ${bytes.length}`)
+  return bytes
+}
+
+function decodePoint<P extends { is0(): boolean }>(
+  value: unknown,
+  what: string,
+  length: number,
+  fromBytes: (b: Uint8Array) => P,
+): P {
+  const bytes = parseHexBytes(value, what, length)
+  const flags = bytes[0]!
+  if ((flags & 0x80) === 0) throw new MalformedPointError(what, 'compression flag not set (only compressed points are accepted)')
+  if ((flags & 0x40) !== 0) throw new MalformedPointError(what, 'point at infinity')
+  let point: P
+  try {
+    point = fromBytes(bytes)
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    if (/subgroup/i.test(message)) throw new PointNotInSubgroupError(what, { cause: err })
+    throw new MalformedPointError(what, 'not a point on the curve', { cause: err })
+  }
+  if (point.is0()) throw new MalformedPointError(what, 'point at infinity')
+  return point
+}
+
+/** Decode a compressed G1 point (a signature or signature share), rejecting infinity and non-subgroup points. */
+export function decodeG1(value: unknown, what = 'signature'): G1Point {
+  return decodePoint(value, what, 48, (b) => bls12_381.G1.Point.fromBytes(b))
+}
+
+/** Decode a compressed G2 point (a group or share public key). */
+export function decodeG2(value: unknown, what = 'public key'): G2Point {
+  return decodePoint(value, what, 96, (b) => bls12_381.G2.Point.fromBytes(b))
+}
+
+export function encodeG1(point: G1Point): Hex {
+  return bytesToHex(point.toBytes(true))
+}
+
+export function encodeG2(point: G2Point): Hex {
+  return bytesToHex(point.toBytes(true))
+}
+
+/** Hash a 32-byte message (digest or batch root) to G1 with the Nexus DST. */
+export function hashToG1(message: Hex | Uint8Array): G1Point {
+  const bytes = typeof message === 'string' ? parseHexBytes(message, 'message', 32) : message
+  return bls12_381.G1.hashToCurve(bytes, { DST: NEXUS_DST }) as G1Point
+}
+
+const pad64 = (x: bigint) => x.toString(16).padStart(128, '0')
+
+/** Uncompressed EIP-2537 G1 encoding: 64-byte padded x ‖ y. */
+export function g1ToEip2537(point: G1Point): Hex {
+  const { x, y } = point.toAffine()
+  return `0x${pad64(x)}${pad64(y)}`
+}
+
+/** Uncompressed EIP-2537 G2 encoding: x.c0 ‖ x.c1 ‖ y.c0 ‖ y.c1, each 64-byte padded. */
+export function g2ToEip2537(point: G2Point): Hex {
+  const { x, y } = point.toAffine()
+  return `0x${pad64(x.c0)}${pad64(x.c1)}${pad64(y.c0)}${pad64(y.c1)}`
+}
+
+/** hash-to-G1 of a message in the form the EIP-2537 precompiles and the vectors use. */
+export function hashToG1Eip2537(message: Hex): Hex {
+  return g1ToEip2537(hashToG1(message))
+}
+
+/** e(σ, G2) == e(H(m), pk), as one multi-pairing e(σ, −G2) · e(H(m), pk) == 1. */
+export function pairingCheck(signature: G1Point, hashed: G1Point, publicKey: G2Point): boolean {
+  const gt = bls12_381.pairingBatch([
+    { g1: signature, g2: bls12_381.G2.Point.BASE.negate() },
+    { g1: hashed, g2: publicKey },
+  ])
+  return bls12_381.fields.Fp12.eql(gt, bls12_381.fields.Fp12.ONE)
+}
+
+/** Scalar (32-byte big-endian hex) → bigint in [1, r). */
+export function parseScalar(value: unknown, what = 'secret key'): bigint {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(value)) throw new MalformedResultError(what, 'expected 32 bytes of hex')
+  const k = BigInt(value)
+  if (k === 0n || k >= CURVE_ORDER) throw new MalformedResultError(what, 'scalar must be in [1, r)')
+  return k
+}
+
+export function encodeScalar(k: bigint): Hex {
+  return `0x${k.toString(16).padStart(64, '0')}`
+}
