@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+import {NexusVerifier} from "./NexusVerifier.sol";
+import {NexusResult, BatchProof} from "./NexusTypes.sol";
+import {INexusConsumer} from "./INexusConsumer.sol";
+import {INexusZkVerifier} from "./INexusZkVerifier.sol";
+
+/// @title NexusInbox
+/// @notice Request -> result mailbox. A consumer contract calls `request`; the `Requested` event is
+///         what the gateway's trigger service turns into an invocation (input = the `input` bytes,
+///         verbatim); anyone (normally the gateway) then calls `fulfil` with the attested result and
+///         the output, and the inbox verifies it and calls the consumer back exactly once.
+/// @dev Functions are content-addressed: functionId = keccak256(abi.encode(mode, codeHash, zkVerifier)),
+///      registered by anyone, never changed. The function's mode routes verification: threshold BLS
+///      through `verifier`, Groth16 through the registered INexusZkVerifier adapter.
+contract NexusInbox {
+    enum Mode {
+        Unregistered,
+        Bls,
+        Groth16
+    }
+
+    enum State {
+        None,
+        Pending,
+        Fulfilled
+    }
+
+    struct FunctionInfo {
+        Mode mode;
+        bytes32 codeHash;
+        address zkVerifier;
+    }
+
+    struct Request {
+        address consumer;
+        uint64 callbackGasLimit;
+        State state;
+        bool callbackOk;
+        uint8 status;
+        bytes32 functionId;
+        bytes32 inputHash;
+        bytes32 resultDigest;
+        bytes32 outputHash;
+    }
+
+    /// Upper bound on `callbackGasLimit`, so that a request can always be fulfilled in one block.
+    uint64 public constant MAX_CALLBACK_GAS = 5_000_000;
+    /// Gas kept back around the callback for the inbox's own bookkeeping after it returns.
+    uint256 public constant CALLBACK_OVERHEAD = 10_000;
+    /// Domain of the pseudo-digest that identifies a zk result (zk results have no BLS digest).
+    bytes32 public constant ZK_DOMAIN = keccak256("nexus.zk-result.v1");
+
+    NexusVerifier public immutable verifier;
+    uint256 public requestCount;
+    mapping(bytes32 functionId => FunctionInfo) public functions;
+    mapping(uint256 requestId => Request) public requests;
+    /// Replay guard: an attested result fulfils at most one request.
+    mapping(bytes32 resultDigest => uint256 requestId) public fulfilledBy;
+
+    event FunctionRegistered(bytes32 indexed functionId, Mode mode, bytes32 codeHash, address zkVerifier);
+    event Requested(
+        uint256 indexed requestId,
+        bytes32 indexed functionId,
+        address indexed consumer,
+        Mode mode,
+        bytes32 codeHash,
+        uint64 callbackGasLimit,
+        bytes32 inputHash,
+        bytes input
+    );
+    event Fulfilled(
+        uint256 indexed requestId, bytes32 indexed resultDigest, uint8 status, bool callbackOk, bytes output
+    );
+
+    error InvalidFunction();
+    error UnknownFunction(bytes32 functionId);
+    error UnknownRequest(uint256 requestId);
+    error AlreadyFulfilled(uint256 requestId);
+    error ResultAlreadyUsed(bytes32 resultDigest, uint256 requestId);
+    error WrongMode(Mode mode);
+    error WrongChain(uint256 chainId);
+    error WrongVerifier(address verifier);
+    error WrongCodeHash(bytes32 codeHash);
+    error WrongInput(bytes32 inputHash);
+    error OutputMismatch(bytes32 outputHash);
+    error InvalidProof();
+    error CallbackGasTooHigh(uint64 callbackGasLimit);
+    error InsufficientGasForCallback(uint256 needed, uint256 left);
+
+    constructor(NexusVerifier verifier_) {
+        verifier = verifier_;
+    }
+
+    /// @notice Registers (idempotently) a function and returns its content-addressed id.
+    function registerFunction(Mode mode, bytes32 codeHash, address zkVerifier) external returns (bytes32 functionId) {
+        if (mode == Mode.Bls ? zkVerifier != address(0) : (mode != Mode.Groth16 || zkVerifier.code.length == 0)) {
+            revert InvalidFunction();
+        }
+        functionId = keccak256(abi.encode(mode, codeHash, zkVerifier));
+        if (functions[functionId].mode == Mode.Unregistered) {
+            functions[functionId] = FunctionInfo(mode, codeHash, zkVerifier);
+            emit FunctionRegistered(functionId, mode, codeHash, zkVerifier);
+        }
+    }
+
+    /// @notice Asks the network to run `functionId` on `input`; the caller gets `onNexusResult`.
+    function request(bytes32 functionId, bytes calldata input, uint64 callbackGasLimit)
+        external
+        returns (uint256 requestId)
+    {
+        FunctionInfo storage f = functions[functionId];
+        if (f.mode == Mode.Unregistered) revert UnknownFunction(functionId);
+        if (callbackGasLimit > MAX_CALLBACK_GAS) revert CallbackGasTooHigh(callbackGasLimit);
+        requestId = ++requestCount;
+        bytes32 inputHash = keccak256(input);
+        Request storage r = requests[requestId];
+        r.consumer = msg.sender;
+        r.callbackGasLimit = callbackGasLimit;
+        r.state = State.Pending;
+        r.functionId = functionId;
+        r.inputHash = inputHash;
+        emit Requested(requestId, functionId, msg.sender, f.mode, f.codeHash, callbackGasLimit, inputHash, input);
+    }
+
+    /// @notice Delivers a result. `attestation` is the 128-byte EIP-2537 group signature for a BLS
+    ///         function, or the ABI-encoded Groth16 proof for a zk function (see the adapter).
+    function fulfil(uint256 requestId, NexusResult calldata result, bytes calldata output, bytes calldata attestation)
+        external
+    {
+        (Request storage r, FunctionInfo storage f) = _pending(requestId);
+        _checkResult(r, f, result, output);
+        bytes32 d;
+        if (f.mode == Mode.Bls) {
+            d = verifier.verify(result, attestation);
+        } else {
+            if (!INexusZkVerifier(f.zkVerifier).verifyZk(result.inputHash, result.outputHash, attestation)) {
+                revert InvalidProof();
+            }
+            // zk results are not signed; identify them by what the proof binds plus the request.
+            d = keccak256(abi.encode(ZK_DOMAIN, block.chainid, address(this), requestId, result.outputHash));
+        }
+        _deliver(requestId, r, d, result.status, output);
+    }
+
+    /// @notice Delivers a BLS result whose digest is in a batch root already stored in `verifier`.
+    function fulfilInBatch(uint256 requestId, NexusResult calldata result, bytes calldata output, BatchProof calldata proof)
+        external
+    {
+        (Request storage r, FunctionInfo storage f) = _pending(requestId);
+        if (f.mode != Mode.Bls) revert WrongMode(f.mode);
+        _checkResult(r, f, result, output);
+        bytes32 d = verifier.verifyInBatch(result, proof);
+        _deliver(requestId, r, d, result.status, output);
+    }
+
+    function _pending(uint256 requestId) private view returns (Request storage r, FunctionInfo storage f) {
+        r = requests[requestId];
+        if (r.state != State.Pending) {
+            if (r.state == State.None) revert UnknownRequest(requestId);
+            revert AlreadyFulfilled(requestId);
+        }
+        f = functions[r.functionId];
+    }
+
+    function _checkResult(Request storage r, FunctionInfo storage f, NexusResult calldata result, bytes calldata output)
+        private
+        view
+    {
+        if (result.inputHash != r.inputHash) revert WrongInput(result.inputHash);
+        if (keccak256(output) != result.outputHash) revert OutputMismatch(result.outputHash);
+        if (f.mode == Mode.Bls) {
+            if (result.chainId != block.chainid) revert WrongChain(result.chainId);
+            if (result.verifier != address(verifier)) revert WrongVerifier(result.verifier);
+            if (result.codeHash != f.codeHash) revert WrongCodeHash(result.codeHash);
+        }
+    }
+
+    function _deliver(uint256 requestId, Request storage r, bytes32 d, uint8 status, bytes calldata output) private {
+        uint256 previous = fulfilledBy[d];
+        if (previous != 0) revert ResultAlreadyUsed(d, previous);
+        fulfilledBy[d] = requestId;
+        // Effects before the callback: a re-entering consumer sees the request as fulfilled.
+        r.state = State.Fulfilled;
+        r.status = status;
+        r.resultDigest = d;
+        r.outputHash = keccak256(output);
+
+        // The callback must get its full gas limit, or a relayer could make it fail on purpose
+        // (EIP-150 forwards at most 63/64 of what is left).
+        uint256 limit = r.callbackGasLimit;
+        uint256 needed = limit + limit / 63 + CALLBACK_OVERHEAD;
+        if (gasleft() < needed) revert InsufficientGasForCallback(needed, gasleft());
+        bytes memory data = abi.encodeCall(INexusConsumer.onNexusResult, (requestId, status, output));
+        address consumer = r.consumer;
+        bool ok;
+        assembly ("memory-safe") {
+            // No return data is copied: a consumer cannot grief the inbox with a huge revert reason.
+            ok := call(limit, consumer, 0, add(data, 32), mload(data), 0, 0)
+        }
+        r.callbackOk = ok;
+        emit Fulfilled(requestId, d, status, ok, output);
+    }
+}

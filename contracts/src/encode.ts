@@ -1,0 +1,122 @@
+// Conversions between the Nexus wire formats (compressed ZCash/IETF points, JSON result fields)
+// and what the contracts take (EIP-2537 uncompressed points, the NexusResult tuple).
+import { bls12_381 } from '@noble/curves/bls12-381.js'
+import { bytesToHex, hexToBytes, isHex, type Address, type Hex } from 'viem'
+import { NexusError } from '../../framework/src/errors/base.ts'
+
+export class PointEncodingError extends NexusError {
+  override name = 'PointEncodingError'
+  override code = 'NEXUS_CONTRACTS_POINT_ENCODING'
+}
+
+const Fp = bls12_381.fields.Fp
+const Fp2 = bls12_381.fields.Fp2
+const P = Fp.ORDER
+const pad64 = (x: bigint) => x.toString(16).padStart(128, '0')
+
+function flagsAndX(compressed: Hex, length: 48 | 96, what: string) {
+  if (!isHex(compressed)) throw new PointEncodingError(`${what}: not hex`)
+  const bytes = hexToBytes(compressed)
+  if (bytes.length !== length) throw new PointEncodingError(`${what}: expected ${length} bytes, got ${bytes.length}`)
+  const flags = bytes[0]!
+  if ((flags & 0x80) === 0) throw new PointEncodingError(`${what}: compression flag not set`)
+  const infinity = (flags & 0x40) !== 0
+  const sign = (flags & 0x20) !== 0
+  bytes[0] = flags & 0x1f
+  return { infinity, sign, bytes, rest: bytes.some((b) => b !== 0) }
+}
+
+/**
+ * Compressed G1 (48 bytes) → EIP-2537 G1 (128 bytes), decompressing without a subgroup check so
+ * that contracts can be shown points outside the subgroup. Infinity → 128 zero bytes.
+ */
+export function g1ToEip2537(compressed: Hex): Hex {
+  const { infinity, sign, bytes, rest } = flagsAndX(compressed, 48, 'G1 point')
+  if (infinity) {
+    if (sign || rest) throw new PointEncodingError('G1 point: non-canonical infinity')
+    return `0x${'00'.repeat(128)}`
+  }
+  const x = BigInt(bytesToHex(bytes))
+  if (x >= P) throw new PointEncodingError('G1 point: x is not a field element')
+  const rhs = Fp.add(Fp.mul(Fp.sqr(x), x), 4n)
+  let y: bigint
+  try {
+    y = Fp.sqrt(rhs)
+  } catch (cause) {
+    throw new PointEncodingError('G1 point: x is not on the curve', { cause })
+  }
+  if (y > (P - 1n) / 2n !== sign) y = Fp.neg(y)
+  return `0x${pad64(x)}${pad64(y)}`
+}
+
+/** Compressed G2 (96 bytes, c1 first) → EIP-2537 G2 (256 bytes: x.c0, x.c1, y.c0, y.c1). */
+export function g2ToEip2537(compressed: Hex): Hex {
+  flagsAndX(compressed, 96, 'G2 point')
+  let point
+  try {
+    point = bls12_381.G2.Point.fromHex(compressed.slice(2))
+  } catch (cause) {
+    throw new PointEncodingError('G2 point: invalid', { cause })
+  }
+  if (point.is0()) return `0x${'00'.repeat(256)}`
+  const { x, y } = point.toAffine()
+  return `0x${pad64(x.c0)}${pad64(x.c1)}${pad64(y.c0)}${pad64(y.c1)}`
+}
+
+/** EIP-2537 G1 (128 bytes) → compressed (48 bytes). */
+export function g1FromEip2537(encoded: Hex): Hex {
+  const b = hexToBytes(encoded)
+  if (b.length !== 128) throw new PointEncodingError(`G1 point: expected 128 bytes, got ${b.length}`)
+  const x = BigInt(bytesToHex(b.subarray(0, 64)))
+  const y = BigInt(bytesToHex(b.subarray(64)))
+  if (x === 0n && y === 0n) return `0xc0${'00'.repeat(47)}`
+  const out = hexToBytes(`0x${x.toString(16).padStart(96, '0')}`)
+  out[0]! |= 0x80 | (y > (P - 1n) / 2n ? 0x20 : 0)
+  return bytesToHex(out)
+}
+
+/** The NexusResult tuple as viem wants it, from JSON-ish fields (decimal strings or numbers). */
+export type ContractResult = {
+  chainId: bigint
+  verifier: Address
+  codeHash: Hex
+  seq: bigint
+  inputHash: Hex
+  status: number
+  outputHash: Hex
+  stateRootBefore: Hex
+  stateRootAfter: Hex
+  fuelUsed: bigint
+}
+
+export type ResultFieldsLike = {
+  chainId: bigint | number | string
+  verifier: string
+  codeHash: string
+  seq: bigint | number | string
+  inputHash: string
+  status: number
+  outputHash: string
+  stateRootBefore: string
+  stateRootAfter: string
+  fuelUsed: bigint | number | string
+}
+
+/** Normalises result fields (ResultFields from the attestation module, or JSON) for a contract call. */
+export function toContractResult(f: ResultFieldsLike): ContractResult {
+  return {
+    chainId: BigInt(f.chainId),
+    verifier: f.verifier as Address,
+    codeHash: f.codeHash as Hex,
+    seq: BigInt(f.seq),
+    inputHash: f.inputHash as Hex,
+    status: f.status,
+    outputHash: f.outputHash as Hex,
+    stateRootBefore: f.stateRootBefore as Hex,
+    stateRootAfter: f.stateRootAfter as Hex,
+    fuelUsed: BigInt(f.fuelUsed),
+  }
+}
+
+/** Re-export for callers that need Fp2 (e.g. to build custom G2 points in tests). */
+export { Fp, Fp2 }
