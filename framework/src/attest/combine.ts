@@ -2,7 +2,7 @@
 // interpolation at 0. Optimistic: combine first, verify each share only if the result is wrong.
 import { pippenger } from '@noble/curves/abstract/curve.js'
 import type { Hex } from 'viem'
-import { BadShareError, MalformedPointError, PointNotInSubgroupError, TooFewSignersError } from './errors.ts'
+import { BadShareError, KeygenError, MalformedPointError, PointNotInSubgroupError, TooFewSignersError } from './errors.ts'
 import { decodeNetwork, type Network } from './network.ts'
 import { bls, decodeG1, encodeG1, hashToG1, pairingCheck, type G1Point } from './points.ts'
 import type { SignatureShare } from './sign.ts'
@@ -99,6 +99,6 @@ export function combineShares(message: Hex, shares: readonly SignatureShare[], n
   const signature = interpolate(chosen)
   // Cannot fail when the share keys derive from the group key's commitments; guards a bad network file.
   if (!pairingCheck(signature, hashed, keys.group))
-    throw new TooFewSignersError(0, network.t, [...rejected, { index: 0, reason: 'valid shares do not combine to the group key: share public keys inconsistent with groupPublicKey' }])
+    throw new KeygenError('network: shares valid under their share public keys do not combine to groupPublicKey (inconsistent network file)')
   return finish(chosen, signature)
 }

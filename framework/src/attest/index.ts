@@ -60,7 +60,7 @@ export {
   type ParsedResult,
   type ResultFieldsJson,
 } from './result.ts'
-export { verifyAttestation, verifyResult, type AttestationInput, type VerifyResultReturnType } from './verify.ts'
+export { verifyAttestation, verifyResult, type AttestationInput, type VerifyResultOptions, type VerifyResultReturnType } from './verify.ts'
 export {
   BadBatchProofError,
   BadShareError,

@@ -74,10 +74,15 @@ type ZkVerifyModule = { verifyZkResult(result: unknown): Promise<VerifyResultRet
 // Kept in a variable so neither tsc nor bundlers pull the GPL snarkjs path in eagerly.
 const zkVerifierModule = '../zk/verify.ts'
 
-async function verifyZk(result: unknown): Promise<VerifyResultReturnType> {
+export type VerifyResultOptions = {
+  /** Module (relative to this file, or absolute URL) exporting `verifyZkResult`. Default: `'../zk/verify.ts'` */
+  zkVerifier?: string
+}
+
+async function verifyZk(result: unknown, specifier: string): Promise<VerifyResultReturnType> {
   let mod: ZkVerifyModule
   try {
-    mod = (await import(/* @vite-ignore */ zkVerifierModule)) as ZkVerifyModule
+    mod = (await import(/* @vite-ignore */ new URL(specifier, import.meta.url).href)) as ZkVerifyModule
   } catch (err) {
     return { ok: false, error: new ZkVerifierUnavailableError({ cause: toError(err) }) }
   }
@@ -94,8 +99,9 @@ async function verifyZk(result: unknown): Promise<VerifyResultReturnType> {
  * pinned chain/verifier, group key, signers, batch proof, and the BLS signature.
  * @example const v = await verifyResult(JSON.parse(body), network); if (!v.ok) console.log(v.error.shortMessage)
  */
-export async function verifyResult(result: unknown, network: Network): Promise<VerifyResultReturnType> {
-  if (typeof result === 'object' && result !== null && (result as { kind?: unknown }).kind === 'zk') return verifyZk(result)
+export async function verifyResult(result: unknown, network: Network, options: VerifyResultOptions = {}): Promise<VerifyResultReturnType> {
+  if (typeof result === 'object' && result !== null && (result as { kind?: unknown }).kind === 'zk')
+    return verifyZk(result, options.zkVerifier ?? zkVerifierModule)
   try {
     const parsed = parseAttestedResult(result)
     const outputHash = keccak256(parsed.output)
