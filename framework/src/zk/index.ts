@@ -20,7 +20,7 @@ export {
   type ZkResult,
   type ZkErrorResult,
 } from './result.ts'
-export { verifyZkResult, parseZkResult, type VerifyZkOptions, type VerifyZkReturnType } from './verify.ts'
+export { verifyZkResult, verifyGroth16, parseZkResult, type VerifyZkOptions, type VerifyZkReturnType } from './verify.ts'
 export { registerVerificationKey, findVerificationKey, defaultKeyDir } from './keys.ts'
 export {
   ZkBuildError,

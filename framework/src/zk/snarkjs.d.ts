@@ -46,6 +46,11 @@ declare module 'snarkjs' {
       proof: Groth16Proof,
       logger?: SnarkjsLogger,
     ): Promise<boolean>
+    prove(
+      zkeyFile: string | Uint8Array,
+      witness: string | { type: 'mem'; data?: Uint8Array },
+      logger?: SnarkjsLogger,
+    ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>
     exportSolidityCallData(proof: Groth16Proof, publicSignals: readonly string[]): Promise<string>
   }
   export const zKey: {
@@ -70,6 +75,13 @@ declare module 'snarkjs' {
       logger?: SnarkjsLogger,
     ): Promise<unknown>
     preparePhase2(oldPtau: string, newPtau: string, logger?: SnarkjsLogger): Promise<unknown>
+  }
+  export const wtns: {
+    calculate(
+      input: Record<string, unknown>,
+      wasmFile: string | Uint8Array,
+      out: string | { type: 'mem'; data?: Uint8Array },
+    ): Promise<void>
   }
   export const r1cs: {
     info(r1csFile: string, logger?: SnarkjsLogger): Promise<R1csInfo>

@@ -74,7 +74,8 @@ export function parseZkResult(result: unknown): ZkResult {
   return r as ZkResult
 }
 
-async function groth16Verify(vk: Groth16VerificationKey, signals: string[], proof: Groth16Proof): Promise<boolean> {
+/** Raw Groth16 pairing check with snarkjs (single-threaded curve, safe in workers and CLIs). */
+export async function verifyGroth16(vk: Groth16VerificationKey, signals: readonly string[], proof: Groth16Proof): Promise<boolean> {
   const snarkjs = await import('snarkjs')
   // snarkjs builds a multi-threaded curve by default; it fails inside worker threads and keeps the
   // process alive. A single-threaded curve cached where snarkjs looks for it avoids both.
@@ -111,7 +112,7 @@ export async function verifyZkResult(result: unknown, options: VerifyZkOptions =
     if (vk.protocol !== 'groth16' || vk.curve !== 'bn128' || r.publicSignals.length !== vk.nPublic) {
       throw new ZkInvalidProofError(`Circuit key expects ${vk.nPublic} public signals, the result has ${r.publicSignals.length}.`)
     }
-    if (!(await groth16Verify(vk, r.publicSignals, r.proof))) {
+    if (!(await verifyGroth16(vk, r.publicSignals, r.proof))) {
       throw new ZkInvalidProofError(`The Groth16 proof does not verify for circuit "${r.circuitId}".`)
     }
     if (options.fn) {

@@ -1,0 +1,57 @@
+// Run a zk function: request → (pure, validated) circuit inputs → one prover (with fallback) →
+// verified proof → result JSON. Failures become error results, never crashes.
+import {
+  NexusError,
+} from '@nexus/framework'
+import {
+  ZK_PROTOCOL,
+  ZkInputError,
+  ZkProverError,
+  type ZkErrorResult,
+  type ZkFunction,
+  type ZkResult,
+} from '@nexus/framework/zk'
+import type { BuiltCircuit } from './build/build-circuit.ts'
+import type { ProverPool, ProverProgress } from './prover/pool.ts'
+
+export type ZkExecutor = {
+  invoke<TOutput>(
+    fn: ZkFunction<unknown, TOutput>,
+    request: unknown,
+    options?: { timeoutMs?: number; onProgress?: (e: ProverProgress) => void },
+  ): Promise<ZkResult<TOutput> | ZkErrorResult>
+}
+
+/** An executor over built circuits (by id) and a prover pool. */
+export function createZkExecutor(parameters: { pool: ProverPool; circuits: Record<string, BuiltCircuit> }): ZkExecutor {
+  return {
+    async invoke(fn, request, options = {}) {
+      const errorResult = (err: unknown): ZkErrorResult => {
+        const e = err instanceof NexusError ? err : new ZkProverError('The zk invocation failed.', { cause: err })
+        return { protocol: ZK_PROTOCOL, kind: 'zk', status: 'error', circuitId: fn.circuit, error: { code: e.code, name: e.name, message: e.message } }
+      }
+      try {
+        const circuit = parameters.circuits[fn.circuit]
+        if (!circuit) throw new ZkInputError(`Circuit "${fn.circuit}" is not built on this gateway.`)
+        const inputs = fn.mapInputs(request)
+        const proved = await parameters.pool.prove({ circuit, inputs, ...options })
+        return {
+          protocol: ZK_PROTOCOL,
+          kind: 'zk',
+          circuitId: circuit.id,
+          verificationKeyHash: circuit.verificationKeyHash,
+          proof: proved.proof,
+          publicSignals: proved.publicSignals,
+          output: fn.decodeOutput(proved.publicSignals),
+        }
+      } catch (err) {
+        return errorResult(err)
+      }
+    },
+  }
+}
+
+/** True when `r` is an error result. */
+export function isZkErrorResult(r: ZkResult | ZkErrorResult): r is ZkErrorResult {
+  return (r as ZkErrorResult).status === 'error'
+}

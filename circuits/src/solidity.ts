@@ -1,0 +1,89 @@
+// The on-chain Groth16 verifier of a built circuit: exported by snarkjs from the zkey, compiled with
+// solc-js (evmVersion prague), cached next to the circuit's other artifacts.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { ZkBuildError, type Groth16Proof } from '@nexus/framework/zk'
+import type { Abi, Hex } from 'viem'
+import type { BuiltCircuit } from './build/build-circuit.ts'
+
+const require = createRequire(import.meta.url)
+
+type SolcOutput = {
+  errors?: { severity: string; formattedMessage: string }[]
+  contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>
+}
+
+export type CompiledVerifier = { contractName: 'Groth16Verifier'; source: string; abi: Abi; bytecode: Hex; deployedSize: number; solc: string }
+
+/** snarkjs's Solidity verifier for this circuit's zkey (`Groth16Verifier.verifyProof(pA, pB, pC, pubSignals)`). */
+export async function exportGroth16Verifier(circuit: Pick<BuiltCircuit, 'zkeyPath' | 'dir'>): Promise<string> {
+  const file = join(circuit.dir, 'Groth16Verifier.sol')
+  if (existsSync(file)) return readFileSync(file, 'utf8')
+  const snarkjs = await import('snarkjs')
+  const template = readFileSync(join(require.resolve('snarkjs/package.json').replace(/package\.json$/, ''), 'templates', 'verifier_groth16.sol.ejs'), 'utf8')
+  const source = await snarkjs.zKey.exportSolidityVerifier(circuit.zkeyPath, { groth16: template })
+  writeFileSync(file, source)
+  return source
+}
+
+/** Compile Solidity source containing `Groth16Verifier` with solc-js for Prague. */
+export function compileGroth16Verifier(source: string): CompiledVerifier {
+  const solc = require('solc') as { compile(input: string): string; version(): string }
+  const input = {
+    language: 'Solidity',
+    sources: { 'Groth16Verifier.sol': { content: source } },
+    settings: {
+      evmVersion: 'prague',
+      optimizer: { enabled: true, runs: 200 },
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    },
+  }
+  const out = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput
+  const errors = (out.errors ?? []).filter((e) => e.severity === 'error')
+  if (errors.length) throw new ZkBuildError('solc failed to compile the Groth16 verifier.', { details: errors.map((e) => e.formattedMessage).join('\n') })
+  const c = out.contracts?.['Groth16Verifier.sol']?.Groth16Verifier
+  if (!c) throw new ZkBuildError('solc produced no Groth16Verifier contract.')
+  return {
+    contractName: 'Groth16Verifier',
+    source,
+    abi: c.abi,
+    bytecode: `0x${c.evm.bytecode.object}`,
+    deployedSize: c.evm.deployedBytecode.object.length / 2,
+    solc: solc.version(),
+  }
+}
+
+/** Export and compile the circuit's verifier, cached as `verifier.json` in the circuit's directory. */
+export async function buildGroth16Verifier(circuit: Pick<BuiltCircuit, 'zkeyPath' | 'dir'>): Promise<CompiledVerifier> {
+  const file = join(circuit.dir, 'verifier.json')
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as CompiledVerifier
+  const compiled = compileGroth16Verifier(await exportGroth16Verifier(circuit))
+  writeFileSync(file, JSON.stringify(compiled))
+  return compiled
+}
+
+export type SolidityProofArgs = readonly [
+  readonly [bigint, bigint],
+  readonly [readonly [bigint, bigint], readonly [bigint, bigint]],
+  readonly [bigint, bigint],
+  readonly bigint[],
+]
+
+/**
+ * Arguments of `verifyProof(pA, pB, pC, pubSignals)`. G2 coordinates are swapped to (imaginary, real),
+ * the order of the EIP-197 pairing precompile, as snarkjs's `exportSolidityCallData` does.
+ */
+export function toSolidityProofArgs(proof: Groth16Proof, publicSignals: readonly string[]): SolidityProofArgs {
+  const n = (v: string | undefined) => BigInt(v ?? 'x')
+  const b = proof.pi_b
+  return [
+    [n(proof.pi_a[0]), n(proof.pi_a[1])],
+    [
+      [n(b[0]?.[1]), n(b[0]?.[0])],
+      [n(b[1]?.[1]), n(b[1]?.[0])],
+    ],
+    [n(proof.pi_c[0]), n(proof.pi_c[1])],
+    publicSignals.map((s) => BigInt(s)),
+  ]
+}
