@@ -51,12 +51,54 @@ export const abi = [
   },
   {
     "inputs": [],
+    "name": "InvalidBatchProof",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "InvalidFunction",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidPointLength",
     "type": "error"
   },
   {
     "inputs": [],
     "name": "InvalidProof",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "status",
+        "type": "uint8"
+      }
+    ],
+    "name": "InvalidStatus",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "KeyStoreDeployFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "MalformedPoint",
     "type": "error"
   },
   {
@@ -68,6 +110,22 @@ export const abi = [
       }
     ],
     "name": "OutputMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "PointNotInSubgroup",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "precompile",
+        "type": "uint256"
+      }
+    ],
+    "name": "PrecompileFailed",
     "type": "error"
   },
   {
@@ -84,6 +142,17 @@ export const abi = [
       }
     ],
     "name": "ResultAlreadyUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      }
+    ],
+    "name": "UnknownBatchRoot",
     "type": "error"
   },
   {

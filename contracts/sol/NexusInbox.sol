@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {NexusVerifier} from "./NexusVerifier.sol";
-import {NexusResult, BatchProof} from "./NexusTypes.sol";
+import {NexusResult, BatchProof, INexusErrors} from "./NexusTypes.sol";
 import {INexusConsumer} from "./INexusConsumer.sol";
 import {INexusZkVerifier} from "./INexusZkVerifier.sol";
 
@@ -14,7 +14,8 @@ import {INexusZkVerifier} from "./INexusZkVerifier.sol";
 /// @dev Functions are content-addressed: functionId = keccak256(abi.encode(mode, codeHash, zkVerifier)),
 ///      registered by anyone, never changed. The function's mode routes verification: threshold BLS
 ///      through `verifier`, Groth16 through the registered INexusZkVerifier adapter.
-contract NexusInbox {
+/// @dev Inherits INexusErrors so the verifier's named errors, bubbled up, decode with this ABI.
+contract NexusInbox is INexusErrors {
     enum Mode {
         Unregistered,
         Bls,
@@ -80,8 +81,6 @@ contract NexusInbox {
     error AlreadyFulfilled(uint256 requestId);
     error ResultAlreadyUsed(bytes32 resultDigest, uint256 requestId);
     error WrongMode(Mode mode);
-    error WrongChain(uint256 chainId);
-    error WrongVerifier(address verifier);
     error WrongCodeHash(bytes32 codeHash);
     error WrongInput(bytes32 inputHash);
     error OutputMismatch(bytes32 outputHash);

@@ -3,6 +3,7 @@
 import {
   createPublicClient,
   createWalletClient,
+  getAddress,
   http,
   isHex,
   parseEventLogs,
@@ -57,7 +58,7 @@ export async function deployArtifact(
   if (receipt.status !== 'success' || !receipt.contractAddress) {
     throw new DeployError('contract deployment reverted', { details: `tx ${hash}` })
   }
-  return { address: receipt.contractAddress, gasUsed: receipt.gasUsed }
+  return { address: getAddress(receipt.contractAddress), gasUsed: receipt.gasUsed }
 }
 
 export type DeployNexusParameters = {

@@ -120,3 +120,24 @@ export function toContractResult(f: ResultFieldsLike): ContractResult {
 
 /** Re-export for callers that need Fp2 (e.g. to build custom G2 points in tests). */
 export { Fp, Fp2 }
+
+/** What the gateway serves (docs/protocol.md §5), reduced to what the contracts need. */
+export type AttestedResultLike = {
+  fields: ResultFieldsLike
+  output: Hex
+  signature: Hex
+  batch?: { root: Hex; index: number; size: number; proof: Hex[] }
+}
+
+/**
+ * Arguments for `NexusInbox.fulfil` / `NexusVerifier.verify` from an attested result JSON.
+ * @example inbox.write.fulfil([requestId, ...Object.values(toFulfilArgs(attested))])
+ */
+export function toFulfilArgs(attested: AttestedResultLike): { result: ContractResult; output: Hex; signature: Hex } {
+  return { result: toContractResult(attested.fields), output: attested.output, signature: g1ToEip2537(attested.signature) }
+}
+
+/** The `BatchProof` tuple for `verifyInBatch` / `fulfilInBatch`. */
+export function toBatchProof(batch: { root: Hex; index: number; size: number; proof: readonly Hex[] }) {
+  return { root: batch.root, index: BigInt(batch.index), size: BigInt(batch.size), siblings: [...batch.proof] }
+}

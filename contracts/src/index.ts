@@ -24,7 +24,10 @@ export {
   g2ToEip2537,
   g1FromEip2537,
   toContractResult,
+  toFulfilArgs,
+  toBatchProof,
   PointEncodingError,
   type ContractResult,
   type ResultFieldsLike,
+  type AttestedResultLike,
 } from './encode.ts'

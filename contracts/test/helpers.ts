@@ -78,3 +78,51 @@ export async function revertName(call: Promise<unknown>): Promise<string | undef
 }
 
 export const result = toContractResult
+
+// --- Replicas, played by the attestation code itself (framework/src/attest) -----------------------
+import { keccak256 as keccak, sha256, toHex as hex, type Address } from 'viem'
+import {
+  combineShares,
+  createAttestedResult,
+  dealerKeygen,
+  resultDigest,
+  signShare,
+  type AttestedResult,
+  type ResultFields,
+  type ShareKey,
+  type Network,
+} from '../../framework/src/attest/index.ts'
+
+export type TestNetwork = { network: Network; shares: ShareKey[] }
+
+/** A 3-of-4 network from the dealer keygen (deterministic seed). */
+export function testNetwork(seed = 'contracts-test'): TestNetwork {
+  const { network, shares } = dealerKeygen({ t: 3, n: 4, seed: new TextEncoder().encode(seed) })
+  return { network, shares }
+}
+
+export const CODE_HASH = sha256(hex('nexus example component'))
+
+/** The fields a replica would produce for `input` → `output` (state roots and fuel are made up). */
+export function fieldsFor(p: { verifier: Address; input: Hex; output: Hex; seq: bigint; status?: 0 | 1 | 2 | 3; codeHash?: Hex; chainId?: bigint }): ResultFields {
+  return {
+    chainId: p.chainId ?? 31337n,
+    verifier: p.verifier,
+    codeHash: p.codeHash ?? CODE_HASH,
+    seq: p.seq,
+    inputHash: keccak(p.input),
+    status: p.status ?? 0,
+    outputHash: keccak(p.output),
+    stateRootBefore: keccak(hex(`state ${p.seq - 1n}`)),
+    stateRootAfter: keccak(hex(`state ${p.seq}`)),
+    fuelUsed: 40_000n + p.seq,
+  }
+}
+
+/** Every replica signs its share; the "gateway" combines the shares of `signers` (t of them). */
+export function attest(net: TestNetwork, fields: ResultFields, output: Hex, signers = [1, 2, 4]): AttestedResult {
+  const digest = resultDigest(fields)
+  const shares = net.shares.filter((s) => signers.includes(s.index)).map((s) => signShare(digest, s))
+  const { signature, signers: used } = combineShares(digest, shares, net.network)
+  return createAttestedResult({ fields, output, signature, signers: used, groupPublicKey: net.network.groupPublicKey })
+}
