@@ -2,7 +2,7 @@
 // solc-js (evmVersion prague), cached next to the circuit's other artifacts.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ZkBuildError, type Groth16Proof } from '@nexus/framework/zk'
 import type { Abi, Hex } from 'viem'
 import type { BuiltCircuit } from './build/build-circuit.ts'
@@ -21,7 +21,7 @@ export async function exportGroth16Verifier(circuit: Pick<BuiltCircuit, 'zkeyPat
   const file = join(circuit.dir, 'Groth16Verifier.sol')
   if (existsSync(file)) return readFileSync(file, 'utf8')
   const snarkjs = await import('snarkjs')
-  const template = readFileSync(join(require.resolve('snarkjs/package.json').replace(/package\.json$/, ''), 'templates', 'verifier_groth16.sol.ejs'), 'utf8')
+  const template = readFileSync(join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8')
   const source = await snarkjs.zKey.exportSolidityVerifier(circuit.zkeyPath, { groth16: template })
   writeFileSync(file, source)
   return source
