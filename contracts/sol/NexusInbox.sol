@@ -124,7 +124,9 @@ contract NexusInbox is INexusErrors {
     }
 
     /// @notice Delivers a result. `attestation` is the 128-byte EIP-2537 group signature for a BLS
-    ///         function, or the ABI-encoded Groth16 proof for a zk function (see the adapter).
+    ///         function, or abi.encode(bytes input, bytes proof) for a Groth16 function, whose
+    ///         adapter decides what input/output/proof encodings mean (see NexusGroth16Adapter).
+    ///         For Groth16 only `inputHash`, `outputHash` and `status` (must be 0) of `result` are read.
     function fulfil(uint256 requestId, NexusResult calldata result, bytes calldata output, bytes calldata attestation)
         external
     {
@@ -134,9 +136,12 @@ contract NexusInbox is INexusErrors {
         if (f.mode == Mode.Bls) {
             d = verifier.verify(result, attestation);
         } else {
-            if (!INexusZkVerifier(f.zkVerifier).verifyZk(result.inputHash, result.outputHash, attestation)) {
-                revert InvalidProof();
-            }
+            // Groth16: attestation = abi.encode(bytes input, bytes proof); the input is re-sent
+            // because the inbox keeps only its hash.
+            (bytes memory input, bytes memory proof) = abi.decode(attestation, (bytes, bytes));
+            if (keccak256(input) != r.inputHash) revert WrongInput(keccak256(input));
+            if (result.status != 0) revert InvalidProof();
+            if (!INexusZkVerifier(f.zkVerifier).verifyZk(input, output, proof)) revert InvalidProof();
             // zk results are not signed; identify them by what the proof binds plus the request.
             d = keccak256(abi.encode(ZK_DOMAIN, block.chainid, address(this), requestId, result.outputHash));
         }
