@@ -23,6 +23,7 @@ export {
   compileGroth16Verifier,
   exportGroth16Verifier,
   toSolidityProofArgs,
+  encodeForInbox,
   type CompiledVerifier,
   type SolidityProofArgs,
 } from './solidity.ts'

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { ZkBuildError, type Groth16Proof } from '@nexus/framework/zk'
-import type { Abi, Hex } from 'viem'
+import { encodeAbiParameters, type Abi, type Hex } from 'viem'
 import type { BuiltCircuit } from './build/build-circuit.ts'
 
 const require = createRequire(import.meta.url)
@@ -86,4 +86,19 @@ export function toSolidityProofArgs(proof: Groth16Proof, publicSignals: readonly
     [n(proof.pi_c[0]), n(proof.pi_c[1])],
     publicSignals.map((s) => BigInt(s)),
   ]
+}
+
+/**
+ * The bytes `NexusInbox.fulfil` takes for a zk function behind the contracts package's
+ * `NexusGroth16Adapter`: input = abi.encode(uint256[] publicInputs), output = abi.encode(uint256[]
+ * publicOutputs), proof = abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c).
+ */
+export function encodeForInbox(result: { proof: Groth16Proof; publicSignals: readonly string[] }, nOutputs: number): { input: Hex; output: Hex; proof: Hex } {
+  const [a, b, c, signals] = toSolidityProofArgs(result.proof, result.publicSignals)
+  const list = { type: 'uint256[]' } as const
+  return {
+    input: encodeAbiParameters([list], [signals.slice(nOutputs)]),
+    output: encodeAbiParameters([list], [signals.slice(0, nOutputs)]),
+    proof: encodeAbiParameters([{ type: 'uint256[2]' }, { type: 'uint256[2][2]' }, { type: 'uint256[2]' }], [a, b, c] as never),
+  }
 }

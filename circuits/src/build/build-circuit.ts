@@ -43,6 +43,8 @@ export type BuiltCircuit = {
   verificationKeyHash: Hex
   constraints: number
   nPublic: number
+  /** Public outputs come first in `publicSignals`; the remaining `nPublic - nOutputs` are public inputs. */
+  nOutputs: number
   ptau: { path: string; power: number; source: ResolvedPtau['source'] }
   /** True when nothing was compiled or set up in this call. */
   cached: boolean
@@ -148,6 +150,7 @@ export async function buildCircuit(parameters: BuildCircuitParameters): Promise<
     verificationKeyHash,
     constraints: info.nConstraints,
     nPublic: verificationKey.nPublic,
+    nOutputs: info.nOutputs,
     ptau: { path: ptau.path, power: ptau.power, source: ptau.source },
     cached: compileMs === 0 && setupMs === 0,
     timings: { compileMs, setupMs },
@@ -159,6 +162,7 @@ export async function buildCircuit(parameters: BuildCircuitParameters): Promise<
       verificationKeyHash,
       constraints: built.constraints,
       nPublic: built.nPublic,
+      nOutputs: built.nOutputs,
       ptau: built.ptau,
       ptauSize,
       timings: built.timings,
