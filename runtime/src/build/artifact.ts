@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto'
+import { bundleHandler } from './bundle.ts'
+import { componentizeJs } from './componentize.ts'
+import { METER_VERSION } from './meter.ts'
+import { witWorld } from './wit.ts'
+import { defaultLimits, type Limits } from '../sandbox/limits.ts'
+
+/** Everything a replica needs besides the component bytes. */
+export type Manifest = {
+  name: string
+  /** 0x-prefixed sha256 of the component bytes: the function's identity in every signed result. */
+  codeHash: string
+  world: string
+  meter: string
+  limits: Limits
+}
+
+export type Artifact = { component: Uint8Array; manifest: Manifest }
+
+export function codeHashOf(component: Uint8Array): string {
+  return `0x${createHash('sha256').update(component).digest('hex')}`
+}
+
+export function manifestFor(name: string, component: Uint8Array, limits: Partial<Limits> = {}): Manifest {
+  return { name, codeHash: codeHashOf(component), world: witWorld, meter: METER_VERSION, limits: { ...defaultLimits, ...limits } }
+}
+
+/** TypeScript/JavaScript handler file → component + manifest (bundle → componentize). */
+export async function buildHandler(entry: string, options: { name: string; limits?: Partial<Limits> }): Promise<Artifact> {
+  const source = await bundleHandler(entry)
+  const component = await componentizeJs(source)
+  return { component, manifest: manifestFor(options.name, component, options.limits) }
+}

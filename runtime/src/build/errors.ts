@@ -1,0 +1,11 @@
+import { NexusError } from '../../../framework/src/errors/base.ts'
+
+export class BuildError extends NexusError {
+  override name = 'BuildError'
+  override code = 'BUILD_FAILED'
+}
+
+export class InvalidArtifactError extends NexusError {
+  override name = 'InvalidArtifactError'
+  override code = 'INVALID_ARTIFACT'
+}

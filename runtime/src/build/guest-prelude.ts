@@ -1,0 +1,43 @@
+// Prepended to every bundled JS handler. QuickJS has no TextEncoder/TextDecoder; handlers
+// need UTF-8 for JSON in and out, so we supply small exact implementations.
+export const guestPrelude = `
+if (typeof globalThis.TextEncoder === 'undefined') {
+  globalThis.TextEncoder = class TextEncoder {
+    get encoding() { return 'utf-8' }
+    encode(input = '') {
+      const s = String(input); const out = []
+      for (let i = 0; i < s.length; i++) {
+        let c = s.charCodeAt(i)
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+          const d = s.charCodeAt(i + 1)
+          if (d >= 0xdc00 && d <= 0xdfff) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++ } else c = 0xfffd
+        } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd
+        if (c < 0x80) out.push(c)
+        else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63))
+        else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+        else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+      }
+      return new Uint8Array(out)
+    }
+  }
+}
+if (typeof globalThis.TextDecoder === 'undefined') {
+  globalThis.TextDecoder = class TextDecoder {
+    get encoding() { return 'utf-8' }
+    decode(input) {
+      const b = input instanceof Uint8Array ? input : new Uint8Array(input ?? [])
+      let s = ''
+      for (let i = 0; i < b.length; ) {
+        const c = b[i++]
+        let cp = 0xfffd
+        if (c < 0x80) cp = c
+        else if (c >= 0xc2 && c < 0xe0 && i < b.length) cp = ((c & 31) << 6) | (b[i++] & 63)
+        else if (c >= 0xe0 && c < 0xf0 && i + 1 < b.length) { cp = ((c & 15) << 12) | ((b[i] & 63) << 6) | (b[i + 1] & 63); i += 2 }
+        else if (c >= 0xf0 && c < 0xf5 && i + 2 < b.length) { cp = ((c & 7) << 18) | ((b[i] & 63) << 12) | ((b[i + 1] & 63) << 6) | (b[i + 2] & 63); i += 3 }
+        s += String.fromCodePoint(cp)
+      }
+      return s
+    }
+  }
+}
+`

@@ -1,0 +1,93 @@
+// Keeps, per code hash, the compiled core modules and one pristine instance. Instantiating a
+// QuickJS component costs ~6 ms (the engine initialises inside the instance); restoring its
+// memories and globals to the bytes they had right after instantiation costs far less and is
+// indistinguishable to the guest, so that is what "a fresh instance per invocation" means here.
+import { FUEL_IMPORT } from '../build/fuel-import.ts'
+import { createHostImports } from './host-imports.ts'
+import type { InvocationContext } from './invocation-context.ts'
+
+type Root = { handle(input: Uint8Array): Uint8Array }
+type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore: (module: WebAssembly.Module, imports: Record<string, unknown>) => WebAssembly.Instance,
+) => Root
+
+export type CompiledComponent = { instantiate: Instantiate; modules: Map<string, WebAssembly.Module> }
+
+type Snapshot = { memories: [WebAssembly.Memory, Uint8Array][]; globals: [WebAssembly.Global, unknown][] }
+
+export type LiveInstance = {
+  root: Root
+  fuel: WebAssembly.Global
+  memories: WebAssembly.Memory[]
+  bind(ctx: InvocationContext): void
+  /** Restores the pristine state; false when that is impossible (memory grew) and the instance must go. */
+  reset(): boolean
+}
+
+const INIT_FUEL = 2n ** 62n
+
+export function createInstance(component: CompiledComponent): LiveInstance {
+  let ctx: InvocationContext | undefined
+  const current = () => {
+    if (!ctx) throw new Error('host import called outside an invocation')
+    return ctx
+  }
+  const fuel = new WebAssembly.Global({ value: 'i64', mutable: true }, INIT_FUEL)
+  const instances: WebAssembly.Instance[] = []
+  const root = component.instantiate(
+    (name) => {
+      const module = component.modules.get(name)
+      if (!module) throw new Error(`component has no core module ${name}`)
+      return module
+    },
+    createHostImports(current),
+    (module, imports) => {
+      const wantsFuel = WebAssembly.Module.imports(module).some((i) => i.module === FUEL_IMPORT.module)
+      const instance = new WebAssembly.Instance(
+        module,
+        (wantsFuel ? { ...imports, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: fuel } } : imports) as WebAssembly.Imports,
+      )
+      instances.push(instance)
+      return instance
+    },
+  )
+  const snapshot = takeSnapshot(instances)
+  return {
+    root,
+    fuel,
+    memories: snapshot.memories.map(([m]) => m),
+    bind(next) { ctx = next },
+    reset() {
+      ctx = undefined
+      for (const [memory, bytes] of snapshot.memories) {
+        if (memory.buffer.byteLength !== bytes.length) return false
+        new Uint8Array(memory.buffer).set(bytes)
+      }
+      for (const [global, value] of snapshot.globals) global.value = value
+      return true
+    },
+  }
+}
+
+function takeSnapshot(instances: WebAssembly.Instance[]): Snapshot {
+  const memories = new Map<WebAssembly.Memory, Uint8Array>()
+  const globals = new Map<WebAssembly.Global, unknown>()
+  for (const instance of instances) {
+    for (const value of Object.values(instance.exports)) {
+      if (value instanceof WebAssembly.Memory && !memories.has(value)) memories.set(value, new Uint8Array(value.buffer).slice())
+      if (value instanceof WebAssembly.Global && !globals.has(value) && isMutable(value)) globals.set(value, value.value)
+    }
+  }
+  return { memories: [...memories], globals: [...globals] }
+}
+
+function isMutable(global: WebAssembly.Global): boolean {
+  try {
+    global.value = global.value
+    return true
+  } catch {
+    return false
+  }
+}

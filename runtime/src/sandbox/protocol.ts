@@ -1,0 +1,19 @@
+import type { InvocationInfo } from './invocation-context.ts'
+import type { Limits } from './limits.ts'
+import type { InvocationOutcome } from './run-invocation.ts'
+
+/** Main thread → sandbox worker. */
+export type WorkerRequest = {
+  id: number
+  codeHash: string
+  /** Folder of the compiled artifact (see build/compile.ts). */
+  dir: string
+  info: InvocationInfo
+  input: Uint8Array
+  limits: Limits
+}
+
+/** Sandbox worker → main thread. `ok: false` is a host failure, never a guest result. */
+export type WorkerResponse =
+  | { id: number; ok: true; outcome: InvocationOutcome }
+  | { id: number; ok: false; error: string }

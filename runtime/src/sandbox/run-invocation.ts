@@ -1,0 +1,78 @@
+// One invocation inside the worker: bind, meter, call, classify the outcome into a protocol
+// status. Everything here must give the same answer on every replica for the same inputs.
+import { createInstance, type CompiledComponent, type LiveInstance } from './instance-pool.ts'
+import { InvocationContext, type InvocationInfo, type LogLine } from './invocation-context.ts'
+import type { Reader, WriteSet } from './overlay.ts'
+import { GuestFault } from './faults.ts'
+import type { Limits } from './limits.ts'
+import { Status, type StatusCode } from './status.ts'
+
+export type InvocationOutcome = {
+  status: StatusCode
+  output: Uint8Array
+  /** Error text for statuses 1–3 (also the output bytes, UTF-8, so it is covered by the digest). */
+  error?: string
+  fuelUsed: bigint
+  writes: WriteSet
+  logs: LogLine[]
+}
+
+export class ComponentRunner {
+  private idle: LiveInstance | undefined
+  constructor(private readonly component: CompiledComponent) {}
+
+  run(info: InvocationInfo, input: Uint8Array, limits: Limits, read: Reader): InvocationOutcome {
+    const instance = this.idle ?? createInstance(this.component)
+    this.idle = undefined
+    const fuelLimit = BigInt(limits.fuel)
+    instance.fuel.value = fuelLimit
+    const ctx = new InvocationContext(info, limits, read, instance.fuel)
+    instance.bind(ctx)
+    let status: StatusCode = Status.ok
+    let output = new Uint8Array(0)
+    let error: string | undefined
+    let reusable = true
+    try {
+      output = instance.root.handle(input)
+      if (output.length > limits.maxOutputBytes) {
+        status = Status.handlerError
+        error = `output larger than ${limits.maxOutputBytes} bytes`
+      }
+    } catch (thrown) {
+      ;({ status, error } = classify(thrown, instance))
+      // A guest `err` result leaves the instance healthy; a trap or host fault may not.
+      reusable = isGuestError(thrown)
+    }
+    const left = instance.fuel.value as bigint
+    const fuelUsed = left < 0n ? fuelLimit : fuelLimit - left
+    if (reusable && instance.reset()) this.idle = instance
+    if (status !== Status.ok) output = new TextEncoder().encode(error ?? 'error')
+    return {
+      status,
+      output,
+      error,
+      fuelUsed,
+      writes: status === Status.ok ? ctx.overlay.writeSet() : { kv: [], files: [] },
+      logs: ctx.logs,
+    }
+  }
+}
+
+function isGuestError(thrown: unknown): boolean {
+  return typeof thrown === 'object' && thrown !== null && (thrown as { name?: string }).name === 'ComponentError'
+}
+
+function classify(thrown: unknown, instance: LiveInstance): { status: StatusCode; error: string } {
+  if (thrown instanceof GuestFault) return { status: thrown.status, error: thrown.message }
+  if ((instance.fuel.value as bigint) < 0n) return { status: Status.outOfFuel, error: 'out of fuel' }
+  const message = isGuestError(thrown)
+    ? String((thrown as { payload?: unknown }).payload ?? thrown)
+    : thrown instanceof WebAssembly.RuntimeError
+      ? `trap: ${thrown.message}`
+      : thrown instanceof Error
+        ? thrown.message
+        : String(thrown)
+  // QuickJS reports a refused memory.grow as "out of memory"; the cap makes that deterministic.
+  if (/out of memory/i.test(message)) return { status: Status.outOfMemory, error: 'out of memory' }
+  return { status: Status.handlerError, error: message }
+}

@@ -1,0 +1,110 @@
+// Main-thread side of the sandbox: one worker thread, a queue of invocations, and the
+// wall-clock watchdog. The watchdog is only a backstop (fuel ends runaway guests
+// deterministically); when it fires, the invocation gets no result and the worker is replaced.
+import { MessageChannel, Worker } from 'node:worker_threads'
+import { serveSyncCalls, type ReadRequest } from './sync-channel.ts'
+import type { WorkerRequest, WorkerResponse } from './protocol.ts'
+import type { InvocationOutcome } from './run-invocation.ts'
+import type { InvocationInfo } from './invocation-context.ts'
+import type { Limits } from './limits.ts'
+import { NexusError } from '../../../framework/src/errors/base.ts'
+import { workerBundlePath } from './worker-bundle.ts'
+
+export class SandboxError extends NexusError {
+  override name = 'SandboxError'
+  override code = 'SANDBOX_FAILED'
+}
+
+export type ExecuteParameters = {
+  codeHash: string
+  dir: string
+  info: InvocationInfo
+  input: Uint8Array
+  limits: Limits
+  /** Answers the worker's storage reads for this invocation. */
+  read: (request: ReadRequest) => Promise<unknown>
+}
+
+export type Sandbox = {
+  execute(parameters: ExecuteParameters): Promise<InvocationOutcome>
+  close(): Promise<void>
+}
+
+
+export function createSandbox(options: { watchdogMs?: number } = {}): Sandbox {
+  const watchdogMs = options.watchdogMs ?? 30_000
+  let worker: { thread: Worker; reader: { current?: ExecuteParameters['read'] } } | undefined
+  let nextId = 1
+  // One invocation at a time per worker: the sync channel serves one blocked caller.
+  let queue: Promise<unknown> = Promise.resolve()
+
+  async function spawn() {
+    const { port1, port2 } = new MessageChannel()
+    const signal = new SharedArrayBuffer(4)
+    const reader: { current?: ExecuteParameters['read'] } = {}
+    serveSyncCalls(port1, new Int32Array(signal), (request) => {
+      if (!reader.current) return Promise.reject(new Error('no invocation is running'))
+      return reader.current(request)
+    })
+    const thread = new Worker(await workerBundlePath(), {
+      workerData: { port: port2, signal },
+      transferList: [port2],
+    })
+    thread.unref()
+    port1.unref()
+    return { thread, reader }
+  }
+
+  async function run(parameters: ExecuteParameters): Promise<InvocationOutcome> {
+    worker ??= await spawn()
+    const current = worker
+    current.reader.current = parameters.read
+    const id = nextId++
+    const { read: _read, ...rest } = parameters
+    const request: WorkerRequest = { id, ...rest }
+    try {
+      return await new Promise<InvocationOutcome>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          cleanup()
+          void current.thread.terminate()
+          if (worker === current) worker = undefined
+          reject(new SandboxError(`Invocation exceeded the ${watchdogMs} ms watchdog; the sandbox was restarted.`))
+        }, watchdogMs)
+        const onMessage = (response: WorkerResponse) => {
+          if (response.id !== id) return
+          cleanup()
+          if (response.ok) resolve(response.outcome)
+          else reject(new SandboxError('The sandbox failed to run the invocation.', { details: response.error }))
+        }
+        const onError = (err: Error) => {
+          cleanup()
+          if (worker === current) worker = undefined
+          reject(new SandboxError('The sandbox worker crashed.', { cause: err }))
+        }
+        const cleanup = () => {
+          clearTimeout(timer)
+          current.thread.off('message', onMessage)
+          current.thread.off('error', onError)
+        }
+        current.thread.on('message', onMessage)
+        current.thread.on('error', onError)
+        current.thread.postMessage(request)
+      })
+    } finally {
+      current.reader.current = undefined
+    }
+  }
+
+  return {
+    execute(parameters) {
+      const result = queue.then(() => run(parameters))
+      queue = result.catch(() => undefined)
+      return result
+    },
+    async close() {
+      await queue
+      if (worker) await worker.thread.terminate()
+      worker = undefined
+    },
+  }
+}
