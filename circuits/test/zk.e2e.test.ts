@@ -102,6 +102,11 @@ describe('zk invocation over HTTP', () => {
     expect(verified).toEqual({ ok: true, digest: computeZkDigest(result) })
     // The in-process key registry (filled by the build) also resolves it.
     expect((await verifyZkResult(result)).ok).toBe(true)
+    // `verifyResult` (and so `nexus verify`) dispatches zk results here.
+    const { verifyResult } = await import('@nexus/framework/attest')
+    expect(await verifyResult(result, {} as never)).toEqual({ ok: true, digest: computeZkDigest(result) })
+    const bad = await verifyResult({ ...result, publicSignals: ['1', '2', '3'] }, {} as never)
+    expect(!bad.ok && bad.error.code).toBe('NEXUS_ZK_INVALID_PROOF')
   })
 
   test('the same proof verifies on-chain (snarkjs verifier on anvil, Prague)', async () => {
