@@ -1,6 +1,28 @@
 // Prepended to every bundled JS handler. QuickJS has no TextEncoder/TextDecoder; handlers
 // need UTF-8 for JSON in and out, so we supply small exact implementations.
+// Also: clock and randomness must come from the invocation, never from the engine, or replicas
+// would disagree (and the stubbed WASI clock traps). Date and Math.random are rebound to `env`.
 export const guestPrelude = `
+import { now as __nexusNow, randomBytes as __nexusRandomBytes } from 'nexus:function/env@0.1.0';
+{
+  const RealDate = Date
+  const nowMs = () => Number(__nexusNow())
+  function NexusDate(...args) {
+    if (!new.target) return new RealDate(nowMs()).toString()
+    return args.length === 0 ? new RealDate(nowMs()) : new RealDate(...args)
+  }
+  NexusDate.prototype = RealDate.prototype
+  NexusDate.now = nowMs
+  NexusDate.parse = RealDate.parse
+  NexusDate.UTC = RealDate.UTC
+  globalThis.Date = NexusDate
+  Math.random = () => {
+    const b = __nexusRandomBytes(7)
+    let x = b[0] & 0x1f
+    for (let i = 1; i < 7; i++) x = x * 256 + b[i]
+    return x / 2 ** 53
+  }
+}
 if (typeof globalThis.TextEncoder === 'undefined') {
   globalThis.TextEncoder = class TextEncoder {
     get encoding() { return 'utf-8' }

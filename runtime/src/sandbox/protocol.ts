@@ -11,6 +11,8 @@ export type WorkerRequest = {
   info: InvocationInfo
   input: Uint8Array
   limits: Limits
+  /** Default true: restore the pristine snapshot instead of instantiating anew. */
+  reuse?: boolean
 }
 
 /** Sandbox worker → main thread. `ok: false` is a host failure, never a guest result. */

@@ -21,15 +21,16 @@ export class ComponentRunner {
   private idle: LiveInstance | undefined
   constructor(private readonly component: CompiledComponent) {}
 
-  run(info: InvocationInfo, input: Uint8Array, limits: Limits, read: Reader): InvocationOutcome {
-    const instance = this.idle ?? createInstance(this.component)
+  /** `reuse: false` instantiates from scratch every time (used to prove reset ≡ fresh). */
+  run(info: InvocationInfo, input: Uint8Array, limits: Limits, read: Reader, reuse = true): InvocationOutcome {
+    const instance = (reuse ? this.idle : undefined) ?? createInstance(this.component)
     this.idle = undefined
     const fuelLimit = BigInt(limits.fuel)
     instance.fuel.value = fuelLimit
     const ctx = new InvocationContext(info, limits, read, instance.fuel)
     instance.bind(ctx)
     let status: StatusCode = Status.ok
-    let output = new Uint8Array(0)
+    let output: Uint8Array = new Uint8Array(0)
     let error: string | undefined
     let reusable = true
     try {

@@ -21,6 +21,7 @@ export type ExecuteParameters = {
   info: InvocationInfo
   input: Uint8Array
   limits: Limits
+  reuse?: boolean
   /** Answers the worker's storage reads for this invocation. */
   read: (request: ReadRequest) => Promise<unknown>
 }

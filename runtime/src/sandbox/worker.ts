@@ -23,7 +23,7 @@ parentPort!.on('message', async (request: WorkerRequest) => {
       runners.set(request.codeHash, runner)
       runner.catch(() => runners.delete(request.codeHash))
     }
-    const outcome = (await runner).run(request.info, request.input, request.limits, read)
+    const outcome = (await runner).run(request.info, request.input, request.limits, read, request.reuse ?? true)
     response = { id: request.id, ok: true, outcome }
   } catch (err) {
     response = { id: request.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }

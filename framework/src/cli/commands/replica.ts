@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { serve } from '@hono/node-server'
+import { zeroAddress, type Address, type Hex } from 'viem'
+import { createReplica, createReplicaApp } from '../../../../runtime/src/index.ts'
+
+export const summary = 'Run one replica process (HTTP API for the gateway).'
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      index: { type: 'string' },
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string' },
+      key: { type: 'string' },
+      'chain-id': { type: 'string', default: '31337' },
+      verifier: { type: 'string', default: zeroAddress },
+    },
+  })
+  if (!values.index || !/^\d+$/.test(values.index)) throw new Error('nexus replica: --index <n> is required')
+  const index = Number(values.index)
+  const data = resolve(values.data ?? `.nexus/replica-${index}`)
+  const shareKey = values.key ? (JSON.parse(await readFile(values.key, 'utf8')) as { index: number; secretKey: Hex }) : undefined
+  const replica = await createReplica({
+    index,
+    dataDir: process.env.DATABASE_URL ? undefined : join(data, 'db'),
+    databaseUrl: process.env.DATABASE_URL,
+    cacheDir: join(data, 'artifacts'),
+    shareKey: shareKey ? { index: shareKey.index, secretKey: shareKey.secretKey } : undefined,
+    chainId: BigInt(values['chain-id']),
+    verifier: values.verifier as Address,
+  })
+  const server = serve({ fetch: createReplicaApp(replica).fetch, port: Number(values.port), hostname: values.host }, (info) => {
+    // The gateway (and tests) read this line to learn the port.
+    console.log(JSON.stringify({ event: 'listening', index, port: info.port }))
+  })
+  await new Promise<void>((done) => {
+    const stop = () => server.close(() => done())
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await replica.close()
+  return 0
+}

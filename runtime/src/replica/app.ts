@@ -1,0 +1,43 @@
+// The replica's small HTTP API, driven by the gateway.
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { NexusError } from '../../../framework/src/errors/base.ts'
+import type { Manifest } from '../build/artifact.ts'
+import type { Replica } from './replica.ts'
+import { SeqGapError } from './errors.ts'
+import { executedResultJson, parseExecuteRequest } from './wire.ts'
+
+const statusOf: Record<string, ContentfulStatusCode> = {
+  SEQ_GAP: 409, SEQ_MISMATCH: 409, UNKNOWN_CODE: 404, INVALID_ARTIFACT: 400, BAD_REQUEST: 400,
+}
+
+export function createReplicaApp(replica: Replica): Hono {
+  const app = new Hono()
+  app.onError((err, c) => {
+    if (err instanceof SeqGapError) {
+      return c.json({ error: { code: err.code, message: err.shortMessage, expected: err.expected.toString() } }, 409)
+    }
+    if (err instanceof NexusError) return c.json({ error: { code: err.code, message: err.shortMessage } }, statusOf[err.code] ?? 500)
+    if (err instanceof TypeError || err instanceof SyntaxError) return c.json({ error: { code: 'BAD_REQUEST', message: err.message } }, 400)
+    return c.json({ error: { code: 'INTERNAL', message: err.message } }, 500)
+  })
+  app.get('/health', (c) => c.json({ ok: true, index: replica.index }))
+  app.post('/v1/artifacts', bodyLimit({ maxSize: 32 << 20 }), async (c) => {
+    const body = (await c.req.json()) as { manifest?: Manifest; component?: string }
+    if (!body?.manifest || typeof body.component !== 'string') throw new TypeError('expected { manifest, component: base64 }')
+    const result = await replica.deploy({ manifest: body.manifest, component: new Uint8Array(Buffer.from(body.component, 'base64')) })
+    return c.json(result)
+  })
+  app.get('/v1/artifacts/:codeHash', async (c) =>
+    (await replica.hasCode(c.req.param('codeHash'))) ? c.json({ ok: true }) : c.json({ error: { code: 'UNKNOWN_CODE', message: 'not deployed' } }, 404))
+  app.post('/v1/execute', bodyLimit({ maxSize: 8 << 20 }), async (c) => {
+    const request = parseExecuteRequest(await c.req.json())
+    return c.json(executedResultJson(await replica.execute(request)))
+  })
+  app.get('/v1/functions/:id/state', async (c) => {
+    const s = await replica.state(c.req.param('id'))
+    return c.json({ lastAppliedSeq: s.lastAppliedSeq.toString(), stateRoot: s.stateRoot })
+  })
+  return app
+}

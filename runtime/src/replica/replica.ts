@@ -1,0 +1,203 @@
+// One replica: deploys artifacts, applies each function's invocations strictly in seq order on
+// its own store, and signs every result with its key share.
+import { keccak256, encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
+import { resultDigest, signShare, type ResultFields } from '../../../framework/src/attest/index.ts'
+import { openStore, type OpenStoreOptions } from '../store/database.ts'
+import { createReplicaStore, type AppliedResult } from '../store/replica-store.ts'
+import { compileComponent } from '../build/compile.ts'
+import { codeHashOf, type Manifest } from '../build/artifact.ts'
+import { InvalidArtifactError } from '../build/errors.ts'
+import { createSandbox } from '../sandbox/sandbox.ts'
+import type { LogLine } from '../sandbox/invocation-context.ts'
+import { SeqGapError, SeqMismatchError, UnknownCodeError } from './errors.ts'
+
+export type ReplicaOptions = {
+  /** Share index (1..n). */
+  index: number
+  /** PGlite data directory. Default: in memory. */
+  dataDir?: string
+  /** PostgreSQL URL; this replica's tables live in `schema`. Default: embedded PGlite. */
+  databaseUrl?: string
+  /** Default: `replica_<index>`. */
+  schema?: string
+  /** Where compiled (metered) artifacts are cached. */
+  cacheDir: string
+  /** This replica's key share; without it results are unsigned. */
+  shareKey?: { index: number; secretKey: Hex }
+  chainId: bigint
+  /** The verifier contract address results are bound to. */
+  verifier: Address
+  /** Instantiate anew for every invocation instead of restoring the pristine snapshot. Default: false. */
+  freshInstances?: boolean
+  /** Wall-clock backstop per invocation. Default: 30 s. */
+  watchdogMs?: number
+}
+
+export type ExecuteRequest = {
+  functionId: string
+  codeHash: Hex
+  seq: bigint
+  input: Uint8Array
+  trigger: string
+  timestampMs: bigint
+  chainId?: bigint
+  blockNumber?: bigint
+}
+
+export type ExecutedResult = {
+  fields: ResultFields
+  digest: Hex
+  output: Uint8Array
+  share?: { index: number; signature: Hex }
+  logs: LogLine[]
+}
+
+export type Replica = {
+  index: number
+  deploy(artifact: { component: Uint8Array; manifest: Manifest }): Promise<{ codeHash: Hex }>
+  hasCode(codeHash: string): Promise<boolean>
+  execute(request: ExecuteRequest): Promise<ExecutedResult>
+  state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Hex }>
+  proveKey(functionId: string, key: string): Promise<Hex[]>
+  close(): Promise<void>
+}
+
+export async function createReplica(options: ReplicaOptions): Promise<Replica> {
+  const storeOptions: OpenStoreOptions = {
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    schema: options.schema ?? `replica_${options.index}`,
+    migrations: 'replica',
+  }
+  const handle = await openStore(storeOptions)
+  const store = createReplicaStore(handle.db)
+  const sandbox = createSandbox({ watchdogMs: options.watchdogMs })
+  const compiled = new Map<string, Promise<{ dir: string; manifest: Manifest }>>()
+  const queues = new Map<string, Promise<unknown>>()
+
+  function load(codeHash: string) {
+    let entry = compiled.get(codeHash)
+    if (!entry) {
+      entry = (async () => {
+        const artifact = await store.loadArtifact(codeHash)
+        if (!artifact) throw new UnknownCodeError(codeHash)
+        const manifest = artifact.manifest as Manifest
+        const { dir } = await compileComponent(artifact.component, { cacheDir: options.cacheDir, memoryPages: manifest.limits.memoryPages })
+        return { dir, manifest }
+      })()
+      compiled.set(codeHash, entry)
+      entry.catch(() => compiled.delete(codeHash))
+    }
+    return entry
+  }
+
+  function fieldsOf(request: { functionId: string; codeHash: Hex }, r: AppliedResult): ResultFields {
+    return {
+      chainId: options.chainId,
+      verifier: options.verifier,
+      codeHash: request.codeHash,
+      seq: r.seq,
+      inputHash: toHex(r.inputHash),
+      status: r.status as ResultFields['status'],
+      outputHash: keccak256(r.output),
+      stateRootBefore: toHex(r.stateRootBefore),
+      stateRootAfter: toHex(r.stateRootAfter),
+      fuelUsed: r.fuelUsed,
+    }
+  }
+
+  function sign(fields: ResultFields, output: Uint8Array, logs: LogLine[]): ExecutedResult {
+    const digest = resultDigest(fields)
+    const share = options.shareKey ? signShare(digest, options.shareKey) : undefined
+    return { fields, digest, output, share, logs }
+  }
+
+  async function apply(request: ExecuteRequest): Promise<ExecutedResult> {
+    const inputHash = keccak256(request.input)
+    const previous = await store.applied(request.functionId, request.seq)
+    if (previous) {
+      // A re-sent invocation is answered from the record, never re-run: exactly-once state changes.
+      if (toHex(previous.inputHash) !== inputHash || previous.codeHash !== request.codeHash) {
+        throw new SeqMismatchError(`seq ${request.seq} of ${request.functionId} was applied with different input or code`)
+      }
+      return sign(fieldsOf(request, previous), previous.output, [])
+    }
+    const { lastAppliedSeq, stateRoot } = await store.state(request.functionId)
+    if (request.seq !== lastAppliedSeq + 1n) throw new SeqGapError(request.functionId, lastAppliedSeq + 1n, request.seq)
+    const { dir, manifest } = await load(request.codeHash)
+    const randomSeed = keccak256(encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'string' }, { type: 'uint64' }, { type: 'bytes32' }],
+      [request.codeHash, request.functionId, request.seq, inputHash],
+    ))
+    const outcome = await sandbox.execute({
+      codeHash: request.codeHash,
+      dir,
+      input: request.input,
+      limits: manifest.limits,
+      reuse: !options.freshInstances,
+      info: {
+        functionId: request.functionId,
+        seq: request.seq,
+        trigger: request.trigger,
+        chainId: request.chainId ?? options.chainId,
+        blockNumber: request.blockNumber ?? 0n,
+        timestampMs: request.timestampMs,
+        randomSeed,
+      },
+      read: (r) => store.read(request.functionId, r),
+    })
+    const record = {
+      seq: request.seq,
+      codeHash: request.codeHash,
+      inputHash: hexBytes(inputHash),
+      status: outcome.status,
+      output: outcome.output,
+      fuelUsed: outcome.fuelUsed,
+      stateRootBefore: stateRoot,
+    }
+    const stateRootAfter = await store.commit(request.functionId, record, outcome.writes)
+    return sign(fieldsOf(request, { ...record, stateRootAfter }), outcome.output, outcome.logs)
+  }
+
+  return {
+    index: options.index,
+    async deploy({ component, manifest }) {
+      const codeHash = codeHashOf(component) as Hex
+      if (manifest.codeHash !== codeHash) {
+        throw new InvalidArtifactError(`Manifest code hash ${manifest.codeHash} does not match the component (${codeHash}).`)
+      }
+      // Compile before recording, so an invalid component is rejected and nothing is stored.
+      await compileComponent(component, { cacheDir: options.cacheDir, memoryPages: manifest.limits.memoryPages })
+      await store.saveArtifact(codeHash, manifest, component)
+      return { codeHash }
+    },
+    async hasCode(codeHash) {
+      return (await store.loadArtifact(codeHash)) !== undefined
+    },
+    execute(request) {
+      // One function's invocations never overlap: each starts after the previous one committed.
+      const prior = queues.get(request.functionId) ?? Promise.resolve()
+      const next = prior.then(() => apply(request))
+      const settled = next.catch(() => undefined)
+      queues.set(request.functionId, settled)
+      void settled.then(() => { if (queues.get(request.functionId) === settled) queues.delete(request.functionId) })
+      return next
+    },
+    async state(functionId) {
+      const s = await store.state(functionId)
+      return { lastAppliedSeq: s.lastAppliedSeq, stateRoot: toHex(s.stateRoot) }
+    },
+    async proveKey(functionId, key) {
+      return (await store.proveKey(functionId, key)).map((h) => toHex(h))
+    },
+    async close() {
+      await Promise.allSettled([...queues.values()])
+      await sandbox.close()
+      await handle.close()
+    },
+  }
+}
+
+function hexBytes(h: Hex): Uint8Array {
+  return new Uint8Array(Buffer.from(h.slice(2), 'hex'))
+}

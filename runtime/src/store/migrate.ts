@@ -1,0 +1,30 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
+import type { Database } from './database.ts'
+
+const root = fileURLToPath(new URL('../../../migrations', import.meta.url))
+
+/** Applies `migrations/<set>/*.sql` in name order, once each, recording them in `nexus_migrations`. */
+export async function migrate(db: Database, set: string): Promise<void> {
+  await db.execute(sql`CREATE TABLE IF NOT EXISTS nexus_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+  const dir = join(root, set)
+  for (const name of (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()) {
+    const id = `${set}/${name}`
+    const text = await readFile(join(dir, name), 'utf8')
+    await db.transaction(async (tx) => {
+      const done = await tx.execute(sql`SELECT 1 FROM nexus_migrations WHERE name = ${id}`)
+      if (rowsOf(done).length > 0) return
+      for (const statement of text.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) {
+        await tx.execute(sql.raw(statement))
+      }
+      await tx.execute(sql`INSERT INTO nexus_migrations (name) VALUES (${id})`)
+    })
+  }
+}
+
+/** drizzle's execute returns `{ rows }` on PGlite and an array on postgres.js. */
+export function rowsOf(result: unknown): unknown[] {
+  return Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])
+}

@@ -1,0 +1,150 @@
+// Everything a replica reads and writes, on either backend. Writes of one invocation, its tree
+// nodes, its result and the new lastAppliedSeq commit in one transaction: a crash leaves either
+// all of an invocation or none of it.
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
+import type { Database } from './database.ts'
+import { appliedResults, artifacts, files, functionState, kvEntries, smtNodes } from './schema.ts'
+import { fileValueHash, kvValueHash, leafHash, nodeKey, treeKey, updateTree, ZERO, proofIds } from './state-root.ts'
+import type { FileEntry, ReadRequest } from '../sandbox/sync-channel.ts'
+import type { WriteSet } from '../sandbox/overlay.ts'
+
+const utf8 = new TextEncoder()
+const text = new TextDecoder()
+const bytes = (s: string) => utf8.encode(s)
+const parentOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '')
+const startsWith = (column: typeof kvEntries.key | typeof files.path, prefix: Uint8Array) =>
+  sql`substring(${column} from 1 for ${prefix.length}) = ${Buffer.from(prefix)}`
+
+export type AppliedResult = {
+  seq: bigint
+  codeHash: string
+  inputHash: Uint8Array
+  status: number
+  output: Uint8Array
+  fuelUsed: bigint
+  stateRootBefore: Uint8Array
+  stateRootAfter: Uint8Array
+}
+
+export class SeqConflictError extends Error {
+  override name = 'SeqConflictError'
+}
+
+export function createReplicaStore(db: Database) {
+  async function state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Uint8Array }> {
+    const rows = await db.select().from(functionState).where(eq(functionState.functionId, functionId))
+    return rows[0] ?? { lastAppliedSeq: 0n, stateRoot: ZERO }
+  }
+
+  async function read(functionId: string, request: ReadRequest): Promise<unknown> {
+    switch (request.op) {
+      case 'kv.get': {
+        const rows = await db.select({ value: kvEntries.value }).from(kvEntries)
+          .where(and(eq(kvEntries.functionId, functionId), eq(kvEntries.key, bytes(request.key))))
+        return rows[0]?.value ?? null
+      }
+      case 'kv.scan': {
+        const conditions = [eq(kvEntries.functionId, functionId), startsWith(kvEntries.key, bytes(request.prefix))]
+        if (request.startAfter !== null) conditions.push(gt(kvEntries.key, bytes(request.startAfter)))
+        const rows = await db.select().from(kvEntries).where(and(...conditions)).orderBy(asc(kvEntries.key)).limit(request.limit)
+        return rows.map((r) => [text.decode(r.key), r.value])
+      }
+      case 'fs.get': {
+        const rows = await db.select().from(files).where(and(eq(files.functionId, functionId), eq(files.path, bytes(request.path))))
+        const row = rows[0]
+        if (!row) return null
+        return (row.kind === 1 ? { kind: 'dir' } : { kind: 'file', data: row.data ?? new Uint8Array(0) }) satisfies FileEntry
+      }
+      case 'fs.children': {
+        const rows = await db.select({ path: files.path }).from(files)
+          .where(and(eq(files.functionId, functionId), eq(files.parent, bytes(request.dir))))
+        return rows.map((r) => text.decode(r.path).slice(request.dir === '' ? 0 : request.dir.length + 1))
+      }
+      case 'fs.descendants': {
+        const rows = await db.select({ path: files.path }).from(files)
+          .where(and(eq(files.functionId, functionId), startsWith(files.path, bytes(`${request.dir}/`))))
+        return rows.map((r) => text.decode(r.path))
+      }
+    }
+  }
+
+  async function applied(functionId: string, seq: bigint): Promise<AppliedResult | undefined> {
+    const rows = await db.select().from(appliedResults).where(and(eq(appliedResults.functionId, functionId), eq(appliedResults.seq, seq)))
+    return rows[0]
+  }
+
+  /** Commits one invocation. Writes are empty for failed invocations; seq and result are always recorded. */
+  async function commit(functionId: string, result: Omit<AppliedResult, 'stateRootAfter'>, writes: WriteSet): Promise<Uint8Array> {
+    return db.transaction(async (tx) => {
+      const current = await tx.select().from(functionState).where(eq(functionState.functionId, functionId)).for('update')
+      const last = current[0]?.lastAppliedSeq ?? 0n
+      if (last !== result.seq - 1n) throw new SeqConflictError(`function ${functionId}: seq ${result.seq} after ${last}`)
+      const changes: [Uint8Array, Uint8Array][] = []
+      for (const [key, value] of writes.kv) {
+        const k = bytes(key)
+        if (value) {
+          await tx.insert(kvEntries).values({ functionId, key: k, value })
+            .onConflictDoUpdate({ target: [kvEntries.functionId, kvEntries.key], set: { value } })
+        } else {
+          await tx.delete(kvEntries).where(and(eq(kvEntries.functionId, functionId), eq(kvEntries.key, k)))
+        }
+        const tk = treeKey(`k:${key}`)
+        changes.push([tk, value ? leafHash(tk, kvValueHash(value)) : ZERO])
+      }
+      for (const [path, entry] of writes.files) {
+        const p = bytes(path)
+        if (entry) {
+          const row = { kind: entry.kind === 'dir' ? 1 : 0, data: entry.kind === 'file' ? entry.data : null }
+          await tx.insert(files).values({ functionId, path: p, parent: bytes(parentOf(path)), ...row })
+            .onConflictDoUpdate({ target: [files.functionId, files.path], set: row })
+        } else {
+          await tx.delete(files).where(and(eq(files.functionId, functionId), eq(files.path, p)))
+        }
+        const tk = treeKey(`f:${path}`)
+        changes.push([tk, entry ? leafHash(tk, fileValueHash(entry)) : ZERO])
+      }
+      let root = current[0]?.stateRoot ?? ZERO
+      if (changes.length) {
+        const updated = await updateTree(changes, async (ids) => {
+          const rows = await tx.select().from(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, ids)))
+          return new Map(rows.map((r) => [nodeKey(r.node), r.hash]))
+        })
+        root = updated.root
+        const upserts = [...updated.nodes.values()].filter((n) => n.hash.some((b) => b !== 0))
+        const deletes = [...updated.nodes.values()].filter((n) => n.hash.every((b) => b === 0)).map((n) => n.id)
+        for (let i = 0; i < deletes.length; i += 500) {
+          await tx.delete(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, deletes.slice(i, i + 500))))
+        }
+        for (let i = 0; i < upserts.length; i += 500) {
+          await tx.insert(smtNodes).values(upserts.slice(i, i + 500).map((n) => ({ functionId, node: n.id, hash: n.hash })))
+            .onConflictDoUpdate({ target: [smtNodes.functionId, smtNodes.node], set: { hash: sql`excluded.hash` } })
+        }
+      }
+      await tx.insert(functionState).values({ functionId, lastAppliedSeq: result.seq, stateRoot: root })
+        .onConflictDoUpdate({ target: functionState.functionId, set: { lastAppliedSeq: result.seq, stateRoot: root } })
+      await tx.insert(appliedResults).values({ functionId, ...result, stateRootAfter: root })
+      return root
+    })
+  }
+
+  /** The 256 sibling hashes proving one KV key's value (or absence) against the current root. */
+  async function proveKey(functionId: string, key: string): Promise<Uint8Array[]> {
+    const ids = proofIds(treeKey(`k:${key}`))
+    const rows = await db.select().from(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, ids)))
+    const found = new Map(rows.map((r) => [nodeKey(r.node), r.hash]))
+    return ids.map((id) => found.get(nodeKey(id)) ?? ZERO)
+  }
+
+  async function saveArtifact(codeHash: string, manifest: unknown, component: Uint8Array): Promise<void> {
+    await db.insert(artifacts).values({ codeHash, manifest, component }).onConflictDoNothing()
+  }
+
+  async function loadArtifact(codeHash: string): Promise<{ manifest: unknown; component: Uint8Array } | undefined> {
+    const rows = await db.select().from(artifacts).where(eq(artifacts.codeHash, codeHash))
+    return rows[0]
+  }
+
+  return { state, read, applied, commit, proveKey, saveArtifact, loadArtifact }
+}
+
+export type ReplicaStore = ReturnType<typeof createReplicaStore>

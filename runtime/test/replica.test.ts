@@ -1,0 +1,7 @@
+import { describe } from 'vitest'
+import { availableBackends } from './fixtures/backends.ts'
+import { defineReplicaSuite } from './replica.case.ts'
+
+for (const { name, make } of availableBackends()) {
+  describe(`replica on ${name}`, () => defineReplicaSuite(make))
+}
