@@ -1,0 +1,59 @@
+// drizzle schema of the gateway's ordered log. The SQL that creates it is
+// migrations/gateway/0000_init.sql; keep the two in step.
+import { bigint, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core'
+
+export const artifacts = pgTable('nexus_artifacts', {
+  codeHash: text('code_hash').primaryKey(),
+  manifest: jsonb('manifest').notNull().$type<Record<string, unknown>>(),
+  /** base64 of the component bytes (content-addressed by `codeHash`). */
+  component: text('component').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+export const functions = pgTable('nexus_functions', {
+  id: text('id').primaryKey(),
+  codeHash: text('code_hash').notNull(),
+  /** Last seq handed out; incremented in the same transaction that writes the invocation. */
+  lastSeq: bigint('last_seq', { mode: 'bigint' }).notNull().default(0n),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+export const functionVersions = pgTable(
+  'nexus_function_versions',
+  {
+    functionId: text('function_id').notNull(),
+    codeHash: text('code_hash').notNull(),
+    /** First seq that runs this version. */
+    fromSeq: bigint('from_seq', { mode: 'bigint' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.functionId, t.codeHash] })],
+)
+
+export type Disagreement = { replica: number; digest?: string; reason: string }
+
+export const invocations = pgTable(
+  'nexus_invocations',
+  {
+    id: text('id').primaryKey(),
+    functionId: text('function_id').notNull(),
+    seq: bigint('seq', { mode: 'bigint' }).notNull(),
+    codeHash: text('code_hash').notNull(),
+    /** 0x-hex of the input bytes. */
+    input: text('input').notNull(),
+    trigger: text('trigger').notNull(),
+    timestampMs: bigint('timestamp_ms', { mode: 'bigint' }).notNull(),
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash').notNull(),
+    /** 'pending' until t matching shares combined, then 'attested'. */
+    state: text('state').notNull().default('pending').$type<'pending' | 'attested'>(),
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    disagreements: jsonb('disagreements').notNull().default([]).$type<Disagreement[]>(),
+    attestedAt: timestamp('attested_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique().on(t.functionId, t.seq), unique().on(t.functionId, t.idempotencyKey)],
+)
+
+export const schema = { artifacts, functions, functionVersions, invocations }

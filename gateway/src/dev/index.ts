@@ -1,0 +1,97 @@
+// The embedded dev stack: key files on first run, n replica child processes (`nexus replica`),
+// and a gateway on PGlite, all under one directory (`.nexus/` for `nexus dev`). Tests and the
+// benchmark use the same functions, so what they exercise is what `npm start` runs.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { zeroAddress } from 'viem'
+import { dealerKeygen, encodeG2, parseNetwork, sharePublicKey, type Network } from '../../../framework/src/attest/index.ts'
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+const cliMain = join(repoRoot, 'framework/src/cli/main.ts')
+const nodeFlags = ['--experimental-wasm-extended-const', '--import', 'tsx']
+
+/** Generate dealer keys (t-of-n) into `dir` unless network.json already exists. Returns the network. */
+export async function ensureKeys(dir: string, { t, n, chainId = '31337', verifier = zeroAddress }: { t: number; n: number; chainId?: string; verifier?: string }): Promise<{ network: Network; created: boolean }> {
+  const networkFile = join(dir, 'network.json')
+  if (existsSync(networkFile)) return { network: parseNetwork(JSON.parse(await readFile(networkFile, 'utf8'))), created: false }
+  await mkdir(dir, { recursive: true })
+  const { network, shares } = dealerKeygen({ t, n })
+  network.chainId = chainId
+  network.verifier = verifier as `0x${string}`
+  for (const share of shares) {
+    const path = join(dir, `replica-${share.index}.key.json`)
+    const file = { protocol: 'nexus.result.v1', index: share.index, secretKey: share.secretKey, publicKey: encodeG2(sharePublicKey(share)), t, n, groupPublicKey: network.groupPublicKey }
+    await writeFile(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
+    await chmod(path, 0o600)
+  }
+  await writeFile(networkFile, `${JSON.stringify(network, null, 2)}\n`)
+  return { network: parseNetwork(network), created: true }
+}
+
+export type ReplicaProcess = {
+  index: number
+  url: string
+  port: number
+  child: ChildProcess
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>
+  /** SIGKILL and wait for exit (a crash). */
+  kill(): Promise<void>
+}
+
+export type StartReplicaParameters = {
+  index: number
+  dataDir: string
+  keyFile: string
+  /** Default: 0 (any free port). */
+  port?: number
+  chainId?: string
+  verifier?: string
+  /** Where the child's stderr goes. Default: discarded unless NEXUS_DEBUG is set. */
+  onLog?: (line: string) => void
+}
+
+/** Spawn `nexus replica` and wait for its `listening` line. */
+export async function startReplica(p: StartReplicaParameters): Promise<ReplicaProcess> {
+  const args = [...nodeFlags, cliMain, 'replica', '--index', String(p.index), '--port', String(p.port ?? 0), '--data', p.dataDir, '--key', p.keyFile]
+  if (p.chainId) args.push('--chain-id', p.chainId)
+  if (p.verifier) args.push('--verifier', p.verifier)
+  await mkdir(p.dataDir, { recursive: true })
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } })
+  const log = p.onLog ?? (process.env.NEXUS_DEBUG ? (l: string) => console.error(`[replica ${p.index}] ${l}`) : () => {})
+  createInterface({ input: child.stderr! }).on('line', log)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`replica ${p.index} did not start within 60 s`)), 60_000)
+    child.once('exit', (code) => reject(new Error(`replica ${p.index} exited with ${code} before listening`)))
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { event?: string; port?: number }
+        if (msg.event === 'listening' && msg.port) {
+          clearTimeout(timer)
+          resolve(msg.port)
+          return
+        }
+      } catch {}
+      log(line)
+    })
+  })
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+    await exited
+  }
+  return { index: p.index, port, url: `http://127.0.0.1:${port}`, child, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') }
+}
+
+/** Start replicas 1..n of a key directory, each with its data under `<root>/replica-<i>`. */
+export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[]): Promise<ReplicaProcess[]> {
+  return Promise.all(
+    Array.from({ length: n }, (_, k) =>
+      startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k] }),
+    ),
+  )
+}

@@ -1,0 +1,70 @@
+// Wires the gateway: database → log → scheduler (replica clients) → HTTP app.
+import { serve, type ServerType } from '@hono/node-server'
+import type { Hono } from 'hono'
+import type { Network } from '../../framework/src/attest/index.ts'
+import { createDatabase, type CreateDatabaseParameters, type Database } from './database/index.ts'
+import { createLog, type Log } from './log/index.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { createReplicaClient, type ReplicaClient } from './replicas/index.ts'
+import { createScheduler, type Scheduler } from './scheduler/index.ts'
+import { createApp, type CreateAppParameters } from './server/app.ts'
+
+export type CreateGatewayParameters = {
+  database?: CreateDatabaseParameters
+  /** Replica base URLs, index i+1 for entry i. */
+  replicas: string[]
+  network: Network
+  /** Deployer API keys. */
+  apiKeys: string[]
+  limits?: CreateAppParameters['limits']
+  /** Log line sink. Default: no logging. */
+  logger?: (message: string) => void
+}
+
+export type Gateway = {
+  app: Hono
+  log: Log
+  database: Database
+  scheduler: Scheduler
+  metrics: Metrics
+  replicas: ReplicaClient[]
+  /** Start an HTTP server; resolves with the bound port. */
+  listen(port?: number, hostname?: string): Promise<number>
+  close(): Promise<void>
+}
+
+/** @example const gw = await createGateway({ replicas, network, apiKeys: ['dev'] }); await gw.listen(8787) */
+export async function createGateway(p: CreateGatewayParameters): Promise<Gateway> {
+  if (p.replicas.length !== p.network.n) throw new Error(`network has n = ${p.network.n} but ${p.replicas.length} replica URLs were given`)
+  const database = await createDatabase(p.database)
+  const log = createLog({ db: database.db })
+  const metrics = createMetrics()
+  const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url }))
+  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger })
+  const pushArtifact = async (codeHash: string) => {
+    const artifact = await log.getArtifact(codeHash)
+    if (!artifact) return
+    await Promise.all(replicas.map((r) => r.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => p.logger?.(String(err)))))
+  }
+  const app = createApp({ log, scheduler, metrics, replicas, threshold: p.network.t, apiKeys: p.apiKeys, limits: p.limits, onArtifact: (h) => void pushArtifact(h) })
+  await scheduler.start()
+  let server: ServerType | undefined
+  return {
+    app,
+    log,
+    database,
+    scheduler,
+    metrics,
+    replicas,
+    listen(port = 0, hostname = '127.0.0.1') {
+      return new Promise((resolve) => {
+        server = serve({ fetch: app.fetch, port, hostname }, (info) => resolve(info.port))
+      })
+    },
+    async close() {
+      await scheduler.stop()
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()))
+      await database.close()
+    },
+  }
+}

@@ -1,0 +1,170 @@
+// The ordered invocation log: artifacts, functions and their versions, and invocations with a
+// per-function `seq` that is assigned and durably written in one transaction before anyone is
+// told the invocation was accepted.
+import { randomUUID } from 'node:crypto'
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import type { Db, Disagreement } from '../database/index.ts'
+import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
+import { IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
+
+export type Invocation = typeof invocations.$inferSelect
+export type FunctionRecord = typeof functions.$inferSelect
+export type ArtifactRecord = typeof artifacts.$inferSelect
+
+export type AppendParameters = {
+  functionId: string
+  /** 0x-hex of the input bytes. */
+  input: `0x${string}`
+  trigger: string
+  idempotencyKey?: string
+  /** Hash of the request body: same idempotency key with another body is a conflict. */
+  requestHash: string
+  /** The time the log assigns (the function's clock). Default: Date.now(). */
+  timestampMs?: bigint
+}
+
+export type Log = ReturnType<typeof createLog>
+
+/** Postgres unique_violation, from either driver (PGlite and postgres-js both expose `code`). */
+const isUniqueViolation = (err: unknown): boolean => {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === '23505') return true
+  return false
+}
+
+export function createLog({ db }: { db: Db }) {
+  async function findByKey(functionId: string, key: string): Promise<Invocation | undefined> {
+    const [row] = await db.select().from(invocations).where(and(eq(invocations.functionId, functionId), eq(invocations.idempotencyKey, key)))
+    return row
+  }
+
+  function sameRequest(existing: Invocation, p: AppendParameters): { invocation: Invocation; created: false } {
+    if (existing.requestHash !== p.requestHash)
+      throw new IdempotencyConflictError(`Idempotency-Key "${p.idempotencyKey}" was already used with a different request body.`)
+    return { invocation: existing, created: false }
+  }
+
+  return {
+    /** Store an artifact by code hash. Returns false when it was already there (idempotent). */
+    async putArtifact(codeHash: string, manifest: Record<string, unknown>, componentBase64: string): Promise<boolean> {
+      const rows = await db.insert(artifacts).values({ codeHash, manifest, component: componentBase64 }).onConflictDoNothing().returning({ codeHash: artifacts.codeHash })
+      return rows.length > 0
+    },
+
+    async getArtifact(codeHash: string): Promise<ArtifactRecord | undefined> {
+      const [row] = await db.select().from(artifacts).where(eq(artifacts.codeHash, codeHash))
+      return row
+    },
+
+    /** Point a function at a code hash (creating it or adding a version). Idempotent. */
+    async deployFunction(functionId: string, codeHash: string): Promise<{ created: boolean; function: FunctionRecord }> {
+      return db.transaction(async (tx) => {
+        const [existing] = await tx.select().from(functions).where(eq(functions.id, functionId)).for('update')
+        if (existing?.codeHash === codeHash) return { created: false, function: existing }
+        let row: FunctionRecord
+        if (existing) {
+          ;[row] = (await tx.update(functions).set({ codeHash, updatedAt: new Date() }).where(eq(functions.id, functionId)).returning()) as [FunctionRecord]
+        } else {
+          ;[row] = (await tx.insert(functions).values({ id: functionId, codeHash }).returning()) as [FunctionRecord]
+        }
+        await tx.insert(functionVersions).values({ functionId, codeHash, fromSeq: row.lastSeq + 1n }).onConflictDoNothing()
+        return { created: true, function: row }
+      })
+    },
+
+    async getFunction(functionId: string): Promise<FunctionRecord | undefined> {
+      const [row] = await db.select().from(functions).where(eq(functions.id, functionId))
+      return row
+    },
+
+    listFunctions(): Promise<FunctionRecord[]> {
+      return db.select().from(functions).orderBy(asc(functions.id))
+    },
+
+    listVersions(functionId: string) {
+      return db.select().from(functionVersions).where(eq(functionVersions.functionId, functionId)).orderBy(asc(functionVersions.fromSeq))
+    },
+
+    /**
+     * Append one invocation: the function's seq counter is bumped and the invocation inserted in
+     * one transaction, so an acknowledged invocation always has its seq on disk.
+     */
+    async append(p: AppendParameters): Promise<{ invocation: Invocation; created: boolean }> {
+      if (p.idempotencyKey !== undefined) {
+        const existing = await findByKey(p.functionId, p.idempotencyKey)
+        if (existing) return sameRequest(existing, p)
+      }
+      try {
+        return await db.transaction(async (tx) => {
+          const [fn] = await tx
+            .update(functions)
+            .set({ lastSeq: sql`${functions.lastSeq} + 1` })
+            .where(eq(functions.id, p.functionId))
+            .returning({ lastSeq: functions.lastSeq, codeHash: functions.codeHash })
+          if (!fn) throw new UnknownFunctionError(`Unknown function "${p.functionId}".`)
+          const [invocation] = await tx
+            .insert(invocations)
+            .values({
+              id: randomUUID(),
+              functionId: p.functionId,
+              seq: fn.lastSeq,
+              codeHash: fn.codeHash,
+              input: p.input,
+              trigger: p.trigger,
+              timestampMs: p.timestampMs ?? BigInt(Date.now()),
+              idempotencyKey: p.idempotencyKey ?? null,
+              requestHash: p.requestHash,
+            })
+            .returning()
+          return { invocation: invocation!, created: true }
+        })
+      } catch (err) {
+        // Two requests raced with the same idempotency key: the loser reads the winner's row.
+        if (p.idempotencyKey !== undefined && isUniqueViolation(err)) {
+          const existing = await findByKey(p.functionId, p.idempotencyKey)
+          if (existing) return sameRequest(existing, p)
+        }
+        throw err
+      }
+    },
+
+    async getInvocation(id: string): Promise<Invocation | undefined> {
+      if (!/^[0-9a-f-]{36}$/.test(id)) return undefined
+      const [row] = await db.select().from(invocations).where(eq(invocations.id, id))
+      return row
+    },
+
+    async getBySeq(functionId: string, seq: bigint): Promise<Invocation | undefined> {
+      const [row] = await db.select().from(invocations).where(and(eq(invocations.functionId, functionId), eq(invocations.seq, seq)))
+      return row
+    },
+
+    /** Invocations of a function with seq > afterSeq, in seq order (results listing and catch-up). */
+    range(functionId: string, afterSeq: bigint, limit: number): Promise<Invocation[]> {
+      return db
+        .select()
+        .from(invocations)
+        .where(and(eq(invocations.functionId, functionId), gt(invocations.seq, afterSeq)))
+        .orderBy(asc(invocations.seq))
+        .limit(limit)
+    },
+
+    /** Lowest seq of the function that is not attested yet (or lastSeq + 1 when all are). */
+    async firstPendingSeq(functionId: string): Promise<bigint> {
+      const [row] = await db
+        .select({ seq: sql<string | null>`min(${invocations.seq})` })
+        .from(invocations)
+        .where(and(eq(invocations.functionId, functionId), eq(invocations.state, 'pending')))
+      if (row?.seq != null) return BigInt(row.seq)
+      const fn = await this.getFunction(functionId)
+      return (fn?.lastSeq ?? 0n) + 1n
+    },
+
+    async recordResult(id: string, result: Record<string, unknown>, disagreements: Disagreement[]): Promise<void> {
+      await db.update(invocations).set({ state: 'attested', result, disagreements, attestedAt: new Date() }).where(eq(invocations.id, id))
+    },
+
+    async setDisagreements(id: string, disagreements: Disagreement[]): Promise<void> {
+      await db.update(invocations).set({ disagreements }).where(eq(invocations.id, id))
+    },
+  }
+}

@@ -1,0 +1,121 @@
+// HTTP client of one replica (the runtime's `createReplicaApp`): push artifacts, execute one
+// invocation, read a function's applied state. Errors are classified so the scheduler can decide
+// between "retry later", "resend from seq", and "push the artifact first".
+import type { Hex } from 'viem'
+import { parseResultFields, type ResultFields } from '../../../framework/src/attest/index.ts'
+
+export type ReplicaExecuteRequest = {
+  functionId: string
+  codeHash: string
+  seq: bigint
+  input: Hex
+  trigger: string
+  timestampMs: bigint
+}
+
+export type ReplicaExecuteResult = {
+  fields: ResultFields
+  digest: Hex
+  output: Hex
+  share?: { index: number; signature: Hex }
+}
+
+export type ExecuteOutcome =
+  | { kind: 'ok'; result: ReplicaExecuteResult }
+  | { kind: 'seq-gap'; expected: bigint }
+  | { kind: 'unknown-code' }
+  | { kind: 'unavailable'; reason: string }
+
+export type ReplicaClient = {
+  index: number
+  url: string
+  execute(req: ReplicaExecuteRequest): Promise<ExecuteOutcome>
+  pushArtifact(manifest: Record<string, unknown>, componentBase64: string): Promise<void>
+  state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Hex } | undefined>
+  health(): Promise<boolean>
+}
+
+export type CreateReplicaClientParameters = {
+  index: number
+  url: string
+  /** Per-request timeout in ms. Default: 10_000. */
+  timeoutMs?: number
+}
+
+const reasonOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+
+/** @example const replica = createReplicaClient({ index: 1, url: 'http://127.0.0.1:7101' }) */
+export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateReplicaClientParameters): ReplicaClient {
+  const base = url.replace(/\/$/, '')
+  const post = (path: string, body: unknown, ms = timeoutMs) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(ms),
+    })
+
+  return {
+    index,
+    url: base,
+    async execute(req) {
+      let res: Response
+      try {
+        res = await post('/v1/execute', {
+          functionId: req.functionId,
+          codeHash: req.codeHash,
+          seq: req.seq.toString(),
+          input: req.input,
+          trigger: req.trigger,
+          timestampMs: req.timestampMs.toString(),
+        })
+      } catch (err) {
+        return { kind: 'unavailable', reason: reasonOf(err) }
+      }
+      let body: any
+      try {
+        body = await res.json()
+      } catch (err) {
+        return { kind: 'unavailable', reason: `bad response (HTTP ${res.status}): ${reasonOf(err)}` }
+      }
+      const code = body?.error?.code
+      if (res.status === 409 && code === 'SEQ_GAP') return { kind: 'seq-gap', expected: BigInt(body.error.expected) }
+      if (res.status === 404 && code === 'UNKNOWN_CODE') return { kind: 'unknown-code' }
+      if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${body?.error?.message ?? ''}`.trim() }
+      try {
+        const fields = parseResultFields(body.fields)
+        const share = body.share && typeof body.share.signature === 'string' ? { index: Number(body.share.index), signature: body.share.signature as Hex } : undefined
+        return { kind: 'ok', result: { fields, digest: String(body.digest).toLowerCase() as Hex, output: body.output as Hex, share } }
+      } catch (err) {
+        return { kind: 'unavailable', reason: `malformed execute response: ${reasonOf(err)}` }
+      }
+    },
+    async pushArtifact(manifest, componentBase64) {
+      const res = await post('/v1/artifacts', { manifest, component: componentBase64 }, 120_000)
+      if (!res.ok) throw new Error(`replica ${index}: artifact upload failed: HTTP ${res.status} ${await res.text()}`)
+      await res.body?.cancel().catch(() => {})
+    },
+    async state(functionId) {
+      try {
+        const res = await fetch(`${base}/v1/functions/${encodeURIComponent(functionId)}/state`, { signal: AbortSignal.timeout(timeoutMs) })
+        if (!res.ok) {
+          await res.body?.cancel().catch(() => {})
+          return res.status === 404 ? { lastAppliedSeq: 0n, stateRoot: '0x' } : undefined
+        }
+        const body: any = await res.json()
+        return { lastAppliedSeq: BigInt(body.lastAppliedSeq), stateRoot: body.stateRoot }
+      } catch {
+        return undefined
+      }
+    },
+    async health() {
+      try {
+        const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) })
+        await res.body?.cancel().catch(() => {})
+        return res.ok
+      } catch {
+        return false
+      }
+    },
+  }
+}

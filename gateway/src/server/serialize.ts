@@ -1,0 +1,32 @@
+// JSON shapes served by the API (bigints as decimal strings).
+import type { FunctionRecord, Invocation } from '../log/index.ts'
+
+const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
+
+export function invocationJson(inv: Invocation) {
+  const result = inv.result as { fields?: { status?: number } } | null
+  return {
+    id: inv.id,
+    functionId: inv.functionId,
+    seq: inv.seq.toString(),
+    codeHash: inv.codeHash,
+    trigger: inv.trigger,
+    timestampMs: inv.timestampMs.toString(),
+    state: inv.state,
+    status: result?.fields?.status === undefined ? null : (STATUS[result.fields.status] ?? null),
+    result: inv.result ?? null,
+    disagreements: inv.disagreements,
+    resultUrl: `/v1/results/${inv.id}`,
+  }
+}
+
+export function functionJson(fn: FunctionRecord) {
+  return {
+    id: fn.id,
+    codeHash: fn.codeHash,
+    lastSeq: fn.lastSeq.toString(),
+    triggers: [{ kind: 'http', path: `/v1/functions/${fn.id}/invoke` }],
+    createdAt: fn.createdAt.toISOString(),
+    updatedAt: fn.updatedAt.toISOString(),
+  }
+}
