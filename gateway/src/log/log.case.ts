@@ -1,0 +1,90 @@
+// One conformance suite for the ordered log, run against every storage backend (PGlite, Postgres).
+import { describe, expect, test } from 'vitest'
+import type { Database } from '../database/index.ts'
+import { IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
+import { createLog } from './index.ts'
+
+const H1 = `0x${'a1'.repeat(32)}`
+const H2 = `0x${'b2'.repeat(32)}`
+
+export function logConformance(backend: string, open: () => Promise<Database>) {
+  describe(`ordered log (${backend})`, () => {
+    test('artifacts and deploys are idempotent by code hash; a new hash is a new version', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        expect(await log.putArtifact(H1, { name: 'f' }, 'AA==')).toBe(true)
+        expect(await log.putArtifact(H1, { name: 'f' }, 'AA==')).toBe(false)
+        expect((await log.deployFunction('f', H1)).created).toBe(true)
+        expect((await log.deployFunction('f', H1)).created).toBe(false)
+        await log.putArtifact(H2, { name: 'f' }, 'AQ==')
+        await log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'x' })
+        expect((await log.deployFunction('f', H2)).created).toBe(true)
+        const versions = await log.listVersions('f')
+        expect(versions.map((v) => [v.codeHash, v.fromSeq])).toEqual([[H1, 1n], [H2, 2n]])
+        const { invocation } = await log.append({ functionId: 'f', input: '0x02', trigger: 'http', requestHash: 'y' })
+        expect(invocation.codeHash).toBe(H2)
+      } finally {
+        await database.close()
+      }
+    })
+
+    test('concurrent appends get contiguous, unique seqs per function; functions are independent', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        await log.putArtifact(H1, { name: 'a' }, 'AA==')
+        await log.deployFunction('a', H1)
+        await log.deployFunction('b', H1)
+        const appended = await Promise.all(
+          Array.from({ length: 40 }, (_, k) => log.append({ functionId: k % 2 ? 'a' : 'b', input: '0x', trigger: 'http', requestHash: String(k) })),
+        )
+        for (const fn of ['a', 'b']) {
+          const seqs = appended.filter((x) => x.invocation.functionId === fn).map((x) => x.invocation.seq).sort((x, y) => (x < y ? -1 : 1))
+          expect(seqs).toEqual(Array.from({ length: 20 }, (_, k) => BigInt(k + 1)))
+          expect((await log.getFunction(fn))!.lastSeq).toBe(20n)
+        }
+        const rows = await log.range('a', 0n, 100)
+        expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, k) => BigInt(k + 1)))
+      } finally {
+        await database.close()
+      }
+    })
+
+    test('idempotency keys: same body returns the same invocation, another body conflicts, nothing written', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        await log.putArtifact(H1, { name: 'f' }, 'AA==')
+        await log.deployFunction('f', H1)
+        const first = await log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'h1', idempotencyKey: 'k' })
+        const racing = await Promise.all([1, 2, 3].map(() => log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'h1', idempotencyKey: 'k' })))
+        for (const r of racing) expect(r).toMatchObject({ created: false, invocation: { id: first.invocation.id } })
+        await expect(log.append({ functionId: 'f', input: '0x02', trigger: 'http', requestHash: 'h2', idempotencyKey: 'k' })).rejects.toBeInstanceOf(IdempotencyConflictError)
+        await expect(log.append({ functionId: 'nope', input: '0x', trigger: 'http', requestHash: 'h' })).rejects.toBeInstanceOf(UnknownFunctionError)
+        expect((await log.getFunction('f'))!.lastSeq).toBe(1n)
+      } finally {
+        await database.close()
+      }
+    })
+
+    test('results: recorded once attested; first pending seq moves forward', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        await log.putArtifact(H1, { name: 'f' }, 'AA==')
+        await log.deployFunction('f', H1)
+        const a = await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: '1' })
+        await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: '2' })
+        expect(await log.firstPendingSeq('f')).toBe(1n)
+        await log.recordResult(a.invocation.id, { digest: H2 }, [{ replica: 4, reason: 'x' }])
+        expect(await log.firstPendingSeq('f')).toBe(2n)
+        const got = await log.getInvocation(a.invocation.id)
+        expect(got).toMatchObject({ state: 'attested', result: { digest: H2 }, disagreements: [{ replica: 4, reason: 'x' }] })
+        expect(await log.getInvocation('not-a-uuid')).toBeUndefined()
+      } finally {
+        await database.close()
+      }
+    })
+  })
+}
