@@ -66,7 +66,11 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
   createInterface({ input: child.stderr! }).on('line', log)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`replica ${p.index} did not start within 60 s`)), 60_000)
+    const limit = Number(process.env.NEXUS_REPLICA_START_TIMEOUT_MS ?? 240_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`replica ${p.index} did not start within ${limit / 1000} s`))
+    }, limit)
     child.once('exit', (code) => reject(new Error(`replica ${p.index} exited with ${code} before listening`)))
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
@@ -89,9 +93,16 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
 
 /** Start replicas 1..n of a key directory, each with its data under `<root>/replica-<i>`. */
 export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[]): Promise<ReplicaProcess[]> {
-  return Promise.all(
+  const settled = await Promise.allSettled(
     Array.from({ length: n }, (_, k) =>
       startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k] }),
     ),
   )
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) {
+    // Never leave children behind when one of them could not start.
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)))
+    throw failed.reason
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<ReplicaProcess>).value)
 }

@@ -1,0 +1,85 @@
+// Gateway: attested invocations/s and end-to-end HTTP latency of a trivial function (examples/hello)
+// on a 3-of-4 network of real replica processes, next to the same function executed by a single
+// replica over HTTP without a gateway or quorum (the overhead ratio).
+import { keccak256, toHex } from 'viem'
+import { createReplicaClient } from '../gateway/src/replicas/index.ts'
+import { deploy, helloArtifact, startGateway, startStack } from '../gateway/test/stack.ts'
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export default async function (): Promise<void> {
+  const SEQUENTIAL = Number(process.env.BENCH_GATEWAY_SEQ ?? 100)
+  const BURST = Number(process.env.BENCH_GATEWAY_BURST ?? 300)
+  const stack = await startStack()
+  const { gateway, url } = await startGateway(stack)
+  try {
+    const artifact = await helloArtifact()
+    await deploy(url, artifact)
+    const invoke = (query = '') => fetch(`${url}/v1/functions/hello/invoke${query}`, { method: 'POST', body: '{"name":"bench"}' }).then((r) => r.json() as Promise<any>)
+    for (let k = 0; k < 10; k++) await invoke('?timeoutMs=60000') // warm: component compile, JIT, connections
+
+    // 1. One synchronous invocation at a time: end-to-end HTTP latency to an attested result.
+    const latencies: number[] = []
+    for (let k = 0; k < SEQUENTIAL; k++) {
+      const t0 = performance.now()
+      const body = await invoke('?timeoutMs=60000')
+      latencies.push(performance.now() - t0)
+      if (body.state !== 'attested') throw new Error('not attested')
+    }
+
+    // 2. A burst of async invocations: attested results per second (accept → last attested).
+    const t0 = performance.now()
+    const ids: string[] = []
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next++ < BURST) ids.push((await invoke('?mode=async')).id)
+      }),
+    )
+    const acceptedMs = performance.now() - t0
+    for (;;) {
+      const last = await fetch(`${url}/v1/results/${ids.at(-1)}`).then((r) => r.json() as Promise<any>)
+      const fn = await fetch(`${url}/v1/functions/hello/results?cursor=${BigInt(last.seq) - 1n}&limit=1`).then((r) => r.json() as Promise<any>)
+      if (fn.items[0]?.state === 'attested') {
+        // every seq before it is attested too? Check the whole burst to be exact.
+        const states = await Promise.all(ids.map((id) => fetch(`${url}/v1/results/${id}`).then((r) => r.json() as Promise<any>)))
+        if (states.every((s) => s.state === 'attested')) break
+      }
+      await sleep(20)
+    }
+    const burstMs = performance.now() - t0
+
+    // 3. Baseline: the same function on one replica, straight HTTP, no gateway, no quorum.
+    const replica = createReplicaClient({ index: 1, url: stack.replicas[0]!.url })
+    await replica.pushArtifact(artifact.manifest, artifact.component)
+    const input = toHex(new TextEncoder().encode('{"name":"bench"}'))
+    const single: number[] = []
+    const codeHash = String((artifact.manifest as { codeHash?: string }).codeHash)
+    for (let k = 1; k <= SEQUENTIAL + 10; k++) {
+      const s = performance.now()
+      const out = await replica.execute({ functionId: 'bench-single', codeHash, seq: BigInt(k), input, trigger: 'http', timestampMs: 0n })
+      if (out.kind !== 'ok' || keccak256(out.result.output) !== out.result.fields.outputHash) throw new Error(`baseline failed: ${out.kind}`)
+      if (k > 10) single.push(performance.now() - s)
+    }
+
+    const p50 = quantile(latencies, 0.5)
+    const p50single = quantile(single, 0.5)
+    console.log('| measurement | value | target |')
+    console.log('|---|---:|---|')
+    console.log(`| sync invoke → attested result, p50 (4 replicas, t=3, ${SEQUENTIAL} sequential) | ${p50.toFixed(1)} ms | ≤ 20 ms |`)
+    console.log(`| sync invoke → attested result, p99 | ${quantile(latencies, 0.99).toFixed(1)} ms | |`)
+    console.log(`| sequential attested invocations/s (1 client) | ${(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length)).toFixed(1)} | |`)
+    console.log(`| burst of ${BURST} async (32 clients): accepted (durably logged) per s | ${((BURST * 1000) / acceptedMs).toFixed(0)} | |`)
+    console.log(`| burst of ${BURST} async: attested results/s (unbatched) | ${((BURST * 1000) / burstMs).toFixed(1)} | ≥ 500 with batching |`)
+    console.log(`| baseline: one replica over HTTP, no gateway/quorum, p50 | ${p50single.toFixed(1)} ms | |`)
+    console.log(`| baseline p99 | ${quantile(single, 0.99).toFixed(1)} ms | |`)
+    console.log(`| overhead ratio (p50 attested / p50 single replica) | ${(p50 / p50single).toFixed(1)}× | |`)
+  } finally {
+    await gateway.close()
+    await Promise.all(stack.replicas.map((r) => r.stop()))
+  }
+}
