@@ -1,6 +1,6 @@
 // End to end with real processes: 4 replica children (`nexus replica`, t = 3) and the gateway
 // over real HTTP. No mocks: a faulty replica is a real proxy that rewrites a real replica's answer.
-import { createServer, type Server } from 'node:http'
+import { createServer, request, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { keccak256, toHex } from 'viem'
 import { resultDigest, parseResultFields, verifyResult } from '../../framework/src/attest/index.ts'
@@ -17,6 +17,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any })
 const invoke = (fn: string, body: string, headers: Record<string, string> = {}, query = '') =>
   fetch(`${url}/v1/functions/${fn}/invoke${query}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } })
+
+/** A body over the 1 MiB limit, on its own connection (the server closes it after the 413 without reading the rest). */
+function oversized(): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/v1/functions/hello/invoke`, { method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream' } }, (res) => {
+      let text = ''
+      res.on('data', (d) => (text += d)).on('end', () => resolve(new Response(text, { status: res.statusCode })))
+    })
+    req.on('error', reject)
+    req.end(Buffer.alloc((1 << 20) + 10, 120))
+  })
+}
 
 async function waitAttested(base: string, ids: string[], timeoutMs: number) {
   const deadline = Date.now() + timeoutMs
@@ -81,7 +93,7 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
     const cases: [Promise<Response>, number, string][] = [
       [fetch(`${url}/v1/functions`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: '{"manifest":' }), 400, 'MALFORMED_JSON'],
       [invoke('hello', '{"name":'), 400, 'MALFORMED_JSON'],
-      [invoke('hello', 'x'.repeat((1 << 20) + 10), { 'content-type': 'application/octet-stream' }), 413, 'PAYLOAD_TOO_LARGE'],
+      [oversized(), 413, 'PAYLOAD_TOO_LARGE'],
       [invoke('nope', '{}'), 404, 'UNKNOWN_FUNCTION'],
       [fetch(`${url}/v1/functions`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: '{}' }), 401, 'UNAUTHORIZED'],
       [fetch(`${url}/v1/functions`, { method: 'POST', body: '{}' }), 401, 'UNAUTHORIZED'],
@@ -132,7 +144,17 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
     const worker = async () => {
       while (next < N) {
         const k = next++
-        const res = await json(await invoke('hello', JSON.stringify({ name: `n${k}` }), {}, '?mode=async'))
+        // A client that retries on network errors must send an Idempotency-Key, or it could double-invoke.
+        let res
+        for (let attempt = 0; ; attempt++) {
+          try {
+            res = await json(await invoke('hello', JSON.stringify({ name: `n${k}` }), { 'idempotency-key': `kill-${k}` }, '?mode=async'))
+            break
+          } catch (err) {
+            if (attempt > 5) throw err
+            await sleep(50)
+          }
+        }
         expect(res.status).toBe(202)
         ids.push(res.body.id)
         if (ids.length === Math.floor(N / 4)) killed = victim.kill()
