@@ -5,9 +5,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['{framework,runtime,gateway,contracts,circuits}/{src,test}/**/*.test.ts', 'examples/**/*.test.ts'],
-    // The gateway's process-level e2e suites (issue 4, still open) do not pass yet: their replica
-    // children fail to start within 60 s. Run them explicitly with `npx vitest run gateway/test`.
-    exclude: ['**/node_modules/**', '**/generated/**', '.nexus/**', 'gateway/test/*.e2e.test.ts'],
+    exclude: ['**/node_modules/**', '**/generated/**', '.nexus/**'],
     pool: 'forks',
     poolOptions: { forks: { execArgv: ['--experimental-wasm-extended-const'] } },
     testTimeout: 120_000,
