@@ -1,4 +1,4 @@
-// Runs the gateway's process-level e2e suites (root config keeps `*.e2e.test.ts` out of `npm test`):
+// Runs only the gateway's process-level e2e suites with the root settings:
 // npx vitest run -c gateway/vitest.e2e.config.ts gateway/test
 import { defineConfig } from 'vitest/config'
 import base from '../vitest.config.ts'
