@@ -5,8 +5,6 @@ import { MessageChannel, Worker } from 'node:worker_threads'
 import { serveSyncCalls, type ReadRequest } from './sync-channel.ts'
 import type { WorkerRequest, WorkerResponse } from './protocol.ts'
 import type { InvocationOutcome } from './run-invocation.ts'
-import type { InvocationInfo } from './invocation-context.ts'
-import type { Limits } from './limits.ts'
 import { NexusError } from '../../../framework/src/errors/base.ts'
 import { workerBundlePath } from './worker-bundle.ts'
 
@@ -15,13 +13,7 @@ export class SandboxError extends NexusError {
   override code = 'SANDBOX_FAILED'
 }
 
-export type ExecuteParameters = {
-  codeHash: string
-  dir: string
-  info: InvocationInfo
-  input: Uint8Array
-  limits: Limits
-  reuse?: boolean
+export type ExecuteParameters = Omit<WorkerRequest, 'id'> & {
   /** Answers the worker's storage reads for this invocation. */
   read: (request: ReadRequest) => Promise<unknown>
 }

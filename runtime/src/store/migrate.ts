@@ -16,12 +16,18 @@ export async function migrate(db: Database, set: string): Promise<void> {
     await db.transaction(async (tx) => {
       const done = await tx.execute(sql`SELECT 1 FROM nexus_migrations WHERE name = ${id}`)
       if (rowsOf(done).length > 0) return
-      for (const statement of text.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) {
+      for (const statement of splitStatements(text)) {
         await tx.execute(sql.raw(statement))
       }
       await tx.execute(sql`INSERT INTO nexus_migrations (name) VALUES (${id})`)
     })
   }
+}
+
+/** drizzle-kit files mark statement ends with `--> statement-breakpoint`; hand-written ones end lines with `;`. */
+function splitStatements(text: string): string[] {
+  const parts = text.includes('--> statement-breakpoint') ? text.split('--> statement-breakpoint') : text.split(/;\s*$/m)
+  return parts.map((s) => s.trim()).filter(Boolean)
 }
 
 /** drizzle's execute returns `{ rows }` on PGlite and an array on postgres.js. */
