@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { serve } from '@hono/node-server'
@@ -15,6 +16,7 @@ export async function run(argv: string[]): Promise<number> {
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
+      schema: { type: 'string' },
       key: { type: 'string' },
       'chain-id': { type: 'string', default: '31337' },
       verifier: { type: 'string', default: zeroAddress },
@@ -28,6 +30,9 @@ export async function run(argv: string[]): Promise<number> {
     index,
     dataDir: process.env.DATABASE_URL ? undefined : join(data, 'db'),
     databaseUrl: process.env.DATABASE_URL,
+    // On PostgreSQL each replica's tables live in a schema derived from its data directory: the same
+    // replica restarted finds its state again, and two stacks on one database never share a replica.
+    schema: values.schema ?? `replica_${index}_${createHash('sha256').update(data).digest('hex').slice(0, 12)}`,
     cacheDir: join(data, 'artifacts'),
     shareKey: shareKey ? { index: shareKey.index, secretKey: shareKey.secretKey } : undefined,
     chainId: BigInt(values['chain-id']),
