@@ -1,5 +1,5 @@
 // drizzle schema of the gateway's ordered log. The SQL that creates it is
-// migrations/gateway/0000_init.sql; keep the two in step.
+// migrations/gateway/*.sql (applied in name order); keep the two in step.
 import { bigint, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core'
 
 export const artifacts = pgTable('nexus_artifacts', {
@@ -44,6 +44,9 @@ export const invocations = pgTable(
     input: text('input').notNull(),
     trigger: text('trigger').notNull(),
     timestampMs: bigint('timestamp_ms', { mode: 'bigint' }).notNull(),
+    /** Chain-triggered invocations: the chain and block the replicas pin chain reads to (0001_chain_context.sql). */
+    chainId: bigint('chain_id', { mode: 'bigint' }),
+    blockNumber: bigint('block_number', { mode: 'bigint' }),
     idempotencyKey: text('idempotency_key'),
     requestHash: text('request_hash').notNull(),
     /** 'pending' until t matching shares combined, then 'attested'. */

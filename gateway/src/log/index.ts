@@ -21,6 +21,9 @@ export type AppendParameters = {
   requestHash: string
   /** The time the log assigns (the function's clock). Default: Date.now(). */
   timestampMs?: bigint
+  /** Chain-triggered invocations: chain and block that chain reads are pinned to. */
+  chainId?: bigint
+  blockNumber?: bigint
 }
 
 export type Log = ReturnType<typeof createLog>
@@ -113,6 +116,8 @@ export function createLog({ db }: { db: Db }) {
               timestampMs: p.timestampMs ?? BigInt(Date.now()),
               idempotencyKey: p.idempotencyKey ?? null,
               requestHash: p.requestHash,
+              chainId: p.chainId ?? null,
+              blockNumber: p.blockNumber ?? null,
             })
             .returning()
           return { invocation: invocation!, created: true }

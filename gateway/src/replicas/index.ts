@@ -11,6 +11,8 @@ export type ReplicaExecuteRequest = {
   input: Hex
   trigger: string
   timestampMs: bigint
+  chainId?: bigint
+  blockNumber?: bigint
 }
 
 export type ReplicaExecuteResult = {
@@ -68,6 +70,8 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateRe
           input: req.input,
           trigger: req.trigger,
           timestampMs: req.timestampMs.toString(),
+          ...(req.chainId === undefined ? {} : { chainId: req.chainId.toString() }),
+          ...(req.blockNumber === undefined ? {} : { blockNumber: req.blockNumber.toString() }),
         })
       } catch (err) {
         return { kind: 'unavailable', reason: reasonOf(err) }

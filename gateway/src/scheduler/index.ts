@@ -198,7 +198,7 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
       }
       const inv = slot.invocation
       slot.firstSentAt ??= performance.now()
-      const outcome = await client.execute({ functionId: inv.functionId, codeHash: inv.codeHash, seq: inv.seq, input: inv.input as Hex, trigger: inv.trigger, timestampMs: inv.timestampMs })
+      const outcome = await client.execute({ functionId: inv.functionId, codeHash: inv.codeHash, seq: inv.seq, input: inv.input as Hex, trigger: inv.trigger, timestampMs: inv.timestampMs, chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined })
       if (!running) return
       switch (outcome.kind) {
         case 'ok':
