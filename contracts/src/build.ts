@@ -13,7 +13,7 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 export const generatedDir = join(repoRoot, 'contracts/generated')
 
 /** Folders (relative to the repo root) whose `*.sol` files are compiled; later ones may import earlier ones. */
-export const sourceDirs = ['contracts/sol', 'contracts/sol/zk', 'contracts/test/sol', 'examples/consumer'] as const
+export const sourceDirs = ['contracts/sol', 'contracts/sol/zk', 'contracts/test/sol', 'examples/consumer', 'examples/token'] as const
 
 /** Contracts that get a generated artifact (libraries, interfaces and abstract contracts do not). */
 export type Artifact = { name: string; source: string; abi: unknown[]; bytecode: `0x${string}` }
