@@ -10,6 +10,8 @@ import { executedResultJson, parseExecuteRequest } from './wire.ts'
 
 const statusOf: Record<string, ContentfulStatusCode> = {
   SEQ_GAP: 409, SEQ_MISMATCH: 409, UNKNOWN_CODE: 404, INVALID_ARTIFACT: 400, BAD_REQUEST: 400,
+  // A chain read failed (RPC down or behind): nothing was recorded; the gateway retries later.
+  CHAIN_UNAVAILABLE: 503,
 }
 
 export function createReplicaApp(replica: Replica): Hono {

@@ -1,15 +1,19 @@
 // One replica: deploys artifacts, applies each function's invocations strictly in seq order on
 // its own store, and signs every result with its key share.
 import { keccak256, encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
-import { resultDigest, signShare, type ResultFields } from '../../../framework/src/attest/index.ts'
+import { merkleRoot, resultDigest, signShare, type ResultFields } from '../../../framework/src/attest/index.ts'
 import { openStore, type OpenStoreOptions } from '../store/database.ts'
 import { createReplicaStore, type AppliedResult } from '../store/replica-store.ts'
+import { createBatchStore, type ApplyStore } from '../store/batch-store.ts'
 import { compileComponent } from '../build/compile.ts'
 import { codeHashOf, type Manifest } from '../build/artifact.ts'
 import { InvalidArtifactError } from '../build/errors.ts'
 import { createSandbox } from '../sandbox/sandbox.ts'
 import type { LogLine } from '../sandbox/invocation-context.ts'
 import { SeqGapError, SeqMismatchError, UnknownCodeError } from './errors.ts'
+import { createChainReader } from '../chain/reader.ts'
+import { isChainRead } from '../chain/requests.ts'
+import { ChainUnavailableError } from '../chain/errors.ts'
 
 export type ReplicaOptions = {
   /** Share index (1..n). */
@@ -31,6 +35,8 @@ export type ReplicaOptions = {
   freshInstances?: boolean
   /** Wall-clock backstop per invocation. Default: 30 s. */
   watchdogMs?: number
+  /** JSON-RPC URL per chain id for the handlers' chain reads. Default: none (reads answer 503). */
+  rpc?: Record<string, string>
 }
 
 export type ExecuteRequest = {
@@ -52,11 +58,26 @@ export type ExecutedResult = {
   logs: LogLine[]
 }
 
+export type ExecutedBatch = {
+  results: Omit<ExecutedResult, 'share'>[]
+  root: Hex
+  share?: { index: number; signature: Hex }
+}
+
+/** Most invocations one batch request may carry. */
+export const MAX_BATCH = 1024
+
 export type Replica = {
   index: number
   deploy(artifact: { component: Uint8Array; manifest: Manifest }): Promise<{ codeHash: Hex }>
   hasCode(codeHash: string): Promise<boolean>
   execute(request: ExecuteRequest): Promise<ExecutedResult>
+  /**
+   * Apply consecutive seqs of one function in one durable transaction and sign ONE share over the
+   * Merkle root of their digests (docs/protocol.md §4). Seqs already applied are answered from the
+   * record, as with `execute`.
+   */
+  executeBatch(requests: ExecuteRequest[]): Promise<ExecutedBatch>
   state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Hex }>
   proveKey(functionId: string, key: string): Promise<Hex[]>
   close(): Promise<void>
@@ -71,9 +92,11 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   }
   const handle = await openStore(storeOptions)
   const store = createReplicaStore(handle.db)
+  const rootStore: ApplyStore = store
   const sandbox = createSandbox({ watchdogMs: options.watchdogMs })
   const compiled = new Map<string, Promise<{ dir: string; manifest: Manifest }>>()
   const queues = new Map<string, Promise<unknown>>()
+  const chain = createChainReader({ rpc: options.rpc ?? {} })
 
   function load(codeHash: string) {
     let entry = compiled.get(codeHash)
@@ -106,13 +129,14 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     }
   }
 
-  function sign(fields: ResultFields, output: Uint8Array, logs: LogLine[]): ExecutedResult {
+  function sign(fields: ResultFields, output: Uint8Array, logs: LogLine[], signIt: boolean): ExecutedResult {
     const digest = resultDigest(fields)
-    const share = options.shareKey ? signShare(digest, options.shareKey) : undefined
+    const share = options.shareKey && signIt ? signShare(digest, options.shareKey) : undefined
     return { fields, digest, output, share, logs }
   }
 
-  async function apply(request: ExecuteRequest): Promise<ExecutedResult> {
+  // `store` is a parameter so a batch can run the same code against its transaction.
+  async function apply(request: ExecuteRequest, store: ApplyStore = rootStore, signIt = true): Promise<ExecutedResult> {
     const inputHash = keccak256(request.input)
     const previous = await store.applied(request.functionId, request.seq)
     if (previous) {
@@ -120,7 +144,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       if (toHex(previous.inputHash) !== inputHash || previous.codeHash !== request.codeHash) {
         throw new SeqMismatchError(`seq ${request.seq} of ${request.functionId} was applied with different input or code`)
       }
-      return sign(fieldsOf(request, previous), previous.output, [])
+      return sign(fieldsOf(request, previous), previous.output, [], signIt)
     }
     const { lastAppliedSeq, stateRoot } = await store.state(request.functionId)
     if (request.seq !== lastAppliedSeq + 1n) throw new SeqGapError(request.functionId, lastAppliedSeq + 1n, request.seq)
@@ -129,6 +153,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       [{ type: 'bytes32' }, { type: 'string' }, { type: 'uint64' }, { type: 'bytes32' }],
       [request.codeHash, request.functionId, request.seq, inputHash],
     ))
+    let chainFailure: unknown
     const outcome = await sandbox.execute({
       codeHash: request.codeHash,
       dir,
@@ -144,8 +169,14 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
         timestampMs: request.timestampMs,
         randomSeed,
       },
-      read: (r) => store.read(request.functionId, r),
+      read: (r) => {
+        if (!isChainRead(r)) return store.read(request.functionId, r)
+        const pin = { chainId: request.chainId ?? options.chainId, blockNumber: request.blockNumber }
+        return chain.read(pin, r).catch((err: unknown) => { chainFailure ??= err; throw err })
+      },
     })
+    // A failed RPC is not a property of the invocation: record nothing, let the gateway retry.
+    if (chainFailure) throw chainFailure instanceof ChainUnavailableError ? chainFailure : new ChainUnavailableError('Chain read failed.', { cause: chainFailure })
     const record = {
       seq: request.seq,
       codeHash: request.codeHash,
@@ -156,7 +187,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       stateRootBefore: stateRoot,
     }
     const stateRootAfter = await store.commit(request.functionId, record, outcome.writes)
-    return sign(fieldsOf(request, { ...record, stateRootAfter }), outcome.output, outcome.logs)
+    return sign(fieldsOf(request, { ...record, stateRootAfter }), outcome.output, outcome.logs, signIt)
   }
 
   return {
@@ -175,13 +206,15 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       return (await store.loadArtifact(codeHash)) !== undefined
     },
     execute(request) {
-      // One function's invocations never overlap: each starts after the previous one committed.
-      const prior = queues.get(request.functionId) ?? Promise.resolve()
-      const next = prior.then(() => apply(request))
-      const settled = next.catch(() => undefined)
-      queues.set(request.functionId, settled)
-      void settled.then(() => { if (queues.get(request.functionId) === settled) queues.delete(request.functionId) })
-      return next
+      return enqueue(request.functionId, () => apply(request))
+    },
+    executeBatch(requests) {
+      if (requests.length === 0 || requests.length > MAX_BATCH) throw new TypeError(`a batch holds 1..${MAX_BATCH} invocations`)
+      const functionId = requests[0]!.functionId
+      requests.forEach((r, i) => {
+        if (r.functionId !== functionId || r.seq !== requests[0]!.seq + BigInt(i)) throw new TypeError('a batch is consecutive seqs of one function')
+      })
+      return enqueue(functionId, () => applyBatch(functionId, requests))
     },
     async state(functionId) {
       const s = await store.state(functionId)
@@ -195,6 +228,35 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       await sandbox.close()
       await handle.close()
     },
+  }
+
+  async function applyBatch(functionId: string, requests: ExecuteRequest[]): Promise<ExecutedBatch> {
+    // Compile outside the transaction: loading an artifact reads the store, which (on PGlite's
+    // single connection) would wait for the open transaction forever.
+    for (const codeHash of new Set(requests.map((r) => r.codeHash))) await load(codeHash)
+    const results = await handle.db.transaction(async (tx) => {
+      const batchStore = await createBatchStore(tx as unknown as typeof handle.db, functionId)
+      const out: ExecutedResult[] = []
+      for (const request of requests) out.push(await apply(request, batchStore, false))
+      await batchStore.finish()
+      return out
+    })
+    const root = merkleRoot(results.map((r) => r.digest))
+    return {
+      results: results.map(({ share: _share, ...rest }) => rest),
+      root,
+      share: options.shareKey ? signShare(root, options.shareKey) : undefined,
+    }
+  }
+
+  function enqueue<T>(functionId: string, run: () => Promise<T>): Promise<T> {
+    // One function's invocations never overlap: each starts after the previous one committed.
+    const prior = queues.get(functionId) ?? Promise.resolve()
+    const next = prior.then(run)
+    const settled = next.catch(() => undefined)
+    queues.set(functionId, settled)
+    void settled.then(() => { if (queues.get(functionId) === settled) queues.delete(functionId) })
+    return next
   }
 }
 

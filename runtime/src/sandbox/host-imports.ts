@@ -3,6 +3,7 @@
 import type { InvocationContext } from './invocation-context.ts'
 import { GuestFault } from './faults.ts'
 import { normalizePath, parentOf, utf8Length } from './paths.ts'
+import type { ChainAnswer, ChainReadRequest } from '../chain/requests.ts'
 
 type FsCode = 'not-found' | 'exists' | 'not-a-directory' | 'is-a-directory' | 'not-empty' | 'invalid-path' | 'bad-descriptor' | 'too-large'
 type OpenFlags = { read?: boolean; write?: boolean; create?: boolean; truncate?: boolean; append?: boolean; exclusive?: boolean }
@@ -225,10 +226,23 @@ export function createHostImports(current: () => InvocationContext) {
     },
   }
 
-  // Chain reads need an RPC pinned to the trigger block; the trigger service supplies one.
-  // Without it every call is an error result the handler can see, identically on every replica.
-  const unavailable = (): never => { throw { payload: 'chain access is not configured for this replica' } }
-  const chain = { call: unavailable, getBalance: unavailable, getLogs: unavailable }
+  // Chain reads are answered by the main thread, pinned to the invocation's block (see
+  // runtime/src/chain). `{ err }` answers are deterministic (revert, bad argument, no pinned block)
+  // and reach the handler as the `err` case; an RPC failure aborts the invocation on the main side.
+  function chainRead(request: ChainReadRequest, argumentBytes: number): string {
+    const ctx = current()
+    ctx.charge(argumentBytes)
+    const answer = ctx.read<ChainAnswer>(request)
+    const text = 'ok' in answer ? answer.ok : answer.err
+    ctx.charge(text.length)
+    if ('err' in answer) throw { payload: answer.err }
+    return text
+  }
+  const chain = {
+    call: (to: string, data: string): string => chainRead({ op: 'chain.call', to, data }, to.length + data.length),
+    getBalance: (address: string): string => chainRead({ op: 'chain.balance', address }, address.length),
+    getLogs: (filter: string): string => chainRead({ op: 'chain.logs', filter }, filter.length),
+  }
 
   const imports = { kv, fs, log, env, chain }
   return Object.fromEntries(

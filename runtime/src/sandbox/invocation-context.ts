@@ -27,7 +27,8 @@ export class InvocationContext {
   constructor(
     readonly info: InvocationInfo,
     readonly limits: Limits,
-    read: Reader,
+    /** The sync channel to the main thread (storage and chain reads). */
+    readonly read: Reader,
     private readonly fuel: WebAssembly.Global,
   ) {
     this.overlay = new StateOverlay(read)

@@ -2,6 +2,7 @@
 // synchronous but our databases (PGlite, postgres) are async, so a storage read blocks the
 // worker on Atomics.wait while the main thread answers on a dedicated MessagePort.
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads'
+import type { ChainReadRequest } from '../chain/requests.ts'
 
 export type ReadRequest =
   | { op: 'kv.get'; key: string }
@@ -9,6 +10,7 @@ export type ReadRequest =
   | { op: 'fs.get'; path: string }
   | { op: 'fs.children'; dir: string }
   | { op: 'fs.descendants'; dir: string }
+  | ChainReadRequest
 
 export type FileEntry = { kind: 'file'; data: Uint8Array } | { kind: 'dir' }
 

@@ -20,6 +20,8 @@ export async function run(argv: string[]): Promise<number> {
       key: { type: 'string' },
       'chain-id': { type: 'string', default: '31337' },
       verifier: { type: 'string', default: zeroAddress },
+      // `--rpc <chainId>=<url>`, repeatable: where handlers' chain reads go.
+      rpc: { type: 'string', multiple: true, default: [] },
     },
   })
   if (!values.index || !/^\d+$/.test(values.index)) throw new Error('nexus replica: --index <n> is required')
@@ -37,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     shareKey: shareKey ? { index: shareKey.index, secretKey: shareKey.secretKey } : undefined,
     chainId: BigInt(values['chain-id']),
     verifier: values.verifier as Address,
+    rpc: parseRpcFlags(values.rpc ?? []),
   })
   const server = serve({ fetch: createReplicaApp(replica).fetch, port: Number(values.port), hostname: values.host }, (info) => {
     // The gateway (and tests) read this line to learn the port.
@@ -49,4 +52,15 @@ export async function run(argv: string[]): Promise<number> {
   })
   await replica.close()
   return 0
+}
+
+/** `['31337=http://127.0.0.1:8545']` → `{ '31337': 'http://127.0.0.1:8545' }`. */
+export function parseRpcFlags(flags: string[]): Record<string, string> {
+  const rpc: Record<string, string> = {}
+  for (const flag of flags) {
+    const m = /^(\d{1,20})=(https?:\/\/\S+)$/.exec(flag)
+    if (!m) throw new Error(`nexus replica: --rpc expects <chainId>=<http(s) url>, got "${flag}"`)
+    rpc[m[1]!] = m[2]!
+  }
+  return rpc
 }
