@@ -16,7 +16,7 @@ export {
   type ProverAttempt,
 } from './prover/pool.ts'
 export type { ProverFault } from './prover/protocol.ts'
-export { createZkExecutor, isZkErrorResult, type ZkExecutor } from './invoke.ts'
+export { createZkExecutor, isZkErrorResult, type ZkExecutor, type CreateZkExecutorParameters } from './invoke.ts'
 export { createZkHttpHandler } from './http.ts'
 export {
   buildGroth16Verifier,
@@ -24,6 +24,7 @@ export {
   exportGroth16Verifier,
   toSolidityProofArgs,
   encodeForInbox,
+  toZkFulfilArgs,
   type CompiledVerifier,
   type SolidityProofArgs,
 } from './solidity.ts'

@@ -7,6 +7,7 @@ import {
   ZK_PROTOCOL,
   ZkInputError,
   ZkProverError,
+  type CircuitInputs,
   type ZkErrorResult,
   type ZkFunction,
   type ZkResult,
@@ -22,8 +23,20 @@ export type ZkExecutor = {
   ): Promise<ZkResult<TOutput> | ZkErrorResult>
 }
 
+export type CreateZkExecutorParameters = {
+  pool: ProverPool
+  circuits: Record<string, BuiltCircuit>
+  /**
+   * Request → validated circuit inputs. Default: `fn.mapInputs(request)` in this process. The gateway
+   * passes one that runs the mapping in the deterministic runtime's sandbox (gateway/src/zk).
+   * Throw `ZkInputError` for a request that cannot be mapped.
+   */
+  mapInputs?: (fn: ZkFunction<unknown, unknown>, request: unknown) => CircuitInputs | Promise<CircuitInputs>
+}
+
 /** An executor over built circuits (by id) and a prover pool. */
-export function createZkExecutor(parameters: { pool: ProverPool; circuits: Record<string, BuiltCircuit> }): ZkExecutor {
+export function createZkExecutor(parameters: CreateZkExecutorParameters): ZkExecutor {
+  const mapInputs = parameters.mapInputs ?? ((fn, request) => fn.mapInputs(request))
   return {
     async invoke(fn, request, options = {}) {
       const errorResult = (err: unknown): ZkErrorResult => {
@@ -33,7 +46,7 @@ export function createZkExecutor(parameters: { pool: ProverPool; circuits: Recor
       try {
         const circuit = parameters.circuits[fn.circuit]
         if (!circuit) throw new ZkInputError(`Circuit "${fn.circuit}" is not built on this gateway.`)
-        const inputs = fn.mapInputs(request)
+        const inputs = await mapInputs(fn, request)
         const proved = await parameters.pool.prove({ circuit, inputs, ...options })
         return {
           protocol: ZK_PROTOCOL,

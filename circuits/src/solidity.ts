@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { ZkBuildError, type Groth16Proof } from '@nexus/framework/zk'
-import { encodeAbiParameters, type Abi, type Hex } from 'viem'
+import { encodeAbiParameters, keccak256, type Abi, type Hex } from 'viem'
 import type { BuiltCircuit } from './build/build-circuit.ts'
 
 const require = createRequire(import.meta.url)
@@ -101,4 +101,33 @@ export function encodeForInbox(result: { proof: Groth16Proof; publicSignals: rea
     output: encodeAbiParameters([list], [signals.slice(0, nOutputs)]),
     proof: encodeAbiParameters([{ type: 'uint256[2]' }, { type: 'uint256[2][2]' }, { type: 'uint256[2]' }], [a, b, c] as never),
   }
+}
+
+/**
+ * The four arguments of `NexusInbox.fulfil(requestId, result, output, attestation)` for a zk result
+ * of a function registered in Groth16 mode behind `NexusGroth16Adapter`. The inbox reads only
+ * `inputHash`, `outputHash` and `status` of `result` in that mode; `attestation` is
+ * abi.encode(bytes input, bytes proof), the input re-sent because the inbox keeps only its hash.
+ */
+export function toZkFulfilArgs(
+  requestId: bigint,
+  result: { proof: Groth16Proof; publicSignals: readonly string[]; verificationKeyHash: Hex },
+  nOutputs: number,
+) {
+  const { input, output, proof } = encodeForInbox(result, nOutputs)
+  const zero = `0x${'00'.repeat(32)}` as Hex
+  const fields = {
+    chainId: 0n,
+    verifier: '0x0000000000000000000000000000000000000000' as Hex,
+    codeHash: result.verificationKeyHash,
+    seq: 0n,
+    inputHash: keccak256(input),
+    status: 0,
+    outputHash: keccak256(output),
+    stateRootBefore: zero,
+    stateRootAfter: zero,
+    fuelUsed: 0n,
+  }
+  const attestation = encodeAbiParameters([{ type: 'bytes' }, { type: 'bytes' }], [input, proof])
+  return [requestId, fields, output, attestation] as const
 }

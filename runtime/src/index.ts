@@ -7,3 +7,4 @@ export { SeqGapError, SeqMismatchError, UnknownCodeError } from './replica/error
 export { defaultLimits, type Limits } from './sandbox/limits.ts'
 export { Status, type StatusCode } from './sandbox/status.ts'
 export { verifyProof as verifyStateProof, treeKey, leafHash, kvValueHash, fileValueHash } from './store/state-root.ts'
+export { createSandbox, SandboxError, type Sandbox, type ExecuteParameters } from './sandbox/sandbox.ts'

@@ -5,8 +5,11 @@ import { NexusError, type NexusErrorParameters } from '../errors/base.ts'
 export class ZkInputError extends NexusError {
   override name = 'ZkInputError'
   override code = 'NEXUS_ZK_INVALID_INPUT'
+  /** One line per problem (`- signal: what is wrong`), kept so the error can cross the sandbox boundary intact. */
+  readonly problems?: string[]
   constructor(shortMessage: string, parameters: NexusErrorParameters = {}) {
     super(shortMessage, { docsPath: 'docs/zk.md#inputs', ...parameters })
+    this.problems = parameters.metaMessages
   }
 }
 

@@ -1,7 +1,7 @@
 // Validation of circuit inputs against a declared signal spec. Runs before any witness is computed,
 // so a bad request becomes a typed error naming the signal instead of a witness-calculator crash.
 import { ZkInputError } from './errors.ts'
-import { BN254_R } from './result.ts'
+import { BN254_R } from './constants.ts'
 
 /** `field`: any element of the BN254 scalar field; `bit`: 0 or 1; `byte`: 0..255; `uint<N>`: < 2^N. */
 export type SignalType = 'field' | 'bit' | 'byte' | `uint${number}`

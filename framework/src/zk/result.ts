@@ -3,10 +3,7 @@ import { encodeAbiParameters, keccak256, stringToHex, type Hex } from 'viem'
 
 export const ZK_PROTOCOL = 'nexus.zk.v1'
 
-/** BN254 scalar field order: every circuit signal is an integer below it. */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
-/** BN254 base field order: every proof and key coordinate is an integer below it. */
-export const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n
+export { BN254_R, BN254_Q } from './constants.ts'
 
 /** A Groth16 proof as snarkjs writes it (projective coordinates, decimal strings). */
 export type Groth16Proof = {

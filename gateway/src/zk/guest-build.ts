@@ -1,0 +1,83 @@
+// Builds a handler file's zk declarations into a component of the nexus:function world, so the
+// request → circuit-inputs mapping runs in the deterministic runtime (fuel, memory cap, fresh
+// instance) instead of the gateway's Node process. Cached by the bundled source: an unchanged
+// handler is not componentized again.
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { buildHandler, manifestFor, type Artifact, type Limits } from '../../../runtime/src/index.ts'
+import { ZkGuestBuildError } from './errors.ts'
+import { guestEntrySource } from './guest-entry.ts'
+
+/** The guest-safe part of `@nexus/framework/zk` (no snarkjs, viem or node: built-ins). */
+const guestFramework = fileURLToPath(new URL('../../../framework/src/zk/guest.ts', import.meta.url))
+
+export type BuildZkGuestParameters = {
+  /** The handler file that exports `zk(...)` declarations. */
+  handlerPath: string
+  /** Where built components are cached. */
+  cacheDir: string
+  limits?: Partial<Limits>
+}
+
+/** Bundle the generated entry with the handler, `@nexus/framework/zk` pointed at its guest-safe part. */
+export async function bundleZkGuest(handlerPath: string): Promise<string> {
+  const absolute = resolve(handlerPath)
+  try {
+    const result = await build({
+      stdin: { contents: guestEntrySource(absolute), resolveDir: dirname(absolute), sourcefile: 'nexus-zk-entry.js', loader: 'js' },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      external: ['nexus:function/*'],
+      logLevel: 'silent',
+      legalComments: 'none',
+      plugins: [{
+        name: 'nexus-zk-guest',
+        setup(b) {
+          b.onResolve({ filter: /^@nexus\/framework\/zk$/ }, () => ({ path: guestFramework }))
+        },
+      }],
+    })
+    const file = result.outputFiles[0]
+    if (!file) throw new Error('esbuild produced no output')
+    // esbuild names source files in comments; drop them so the bytes do not depend on where the repo lives.
+    return file.text.replace(/^\s*\/\/ .*\.(ts|js|mjs)$/gm, '')
+  } catch (cause) {
+    throw new ZkGuestBuildError(`Could not bundle the zk declarations of ${handlerPath} for the runtime.`, { cause })
+  }
+}
+
+/** Handler file → zk input component + manifest (cached by content). */
+export async function buildZkGuest(p: BuildZkGuestParameters): Promise<Artifact & { cached: boolean }> {
+  const name = `zk-${basename(p.handlerPath).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`.slice(0, 63)
+  const source = await bundleZkGuest(p.handlerPath)
+  const key = createHash('sha256').update(source).digest('hex').slice(0, 32)
+  const file = join(p.cacheDir, `${key}.wasm`)
+  if (existsSync(file)) {
+    const component = new Uint8Array(await readFile(file))
+    return { component, manifest: manifestFor(name, component, p.limits), cached: true }
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'nexus-zk-guest-'))
+  try {
+    const entry = join(dir, 'entry.js')
+    await writeFile(entry, source)
+    const artifact = await buildHandler(entry, { name, limits: p.limits })
+    await mkdir(p.cacheDir, { recursive: true })
+    const tmp = `${file}.tmp-${process.pid}`
+    await writeFile(tmp, artifact.component)
+    await rename(tmp, file)
+    return { ...artifact, cached: false }
+  } catch (cause) {
+    if (cause instanceof ZkGuestBuildError) throw cause
+    throw new ZkGuestBuildError(`Could not build the zk declarations of ${p.handlerPath} into a component.`, { cause })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}

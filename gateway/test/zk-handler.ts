@@ -1,0 +1,64 @@
+// A handler file with zk functions, as an author writes it (test fixture for gateway/test/zk*.test.ts).
+// The gateway builds these declarations into a component and runs each `inputs` mapping in the
+// deterministic runtime before proving.
+import { zk } from '@nexus/framework/zk'
+
+type MemberRequest = { secret: string; path: string[]; index: number; root: string; scope: string }
+
+/** Merkle membership (depth 3) with a nullifier: public nullifier (output), root and scope (inputs). */
+export const member = zk({
+  circuit: 'merkle3',
+  signals: {
+    secret: 'field',
+    pathElements: { type: 'field', length: 3 },
+    pathIndices: { type: 'bit', length: 3 },
+    root: 'field',
+    scope: 'field',
+  },
+  publicSignals: ['nullifier', 'root', 'scope'] as const,
+  inputs: (req: MemberRequest) => ({
+    secret: req.secret,
+    pathElements: req.path,
+    pathIndices: [0, 1, 2].map((b) => (req.index >> b) & 1),
+    root: req.root,
+    scope: req.scope,
+  }),
+  output: (s) => ({ nullifier: `0x${s.nullifier.toString(16).padStart(64, '0')}`, root: s.root.toString(), scope: s.scope.toString() }),
+})
+
+/** Poseidon(preimage, salt). */
+export const preimage = zk({
+  circuit: 'poseidon-preimage',
+  signals: { preimage: 'field', salt: 'field' },
+  publicSignals: ['hash'] as const,
+  inputs: (req: { preimage: string; salt?: string }) => ({ preimage: req.preimage, salt: req.salt ?? '0' }),
+})
+
+/** Salt = the clock: in the runtime the clock is the invocation's (0 here), never the host's. */
+export const stamped = zk({
+  circuit: 'poseidon-preimage',
+  signals: { preimage: 'field', salt: 'field' },
+  publicSignals: ['hash'] as const,
+  inputs: (req: { preimage: string }) => ({ preimage: req.preimage, salt: Date.now() }),
+})
+
+/** A mapping that throws. */
+export const throws = zk({
+  circuit: 'poseidon-preimage',
+  signals: { preimage: 'field', salt: 'field' },
+  publicSignals: ['hash'] as const,
+  inputs: (): { preimage: string; salt: string } => {
+    throw new Error('boom: no preimage today')
+  },
+})
+
+/** A mapping that never returns: fuel ends it, deterministically. */
+export const spins = zk({
+  circuit: 'poseidon-preimage',
+  signals: { preimage: 'field', salt: 'field' },
+  publicSignals: ['hash'] as const,
+  inputs: (req: { n: number }) => {
+    let x = req.n
+    for (;;) x = (x * 31 + 7) % 1_000_003
+  },
+})
