@@ -1,0 +1,126 @@
+// `buildProject(configPath)`: nexus.config.ts + handlers/**/*.ts → one component and manifest per
+// declared function, written to `<out>/<function id>/{component.wasm,manifest.json}`.
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { buildHandler, type Manifest } from '../../../runtime/src/index.ts'
+import type { NexusConfig } from '../config/define.ts'
+import { configDefaults, defaultThreshold } from '../config/define.ts'
+import type { ChainSpec, TriggerSpec } from '../triggers/spec.ts'
+import { collectFunctions, type CollectedFunction } from './collect.ts'
+import { entrySource } from './entry.ts'
+import { bundleEntry } from './bundle-entry.ts'
+import { ConfigLoadError, TriggerValidationError } from './errors.ts'
+import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
+
+export type BuildProjectOptions = {
+  /** Output folder. Default: `.nexus/build` next to the config. */
+  out?: string
+  /** Handler files. Default: every `*.ts` under `handlers/` next to the config (not tests or .d.ts). */
+  handlers?: string[]
+  /** Validate and list functions without componentizing (fast; used by tests and `--check`). */
+  checkOnly?: boolean
+}
+
+export type BuiltFunction = {
+  /** Function id: `<project>-<handler name in kebab case>`. */
+  id: string
+  file: string
+  handlerName: string
+  triggers: TriggerSpec[]
+  /** Absent with `checkOnly`. */
+  manifest?: Manifest & { triggers: TriggerSpec[] }
+  component?: Uint8Array
+  /** Where component.wasm and manifest.json were written. */
+  dir?: string
+}
+
+export type BuiltProject = {
+  name: string
+  config: NexusConfig
+  chains: ChainSpec[]
+  replicas: number
+  threshold: number
+  outDir: string
+  functions: BuiltFunction[]
+}
+
+const functionIdRe = /^[a-z0-9][a-z0-9_-]{0,62}$/
+
+const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase()
+
+export async function loadConfig(configPath: string): Promise<NexusConfig> {
+  let mod: { default?: NexusConfig }
+  try {
+    mod = (await import(pathToFileURL(configPath).href)) as { default?: NexusConfig }
+  } catch (cause) {
+    throw new ConfigLoadError(`Could not load ${configPath}.`, { cause })
+  }
+  if (!mod.default) throw new ConfigLoadError(`${configPath} must \`export default defineConfig({ ... })\`.`)
+  validateConfig(mod.default, configPath)
+  return mod.default
+}
+
+async function handlerFiles(dir: string): Promise<string[]> {
+  let entries
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true })
+  } catch {
+    return []
+  }
+  return entries
+    .filter((e) => e.isFile() && /\.(ts|js|mts|mjs)$/.test(e.name) && !/\.(test|test-d|d)\.[mc]?[tj]s$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+}
+
+export async function buildProject(configPath: string, options: BuildProjectOptions = {}): Promise<BuiltProject> {
+  const configFile = resolve(configPath)
+  const root = dirname(configFile)
+  const config = await loadConfig(configFile)
+  const name = kebab(config.name ?? basename(root))
+  const outDir = resolve(options.out ?? join(root, '.nexus', 'build'))
+  const files = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
+  if (files.length === 0) throw new ConfigLoadError(`No handler files: put them under ${join(root, 'handlers')}/ (or pass handlers).`)
+
+  const collected: CollectedFunction[] = []
+  for (const file of files) collected.push(...(await collectFunctions(file)))
+
+  const functions: BuiltFunction[] = []
+  const ids = new Map<string, CollectedFunction>()
+  for (const fn of collected) {
+    const triggers = fn.registrations.map((r) => triggerSpec(config, r))
+    const id = `${name}-${kebab(fn.handlerName)}`
+    const site = fn.registrations[0]?.site
+    if (!functionIdRe.test(id)) throw new TriggerValidationError(`function id "${id}" (from ${fn.handlerName}) must match ${functionIdRe}`, site)
+    const other = ids.get(id)
+    if (other) throw new TriggerValidationError(`two handlers map to the function id "${id}": ${other.file} ${other.handlerName} and ${fn.handlerName}; rename one`, site)
+    ids.set(id, fn)
+    functions.push({ id, file: fn.file, handlerName: fn.handlerName, triggers })
+  }
+  const replicas = config.replicas ?? configDefaults.replicas
+  const project: BuiltProject = { name, config, chains: chainSpecs(config), replicas, threshold: config.threshold ?? defaultThreshold(replicas), outDir, functions }
+  if (options.checkOnly) return project
+
+  for (const [i, fn] of functions.entries()) {
+    const dir = join(outDir, fn.id)
+    await mkdir(dir, { recursive: true })
+    const entry = join(dir, 'entry.js')
+    await writeFile(entry, entrySource(collected[i]!, fn.triggers))
+    const bundled = join(dir, 'bundle.js')
+    await bundleEntry(entry, bundled)
+    // One at a time: componentize is CPU-bound and the machine is shared.
+    const artifact = await buildHandler(bundled, { name: fn.id })
+    // The code hash covers the component bytes only, so adding triggers keeps it valid.
+    const manifest = { ...artifact.manifest, triggers: fn.triggers }
+    await writeFile(join(dir, 'component.wasm'), artifact.component)
+    await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+    Object.assign(fn, { manifest, component: artifact.component, dir })
+  }
+  await mkdir(outDir, { recursive: true })
+  await writeFile(join(outDir, 'project.json'), `${JSON.stringify({
+    name, replicas: project.replicas, threshold: project.threshold, chains: project.chains,
+    functions: functions.map((f) => ({ id: f.id, codeHash: f.manifest?.codeHash, dir: f.id, triggers: f.triggers })),
+  }, null, 2)}\n`)
+  return project
+}

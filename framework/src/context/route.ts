@@ -1,0 +1,33 @@
+// `@onHttp({ path: '/balance/:addr' })` patterns: literal segments match exactly, `:name` segments
+// capture one non-empty segment (URI-decoded).
+
+/** Params of `path` under `pattern`, or undefined when it does not match. */
+export function matchRoute(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/').filter(Boolean)
+  const got = path.split('?')[0]!.split('/').filter(Boolean)
+  if (want.length !== got.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!
+    const g = got[i]!
+    if (w.startsWith(':')) {
+      let value: string
+      try {
+        value = decodeURIComponent(g)
+      } catch {
+        return undefined
+      }
+      params[w.slice(1)] = value
+    } else if (w !== g) return undefined
+  }
+  return params
+}
+
+/** Build-time check of a pattern: starts with `/`, named params are identifiers and unique. */
+export function routePatternProblem(pattern: unknown): string | undefined {
+  if (typeof pattern !== 'string' || !pattern.startsWith('/')) return 'path must be a string starting with "/"'
+  const names = pattern.split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1))
+  for (const n of names) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) return `":${n}" is not a valid parameter name`
+  if (new Set(names).size !== names.length) return 'a parameter name appears twice'
+  return undefined
+}
