@@ -24,6 +24,7 @@ import type { ReplicaClient } from '../replicas/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { openapi } from './openapi.ts'
 import { functionJson, invocationJson } from './serialize.ts'
+import { mountRoutes } from '../routes/index.ts'
 
 export type CreateAppParameters = {
   log: Log
@@ -213,6 +214,8 @@ export function createApp(p: CreateAppParameters): Hono {
     return c.json({ manifest: artifact.manifest, component: artifact.component })
   })
 
+  // @onHttp routes: /v1/functions/:id/http/<path> (gateway/src/routes).
+  mountRoutes(v1, { log, scheduler, maxBodyBytes: invokeBytes, syncTimeoutMs })
   app.route('/v1', v1)
   return app
 }

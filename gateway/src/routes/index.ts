@@ -1,0 +1,108 @@
+// @onHttp routes served by the gateway: `/v1/functions/:id/http/<path>`. A request that matches
+// one of the function's RouteTriggerSpecs becomes a 'route' invocation whose input is the
+// canonical RoutePayload (method, path, query, body); the answer is the attested result, exactly
+// as for POST /v1/functions/:id/invoke (202 with the result URL if it is not ready in time).
+import { createHash } from 'node:crypto'
+import type { Hono } from 'hono'
+import { bytesToHex } from 'viem'
+import { encodeTriggerPayload, type RoutePayload } from '../../../framework/src/triggers/payload.ts'
+import { manifestTriggers, type RouteTriggerSpec } from '../../../framework/src/triggers/spec.ts'
+import { GatewayError, InvalidRequestError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
+import type { Log } from '../log/index.ts'
+import type { Scheduler } from '../scheduler/index.ts'
+import { invocationJson } from '../server/serialize.ts'
+import { findRoute } from './match.ts'
+
+export class MethodNotAllowedError extends GatewayError {
+  override name = 'MethodNotAllowedError'
+  override code = 'METHOD_NOT_ALLOWED'
+  override status = 405
+}
+
+export type MountRoutesParameters = {
+  log: Log
+  scheduler: Scheduler
+  /** Max request body, bytes. Default: 1 MiB. */
+  maxBodyBytes?: number
+  /** How long to wait for the attested result before answering 202, ms. Default: 10_000. */
+  syncTimeoutMs?: number
+}
+
+const FUNCTION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/
+const PREFIX = /^\/v1\/functions\/[^/]+\/http/
+
+/** Adds `ALL /functions/:id/http/*` to `app` (the gateway mounts it on its `/v1` router). */
+export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
+  const maxBodyBytes = p.maxBodyBytes ?? 1 << 20
+  const syncTimeoutMs = p.syncTimeoutMs ?? 10_000
+  const routesByCode = new Map<string, RouteTriggerSpec[]>()
+
+  async function routesOf(codeHash: string): Promise<RouteTriggerSpec[]> {
+    let routes = routesByCode.get(codeHash)
+    if (!routes) {
+      const artifact = await p.log.getArtifact(codeHash)
+      routes = (artifact ? manifestTriggers(artifact.manifest as Record<string, unknown>) : []).filter((t): t is RouteTriggerSpec => t.kind === 'route')
+      routesByCode.set(codeHash, routes)
+    }
+    return routes
+  }
+
+  const handler = async (c: import('hono').Context) => {
+    const id = c.req.param('id') ?? ''
+    const fn = FUNCTION_ID.test(id) ? await p.log.getFunction(id) : undefined
+    if (!fn) throw new UnknownFunctionError(`Unknown function "${id}".`)
+    const url = new URL(c.req.url)
+    const path = url.pathname.replace(PREFIX, '') || '/'
+    const { match, allowed } = findRoute(await routesOf(fn.codeHash), c.req.method, path)
+    if (!match) {
+      if (allowed.length > 0) throw new MethodNotAllowedError(`${c.req.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}.`)
+      throw new NotFoundError(`Function "${fn.id}" has no route for ${c.req.method} ${path}.`)
+    }
+    const declared = Number(c.req.header('content-length') ?? 0)
+    if (declared > maxBodyBytes) throw new PayloadTooLargeError(`Request body exceeds ${maxBodyBytes} bytes.`)
+    const body = await readLimited(c.req.raw, maxBodyBytes)
+    const key = c.req.header('idempotency-key')
+    if (key !== undefined && (key.length === 0 || key.length > 200)) throw new InvalidRequestError('Idempotency-Key must be 1-200 characters.')
+    const payload: RoutePayload = {
+      kind: 'route',
+      method: match.route.method.toUpperCase(),
+      path,
+      query: [...url.searchParams.entries()],
+      body: bytesToHex(body),
+    }
+    const input = encodeTriggerPayload(payload)
+    const { invocation, created } = await p.log.append({
+      functionId: fn.id,
+      input: bytesToHex(input),
+      trigger: 'route',
+      idempotencyKey: key === undefined ? undefined : `route:${key}`,
+      requestHash: createHash('sha256').update(input).digest('hex'),
+    })
+    if (created) p.scheduler.submit(invocation)
+    const location = { Location: `/v1/results/${invocation.id}` }
+    if (invocation.state === 'attested') return c.json(invocationJson(invocation), 200, location)
+    const done = await p.scheduler.waitFor(invocation.id, syncTimeoutMs)
+    return done ? c.json(invocationJson(done), 200, location) : c.json(invocationJson(invocation), 202, location)
+  }
+  app.all('/functions/:id/http', handler)
+  app.all('/functions/:id/http/*', handler)
+}
+
+/** The body, refusing to buffer more than `limit` bytes even when Content-Length lies or is absent. */
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0)
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = request.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.length
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw new PayloadTooLargeError(`Request body exceeds ${limit} bytes.`)
+    }
+    chunks.push(value)
+  }
+  return new Uint8Array(Buffer.concat(chunks))
+}

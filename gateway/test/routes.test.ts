@@ -1,0 +1,115 @@
+// @onHttp routes end to end: a real 2-of-3 network (in-process replicas on their own PGlite stores,
+// real HTTP), the gateway on PGlite, a hand-written handler. Plus the path matcher on its own.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serve, type ServerType } from '@hono/node-server'
+import { zeroAddress } from 'viem'
+import { dealerKeygen, verifyResult } from '../../framework/src/attest/index.ts'
+import { buildHandler, createReplica, createReplicaApp, type Replica } from '../../runtime/src/index.ts'
+import { createGateway, type Gateway } from '../src/index.ts'
+import { findRoute, matchPath } from '../src/routes/match.ts'
+
+describe('route matching', () => {
+  const routes = [
+    { kind: 'route' as const, method: 'GET', path: '/balance/:addr' },
+    { kind: 'route' as const, method: 'GET', path: '/balance/total' },
+    { kind: 'route' as const, method: 'POST', path: '/transfer' },
+  ]
+  test('parameters, literals first, trailing slashes, encoded segments', () => {
+    expect(matchPath('/balance/:addr', '/balance/0xabc')).toEqual({ addr: '0xabc' })
+    expect(matchPath('/balance/:addr', '/balance/a%20b/')).toEqual({ addr: 'a b' })
+    expect(matchPath('/balance/:addr', '/balance')).toBeUndefined()
+    expect(matchPath('/balance/:addr', '/balance/x/y')).toBeUndefined()
+    expect(findRoute(routes, 'GET', '/balance/total').match?.route.path).toBe('/balance/total')
+    expect(findRoute(routes, 'get', '/balance/0x1').match?.params).toEqual({ addr: '0x1' })
+    expect(findRoute(routes, 'GET', '/transfer')).toEqual({ match: undefined, allowed: ['POST'] })
+    expect(findRoute(routes, 'GET', '/nope')).toEqual({ match: undefined, allowed: [] })
+  })
+})
+
+describe('gateway HTTP routes', () => {
+  const keys = dealerKeygen({ t: 2, n: 3 })
+  keys.network.chainId = '31337'
+  keys.network.verifier = zeroAddress
+  const replicas: Replica[] = []
+  const servers: ServerType[] = []
+  let gateway: Gateway
+  let url: string
+
+  beforeAll(async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nexus-routes-'))
+    const [artifact] = await Promise.all([
+      buildHandler(fileURLToPath(new URL('./routes-handler.ts', import.meta.url)), { name: 'echo' }),
+      ...[1, 2, 3].map(async (i) => {
+        const r = await createReplica({ index: i, dataDir: join(root, `r${i}`), cacheDir: join(root, 'cache'), shareKey: keys.shares[i - 1], chainId: 31337n, verifier: zeroAddress })
+        replicas.push(r)
+      }),
+    ])
+    const urls = await Promise.all(replicas.sort((a, b) => a.index - b.index).map((r) => new Promise<string>((resolve) => {
+      servers.push(serve({ fetch: createReplicaApp(r).fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(`http://127.0.0.1:${info.port}`)))
+    })))
+    gateway = await createGateway({ replicas: urls, network: keys.network, apiKeys: ['k'], limits: { invokeBytes: 1024, syncTimeoutMs: 60_000 } })
+    url = `http://127.0.0.1:${await gateway.listen(0)}`
+    const manifest = {
+      ...artifact.manifest,
+      triggers: [
+        { kind: 'route', method: 'GET', path: '/balance/:addr' },
+        { kind: 'route', method: 'POST', path: '/notes' },
+      ],
+    }
+    const res = await fetch(`${url}/v1/functions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify({ manifest, component: Buffer.from(artifact.component).toString('base64') }),
+    })
+    expect(res.status).toBe(201)
+  }, 180_000)
+
+  afterAll(async () => {
+    await gateway?.close()
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    await Promise.allSettled(replicas.map((r) => r.close()))
+  })
+
+  const outputOf = (body: any) => JSON.parse(Buffer.from(body.result.output.slice(2), 'hex').toString())
+
+  test('GET with a path parameter and query, POST with a body: route invocations with attested results', async () => {
+    const get = await fetch(`${url}/v1/functions/echo/http/balance/0xAbC?b=2&a=1&b=3`)
+    expect(get.status).toBe(200)
+    const got = (await get.json()) as any
+    expect(got).toMatchObject({ state: 'attested', status: 'ok', trigger: 'route', seq: '1' })
+    expect(outputOf(got)).toEqual({ trigger: 'route', kind: 'route', method: 'GET', path: '/balance/0xAbC', addr: '0xAbC', query: [['b', '2'], ['a', '1'], ['b', '3']], body: '', count: 1 })
+    expect((await verifyResult(got.result, keys.network)).ok).toBe(true)
+
+    const post = await fetch(`${url}/v1/functions/echo/http/notes`, { method: 'POST', body: 'remember the milk' })
+    const posted = (await post.json()) as any
+    expect(post.status).toBe(200)
+    expect(outputOf(posted)).toMatchObject({ method: 'POST', path: '/notes', body: 'remember the milk', count: 2 })
+  }, 120_000)
+
+  test('unknown path 404, wrong method 405, oversized body 413, unknown function 404: nothing is appended', async () => {
+    const before = (await gateway.log.getFunction('echo'))!.lastSeq
+    const cases: [string, RequestInit, number, string][] = [
+      ['/v1/functions/echo/http/nope', {}, 404, 'NOT_FOUND'],
+      ['/v1/functions/echo/http/notes', {}, 405, 'METHOD_NOT_ALLOWED'],
+      ['/v1/functions/echo/http/notes', { method: 'POST', body: 'x'.repeat(2048) }, 413, 'PAYLOAD_TOO_LARGE'],
+      ['/v1/functions/ghost/http/notes', { method: 'POST' }, 404, 'UNKNOWN_FUNCTION'],
+    ]
+    for (const [path, init, status, code] of cases) {
+      const res = await fetch(`${url}${path}`, init)
+      expect([path, res.status]).toEqual([path, status])
+      expect(((await res.json()) as any).error.code).toBe(code)
+    }
+    expect((await gateway.log.getFunction('echo'))!.lastSeq).toBe(before)
+  }, 60_000)
+
+  test('Idempotency-Key: a retried route request is answered from the log, not appended twice', async () => {
+    const send = () => fetch(`${url}/v1/functions/echo/http/notes`, { method: 'POST', body: 'once', headers: { 'idempotency-key': 'note-1' } })
+    const [a, b] = [(await (await send()).json()) as any, (await (await send()).json()) as any]
+    expect(b.id).toBe(a.id)
+    expect(outputOf(b)).toEqual(outputOf(a))
+  }, 60_000)
+})
