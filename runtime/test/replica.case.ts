@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { keccak256, toHex, zeroAddress, type Hex } from 'viem'
-import { dealerKeygen, combineShares } from '../../framework/src/attest/index.ts'
+import { dealerKeygen, combineShares, merkleRoot } from '../../framework/src/attest/index.ts'
 import { createReplica, SeqGapError, verifyStateProof, treeKey, leafHash, kvValueHash, type Replica, type ExecutedResult } from '../src/index.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
 import { mixedWorkload } from './fixtures/workload.ts'
@@ -19,7 +19,7 @@ export function defineReplicaSuite(makeBackend: () => Promise<Backend>) {
   const keys = dealerKeygen({ t: 2, n: 3 })
   const open: Replica[] = []
 
-  async function replica(i: number, extra: { freshInstances?: boolean } = {}): Promise<Replica> {
+  async function replica(i: number, extra: { freshInstances?: boolean; shareKey?: (typeof keys.shares)[number] } = {}): Promise<Replica> {
     const r = await createReplica({
       index: i, ...backend.store(i), cacheDir, shareKey: keys.shares[i - 1], chainId: 31337n, verifier: zeroAddress, ...extra,
     })
@@ -139,5 +139,30 @@ export function defineReplicaSuite(makeBackend: () => Promise<Backend>) {
     const absentSiblings = (await r.proveKey('mixed', 'never')).map((h) => Buffer.from(h.slice(2), 'hex'))
     expect(verifyStateProof(root, absent, new Uint8Array(32), absentSiblings)).toBe(true)
     expect(keccak256(enc.encode('x'))).toMatch(/^0x/)
+  })
+
+  test('a batch applies consecutive seqs in one transaction: same results as one by one, one share over the Merkle root', async () => {
+    const ops = mixedWorkload(60)
+    const single = await replica(9)
+    const [b1, b2] = [await replica(10, { shareKey: keys.shares[0] }), await replica(11, { shareKey: keys.shares[1] })]
+    const codeHash = await deployFixture(single)
+    await deployFixture(b1)
+    await deployFixture(b2)
+    const expected: ReturnType<typeof summary>[] = []
+    for (let i = 0; i < ops.length; i++) expected.push(summary(await single.execute(request(codeHash, i + 1, ops[i]!))))
+    const range = (from: number, to: number) => ops.slice(from - 1, to).map((op, k) => request(codeHash, from + k, op))
+    // Ranges of different sizes; 20..40 overlaps what was applied (answered from the record).
+    for (const [from, to] of [[1, 1], [2, 8], [9, 27], [20, 40], [41, 60]] as const) {
+      const [x, y] = [await b1.executeBatch(range(from, to)), await b2.executeBatch(range(from, to))]
+      expect(x.results.map(summary)).toEqual(expected.slice(from - 1, to))
+      expect(y.results.map(summary)).toEqual(expected.slice(from - 1, to))
+      expect(x.root).toBe(merkleRoot(x.results.map((r) => r.digest)))
+      expect(x.root).toBe(y.root)
+      // t = 2 shares over the root combine into a group signature (combineShares verifies it).
+      expect(combineShares(x.root, [x.share!, y.share!], keys.network).signers).toEqual([1, 2])
+    }
+    expect(await b1.state('mixed')).toEqual(await single.state('mixed'))
+    await expect(b1.executeBatch([request(codeHash, 62, ops[0]!), request(codeHash, 63, ops[1]!)])).rejects.toThrow(SeqGapError)
+    expect((await b1.state('mixed')).lastAppliedSeq).toBe(60n)
   })
 }

@@ -6,7 +6,7 @@ import { NexusError } from '../../../framework/src/errors/base.ts'
 import type { Manifest } from '../build/artifact.ts'
 import type { Replica } from './replica.ts'
 import { SeqGapError } from './errors.ts'
-import { executedResultJson, parseExecuteRequest } from './wire.ts'
+import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest } from './wire.ts'
 
 const statusOf: Record<string, ContentfulStatusCode> = {
   SEQ_GAP: 409, SEQ_MISMATCH: 409, UNKNOWN_CODE: 404, INVALID_ARTIFACT: 400, BAD_REQUEST: 400,
@@ -36,6 +36,11 @@ export function createReplicaApp(replica: Replica): Hono {
   app.post('/v1/execute', bodyLimit({ maxSize: 8 << 20 }), async (c) => {
     const request = parseExecuteRequest(await c.req.json())
     return c.json(executedResultJson(await replica.execute(request)))
+  })
+  // Batched attestation: consecutive seqs of one function, one transaction, one share over the Merkle root.
+  app.post('/v1/execute-batch', bodyLimit({ maxSize: 32 << 20 }), async (c) => {
+    const requests = parseExecuteBatchRequest(await c.req.json())
+    return c.json(executedBatchJson(await replica.executeBatch(requests)))
   })
   app.get('/v1/functions/:id/state', async (c) => {
     const s = await replica.state(c.req.param('id'))

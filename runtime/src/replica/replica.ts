@@ -208,7 +208,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     execute(request) {
       return enqueue(request.functionId, () => apply(request))
     },
-    executeBatch(requests) {
+    async executeBatch(requests) {
       if (requests.length === 0 || requests.length > MAX_BATCH) throw new TypeError(`a batch holds 1..${MAX_BATCH} invocations`)
       const functionId = requests[0]!.functionId
       requests.forEach((r, i) => {

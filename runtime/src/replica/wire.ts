@@ -1,6 +1,6 @@
 // JSON encodings of replica requests and results: bigints as decimal strings, bytes as 0x-hex.
 import { toHex, type Hex } from 'viem'
-import type { ExecuteRequest, ExecutedResult } from './replica.ts'
+import type { ExecuteRequest, ExecutedBatch, ExecutedResult } from './replica.ts'
 
 export type ExecuteRequestJson = {
   functionId: string; codeHash: Hex; seq: string; input: Hex; trigger: string; timestampMs: string
@@ -51,4 +51,15 @@ export function executedResultJson(r: ExecutedResult) {
     share: r.share,
     logs: r.logs,
   }
+}
+
+/** `{ requests: ExecuteRequestJson[] }` → requests (order and contiguity are checked by the replica). */
+export function parseExecuteBatchRequest(body: unknown): ExecuteRequest[] {
+  const requests = (body as { requests?: unknown } | null)?.requests
+  if (!Array.isArray(requests)) throw new TypeError('invalid field requests')
+  return requests.map(parseExecuteRequest)
+}
+
+export function executedBatchJson(b: ExecutedBatch) {
+  return { results: b.results.map((r) => executedResultJson(r)), root: b.root, share: b.share }
 }

@@ -79,46 +79,12 @@ export function createReplicaStore(db: Database) {
       const current = await tx.select().from(functionState).where(eq(functionState.functionId, functionId)).for('update')
       const last = current[0]?.lastAppliedSeq ?? 0n
       if (last !== result.seq - 1n) throw new SeqConflictError(`function ${functionId}: seq ${result.seq} after ${last}`)
-      const changes: [Uint8Array, Uint8Array][] = []
-      for (const [key, value] of writes.kv) {
-        const k = bytes(key)
-        if (value) {
-          await tx.insert(kvEntries).values({ functionId, key: k, value })
-            .onConflictDoUpdate({ target: [kvEntries.functionId, kvEntries.key], set: { value } })
-        } else {
-          await tx.delete(kvEntries).where(and(eq(kvEntries.functionId, functionId), eq(kvEntries.key, k)))
-        }
-        const tk = treeKey(`k:${key}`)
-        changes.push([tk, value ? leafHash(tk, kvValueHash(value)) : ZERO])
-      }
-      for (const [path, entry] of writes.files) {
-        const p = bytes(path)
-        if (entry) {
-          const row = { kind: entry.kind === 'dir' ? 1 : 0, data: entry.kind === 'file' ? entry.data : null }
-          await tx.insert(files).values({ functionId, path: p, parent: bytes(parentOf(path)), ...row })
-            .onConflictDoUpdate({ target: [files.functionId, files.path], set: row })
-        } else {
-          await tx.delete(files).where(and(eq(files.functionId, functionId), eq(files.path, p)))
-        }
-        const tk = treeKey(`f:${path}`)
-        changes.push([tk, entry ? leafHash(tk, fileValueHash(entry)) : ZERO])
-      }
+      const changes = await writeEntries(tx as unknown as Database, functionId, writes)
       let root = current[0]?.stateRoot ?? ZERO
       if (changes.length) {
-        const updated = await updateTree(changes, async (ids) => {
-          const rows = await tx.select().from(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, ids)))
-          return new Map(rows.map((r) => [nodeKey(r.node), r.hash]))
-        })
+        const updated = await updateTree(changes, nodeLoader(tx as unknown as Database, functionId))
         root = updated.root
-        const upserts = [...updated.nodes.values()].filter((n) => n.hash.some((b) => b !== 0))
-        const deletes = [...updated.nodes.values()].filter((n) => n.hash.every((b) => b === 0)).map((n) => n.id)
-        for (let i = 0; i < deletes.length; i += 500) {
-          await tx.delete(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, deletes.slice(i, i + 500))))
-        }
-        for (let i = 0; i < upserts.length; i += 500) {
-          await tx.insert(smtNodes).values(upserts.slice(i, i + 500).map((n) => ({ functionId, node: n.id, hash: n.hash })))
-            .onConflictDoUpdate({ target: [smtNodes.functionId, smtNodes.node], set: { hash: sql`excluded.hash` } })
-        }
+        await writeNodes(tx as unknown as Database, functionId, updated.nodes.values())
       }
       await tx.insert(functionState).values({ functionId, lastAppliedSeq: result.seq, stateRoot: root })
         .onConflictDoUpdate({ target: functionState.functionId, set: { lastAppliedSeq: result.seq, stateRoot: root } })
@@ -148,3 +114,54 @@ export function createReplicaStore(db: Database) {
 }
 
 export type ReplicaStore = ReturnType<typeof createReplicaStore>
+
+/** Upserts/deletes one invocation's KV and file writes; returns the tree leaf changes they imply. */
+export async function writeEntries(tx: Database, functionId: string, writes: WriteSet): Promise<[Uint8Array, Uint8Array][]> {
+  const changes: [Uint8Array, Uint8Array][] = []
+  for (const [key, value] of writes.kv) {
+    const k = bytes(key)
+    if (value) {
+      await tx.insert(kvEntries).values({ functionId, key: k, value })
+        .onConflictDoUpdate({ target: [kvEntries.functionId, kvEntries.key], set: { value } })
+    } else {
+      await tx.delete(kvEntries).where(and(eq(kvEntries.functionId, functionId), eq(kvEntries.key, k)))
+    }
+    const tk = treeKey(`k:${key}`)
+    changes.push([tk, value ? leafHash(tk, kvValueHash(value)) : ZERO])
+  }
+  for (const [path, entry] of writes.files) {
+    const p = bytes(path)
+    if (entry) {
+      const row = { kind: entry.kind === 'dir' ? 1 : 0, data: entry.kind === 'file' ? entry.data : null }
+      await tx.insert(files).values({ functionId, path: p, parent: bytes(parentOf(path)), ...row })
+        .onConflictDoUpdate({ target: [files.functionId, files.path], set: row })
+    } else {
+      await tx.delete(files).where(and(eq(files.functionId, functionId), eq(files.path, p)))
+    }
+    const tk = treeKey(`f:${path}`)
+    changes.push([tk, entry ? leafHash(tk, fileValueHash(entry)) : ZERO])
+  }
+  return changes
+}
+
+/** Reads stored tree nodes by id. */
+export function nodeLoader(tx: Database, functionId: string) {
+  return async (ids: Uint8Array[]): Promise<Map<string, Uint8Array>> => {
+    const rows = await tx.select().from(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, ids)))
+    return new Map(rows.map((r) => [nodeKey(r.node), r.hash]))
+  }
+}
+
+/** Writes changed tree nodes: a ZERO hash deletes the node (empty subtrees are not stored). */
+export async function writeNodes(tx: Database, functionId: string, nodes: Iterable<{ id: Uint8Array; hash: Uint8Array }>): Promise<void> {
+  const all = [...nodes]
+  const upserts = all.filter((n) => n.hash.some((b) => b !== 0))
+  const deletes = all.filter((n) => n.hash.every((b) => b === 0)).map((n) => n.id)
+  for (let i = 0; i < deletes.length; i += 500) {
+    await tx.delete(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, deletes.slice(i, i + 500))))
+  }
+  for (let i = 0; i < upserts.length; i += 500) {
+    await tx.insert(smtNodes).values(upserts.slice(i, i + 500).map((n) => ({ functionId, node: n.id, hash: n.hash })))
+      .onConflictDoUpdate({ target: [smtNodes.functionId, smtNodes.node], set: { hash: sql`excluded.hash` } })
+  }
+}
