@@ -9,14 +9,23 @@ import {
   builtinCircuits,
   createProverPool,
   releaseCurves,
+  encodeForInbox,
   toSolidityProofArgs,
+  toZkFulfilArgs,
   type BuiltCircuit,
   type CircuitDefinition,
 } from '../circuits/src/index.ts'
 import { repoRoot } from '../circuits/src/paths.ts'
 import { poseidon } from '../circuits/test/helpers/poseidon.ts'
 import { startAnvil } from '../contracts/src/anvil.ts'
-import { createClients, deployArtifact } from '../contracts/src/deploy.ts'
+import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunction } from '../contracts/src/deploy.ts'
+import * as NexusInbox from '../contracts/generated/NexusInbox.ts'
+import * as NexusGroth16Adapter from '../contracts/generated/NexusGroth16Adapter.ts'
+import * as TestConsumer from '../contracts/generated/TestConsumer.ts'
+import { dealerKeygen } from '../framework/src/attest/index.ts'
+import { parseEventLogs } from 'viem'
+import { createSandboxedInputMapper } from '../gateway/src/zk/index.ts'
+import * as zkHandler from '../gateway/test/zk-handler.ts'
 
 const cacheDir = join(repoRoot, '.nexus', 'bench-circuits')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -45,6 +54,13 @@ const cases: { circuit: CircuitDefinition; inputs: Record<string, string | strin
 ]
 
 export default async function zkBench(): Promise<void> {
+  // `NEXUS_BENCH_ZK_PARTS=inbox npm run bench -- zk` runs only the inbox/gateway part (seconds, not minutes).
+  const parts = (process.env.NEXUS_BENCH_ZK_PARTS ?? 'prove,inbox').split(',')
+  if (parts.includes('prove')) await provingBench()
+  if (parts.includes('inbox')) await inboxBench()
+}
+
+async function provingBench(): Promise<void> {
   const runs = Number(process.env.NEXUS_BENCH_ZK_RUNS ?? 3)
   const chain = await startAnvil()
   const clients = createClients(chain.rpcUrl)
@@ -122,4 +138,84 @@ export default async function zkBench(): Promise<void> {
   console.log('| circuit | sequential s | parallel s | speedup |')
   console.log('|---|---|---|---|')
   for (const r of parallelRows) console.log(r)
+}
+
+/**
+ * The zk path around the prover: the request → circuit-inputs mapping in the runtime sandbox (fresh
+ * instance per call), and gas of a whole `NexusInbox.fulfil` of a zk result (adapter + snarkjs
+ * verifier + inbox bookkeeping + the test consumer storing the output) next to a bare `verifyProof`.
+ */
+async function inboxBench(): Promise<void> {
+  const request = { secret: '1', path: ['2', '3', '4'], index: 5, root: '6', scope: '7' }
+  const mapMs: Record<'snapshot' | 'fresh', number[]> = { snapshot: [], fresh: [] }
+  for (const mode of ['snapshot', 'fresh'] as const) {
+    const mapper = await createSandboxedInputMapper({
+      handlerPath: join(repoRoot, 'gateway/test/zk-handler.ts'),
+      cacheDir: join(repoRoot, '.nexus', 'bench-zk-inputs'),
+      freshInstances: mode === 'fresh',
+    })
+    try {
+      for (let i = 0; i < 21; i++) {
+        const t = performance.now()
+        await mapper.map('member', zkHandler.member as never, request)
+        if (i > 0) mapMs[mode].push(performance.now() - t)
+      }
+    } finally {
+      await mapper.close()
+    }
+  }
+
+  const chain = await startAnvil()
+  const clients = createClients(chain.rpcUrl)
+  const pool = createProverPool({ size: 1 })
+  const rows: string[] = []
+  try {
+    const { inbox } = await deployNexus(clients, { groupPublicKey: dealerKeygen({ t: 1, n: 1 }).network.groupPublicKey })
+    const consumer = (await deployArtifact(clients, TestConsumer, [inbox])).address
+    const cases = [
+      { circuit: builtinCircuits['poseidon-preimage'], inputs: { preimage: '5', salt: '9' } },
+      { circuit: builtinCircuits.merkle3, inputs: membershipInputs(3) },
+    ]
+    for (const { circuit, inputs } of cases) {
+      const built = await buildCircuit({ circuit, cacheDir })
+      const proved = await pool.prove({ circuit: built, inputs })
+      const verifier = await buildGroth16Verifier(built)
+      const groth16 = await deployArtifact(clients, verifier)
+      const adapter = await deployArtifact(clients, NexusGroth16Adapter, [groth16.address, BigInt(built.nOutputs), BigInt(built.nPublic - built.nOutputs)])
+      const functionId = await registerFunction(clients, { inbox, mode: FunctionMode.Groth16, codeHash: built.verificationKeyHash, zkVerifier: adapter.address })
+      const result = { ...proved, verificationKeyHash: built.verificationKeyHash }
+      const receipt = async (hash: `0x${string}`) => {
+        const r = await clients.public.waitForTransactionReceipt({ hash })
+        if (r.status !== 'success') throw new Error(`transaction ${hash} reverted`)
+        return r
+      }
+      const { input } = encodeForInbox(result, built.nOutputs)
+      // Twice: the first fulfil also pays for the consumer's first writes to its storage slots; the
+      // second is the steady state of a consumer that has received results before.
+      const gas: { ask: bigint; fulfil: bigint }[] = []
+      for (let i = 0; i < 2; i++) {
+        const asked = await receipt(await clients.wallet.writeContract({ address: consumer, abi: TestConsumer.abi, functionName: 'ask', args: [functionId, input, 300_000n] }))
+        const [ev] = parseEventLogs({ abi: NexusInbox.abi, eventName: 'Requested', logs: asked.logs })
+        const fulfil = toZkFulfilArgs(ev!.args.requestId, result, built.nOutputs)
+        const fulfilled = await receipt(await clients.wallet.writeContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: fulfil as never, gas: 3_000_000n }))
+        gas.push({ ask: asked.gasUsed, fulfil: fulfilled.gasUsed })
+      }
+      const bare = await receipt(await clients.wallet.writeContract({ address: groth16.address, abi: verifier.abi, functionName: 'verifyProof', args: toSolidityProofArgs(proved.proof, proved.publicSignals) as never, gas: 2_000_000n } as never))
+      const n = (g: bigint) => g.toLocaleString('en-US')
+      rows.push(`| ${built.id} | ${built.nOutputs} + ${built.nPublic - built.nOutputs} | ${n(bare.gasUsed)} | ${n(gas[1]!.fulfil)} | ${n(gas[0]!.fulfil)} | ${n(gas[1]!.ask)} |`)
+    }
+  } finally {
+    await pool.close()
+    await chain.stop()
+    await releaseCurves()
+  }
+  console.log('\nInput mapping in the runtime sandbox (gateway/src/zk; merkle3 "member" mapping + validation, 20 calls after one warm-up):\n')
+  console.log('| instance per call | median ms |')
+  console.log('|---|---|')
+  console.log(`| pristine snapshot restored (default) | ${median(mapMs.snapshot).toFixed(1)} |`)
+  console.log(`| instantiated anew (\`freshInstances\`) | ${median(mapMs.fresh).toFixed(1)} |\n`)
+  console.log('zk fulfil through the inbox: gas of real transactions on anvil (Prague). `fulfil` = inbox checks + NexusGroth16Adapter + snarkjs verifier + TestConsumer callback storing the output.\n')
+  console.log('| circuit | public outputs + inputs | verifyProof tx gas | NexusInbox.fulfil tx gas | first fulfil to this consumer | request tx gas |')
+  console.log('|---|---|---|---|---|---|')
+  for (const r of rows) console.log(r)
 }

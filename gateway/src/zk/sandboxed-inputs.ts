@@ -1,5 +1,5 @@
 // Runs a zk function's request → circuit-inputs mapping inside the runtime sandbox: a fresh
-// instance per call, fuel and memory caps, clock 0 and randomness seeded from the request. A
+// instance per call (restored pristine snapshot, as on replicas), fuel and memory caps, clock 0 and randomness seeded from the request. A
 // throwing, looping or allocating mapping becomes a `NEXUS_ZK_INVALID_INPUT` error (deterministic,
 // so never retried), not a gateway crash.
 import { join } from 'node:path'
@@ -34,6 +34,11 @@ export type CreateSandboxedInputMapperParameters = {
   limits?: Partial<Limits>
   /** Wall-clock backstop (fuel ends runaway mappings first). Default 30 s. */
   watchdogMs?: number
+  /**
+   * Instantiate anew for every mapping instead of restoring the pristine snapshot (the runtime's
+   * "fresh instance": indistinguishable to the guest, and what replicas do). Default false.
+   */
+  freshInstances?: boolean
 }
 
 // zk mappings are stateless: every storage read sees an empty store.
@@ -60,7 +65,7 @@ export async function createSandboxedInputMapper(p: CreateSandboxedInputMapperPa
         dir,
         input,
         limits: manifest.limits,
-        reuse: false,
+        reuse: !p.freshInstances,
         info: {
           functionId: `zk:${name}`,
           seq: 0n,
