@@ -1,0 +1,98 @@
+// Type tests (vitest typecheck): handler contexts are typed from the ABI in nexus.config.ts, the
+// way Ponder's `ponder.on` is, and wrong names are compile errors before the build even runs.
+import { describe, expectTypeOf, test } from 'vitest'
+import { erc20Abi, type Address, type Hex } from 'viem'
+import { defineConfig } from '../config/define.ts'
+import { onBlock, onCron, onEvent, onHttp } from '../decorators/triggers.ts'
+import type { BlockContext, CronContext, EventContext, RequestContext } from './types.ts'
+
+const config = defineConfig({
+  chains: { devnet: { chainId: 31337 }, mainnet: { chainId: 1, rpcUrl: 'https://eth.example' } },
+  contracts: { Token: { chain: 'devnet', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', abi: erc20Abi } },
+})
+
+describe('defineConfig', () => {
+  test('keeps contract names and the ABI as literals', () => {
+    expectTypeOf(config.contracts!.Token.abi).toEqualTypeOf<typeof erc20Abi>()
+    expectTypeOf(config.contracts!.Token.chain).toEqualTypeOf<'devnet'>()
+  })
+  test('a contract on an unknown chain is an error', () => {
+    // @ts-expect-error 'goerli' is not in chains
+    defineConfig({ chains: { devnet: { chainId: 31337 } }, contracts: { T: { chain: 'goerli', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', abi: erc20Abi } } })
+  })
+})
+
+describe('plain form: ctx is inferred', () => {
+  test('event args come from the ABI', () => {
+    onEvent(config, { contract: 'Token', event: 'Transfer' }, (ctx) => {
+      expectTypeOf(ctx.event.args).toEqualTypeOf<{ from: Address; to: Address; value: bigint }>()
+      expectTypeOf(ctx.event.name).toEqualTypeOf<'Transfer'>()
+      expectTypeOf(ctx.event.log.blockNumber).toEqualTypeOf<bigint>()
+      expectTypeOf(ctx.event.log.blockHash).toEqualTypeOf<Hex>()
+      expectTypeOf(ctx.kv.getJson<number>('n')).toEqualTypeOf<number | undefined>()
+    })
+    onEvent(config, { contract: 'Token', event: 'Approval' }, (ctx) => {
+      expectTypeOf(ctx.event.args).toEqualTypeOf<{ owner: Address; spender: Address; value: bigint }>()
+    })
+  })
+  test('unknown contract or event names are compile errors', () => {
+    // @ts-expect-error no event Transfers in the ERC-20 ABI
+    onEvent(config, { contract: 'Token', event: 'Transfers' }, () => {})
+    // @ts-expect-error no contract Tokn in the config
+    onEvent(config, { contract: 'Tokn', event: 'Transfer' }, () => {})
+  })
+  test('filters take indexed arguments only', () => {
+    onEvent(config, { contract: 'Token', event: 'Transfer', filter: { to: '0x70997970C51812dc3A010C7d01b50e20d17dc79C' } }, () => {})
+    // @ts-expect-error value is not indexed
+    onEvent(config, { contract: 'Token', event: 'Transfer', filter: { value: 1n } }, () => {})
+  })
+  test('block, route and cron contexts', () => {
+    onBlock(config, { every: 5, chain: 'mainnet' }, (ctx) => expectTypeOf(ctx.block.number).toEqualTypeOf<bigint>())
+    // @ts-expect-error unknown chain
+    onBlock(config, { chain: 'goerli' }, () => {})
+    onHttp({ method: 'GET', path: '/balance/:addr' }, (ctx) => expectTypeOf(ctx.request.params).toEqualTypeOf<Record<string, string>>())
+    onCron('*/5 * * * *', (ctx) => expectTypeOf(ctx.tick.scheduledAtMs).toEqualTypeOf<bigint>())
+  })
+})
+
+describe('decorator form: the method must take the trigger context', () => {
+  test('matching and mismatching methods', () => {
+    class Handlers {
+      @onEvent(config, { contract: 'Token', event: 'Transfer' })
+      transfer(ctx: EventContext<typeof config, 'Token', 'Transfer'>) {
+        expectTypeOf(ctx.event.args.value).toEqualTypeOf<bigint>()
+        return ctx.event.args.to
+      }
+
+      // @ts-expect-error a method written for Approval args cannot handle Transfer events
+      @onEvent(config, { contract: 'Token', event: 'Transfer' })
+      approval(ctx: EventContext<typeof config, 'Token', 'Approval'>) {
+        return ctx.event.args.spender
+      }
+
+      @onBlock({ every: 5 })
+      block(ctx: BlockContext) {
+        return ctx.block.hash
+      }
+
+      // @ts-expect-error a block handler cannot take a request context
+      @onBlock({ every: 5 })
+      notBlock(ctx: RequestContext) {
+        return ctx.request.path
+      }
+
+      @onHttp({ method: 'GET', path: '/x' })
+      @onCron('0 * * * *')
+      both(ctx: RequestContext | CronContext) {
+        return ctx.trigger === 'cron' ? ctx.tick.schedule : ctx.request.method
+      }
+
+      // Untyped form: names are checked by `nexus build` instead.
+      @onEvent({ contract: 'Token', event: 'Transfer' })
+      loose(ctx: EventContext) {
+        return ctx.event.name
+      }
+    }
+    expectTypeOf(new Handlers().transfer).returns.toEqualTypeOf<Address>()
+  })
+})
