@@ -78,10 +78,13 @@ export function triggerSpec(config: NexusConfig, registration: Registration): Tr
       const chain = config.chains[contract.chain]!
       let topics: (Hex | Hex[] | null)[] | undefined
       if (d.filter) {
+        const indexed = abi.inputs.filter((i) => i.indexed).map((i) => i.name ?? '')
+        const notIndexed = Object.keys(d.filter).filter((k) => !indexed.includes(k))
+        if (notIndexed.length) return fail(`@onEvent: filter of ${d.contract}.${d.event} names ${notIndexed.join(', ')}; only indexed arguments can be filtered (${indexed.join(', ') || 'none'})`)
         try {
           topics = (encodeEventTopics({ abi: [abi], eventName: abi.name, args: d.filter } as Parameters<typeof encodeEventTopics>[0]) as (Hex | Hex[] | null)[]).slice(1)
         } catch (cause) {
-          return fail(`@onEvent: filter of ${d.contract}.${d.event} does not match the event's indexed arguments (${abi.inputs.filter((i) => i.indexed).map((i) => i.name).join(', ') || 'none'})`)
+          throw new TriggerValidationError(`@onEvent: filter of ${d.contract}.${d.event} has a value that does not fit its argument's type`, site, { cause })
         }
         while (topics.length && topics.at(-1) === null) topics.pop()
       }

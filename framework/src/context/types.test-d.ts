@@ -42,7 +42,7 @@ describe('plain form: ctx is inferred', () => {
     onEvent(config, { contract: 'Tokn', event: 'Transfer' }, () => {})
   })
   test('filters take indexed arguments only', () => {
-    onEvent(config, { contract: 'Token', event: 'Transfer', filter: { to: '0x70997970C51812dc3A010C7d01b50e20d17dc79C' } }, () => {})
+    onEvent(config, { contract: 'Token', event: 'Transfer', filter: { to: '0x70997970c51812dc3a010c7d01b50e20d17dc79c' } }, () => {})
     // @ts-expect-error value is not indexed
     onEvent(config, { contract: 'Token', event: 'Transfer', filter: { value: 1n } }, () => {})
   })

@@ -1,0 +1,45 @@
+// Collecting declared functions from handler files without building components (`--check`):
+// plain-function forms, static methods, function ids, and the `nexus build` command itself.
+import { describe, expect, test } from 'vitest'
+import { fileURLToPath } from 'node:url'
+import { buildProject, TriggerValidationError } from '../src/build/index.ts'
+import { run } from '../src/cli/commands/build.ts'
+
+const plainConfig = fileURLToPath(new URL('./fixtures/plain/nexus.config.ts', import.meta.url))
+const badConfig = fileURLToPath(new URL('./fixtures/bad-event/nexus.config.ts', import.meta.url))
+
+describe('collect', () => {
+  test('plain forms and static methods become functions named <project>-<handler>', async () => {
+    const project = await buildProject(plainConfig, { checkOnly: true })
+    expect(project.name).toBe('plain-project')
+    expect(project.replicas).toBe(4)
+    expect(project.threshold).toBe(3)
+    expect(project.functions.map((f) => [f.id, f.triggers.map((t) => t.kind)])).toEqual([
+      ['plain-project-weekly', ['cron']],
+      ['plain-project-every-tenth', ['block']],
+      ['plain-project-nightly', ['cron']],
+      ['plain-project-ping', ['route']],
+      ['plain-project-to-bob', ['event']],
+    ])
+    expect(project.functions.find((f) => f.id === 'plain-project-to-bob')!.triggers[0]).toMatchObject({
+      chain: 'mainnet', chainId: 1, startBlock: '19000000', topics: [null, '0x0000000000000000000000003c44cdddb6a900fa2b585dd299e03d12fa4293bc'],
+    })
+    expect(project.functions.find((f) => f.id === 'plain-project-ping')!.triggers[0]).toEqual({ kind: 'route', method: 'POST', path: '/ping' })
+    expect(project.chains.map((c) => c.finality)).toEqual(['safe', 'finalized'])
+  })
+
+  test('nexus build --check lists functions; a bad decorator makes it throw the located error', async () => {
+    const lines: string[] = []
+    const log = console.log
+    console.log = (line: string) => void lines.push(line)
+    try {
+      expect(await run(['--config', plainConfig, '--check'])).toBe(0)
+    } finally {
+      console.log = log
+    }
+    expect(lines.at(-1)).toMatch(/^5 function\(s\) of plain-project in /)
+    expect(lines.some((l) => l.includes('plain-project-to-bob') && l.includes('event Token.Transfer'))).toBe(true)
+    await expect(run(['--config', badConfig, '--check'])).rejects.toThrow(TriggerValidationError)
+    expect(await run(['--nope'])).toBe(2)
+  })
+})
