@@ -1,6 +1,6 @@
 // The on-chain Groth16 verifier of a built circuit: exported by snarkjs from the zkey, compiled with
 // solc-js (evmVersion prague), cached next to the circuit's other artifacts.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { ZkBuildError, type Groth16Proof } from '@nexus/framework/zk'
@@ -59,7 +59,10 @@ export async function buildGroth16Verifier(circuit: Pick<BuiltCircuit, 'zkeyPath
   const file = join(circuit.dir, 'verifier.json')
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as CompiledVerifier
   const compiled = compileGroth16Verifier(await exportGroth16Verifier(circuit))
-  writeFileSync(file, JSON.stringify(compiled))
+  // Write then rename: a parallel process reading the cache never sees a half-written file.
+  const tmp = `${file}.tmp-${process.pid}`
+  writeFileSync(tmp, JSON.stringify(compiled))
+  renameSync(tmp, file)
   return compiled
 }
 

@@ -13,6 +13,7 @@ import { circomVersion, compileCircom } from './compile.ts'
 import { snarkjsLogger, type OnBuildProgress } from './logger.ts'
 import { requiredPower, resolvePtau, type ResolvedPtau } from './ptau.ts'
 import { computeSourceHash } from './source-hash.ts'
+import { withCacheLock } from './lock.ts'
 
 export type BuildCircuitParameters = {
   circuit: CircuitDefinition
@@ -58,16 +59,25 @@ type Manifest = Omit<BuiltCircuit, 'cached' | 'verificationKey' | 'dir' | 'r1csP
 
 /** Compile (circom2 --O2), set up (Groth16 zkey + one dev contribution) and export the key, cached by content. */
 export async function buildCircuit(parameters: BuildCircuitParameters): Promise<BuiltCircuit> {
-  const { circuit, onProgress } = parameters
+  const { circuit } = parameters
   const cacheDir = parameters.cacheDir ?? defaultCacheDir()
   const libraries = [nodeModulesDir, ...(parameters.libraries ?? [])]
   const flags = [parameters.optimization ?? '--O2']
-  const say = (stage: string, message: string) => onProgress?.({ circuit: circuit.id, stage, message })
   if (!existsSync(circuit.main)) throw new ZkBuildError(`Circuit source ${circuit.main} does not exist.`)
-
   const { hash, files } = computeSourceHash({ main: circuit.main, libraries, root: repoRoot, compiler: circomVersion(), flags })
-  const name = basename(circuit.main, '.circom')
   const dir = join(cacheDir, `${circuit.id}-${hash.slice(0, 16)}`)
+  mkdirSync(cacheDir, { recursive: true })
+  // One builder per cache entry at a time, across processes (parallel test files share caches).
+  return withCacheLock(`${dir}.lock`, () => buildLocked(parameters, { cacheDir, libraries, flags, hash, files, dir }))
+}
+
+async function buildLocked(
+  parameters: BuildCircuitParameters,
+  { cacheDir, libraries, flags, hash, files, dir }: { cacheDir: string; libraries: string[]; flags: string[]; hash: string; files: string[]; dir: string },
+): Promise<BuiltCircuit> {
+  const { circuit, onProgress } = parameters
+  const say = (stage: string, message: string) => onProgress?.({ circuit: circuit.id, stage, message })
+  const name = basename(circuit.main, '.circom')
   const paths = {
     dir,
     r1csPath: join(dir, `${name}.r1cs`),
