@@ -36,6 +36,14 @@ describe('circuit build', () => {
     expect(changed.verificationKeyHash).not.toBe(first.verificationKeyHash)
   })
 
+  test('parallel builds of one circuit into one cache set it up once and agree on the key', async () => {
+    // Parallel test files share a cache; each build takes the entry's lock in turn.
+    const cacheDir = join(tmp, 'parallel')
+    const builds = await Promise.all([1, 2, 3].map(() => buildCircuit({ circuit: builtinCircuits['poseidon-preimage'], cacheDir })))
+    expect(new Set(builds.map((b) => b.verificationKeyHash)).size).toBe(1)
+    expect(builds.filter((b) => !b.cached)).toHaveLength(1)
+  })
+
   test('the content hash covers included files', () => {
     const dir = join(tmp, 'inc')
     rmSync(dir, { recursive: true, force: true })
