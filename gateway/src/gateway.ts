@@ -19,6 +19,8 @@ export type CreateGatewayParameters = {
   limits?: CreateAppParameters['limits']
   /** Log line sink. Default: no logging. */
   logger?: (message: string) => void
+  /** Nexus Zero routes, mounted under /v1/zk (`createZkService` from gateway/src/zk; the caller closes it). */
+  zk?: { app: Hono }
 }
 
 export type Gateway = {
@@ -47,6 +49,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     await Promise.all(replicas.map((r) => r.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => p.logger?.(String(err)))))
   }
   const app = createApp({ log, scheduler, metrics, replicas, threshold: p.network.t, apiKeys: p.apiKeys, limits: p.limits, onArtifact: (h) => void pushArtifact(h) })
+  if (p.zk) app.route('/v1/zk', p.zk.app)
   await scheduler.start()
   let server: ServerType | undefined
   return {
