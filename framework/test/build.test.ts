@@ -49,6 +49,7 @@ for (const { name, make } of availableBackends()) {
     let project: BuiltProject
     let replica: Replica
     let cleanup: () => Promise<void> = async () => {}
+    let out: string
     const seqs = new Map<string, number>()
 
     async function invoke(functionId: string, trigger: string, input: Uint8Array, extra: { blockNumber?: bigint } = {}) {
@@ -63,7 +64,7 @@ for (const { name, make } of availableBackends()) {
     }
 
     beforeAll(async () => {
-      const out = await mkdtemp(join(tmpdir(), 'nexus-build-'))
+      out = await mkdtemp(join(tmpdir(), 'nexus-build-'))
       project = await buildProject(exampleConfig, { out })
       const backend = await make()
       replica = await createReplica({ index: 1, ...backend.store(1), cacheDir: join(out, 'cache'), chainId: 31337n, verifier: zeroAddress })
@@ -110,6 +111,13 @@ for (const { name, make } of availableBackends()) {
       expect((await replica.state('token-balances')).stateRoot).toBe(before.stateRoot)
       const unknownRoute = await invoke('token-balances', 'route', encodeTriggerPayload({ kind: 'route', method: 'POST', path: '/balance/x', query: [], body: '0x' }))
       expect(unknownRoute.status).toBe(1)
+    })
+
+    test('rebuilding an unchanged project reuses every component (same code hashes)', async () => {
+      expect(project.functions.map((f) => f.cached)).toEqual([false, false, false])
+      const again = await buildProject(exampleConfig, { out })
+      expect(again.functions.map((f) => f.cached)).toEqual([true, true, true])
+      expect(again.functions.map((f) => f.manifest)).toEqual(project.functions.map((f) => f.manifest))
     })
 
     test('onBlock and onCron handlers get the decoded block and tick', async () => {
