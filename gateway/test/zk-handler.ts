@@ -62,3 +62,15 @@ export const spins = zk({
     for (;;) x = (x * 31 + 7) % 1_000_003
   },
 })
+
+/** A mapping that allocates without end: the sandbox's memory cap ends it, deterministically. */
+export const allocates = zk({
+  circuit: 'poseidon-preimage',
+  signals: { preimage: 'field', salt: 'field' },
+  publicSignals: ['hash'] as const,
+  inputs: (req: { mib: number }) => {
+    const kept: Uint8Array[] = []
+    for (let i = 0; i < 1024; i++) kept.push(new Uint8Array(req.mib << 20))
+    return { preimage: String(kept.length), salt: '0' }
+  },
+})

@@ -117,7 +117,7 @@ describe('zk functions over the gateway', () => {
 
   test('lists the served functions with their circuit and key hash', async () => {
     const list = (await (await fetch(`${baseUrl}/v1/zk`)).json()) as { items: { name: string; circuitId: string; verificationKeyHash: string }[] }
-    expect(list.items.map((i) => i.name).sort()).toEqual(['member', 'preimage', 'spins', 'stamped', 'throws'])
+    expect(list.items.map((i) => i.name).sort()).toEqual(['allocates', 'member', 'preimage', 'spins', 'stamped', 'throws'])
     const one = (await (await fetch(`${baseUrl}/v1/zk/member`)).json()) as { circuitId: string; verificationKeyHash: string; verificationKey: unknown }
     expect(one).toMatchObject({ circuitId: 'merkle3', verificationKeyHash: circuits.merkle3.verificationKeyHash })
     expect(one.verificationKey).toEqual(circuits.merkle3.verificationKey)
@@ -208,6 +208,7 @@ describe('zk functions over the gateway', () => {
     await expectInvalid(await post('preimage', { preimage: 'hello' }), 'preimage: "hello" is not a decimal or 0x-hex integer')
     await expectInvalid(await post('throws', {}), /could not be mapped[\s\S]*boom: no preimage today/)
     await expectInvalid(await post('spins', { n: 1 }), 'ran out of fuel (limit 5000000)')
+    await expectInvalid(await post('allocates', { mib: 16 }), /out of memory/) // the sandbox's memory cap (128 MiB)
     // Well-typed but not a member of the tree: the witness calculator refuses; not retried.
     await expectInvalid(await post('member', { ...memberRequest, secret: '67' }), 'The inputs do not satisfy circuit "merkle3"')
 
