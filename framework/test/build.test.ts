@@ -44,6 +44,13 @@ describe('nexus build: bad input', () => {
   })
 })
 
+// Built once per test file (componentize is the slow part) and run on every backend.
+let built: Promise<{ project: BuiltProject; out: string }> | undefined
+function buildExample() {
+  built ??= mkdtemp(join(tmpdir(), 'nexus-build-')).then(async (out) => ({ project: await buildProject(exampleConfig, { out }), out }))
+  return built
+}
+
 for (const { name, make } of availableBackends()) {
   describe(`token example built and run on a real replica (${name})`, () => {
     let project: BuiltProject
@@ -64,8 +71,7 @@ for (const { name, make } of availableBackends()) {
     }
 
     beforeAll(async () => {
-      out = await mkdtemp(join(tmpdir(), 'nexus-build-'))
-      project = await buildProject(exampleConfig, { out })
+      ;({ project, out } = await buildExample())
       const backend = await make()
       replica = await createReplica({ index: 1, ...backend.store(1), cacheDir: join(out, 'cache'), chainId: 31337n, verifier: zeroAddress })
       cleanup = () => backend.cleanup()
