@@ -49,8 +49,8 @@ export const invocations = pgTable(
     blockNumber: bigint('block_number', { mode: 'bigint' }),
     idempotencyKey: text('idempotency_key'),
     requestHash: text('request_hash').notNull(),
-    /** 'pending' until t matching shares combined, then 'attested'. */
-    state: text('state').notNull().default('pending').$type<'pending' | 'attested'>(),
+    /** 'pending' until t matching shares combined, then 'attested'; 'disputed' when no digest can reach t shares. */
+    state: text('state').notNull().default('pending').$type<'pending' | 'attested' | 'disputed'>(),
     result: jsonb('result').$type<Record<string, unknown>>(),
     disagreements: jsonb('disagreements').notNull().default([]).$type<Disagreement[]>(),
     attestedAt: timestamp('attested_at', { withTimezone: true }),

@@ -168,6 +168,20 @@ export function createLog({ db }: { db: Db }) {
       await db.update(invocations).set({ state: 'attested', result, disagreements, attestedAt: new Date() }).where(eq(invocations.id, id))
     },
 
+    /** Record many attested results at once (a batch): one transaction, one durable commit. */
+    async recordResults(items: { id: string; result: Record<string, unknown>; disagreements: Disagreement[] }[]): Promise<void> {
+      const attestedAt = new Date()
+      await db.transaction(async (tx) => {
+        for (const item of items)
+          await tx.update(invocations).set({ state: 'attested', result: item.result, disagreements: item.disagreements, attestedAt }).where(eq(invocations.id, item.id))
+      })
+    },
+
+    /** No digest can reach t shares any more: the invocation is settled as disputed (no result). */
+    async recordDispute(id: string, disagreements: Disagreement[]): Promise<void> {
+      await db.update(invocations).set({ state: 'disputed', disagreements, attestedAt: new Date() }).where(eq(invocations.id, id))
+    },
+
     async setDisagreements(id: string, disagreements: Disagreement[]): Promise<void> {
       await db.update(invocations).set({ disagreements }).where(eq(invocations.id, id))
     },

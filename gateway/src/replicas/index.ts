@@ -28,10 +28,18 @@ export type ExecuteOutcome =
   | { kind: 'unknown-code' }
   | { kind: 'unavailable'; reason: string }
 
+export type BatchOutcome =
+  | { kind: 'ok'; results: ReplicaExecuteResult[]; root: Hex; share?: { index: number; signature: Hex } }
+  | { kind: 'seq-gap'; expected: bigint }
+  | { kind: 'unknown-code' }
+  | { kind: 'unavailable'; reason: string }
+
 export type ReplicaClient = {
   index: number
   url: string
   execute(req: ReplicaExecuteRequest): Promise<ExecuteOutcome>
+  /** Consecutive seqs of one function; the replica signs one share over the Merkle root of the digests. */
+  executeBatch(reqs: ReplicaExecuteRequest[]): Promise<BatchOutcome>
   pushArtifact(manifest: Record<string, unknown>, componentBase64: string): Promise<void>
   state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Hex } | undefined>
   health(): Promise<boolean>
@@ -43,6 +51,25 @@ export type CreateReplicaClientParameters = {
   /** Per-request timeout in ms. Default: 10_000. */
   timeoutMs?: number
 }
+
+const requestJson = (req: ReplicaExecuteRequest) => ({
+  functionId: req.functionId,
+  codeHash: req.codeHash,
+  seq: req.seq.toString(),
+  input: req.input,
+  trigger: req.trigger,
+  timestampMs: req.timestampMs.toString(),
+  ...(req.chainId === undefined ? {} : { chainId: req.chainId.toString() }),
+  ...(req.blockNumber === undefined ? {} : { blockNumber: req.blockNumber.toString() }),
+})
+
+const parseResult = (body: any): ReplicaExecuteResult => ({
+  fields: parseResultFields(body.fields),
+  digest: String(body.digest).toLowerCase() as Hex,
+  output: body.output as Hex,
+})
+
+const parseShare = (share: any) => (share && typeof share.signature === 'string' ? { index: Number(share.index), signature: share.signature as Hex } : undefined)
 
 const reasonOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err))
 
@@ -63,16 +90,7 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateRe
     async execute(req) {
       let res: Response
       try {
-        res = await post('/v1/execute', {
-          functionId: req.functionId,
-          codeHash: req.codeHash,
-          seq: req.seq.toString(),
-          input: req.input,
-          trigger: req.trigger,
-          timestampMs: req.timestampMs.toString(),
-          ...(req.chainId === undefined ? {} : { chainId: req.chainId.toString() }),
-          ...(req.blockNumber === undefined ? {} : { blockNumber: req.blockNumber.toString() }),
-        })
+        res = await post('/v1/execute', requestJson(req))
       } catch (err) {
         return { kind: 'unavailable', reason: reasonOf(err) }
       }
@@ -87,11 +105,33 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateRe
       if (res.status === 404 && code === 'UNKNOWN_CODE') return { kind: 'unknown-code' }
       if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${body?.error?.message ?? ''}`.trim() }
       try {
-        const fields = parseResultFields(body.fields)
-        const share = body.share && typeof body.share.signature === 'string' ? { index: Number(body.share.index), signature: body.share.signature as Hex } : undefined
-        return { kind: 'ok', result: { fields, digest: String(body.digest).toLowerCase() as Hex, output: body.output as Hex, share } }
+        return { kind: 'ok', result: { ...parseResult(body), share: parseShare(body.share) } }
       } catch (err) {
         return { kind: 'unavailable', reason: `malformed execute response: ${reasonOf(err)}` }
+      }
+    },
+    async executeBatch(reqs) {
+      let res: Response
+      try {
+        res = await post('/v1/execute-batch', { requests: reqs.map(requestJson) }, timeoutMs * 6)
+      } catch (err) {
+        return { kind: 'unavailable', reason: reasonOf(err) }
+      }
+      let body: any
+      try {
+        body = await res.json()
+      } catch (err) {
+        return { kind: 'unavailable', reason: `bad response (HTTP ${res.status}): ${reasonOf(err)}` }
+      }
+      const code = body?.error?.code
+      if (res.status === 409 && code === 'SEQ_GAP') return { kind: 'seq-gap', expected: BigInt(body.error.expected) }
+      if (res.status === 404 && code === 'UNKNOWN_CODE') return { kind: 'unknown-code' }
+      if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${body?.error?.message ?? ''}`.trim() }
+      try {
+        if (!Array.isArray(body.results) || body.results.length !== reqs.length) throw new Error(`expected ${reqs.length} results`)
+        return { kind: 'ok', results: body.results.map(parseResult), root: String(body.root).toLowerCase() as Hex, share: parseShare(body.share) }
+      } catch (err) {
+        return { kind: 'unavailable', reason: `malformed batch response: ${reasonOf(err)}` }
       }
     },
     async pushArtifact(manifest, componentBase64) {

@@ -3,9 +3,18 @@
 // SEQ_GAP, and re-serves seqs it already applied). Shares are grouped by digest; once `t` shares
 // agree they are combined and the attested result written to the log. Lanes of different
 // functions run concurrently; a down, slow or wrong replica only stalls its own loop.
+//
+// Batching (docs/protocol.md §4): when several seqs are pending, the first loop to reach them cuts
+// a batch [start, end] (up to MAX_BATCH) and every replica is sent that same range, executes it in
+// one transaction and signs one share over the Merkle root of the digests. t equal roots → one
+// combine, every result recorded with its inclusion proof. When no root can reach t any more, the
+// batch falls back to one-by-one attestation. When no digest of a single invocation can reach t,
+// it is settled as disputed and the lane goes on.
 import { keccak256, type Hex } from 'viem'
 import {
   combineShares,
+  merkleRoot,
+  merkleTree,
   createAttestedResult,
   resultDigest,
   TooFewSignersError,
@@ -16,7 +25,7 @@ import {
 import type { Disagreement } from '../database/index.ts'
 import type { Invocation, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
-import type { ReplicaClient, ReplicaExecuteResult } from '../replicas/index.ts'
+import type { ReplicaClient, ReplicaExecuteRequest, ReplicaExecuteResult } from '../replicas/index.ts'
 
 export type Scheduler = ReturnType<typeof createScheduler>
 
@@ -25,6 +34,8 @@ export type CreateSchedulerParameters = {
   replicas: ReplicaClient[]
   network: Network
   metrics: Metrics
+  /** Most seqs per batch. Default: 256 (1 disables batching). */
+  maxBatch?: number
   /** Backoff bounds for an unavailable replica, ms. Default: 25 → 2000. */
   backoff?: { minMs: number; maxMs: number }
   onEvent?: (message: string) => void
@@ -35,22 +46,33 @@ type Slot = {
   invocation: Invocation
   responses: Map<number, Response>
   attestedDigest?: string
+  disputed?: boolean
   disagreements: Disagreement[]
   firstSentAt?: number
 }
+type BatchResponse = { root: Hex; share?: { index: number; signature: Hex }; results: ReplicaExecuteResult[]; invalid: boolean }
+type Batch = { start: bigint; end: bigint; responses: Map<number, BatchResponse>; single: boolean; settled: boolean }
 type Lane = {
   functionId: string
   head: bigint
   slots: Map<bigint, Slot>
+  batches: Map<bigint, Batch>
   cursors: (bigint | undefined)[]
+  /** Set for every replica when a batch splits: its loop re-reads its position. */
+  rewind: boolean[]
   wake: () => void
   waiting: Promise<void>
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
+const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed === true
+const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
+  functionId: inv.functionId, codeHash: inv.codeHash, seq: inv.seq, input: inv.input as Hex, trigger: inv.trigger, timestampMs: inv.timestampMs,
+  chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
+})
 
-export function createScheduler({ log, replicas, network, metrics, backoff = { minMs: 25, maxMs: 2000 }, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, backoff = { minMs: 25, maxMs: 2000 }, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   let running = false
@@ -89,13 +111,16 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
     if (slot.responses.has(replica)) return
     const invalid = validate(slot, result)
     slot.responses.set(replica, { replica, result })
-    if (invalid) return recordLate(slot, { replica, digest: result.digest, reason: invalid })
-    if (slot.attestedDigest !== undefined) {
-      if (result.digest !== slot.attestedDigest) await recordLate(slot, { replica, digest: result.digest, reason: 'digest differs from the attested result' })
+    if (invalid) {
+      await recordLate(slot, { replica, digest: result.digest, reason: invalid })
+      return maybeDispute(lane, slot)
+    }
+    if (done(slot)) {
+      if (slot.attestedDigest !== undefined && result.digest !== slot.attestedDigest) await recordLate(slot, { replica, digest: result.digest, reason: 'digest differs from the attested result' })
       return
     }
     const agreeing = [...slot.responses.values()].filter((x) => x.result.digest === result.digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
-    if (agreeing.length < network.t) return
+    if (agreeing.length < network.t) return maybeDispute(lane, slot)
     let combined
     try {
       combined = combineShares(result.digest, agreeing.map((x) => x.result.share!), network)
@@ -119,13 +144,152 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
       groupPublicKey: network.groupPublicKey,
     })
     await log.recordResult(slot.invocation.id, attested as unknown as Record<string, unknown>, slot.disagreements)
+    settle(lane, slot, attested, result.fields.status)
+  }
+
+  /** The attested result is durable: update the slot, metrics and waiters. */
+  function settle(lane: Lane, slot: Slot, attested: AttestedResult, status: number) {
     slot.invocation = { ...slot.invocation, state: 'attested', result: attested as unknown as Record<string, unknown>, disagreements: [...slot.disagreements] }
-    metrics.inc('nexus_invocations_total', 'Invocations by status', { status: STATUS[result.fields.status] ?? 'unknown' })
+    metrics.inc('nexus_invocations_total', 'Invocations by status', { status: STATUS[status] ?? 'unknown' })
     if (slot.firstSentAt !== undefined) metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
+    notify(slot)
+    evict(lane, slot)
+  }
+
+  function notify(slot: Slot) {
     const set = waiters.get(slot.invocation.id)
     if (set) for (const fn of set) fn(slot.invocation)
     waiters.delete(slot.invocation.id)
+  }
+
+  /** Largest group of valid answers that agree, among `answers` (replica → digest or root). */
+  function largestGroup(answers: [replica: number, value: string][]): number {
+    const counts = new Map<string, number>()
+    for (const [, v] of answers) counts.set(v, (counts.get(v) ?? 0) + 1)
+    return Math.max(0, ...counts.values())
+  }
+
+  /** No digest can reach t shares any more (e.g. a 2–2 split): settle as disputed, the lane goes on. */
+  async function maybeDispute(lane: Lane, slot: Slot) {
+    if (done(slot)) return
+    const valid = [...slot.responses.values()].filter((x) => x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
+    if (largestGroup(valid.map((x) => [x.replica, x.result.digest])) + (n - slot.responses.size) >= network.t) return
+    slot.disputed = true
+    for (const x of slot.responses.values()) disagree(slot, { replica: x.replica, digest: x.result.digest, reason: `no quorum: fewer than ${network.t} replicas agree on any digest` })
+    await log.recordDispute(slot.invocation.id, slot.disagreements)
+    slot.invocation = { ...slot.invocation, state: 'disputed', disagreements: [...slot.disagreements] }
+    metrics.inc('nexus_invocations_total', 'Invocations by status', { status: 'disputed' })
+    onEvent(`${slot.invocation.functionId}#${slot.invocation.seq} disputed: no digest has ${network.t} shares`)
+    notify(slot)
     evict(lane, slot)
+  }
+
+  /** A replica answered a whole batch: check every result, then try to attest the batch root. */
+  async function onBatchResponse(lane: Lane, batch: Batch, slots: Slot[], replica: number, answer: { results: ReplicaExecuteResult[]; root: Hex; share?: { index: number; signature: Hex } }) {
+    if (batch.responses.has(replica) || batch.single) return
+    let invalid = false
+    for (let k = 0; k < slots.length; k++) {
+      const slot = slots[k]!
+      const r = answer.results[k]!
+      const why = validate(slot, r)
+      if (why) {
+        invalid = true
+        await recordLate(slot, { replica, digest: r.digest, reason: why })
+      } else if (slot.attestedDigest !== undefined && r.digest !== slot.attestedDigest) {
+        await recordLate(slot, { replica, digest: r.digest, reason: 'digest differs from the attested result' })
+      }
+    }
+    // The root is recomputed here: a share is only counted for the root of the results it came with.
+    const root = invalid ? answer.root : merkleRoot(answer.results.map((r) => r.digest))
+    if (root !== answer.root.toLowerCase()) invalid = true
+    batch.responses.set(replica, { root, share: answer.share, results: answer.results, invalid })
+    if (batch.settled || slots.every(done)) {
+      batch.settled = true
+      return
+    }
+    const valid = [...batch.responses.entries()].filter(([, x]) => !x.invalid && x.share)
+    const groups = new Map<string, number[]>()
+    for (const [r, x] of valid) groups.set(x.root, [...(groups.get(x.root) ?? []), r])
+    for (const [groupRoot, members] of groups) {
+      if (members.length < network.t) continue
+      let combined
+      try {
+        combined = combineShares(groupRoot as Hex, members.map((m) => batch.responses.get(m)!.share!), network)
+      } catch (err) {
+        if (!(err instanceof TooFewSignersError)) throw err
+        for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? []) batch.responses.get(rej.index)!.invalid = true
+        continue
+      }
+      for (const rej of combined.rejected) batch.responses.get(rej.index)!.invalid = true
+      const agreed = batch.responses.get(members[0]!)!.results
+      const tree = merkleTree(agreed.map((r) => r.digest))
+      const records: { slot: Slot; attested: AttestedResult; status: number }[] = []
+      slots.forEach((slot, k) => {
+        if (done(slot)) return
+        const result = agreed[k]!
+        slot.attestedDigest = result.digest
+        for (const [other, x] of batch.responses)
+          if (x.results[k]!.digest !== result.digest) disagree(slot, { replica: other, digest: x.results[k]!.digest, reason: 'digest differs from the attested result' })
+        for (const rej of combined.rejected) disagree(slot, { replica: rej.index, digest: result.digest, reason: rej.reason })
+        const attested = createAttestedResult({
+          fields: result.fields, output: result.output, signature: combined.signature, signers: combined.signers, groupPublicKey: network.groupPublicKey,
+          batch: { root: tree.root, index: k, size: slots.length, proof: tree.proofs[k]! },
+        })
+        records.push({ slot, attested, status: result.fields.status })
+      })
+      await log.recordResults(records.map((x) => ({ id: x.slot.invocation.id, result: x.attested as unknown as Record<string, unknown>, disagreements: x.slot.disagreements })))
+      batch.settled = true
+      metrics.inc('nexus_batches_total', 'Batches attested with one combined signature')
+      for (const x of records) settle(lane, x.slot, x.attested, x.status)
+      return
+    }
+    const best = Math.max(0, ...[...groups.values()].map((m) => m.filter((r) => !batch.responses.get(r)!.invalid).length))
+    if (best + (n - batch.responses.size) >= network.t) return
+    // No root can reach t: attest this range one invocation at a time (each replica re-serves its record).
+    batch.single = true
+    metrics.inc('nexus_batch_splits_total', 'Batches whose roots disagreed and fell back to single attestation')
+    onEvent(`batch ${lane.functionId}#${batch.start}-${batch.end}: roots disagree, attesting one by one`)
+    lane.rewind = lane.rewind.map(() => true)
+    lane.wake()
+  }
+
+  /** The batch containing `cursor`, or a new one from `cursor` to what is pending (capped). */
+  function batchAt(lane: Lane, cursor: bigint): Batch {
+    for (const b of lane.batches.values()) if (b.start <= cursor && cursor <= b.end) return b
+    let end = lane.head
+    if (end - cursor + 1n > BigInt(maxBatch)) end = cursor + BigInt(maxBatch) - 1n
+    for (const b of lane.batches.values()) if (b.start > cursor && b.start <= end) end = b.start - 1n
+    const batch: Batch = { start: cursor, end, responses: new Map(), single: end === cursor, settled: false }
+    lane.batches.set(cursor, batch)
+    if (lane.batches.size > 1024)
+      for (const [start, b] of lane.batches) {
+        if (lane.batches.size <= 512) break
+        if (b.settled || b.single) lane.batches.delete(start)
+      }
+    return batch
+  }
+
+  /** Slots start..end, loading the ones not in memory from the log in one query. */
+  async function slotsFor(lane: Lane, start: bigint, end: bigint): Promise<Slot[] | undefined> {
+    const missing: bigint[] = []
+    for (let s = start; s <= end; s++) if (!lane.slots.has(s)) missing.push(s)
+    if (missing.length) {
+      const rows = await log.range(lane.functionId, missing[0]! - 1n, Number(end - missing[0]! + 1n))
+      for (const invocation of rows) {
+        if (invocation.seq > end || lane.slots.has(invocation.seq)) continue
+        const slot: Slot = { invocation, responses: new Map(), disagreements: [...invocation.disagreements] }
+        if (invocation.state === 'attested') slot.attestedDigest = String((invocation.result as { digest?: string } | null)?.digest)
+        if (invocation.state === 'disputed') slot.disputed = true
+        lane.slots.set(invocation.seq, slot)
+      }
+    }
+    const slots: Slot[] = []
+    for (let s = start; s <= end; s++) {
+      const slot = lane.slots.get(s)
+      if (!slot) return undefined
+      slots.push(slot)
+    }
+    return slots
   }
 
   async function recordLate(slot: Slot, d: Disagreement) {
@@ -135,12 +299,12 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
   }
 
   function evict(lane: Lane, slot: Slot) {
-    if (slot.attestedDigest !== undefined && slot.responses.size >= n) lane.slots.delete(slot.invocation.seq)
+    if (done(slot) && slot.responses.size >= n) lane.slots.delete(slot.invocation.seq)
     // A replica that is down keeps attested slots alive; they can be rebuilt from the log.
     if (lane.slots.size > 4096)
       for (const [seq, s] of lane.slots) {
         if (lane.slots.size <= 2048) break
-        if (s.attestedDigest !== undefined) lane.slots.delete(seq)
+        if (done(s)) lane.slots.delete(seq)
       }
   }
 
@@ -153,13 +317,14 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
     if (slot) return slot
     slot = { invocation, responses: new Map(), disagreements: [...invocation.disagreements] }
     if (invocation.state === 'attested') slot.attestedDigest = String((invocation.result as { digest?: string } | null)?.digest)
+    if (invocation.state === 'disputed') slot.disputed = true
     lane.slots.set(seq, slot)
     return slot
   }
 
   function firstPending(lane: Lane): bigint {
     let min = lane.head + 1n
-    for (const [seq, slot] of lane.slots) if (slot.attestedDigest === undefined && seq < min) min = seq
+    for (const [seq, slot] of lane.slots) if (!done(slot) && seq < min) min = seq
     return min
   }
 
@@ -174,6 +339,10 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
       delay = Math.min(delay * 2, backoff.maxMs)
     }
     while (running) {
+      if (lane.rewind[i]) {
+        lane.rewind[i] = false
+        lane.cursors[i] = undefined
+      }
       let cursor = lane.cursors[i]
       if (cursor === undefined) {
         const state = await client.state(lane.functionId)
@@ -191,6 +360,41 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
         await Promise.race([lane.waiting, sleep(1000)])
         continue
       }
+      const batch = batchAt(lane, cursor)
+      if (!batch.single) {
+        const slots = await slotsFor(lane, batch.start, batch.end)
+        if (!slots) {
+          await sleep(50)
+          continue
+        }
+        const sentAt = performance.now()
+        for (const s of slots) s.firstSentAt ??= sentAt
+        const outcome = await client.executeBatch(slots.map((s) => requestOf(s.invocation)))
+        if (!running) return
+        switch (outcome.kind) {
+          case 'ok':
+            delay = backoff.minMs
+            metrics.set('nexus_replica_up', 'Whether the replica answered its last request', { replica: client.index }, 1)
+            lane.cursors[i] = batch.end + 1n
+            await onBatchResponse(lane, batch, slots, client.index, outcome)
+            break
+          case 'seq-gap':
+            onEvent(`replica ${client.index} catching up ${lane.functionId} from seq ${outcome.expected}`)
+            lane.cursors[i] = outcome.expected
+            break
+          case 'unknown-code':
+            for (const codeHash of new Set(slots.map((s) => s.invocation.codeHash))) {
+              const artifact = await log.getArtifact(codeHash)
+              if (!artifact) throw new Error(`artifact ${codeHash} missing from the log`)
+              await client.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => fail(String(err)))
+            }
+            break
+          case 'unavailable':
+            await fail(outcome.reason)
+            break
+        }
+        continue
+      }
       const slot = await slotFor(lane, cursor)
       if (!slot) {
         await sleep(50)
@@ -198,7 +402,7 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
       }
       const inv = slot.invocation
       slot.firstSentAt ??= performance.now()
-      const outcome = await client.execute({ functionId: inv.functionId, codeHash: inv.codeHash, seq: inv.seq, input: inv.input as Hex, trigger: inv.trigger, timestampMs: inv.timestampMs, chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined })
+      const outcome = await client.execute(requestOf(inv))
       if (!running) return
       switch (outcome.kind) {
         case 'ok':
@@ -227,7 +431,7 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
   function startLane(functionId: string, head: bigint): Lane {
     let lane = lanes.get(functionId)
     if (lane) return lane
-    lane = { functionId, head, slots: new Map(), cursors: replicas.map(() => undefined), wake: () => {}, waiting: Promise.resolve() }
+    lane = { functionId, head, slots: new Map(), batches: new Map(), cursors: replicas.map(() => undefined), rewind: replicas.map(() => false), wake: () => {}, waiting: Promise.resolve() }
     newSignal(lane)
     lanes.set(functionId, lane)
     for (const client of replicas)
@@ -266,7 +470,7 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
     ensureLane(functionId: string, head: bigint) {
       if (running) startLane(functionId, head)
     },
-    /** Resolves with the attested invocation, or undefined after `timeoutMs`. */
+    /** Resolves with the settled (attested or disputed) invocation, or undefined after `timeoutMs`. */
     async waitFor(id: string, timeoutMs: number): Promise<Invocation | undefined> {
       let listener!: (inv: Invocation) => void
       const attested = new Promise<Invocation>((resolve) => (listener = resolve))
@@ -274,7 +478,7 @@ export function createScheduler({ log, replicas, network, metrics, backoff = { m
       if (!set) waiters.set(id, (set = new Set()))
       set.add(listener)
       const current = await log.getInvocation(id)
-      if (current?.state === 'attested') {
+      if (current && current.state !== 'pending') {
         set.delete(listener)
         return current
       }

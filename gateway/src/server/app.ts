@@ -101,6 +101,12 @@ function parseArtifact(body: unknown): { manifest: Record<string, unknown>; comp
   return { manifest: { ...manifest, codeHash }, component: bytes, base64: component, codeHash, name: manifest.name }
 }
 
+/** Replicas answered but no digest reached t shares: a stable error code plus the disagreements. */
+const noQuorum = (inv: Parameters<typeof invocationJson>[0]) => ({
+  error: { code: 'NO_QUORUM', message: `Fewer than t replicas agree on any result of seq ${inv.seq}; the invocation is disputed.`, disagreements: inv.disagreements },
+  ...invocationJson(inv),
+})
+
 export function createApp(p: CreateAppParameters): Hono {
   const { log, scheduler, metrics } = p
   const invokeBytes = p.limits?.invokeBytes ?? 1 << 20
@@ -185,8 +191,10 @@ export function createApp(p: CreateAppParameters): Hono {
     if (created) scheduler.submit(invocation)
     const location = { Location: `/v1/results/${invocation.id}` }
     if (invocation.state === 'attested') return c.json(invocationJson(invocation), 200, location)
+    if (invocation.state === 'disputed') return c.json(noQuorum(invocation), 502, location)
     if (mode === 'async') return c.json(invocationJson(invocation), 202, location)
     const done = await scheduler.waitFor(invocation.id, timeoutMs)
+    if (done?.state === 'disputed') return c.json(noQuorum(done), 502, location)
     return done ? c.json(invocationJson(done), 200, location) : c.json(invocationJson(invocation), 202, location)
   })
 
