@@ -9,6 +9,8 @@ import { NexusError } from '../../framework/src/errors/base.ts'
 const require = createRequire(import.meta.url)
 
 export type StartAnvilOptions = {
+  /** Default: 0 (a free port; `nexus dev` uses a fixed one). */
+  port?: number
   /** Default: 31337. */
   chainId?: number
   /** Seconds between blocks; Default: undefined (a block per transaction). */
@@ -48,7 +50,7 @@ export function anvilBinary(): string {
  * it answers JSON-RPC. Example: `const chain = await startAnvil(); ...; await chain.stop()`.
  */
 export async function startAnvil(opts: StartAnvilOptions = {}): Promise<Anvil> {
-  const args = ['--port', '0', '--hardfork', opts.hardfork ?? 'prague', '--chain-id', String(opts.chainId ?? 31337)]
+  const args = ['--port', String(opts.port ?? 0), '--hardfork', opts.hardfork ?? 'prague', '--chain-id', String(opts.chainId ?? 31337)]
   if (opts.blockTime !== undefined) args.push('--block-time', String(opts.blockTime))
   args.push(...(opts.args ?? []))
   const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })

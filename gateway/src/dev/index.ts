@@ -53,6 +53,8 @@ export type StartReplicaParameters = {
   verifier?: string
   /** Where the child's stderr goes. Default: discarded unless NEXUS_DEBUG is set. */
   onLog?: (line: string) => void
+  /** JSON-RPC URL per chain id for handlers' chain reads (`--rpc <chainId>=<url>`). */
+  rpc?: Record<string, string>
 }
 
 /** Spawn `nexus replica` and wait for its `listening` line. */
@@ -60,6 +62,7 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
   const args = [...nodeFlags, cliMain, 'replica', '--index', String(p.index), '--port', String(p.port ?? 0), '--data', p.dataDir, '--key', p.keyFile]
   if (p.chainId) args.push('--chain-id', p.chainId)
   if (p.verifier) args.push('--verifier', p.verifier)
+  for (const [chainId, url] of Object.entries(p.rpc ?? {})) args.push('--rpc', `${chainId}=${url}`)
   await mkdir(p.dataDir, { recursive: true })
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } })
   const log = p.onLog ?? (process.env.NEXUS_DEBUG ? (l: string) => console.error(`[replica ${p.index}] ${l}`) : () => {})
@@ -92,10 +95,10 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
 }
 
 /** Start replicas 1..n of a key directory, each with its data under `<root>/replica-<i>`. */
-export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[]): Promise<ReplicaProcess[]> {
+export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[], options: { rpc?: Record<string, string> } = {}): Promise<ReplicaProcess[]> {
   const settled = await Promise.allSettled(
     Array.from({ length: n }, (_, k) =>
-      startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k] }),
+      startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k], rpc: options.rpc }),
     ),
   )
   const failed = settled.find((s) => s.status === 'rejected')

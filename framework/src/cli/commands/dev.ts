@@ -1,18 +1,30 @@
 // `nexus dev [--dir .nexus] [--port 8787] [--examples examples]`: the whole stack on one machine
 // with no external services — keys on first run, 4 replica processes (t = 3), a gateway on
-// PGlite, every examples/<name>/handler.ts built and deployed. Ctrl-C stops it; state persists.
+// PGlite, every examples/<name>/handler.ts built and deployed, and every decorated project
+// (examples/<name>/nexus.config.ts) built with `buildProject` and deployed. When a project names
+// the `devnet` chain, anvil starts first (state kept under .nexus/devnet), the example contracts
+// are deployed, the replicas get `--rpc` for chain reads and the gateway follows the chain.
+// Ctrl-C stops it; state persists.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../../../../gateway/src/dev/index.ts'
 import { createGateway, type Gateway } from '../../../../gateway/src/index.ts'
 import { buildHandler } from '../../../../runtime/src/index.ts'
+import { startDevnet, DEVNET_PORT, type Devnet } from '../../../../gateway/src/dev/devnet.ts'
+import { buildProject, chainSpecs, loadConfig } from '../../build/index.ts'
+import type { NexusConfig } from '../../config/define.ts'
+import type { ChainSpec } from '../../triggers/spec.ts'
+import type { Hex } from 'viem'
 
 export const summary = 'run gateway + 4 replicas (t=3) locally on PGlite under .nexus/ and deploy examples/'
 
-const usage = 'usage: nexus dev [--dir .nexus] [--port 8787] [--examples <dir>] [--t 3] [--n 4]'
+const usage = 'usage: nexus dev [--dir .nexus] [--port 8787] [--examples <dir>] [--t 3] [--n 4] [--devnet-port 8545]'
+
+/** Build output folder of a project: its folder name under examples/. */
+const buildFolder = (configPath: string) => basename(dirname(configPath))
 
 async function apiKey(dir: string): Promise<string> {
   const file = join(dir, 'deploy-api-key')
@@ -33,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
         examples: { type: 'string', default: join(repoRoot, 'examples') },
         t: { type: 'string', default: '3' },
         n: { type: 'string', default: '4' },
+        'devnet-port': { type: 'string', default: String(DEVNET_PORT) },
       },
       strict: true,
     }).values
@@ -48,40 +61,77 @@ export async function run(argv: string[]): Promise<number> {
   console.log(created ? `generated ${t}-of-${n} keys in ${join(dir, 'keys')}` : `reusing keys in ${join(dir, 'keys')}`)
   const key = await apiKey(dir)
 
+  const examples = existsSync(values.examples) ? (await readdir(values.examples, { withFileTypes: true })).filter((e) => e.isDirectory()) : []
+  // Decorated projects: their configs decide whether a devnet is needed and which chains to follow.
+  const projects: { configPath: string; config: NexusConfig }[] = []
+  for (const entry of examples) {
+    const configPath = join(values.examples, entry.name, 'nexus.config.ts')
+    if (existsSync(configPath)) projects.push({ configPath, config: await loadConfig(configPath) })
+  }
+  const chains = new Map<string, ChainSpec>()
+  for (const p of projects) for (const c of chainSpecs(p.config)) if (!chains.has(c.name)) chains.set(c.name, c)
+
   let replicas: ReplicaProcess[] = []
   let gateway: Gateway | undefined
+  let devnet: Devnet | undefined
   const shutdown = async () => {
     await gateway?.close().catch(() => {})
     await Promise.all(replicas.map((r) => r.stop()))
+    await devnet?.stop()
   }
   try {
-    replicas = await startReplicas(dir, join(dir, 'keys'), n)
+    const devnetSpec = chains.get('devnet')
+    if (devnetSpec) {
+      devnet = await startDevnet({ dir, groupPublicKey: network.groupPublicKey as Hex, port: Number(values['devnet-port']) })
+      chains.set('devnet', { ...devnetSpec, chainId: devnet.chainId, rpcUrl: devnet.rpcUrl })
+      console.log(`devnet    ${devnet.rpcUrl} (anvil, chain ${devnet.chainId}, state in ${join(dir, 'devnet')})`)
+      for (const [name, address] of Object.entries(devnet.contracts)) if (typeof address === 'string') console.log(`  ${name.padEnd(9)} ${address}`)
+    }
+    // Replicas answer handlers' chain reads through the RPC of every chain that has one.
+    const rpc = Object.fromEntries([...chains.values()].filter((c) => c.rpcUrl).map((c) => [String(c.chainId), c.rpcUrl]))
+    replicas = await startReplicas(dir, join(dir, 'keys'), n, undefined, { rpc })
     for (const r of replicas) console.log(`replica ${r.index}  ${r.url}`)
-    gateway = await createGateway({
+    // `chains` turns on the trigger service (gateway/src/triggers); a variable, not a literal, so this
+    // compiles whether or not that parameter exists yet in the gateway checked out.
+    const gatewayParameters: Parameters<typeof createGateway>[0] & { chains?: ChainSpec[] } = {
       database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: join(dir, 'gateway') },
       replicas: replicas.map((r) => r.url),
       network,
       apiKeys: [key],
       logger: (m) => console.log(`gateway: ${m}`),
-    })
+      chains: [...chains.values()].filter((c) => c.rpcUrl),
+    }
+    gateway = await createGateway(gatewayParameters)
     const port = await gateway.listen(Number(values.port))
     const url = `http://127.0.0.1:${port}`
 
     const deployed: string[] = []
-    const examples = existsSync(values.examples) ? await readdir(values.examples, { withFileTypes: true }) : []
-    for (const entry of examples) {
-      const handler = join(values.examples, entry.name, 'handler.ts')
-      if (!entry.isDirectory() || !existsSync(handler)) continue
-      const artifact = await buildHandler(handler, { name: entry.name })
-      const res = await gateway.app.request('/v1/functions', {
+    const codeHashes = new Map<string, string>()
+    const deploy = async (name: string, manifest: unknown, component: Uint8Array) => {
+      const res = await gateway!.app.request('/v1/functions', {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ manifest: artifact.manifest, component: Buffer.from(artifact.component).toString('base64') }),
+        body: JSON.stringify({ manifest, component: Buffer.from(component).toString('base64') }),
       })
       const body = (await res.json()) as { codeHash?: string; created?: boolean; error?: { message: string } }
-      if (!res.ok) throw new Error(`deploy of ${entry.name} failed: ${body.error?.message}`)
-      console.log(`function ${entry.name}  ${body.codeHash}${body.created ? '' : ' (unchanged)'}`)
-      deployed.push(entry.name)
+      if (!res.ok) throw new Error(`deploy of ${name} failed: ${body.error?.message}`)
+      console.log(`function ${name}  ${body.codeHash}${body.created ? '' : ' (unchanged)'}`)
+      deployed.push(name)
+      codeHashes.set(name, body.codeHash!)
+    }
+    for (const entry of examples) {
+      const handler = join(values.examples, entry.name, 'handler.ts')
+      if (!existsSync(handler)) continue
+      const artifact = await buildHandler(handler, { name: entry.name })
+      await deploy(entry.name, artifact.manifest, artifact.component)
+    }
+    for (const p of projects) {
+      const built = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)) })
+      for (const fn of built.functions) await deploy(fn.id, fn.manifest, fn.component!)
+    }
+    if (devnet && codeHashes.has('hello')) {
+      const { consumer, functionId } = await devnet.deployConsumer(codeHashes.get('hello') as Hex)
+      console.log(`devnet consumer ${consumer} calls inbox function ${functionId} (hello)`)
     }
 
     const example = deployed.includes('hello') ? 'hello' : deployed[0]
@@ -96,6 +146,9 @@ Invoke (returns an attested result):
 Verify it (off-chain, against the network's group key):
   curl -s -X POST ${url}/v1/functions/${example}/invoke -d '{}' | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>console.log(JSON.stringify(JSON.parse(s).result)))' > /tmp/nexus-result.json
   node --import tsx ${join(repoRoot, 'framework/src/cli/main.ts')} verify /tmp/nexus-result.json --network ${join(dir, 'keys', 'network.json')}
+` : ''}
+${deployed.includes('token-balances') ? `Token balances indexed from ExampleToken Transfer events (route of token-balances):
+  curl -s ${url}/v1/functions/token-balances/http/balance/0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 ` : ''}
 Ctrl-C to stop (state is kept for the next start).`)
     console.log(JSON.stringify({ event: 'ready', url, functions: deployed }))
