@@ -1,27 +1,37 @@
 // Bundles a generated entry with its handler file, the framework's guest runtime and their npm
-// dependencies (viem) into one ES module for QuickJS, before the runtime's build componentizes it.
-// Dependencies resolve with browser conditions: viem's root export reaches `isows`, whose Node
-// build needs `ws` and Node built-ins that do not exist in the component.
+// dependencies (viem) into the one ES module that jco componentizes, with the runtime's guest
+// prelude (TextEncoder/Decoder, deterministic Date and Math.random) in front.
+//
+// Reproducible: esbuild names every bundled module in a comment relative to its working
+// directory, so the working directory is the project root and the entry is fed through stdin
+// under a fixed name. The same sources give the same code hash whatever the cwd or --out is.
 import { build } from 'esbuild'
 import { BuildError } from '../../../runtime/src/index.ts'
+import { guestPrelude } from '../../../runtime/src/build/guest-prelude.ts'
 
-export async function bundleEntry(entry: string, outfile: string): Promise<void> {
+export async function bundleEntry(entry: { source: string; name: string; root: string }): Promise<string> {
   try {
-    await build({
-      entryPoints: [entry],
-      outfile,
+    const result = await build({
+      stdin: { contents: entry.source, sourcefile: `${entry.name}.entry.js`, resolveDir: entry.root, loader: 'js' },
+      absWorkingDir: entry.root,
       bundle: true,
+      write: false,
       format: 'esm',
       platform: 'neutral',
       mainFields: ['module', 'main'],
+      // viem's root export reaches `isows`, whose Node build needs `ws` and Node built-ins.
       conditions: ['browser', 'import', 'default'],
       // ES2022 lowers TC39 decorators to plain functions QuickJS runs.
       target: 'es2022',
       external: ['nexus:function/*'],
+      banner: { js: guestPrelude },
       logLevel: 'silent',
       legalComments: 'none',
     })
+    const file = result.outputFiles[0]
+    if (!file) throw new Error('esbuild produced no output')
+    return file.text
   } catch (cause) {
-    throw new BuildError(`Could not bundle ${entry}.`, { cause })
+    throw new BuildError(`Could not bundle function ${entry.name}.`, { cause })
   }
 }

@@ -1,13 +1,13 @@
 // `buildProject(configPath)`: nexus.config.ts + handlers/**/*.ts → one component and manifest per
 // declared function, written to `<out>/<function id>/{component.wasm,manifest.json}`.
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { guestPrelude } from '../../../runtime/src/build/guest-prelude.ts'
+import { componentizeJs } from '../../../runtime/src/build/componentize.ts'
 import { witDir } from '../../../runtime/src/build/wit.ts'
-import { buildHandler, manifestFor, type Manifest } from '../../../runtime/src/index.ts'
+import { manifestFor, type Manifest } from '../../../runtime/src/index.ts'
 import type { NexusConfig } from '../config/define.ts'
 import { configDefaults, defaultThreshold } from '../config/define.ts'
 import type { ChainSpec, TriggerSpec } from '../triggers/spec.ts'
@@ -83,28 +83,19 @@ async function handlerFiles(dir: string): Promise<string[]> {
 const readIfExists = (file: string) => readFile(file).catch(() => undefined)
 
 let toolchain: Promise<string> | undefined
-/** What else shapes a component besides the bundle: the runtime's guest prelude, the WIT world and jco's version. */
+/** What else shapes a component besides the bundle (which includes the guest prelude): the WIT world and jco's version. */
 function toolchainKey(): Promise<string> {
   toolchain ??= (async () => {
     const require = createRequire(import.meta.url)
     const jco = JSON.parse(await readFile(join(dirname(require.resolve('@bytecodealliance/jco')), '..', 'package.json'), 'utf8').catch(() => '{}')) as { version?: string }
     const wit = await readFile(join(witDir, 'nexus.wit'), 'utf8')
-    return `${guestPrelude}\0${wit}\0${jco.version ?? 'unknown'}`
+    return `${wit}\0${jco.version ?? 'unknown'}`
   })()
   return toolchain
 }
 
-async function componentKey(bundle: Buffer): Promise<string> {
+async function componentKey(bundle: string): Promise<string> {
   return createHash('sha256').update(await toolchainKey()).update(bundle).digest('hex')
-}
-
-/** The component of an earlier build of the same bundle (componentize is the slow step: ~2-4 s). */
-async function cachedArtifact(dir: string, name: string): Promise<{ component: Uint8Array; manifest: Manifest; cached?: boolean } | undefined> {
-  const component = await readIfExists(join(dir, 'component.wasm'))
-  if (!component) return undefined
-  const bytes = new Uint8Array(component)
-  // The manifest is recomputed, so a runtime upgrade (world, meter, default limits) still shows.
-  return { component: bytes, manifest: manifestFor(name, bytes), cached: true }
 }
 
 export async function buildProject(configPath: string, options: BuildProjectOptions = {}): Promise<BuiltProject> {
@@ -138,24 +129,22 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   for (const [i, fn] of functions.entries()) {
     const dir = join(outDir, fn.id)
     await mkdir(dir, { recursive: true })
-    const entry = join(dir, 'entry.js')
-    await writeFile(entry, entrySource(collected[i]!, fn.triggers))
+    const source = await bundleEntry({ source: entrySource(collected[i]!, fn.triggers), name: fn.id, root })
+    const key = await componentKey(source)
     // component.key names what component.wasm was built from; it is written last, so an
     // interrupted build never pairs a new bundle with an old component.
-    const bundled = join(dir, 'bundle.next.js')
-    await bundleEntry(entry, bundled)
-    const key = await componentKey(await readFile(bundled))
     const previousKey = (await readIfExists(join(dir, 'component.key')))?.toString('utf8')
-    let artifact: { component: Uint8Array; manifest: Manifest; cached?: boolean } | undefined = previousKey === key ? await cachedArtifact(dir, fn.id) : undefined
+    const reused = previousKey === key ? await readIfExists(join(dir, 'component.wasm')) : undefined
     // One at a time: componentize is CPU-bound and the machine is shared.
-    artifact ??= await buildHandler(bundled, { name: fn.id })
-    // The code hash covers the component bytes only, so adding triggers keeps it valid.
-    const manifest = { ...artifact.manifest, triggers: fn.triggers }
-    await writeFile(join(dir, 'component.wasm'), artifact.component)
+    const component = reused ? new Uint8Array(reused) : await componentizeJs(source)
+    // The code hash covers the component bytes only, so adding triggers keeps it valid. The
+    // manifest is always recomputed, so a runtime upgrade (meter, default limits) shows.
+    const manifest = { ...manifestFor(fn.id, component), triggers: fn.triggers }
+    await writeFile(join(dir, 'bundle.js'), source)
+    await writeFile(join(dir, 'component.wasm'), component)
     await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-    await rename(bundled, join(dir, 'bundle.js'))
     await writeFile(join(dir, 'component.key'), key)
-    Object.assign(fn, { manifest, component: artifact.component, dir, cached: artifact.cached === true })
+    Object.assign(fn, { manifest, component, dir, cached: reused !== undefined })
   }
   await mkdir(outDir, { recursive: true })
   await writeFile(join(outDir, 'project.json'), `${JSON.stringify({
