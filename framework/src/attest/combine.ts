@@ -32,6 +32,9 @@ export function lagrangeCoefficients(indices: readonly number[]): bigint[] {
 /** σ = Σ λ_i σ_i over exactly the given shares (no checks). */
 export function interpolate(shares: readonly { index: number; point: G1Point }[]): G1Point {
   const lambdas = lagrangeCoefficients(shares.map((s) => s.index))
+  // Few shares: plain variable-time multiplications are ~2.5× faster than Pippenger's buckets
+  // (shares and coefficients are public, so variable time leaks nothing).
+  if (shares.length <= 8) return shares.reduce((sum, s, k) => sum.add(s.point.multiplyUnsafe(lambdas[k]!)), bls.G1.Point.ZERO) as G1Point
   return pippenger(bls.G1.Point, shares.map((s) => s.point), lambdas) as G1Point
 }
 
