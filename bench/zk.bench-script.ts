@@ -24,8 +24,7 @@ import * as NexusGroth16Adapter from '../contracts/generated/NexusGroth16Adapter
 import * as TestConsumer from '../contracts/generated/TestConsumer.ts'
 import { dealerKeygen } from '../framework/src/attest/index.ts'
 import { parseEventLogs } from 'viem'
-import { createSandboxedInputMapper } from '../gateway/src/zk/index.ts'
-import * as zkHandler from '../gateway/test/zk-handler.ts'
+import { createZkGuest } from '../gateway/src/zk/index.ts'
 
 const cacheDir = join(repoRoot, '.nexus', 'bench-circuits')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -149,7 +148,7 @@ async function inboxBench(): Promise<void> {
   const request = { secret: '1', path: ['2', '3', '4'], index: 5, root: '6', scope: '7' }
   const mapMs: Record<'snapshot' | 'fresh', number[]> = { snapshot: [], fresh: [] }
   for (const mode of ['snapshot', 'fresh'] as const) {
-    const mapper = await createSandboxedInputMapper({
+    const guest = await createZkGuest({
       handlerPath: join(repoRoot, 'gateway/test/zk-handler.ts'),
       cacheDir: join(repoRoot, '.nexus', 'bench-zk-inputs'),
       freshInstances: mode === 'fresh',
@@ -157,11 +156,11 @@ async function inboxBench(): Promise<void> {
     try {
       for (let i = 0; i < 21; i++) {
         const t = performance.now()
-        await mapper.map('member', zkHandler.member as never, request)
+        await guest.mapInputs('member', request)
         if (i > 0) mapMs[mode].push(performance.now() - t)
       }
     } finally {
-      await mapper.close()
+      await guest.close()
     }
   }
 

@@ -32,11 +32,14 @@ export type CreateZkExecutorParameters = {
    * Throw `ZkInputError` for a request that cannot be mapped.
    */
   mapInputs?: (fn: ZkFunction<unknown, unknown>, request: unknown) => CircuitInputs | Promise<CircuitInputs>
+  /** Proven public signals → output. Default: `fn.decodeOutput(publicSignals)` in this process. */
+  decodeOutput?: (fn: ZkFunction<unknown, unknown>, publicSignals: readonly string[]) => unknown
 }
 
 /** An executor over built circuits (by id) and a prover pool. */
 export function createZkExecutor(parameters: CreateZkExecutorParameters): ZkExecutor {
   const mapInputs = parameters.mapInputs ?? ((fn, request) => fn.mapInputs(request))
+  const decodeOutput = parameters.decodeOutput ?? ((fn, publicSignals) => fn.decodeOutput(publicSignals))
   return {
     async invoke(fn, request, options = {}) {
       const errorResult = (err: unknown): ZkErrorResult => {
@@ -55,7 +58,7 @@ export function createZkExecutor(parameters: CreateZkExecutorParameters): ZkExec
           verificationKeyHash: circuit.verificationKeyHash,
           proof: proved.proof,
           publicSignals: proved.publicSignals,
-          output: fn.decodeOutput(proved.publicSignals),
+          output: (await decodeOutput(fn, proved.publicSignals)) as never,
         }
       } catch (err) {
         return errorResult(err)

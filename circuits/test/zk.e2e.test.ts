@@ -210,11 +210,12 @@ describe('prover pool', () => {
   })
 
   test('times out a hung prover; a wrong proof is never served', async () => {
-    const p = createProverPool({ size: 2, timeoutMs: 3_000, faults: ['hang', 'wrong-proof'] })
+    const p = createProverPool({ size: 2, timeoutMs: 8_000, faults: ['hang', 'wrong-proof'] })
     try {
+      await p.warm()
       const err = await p.prove({ circuit: circuits['poseidon-preimage'], inputs }).then(() => undefined, (e: unknown) => e)
       expect(err).toMatchObject({ name: 'ZkProverError', code: 'NEXUS_ZK_PROVER_FAILED' })
-      expect((err as Error).message).toMatch(/timed out after 3000 ms/)
+      expect((err as Error).message).toMatch(/timed out after 8000 ms/)
       expect((err as Error).message).toMatch(/does not verify/)
     } finally {
       await p.close()

@@ -3,6 +3,9 @@
 // deterministic runtime before proving.
 import { zk } from '@nexus/framework/zk'
 
+// Marks the realm that loaded this file: the gateway must never load author code into its own process.
+;(globalThis as { nexusZkFixtureLoaded?: boolean }).nexusZkFixtureLoaded = true
+
 type MemberRequest = { secret: string; path: string[]; index: number; root: string; scope: string }
 
 /** Merkle membership (depth 3) with a nullifier: public nullifier (output), root and scope (inputs). */
@@ -72,5 +75,16 @@ export const allocates = zk({
     const kept: Uint8Array[] = []
     for (let i = 0; i < 1024; i++) kept.push(new Uint8Array(req.mib << 20))
     return { preimage: String(kept.length), salt: '0' }
+  },
+})
+
+/** An `output` that throws: the proof is fine, the declaration is broken (a 500, not the requester's fault). */
+export const brokenOutput = zk({
+  circuit: 'poseidon-preimage',
+  signals: { preimage: 'field', salt: 'field' },
+  publicSignals: ['hash'] as const,
+  inputs: (req: { preimage: string }) => ({ preimage: req.preimage, salt: '0' }),
+  output: (): { hash: string } => {
+    throw new Error('cannot decode')
   },
 })

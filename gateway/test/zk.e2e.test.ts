@@ -117,7 +117,9 @@ describe('zk functions over the gateway', () => {
 
   test('lists the served functions with their circuit and key hash', async () => {
     const list = (await (await fetch(`${baseUrl}/v1/zk`)).json()) as { items: { name: string; circuitId: string; verificationKeyHash: string }[] }
-    expect(list.items.map((i) => i.name).sort()).toEqual(['allocates', 'member', 'preimage', 'spins', 'stamped', 'throws'])
+    expect(list.items.map((i) => i.name).sort()).toEqual(['allocates', 'brokenOutput', 'member', 'preimage', 'spins', 'stamped', 'throws'])
+    // The declarations were read from the guest component: the handler file never ran in this process.
+    expect((globalThis as { nexusZkFixtureLoaded?: boolean }).nexusZkFixtureLoaded).toBeUndefined()
     const one = (await (await fetch(`${baseUrl}/v1/zk/member`)).json()) as { circuitId: string; verificationKeyHash: string; verificationKey: unknown }
     expect(one).toMatchObject({ circuitId: 'merkle3', verificationKeyHash: circuits.merkle3.verificationKeyHash })
     expect(one.verificationKey).toEqual(circuits.merkle3.verificationKey)
@@ -189,6 +191,14 @@ describe('zk functions over the gateway', () => {
     const requestId = await ask(memberInput)
     const foreign = { ...preimageResult, publicSignals: [preimageResult.publicSignals[0]!, tree.root.toString(), '7'], verificationKeyHash: circuits.merkle3.verificationKeyHash }
     expect(await revertName(simulateFulfil(toZkFulfilArgs(requestId, foreign, 1)))).toBe('InvalidProof')
+  })
+
+  test('a broken output function is a 500 error result naming the author bug', async () => {
+    const res = await post('brokenOutput', { preimage: '3' })
+    expect(res.status).toBe(500)
+    const body = (await res.json()) as ZkErrorResult
+    expect(body).toMatchObject({ status: 'error', circuitId: 'poseidon-preimage', error: { code: 'NEXUS_ZK_OUTPUT_FAILED' } })
+    expect(body.error.message).toContain('cannot decode')
   })
 
   test('the input mapping runs in the deterministic runtime (clock = the invocation\'s, 0)', async () => {

@@ -160,10 +160,17 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
       const started = performance.now()
       const id = nextJob++
       let child: ChildProcess | undefined
-      const timer = setTimeout(() => {
-        kill(slot)
-        finish(new Error(`prover ${slot.index} timed out after ${limitMs} ms`))
-      }, limitMs)
+      // The limit covers the proof, not the prover's start-up (loading snarkjs takes seconds on a
+      // loaded machine); start-up has its own generous bound.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const arm = (ms: number, what: string) => {
+        clearTimeout(timer)
+        timer = setTimeout(() => {
+          kill(slot)
+          finish(new Error(`prover ${slot.index} ${what} after ${ms} ms`))
+        }, ms)
+      }
+      arm(Math.max(limitMs, 120_000), 'did not start')
       const onMessage = (m: ChildMessage) => {
         if (m.type === 'ready' || m.id !== id) return
         if (m.type === 'progress') {
@@ -191,6 +198,7 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
       spawn(slot).then(
         (c) => {
           child = c
+          arm(limitMs, 'timed out')
           c.on('message', onMessage)
           c.once('exit', onExit)
           const job: ProveJob = { type: 'prove', id, wasmPath: p.circuit.wasmPath, zkeyPath: p.circuit.zkeyPath, inputs: p.inputs }

@@ -12,3 +12,9 @@ export class ZkConfigError extends NexusError {
   override name = 'ZkConfigError'
   override code = 'NEXUS_ZK_CONFIG'
 }
+
+/** A zk function's `output` failed on proven public signals (a bug in the declaration, not the request). */
+export class ZkOutputError extends NexusError {
+  override name = 'ZkOutputError'
+  override code = 'NEXUS_ZK_OUTPUT_FAILED'
+}

@@ -3,7 +3,7 @@
 // unauthenticated (like /v1/functions/:id/invoke), a zk error result carrying `error` too.
 //   GET  /v1/zk                  → { items: [{ name, circuitId, verificationKeyHash, publicSignals, ... }] }
 //   GET  /v1/zk/:name            → that item plus the Groth16 verification key
-//   POST /v1/zk/:name  (request) → 200 zk result | 400 NEXUS_ZK_INVALID_INPUT | 502 NEXUS_ZK_PROVER_FAILED
+//   POST /v1/zk/:name  (request) → 200 zk result | 400 NEXUS_ZK_INVALID_INPUT | 500 NEXUS_ZK_OUTPUT_FAILED | 502 NEXUS_ZK_PROVER_FAILED
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
@@ -27,6 +27,9 @@ const describe = (f: ZkServiceFunction) => ({
   constraints: f.circuit.constraints,
   mappingCodeHash: f.mappingCodeHash,
 })
+
+/** 400 for a request that cannot be proved, 500 for a broken `output`, 502 when no prover delivered. */
+const statusOf = (code: string) => (code === 'NEXUS_ZK_INVALID_INPUT' ? 400 : code === 'NEXUS_ZK_OUTPUT_FAILED' ? 500 : 502)
 
 export function createZkRoutes(p: CreateZkRoutesParameters): Hono {
   const app = new Hono()
@@ -66,7 +69,7 @@ export function createZkRoutes(p: CreateZkRoutesParameters): Hono {
       }
       const result = await p.invoke(f.name, request)
       if (!('status' in result) || result.status !== 'error') return c.json(result)
-      return c.json(result, result.error.code === 'NEXUS_ZK_INVALID_INPUT' ? 400 : 502)
+      return c.json(result, statusOf(result.error.code))
     },
   )
   app.notFound(() => {

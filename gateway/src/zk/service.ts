@@ -1,12 +1,13 @@
-// The gateway's Nexus Zero service: loads zk declarations from handler files, builds their circuits
-// (content-cached) and their input mappings (a runtime component), and proves on a pool of prover
-// processes. Each invocation goes to ONE prover (a proof is self-verifying, no quorum); the pool moves
-// it to another prover on a crash, error, timeout or a proof that does not verify, and verifies every
-// proof before it is returned, so a wrong proof is never served.
+// The gateway's Nexus Zero service: reads zk declarations from handler files, builds their circuits
+// (content-cached) and the handler file itself into a runtime component, and proves on a pool of
+// prover processes. Author code (declarations, input mappings, output decoding) runs only in the
+// runtime sandbox, never in this process. Each invocation goes to ONE prover (a proof is
+// self-verifying, no quorum); the pool moves it to another prover on a crash, error, timeout or a
+// proof that does not verify, and verifies every proof before it is returned, so a wrong proof is
+// never served.
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import type { Hono } from 'hono'
-import { isZkFunction, type ZkErrorResult, type ZkFunction, type ZkResult } from '../../../framework/src/zk/index.ts'
+import type { SignalSpecs, ZkErrorResult, ZkFunction, ZkResult } from '../../../framework/src/zk/index.ts'
 import {
   buildCircuit,
   builtinCircuits,
@@ -19,8 +20,8 @@ import {
 } from '../../../circuits/src/index.ts'
 import type { Limits } from '../../../runtime/src/index.ts'
 import { ZkConfigError } from './errors.ts'
+import { createZkGuest, type ZkGuest } from './guest.ts'
 import { createZkRoutes } from './routes.ts'
-import { createSandboxedInputMapper, type SandboxedInputMapper } from './sandboxed-inputs.ts'
 
 export type CreateZkServiceParameters = {
   /** Handler files; every `zk(...)` export is served under its export name. */
@@ -47,9 +48,10 @@ export type CreateZkServiceParameters = {
 
 export type ZkServiceFunction = {
   name: string
-  fn: ZkFunction<unknown, unknown>
+  /** The declaration as the guest reports it (its code stays in the guest). */
+  fn: { circuit: string; signals: SignalSpecs; publicSignals: readonly string[]; description?: string }
   circuit: BuiltCircuit
-  /** Code hash of the guest component that runs this function's input mapping. */
+  /** Code hash of the guest component that runs this function's input mapping and output. */
   mappingCodeHash: string
 }
 
@@ -69,55 +71,70 @@ export async function createZkService(p: CreateZkServiceParameters): Promise<ZkS
   const definitions: Record<string, CircuitDefinition> = { ...builtinCircuits, ...p.definitions }
   const circuits: Record<string, BuiltCircuit> = { ...p.circuits }
   const functions = new Map<string, ZkServiceFunction>()
-  const mappers: SandboxedInputMapper[] = []
-  const guests: ZkService['guests'] = []
-  const mapperOf = new Map<ZkFunction<unknown, unknown>, { name: string; mapper: SandboxedInputMapper }>()
+  const guests: ZkGuest[] = []
+  const guestInfo: ZkService['guests'] = []
+  // The executor's ZkFunction values are stand-ins: their code runs in the guest (see mapInputs/decodeOutput below).
+  const handles = new Map<ZkFunction<unknown, unknown>, { name: string; guest: ZkGuest }>()
+  const byName = new Map<string, ZkFunction<unknown, unknown>>()
   let pool: ProverPool | undefined
   try {
     for (const handler of p.handlers) {
-      const module = (await import(pathToFileURL(resolve(handler)).href)) as Record<string, unknown>
-      const exported = Object.entries(module).filter((e): e is [string, ZkFunction<unknown, unknown>] => isZkFunction(e[1]))
-      if (exported.length === 0) continue
-      const mapper = await createSandboxedInputMapper({ handlerPath: handler, cacheDir: join(cacheDir, 'zk-inputs'), limits: p.limits })
-      mappers.push(mapper)
-      guests.push({ handlerPath: resolve(handler), codeHash: mapper.codeHash, cached: mapper.cached })
-      for (const [name, fn] of exported) {
+      const guest = await createZkGuest({ handlerPath: resolve(handler), cacheDir: join(cacheDir, 'zk-inputs'), limits: p.limits })
+      guests.push(guest)
+      guestInfo.push({ handlerPath: resolve(handler), codeHash: guest.codeHash, cached: guest.cached })
+      for (const described of guest.functions) {
+        const { name } = described
         if (functions.has(name)) throw new ZkConfigError(`Two handler files export a zk function named "${name}".`)
-        const definition = Object.hasOwn(definitions, fn.circuit) ? definitions[fn.circuit] : undefined
-        if (!circuits[fn.circuit] && !definition) {
-          throw new ZkConfigError(`zk function "${name}" names circuit "${fn.circuit}", which is neither built nor defined.`)
+        const definition = Object.hasOwn(definitions, described.circuit) ? definitions[described.circuit] : undefined
+        if (!circuits[described.circuit] && !definition) {
+          throw new ZkConfigError(`zk function "${name}" names circuit "${described.circuit}", which is neither built nor defined.`)
         }
-        circuits[fn.circuit] ??= await buildCircuit({ circuit: definition!, cacheDir: join(cacheDir, 'circuits') })
-        functions.set(name, { name, fn, circuit: circuits[fn.circuit]!, mappingCodeHash: mapper.codeHash })
-        mapperOf.set(fn, { name, mapper })
+        circuits[described.circuit] ??= await buildCircuit({ circuit: definition!, cacheDir: join(cacheDir, 'circuits') })
+        const circuit = circuits[described.circuit]!
+        if (circuit.nPublic !== described.publicSignals.length) {
+          throw new ZkConfigError(`zk function "${name}" names ${described.publicSignals.length} public signals; circuit "${circuit.id}" has ${circuit.nPublic}.`)
+        }
+        const inGuest = () => {
+          throw new ZkConfigError(`zk function "${name}" runs in the runtime sandbox, not in the gateway process.`)
+        }
+        const stand: ZkFunction<unknown, unknown> = { kind: 'zk', ...described, mapInputs: inGuest, decodeOutput: inGuest }
+        handles.set(stand, { name, guest })
+        byName.set(name, stand)
+        functions.set(name, { name, fn: described, circuit, mappingCodeHash: guest.codeHash })
       }
     }
     pool = p.pool ?? createProverPool({ size: p.provers ?? 2, timeoutMs: p.proverTimeoutMs })
   } catch (err) {
-    await Promise.allSettled(mappers.map((m) => m.close()))
+    await Promise.allSettled(guests.map((g) => g.close()))
     throw err
+  }
+  const handleOf = (fn: ZkFunction<unknown, unknown>) => {
+    const h = handles.get(fn)
+    if (!h) throw new ZkConfigError('This zk function was not loaded by the service.')
+    return h
   }
   const executor = createZkExecutor({
     pool,
     circuits,
     mapInputs: (fn, request) => {
-      const entry = mapperOf.get(fn)
-      if (!entry) throw new ZkConfigError('This zk function was not loaded by the service.')
-      return entry.mapper.map(entry.name, fn, request)
+      const { name, guest } = handleOf(fn)
+      return guest.mapInputs(name, request)
+    },
+    decodeOutput: (fn, publicSignals) => {
+      const { name, guest } = handleOf(fn)
+      return guest.decodeOutput(name, publicSignals)
     },
   })
-  const invoke = (name: string, request: unknown) => {
-    const entry = functions.get(name)!
-    return executor.invoke(entry.fn, request, { onProgress: p.onProgress && ((e) => p.onProgress!(name, e)) })
-  }
+  const invoke = (name: string, request: unknown) =>
+    executor.invoke(byName.get(name)!, request, { onProgress: p.onProgress && ((e) => p.onProgress!(name, e)) })
   const ownsPool = !p.pool
   return {
     app: createZkRoutes({ functions, invoke, invokeBytes: p.invokeBytes ?? 1 << 20 }),
     functions,
-    guests,
+    guests: guestInfo,
     invoke,
     async close() {
-      await Promise.allSettled(mappers.map((m) => m.close()))
+      await Promise.allSettled(guests.map((g) => g.close()))
       if (ownsPool) await pool.close()
     },
   }
