@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest'
 import { erc20Abi, pad } from 'viem'
 import { defineConfig } from '../config/define.ts'
 import type { Declaration, Registration } from '../decorators/registry.ts'
-import { matchRoute } from '../context/route.ts'
+import { matchRoute, selectRoute } from '../context/route.ts'
 import { ConfigLoadError, TriggerValidationError } from './errors.ts'
 import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
 
@@ -53,6 +53,12 @@ describe('block, route and cron triggers', () => {
     expect(matchRoute('/balance/:addr', '/balance/0xAb%20')).toEqual({ addr: '0xAb ' })
     expect(matchRoute('/balance/:addr', '/balance/')).toBeUndefined()
     expect(matchRoute('/balance/:addr', '/balances/1')).toBeUndefined()
+    // The same choice as the gateway's router: literal segments first, then declaration order.
+    const routes = [{ method: 'GET', path: '/balance/:addr' }, { method: 'GET', path: '/balance/total' }, { method: 'POST', path: '/balance/:who' }]
+    expect(selectRoute(routes, 'GET', '/balance/total')?.route).toBe(routes[1])
+    expect(selectRoute(routes, 'HEAD', '/balance/0x1')).toEqual({ route: routes[0], params: { addr: '0x1' } })
+    expect(selectRoute(routes, 'POST', '/balance/total')).toEqual({ route: routes[2], params: { who: 'total' } })
+    expect(selectRoute(routes, 'DELETE', '/balance/total')).toBeUndefined()
   })
   test('cron schedules have five valid fields', () => {
     expect(triggerSpec(config, reg({ kind: 'cron', schedule: ' */5  * * * * ' }))).toEqual({ kind: 'cron', schedule: '*/5 * * * *' })

@@ -3,9 +3,9 @@
 // Only the generated entry (framework/src/build/entry.ts) imports this file.
 import { decodeEventLog, decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex } from 'viem'
 import type { BlockPayload, CronPayload, EventPayload, RoutePayload, TriggerPayload } from '../triggers/payload.ts'
-import type { EventTriggerSpec, TriggerSpec } from '../triggers/spec.ts'
+import type { EventTriggerSpec, RouteTriggerSpec, TriggerSpec } from '../triggers/spec.ts'
 import type { Host } from './host.ts'
-import { matchRoute } from './route.ts'
+import { selectRoute } from './route.ts'
 import { encodeOutput, toJson } from './output.ts'
 import type { AnyContext, BaseContext, ChainContext, FsContext, KvContext } from './types.ts'
 
@@ -134,18 +134,14 @@ function eventContext(base: BaseContext, specs: TriggerSpec[], p: EventPayload):
 
 function routeContext(base: BaseContext, specs: TriggerSpec[], p: RoutePayload): AnyContext {
   const method = p.method.toUpperCase()
-  for (const s of specs) {
-    if (s.kind !== 'route' || s.method !== method) continue
-    const params = matchRoute(s.path, p.path)
-    if (!params) continue
-    const body = hexToBytes(p.body)
-    return {
-      ...base,
-      trigger: 'route',
-      request: { method, path: p.path, params, query: p.query, body, text: () => dec.decode(body), json: <T>() => JSON.parse(dec.decode(body)) as T },
-    }
+  const hit = selectRoute(specs.filter((s): s is RouteTriggerSpec => s.kind === 'route'), method, p.path)
+  if (!hit) throw new Error(`no @onHttp route of this function matches ${method} ${p.path}`)
+  const body = hexToBytes(p.body)
+  return {
+    ...base,
+    trigger: 'route',
+    request: { method, path: p.path, params: hit.params, query: p.query, body, text: () => dec.decode(body), json: <T>() => JSON.parse(dec.decode(body)) as T },
   }
-  throw new Error(`no @onHttp route of this function matches ${method} ${p.path}`)
 }
 
 function hexToBytes(hex: Hex): Uint8Array {

@@ -31,3 +31,20 @@ export function routePatternProblem(pattern: unknown): string | undefined {
   if (new Set(names).size !== names.length) return 'a parameter name appears twice'
   return undefined
 }
+
+const literalSegments = (pattern: string) => pattern.split('/').filter((s) => s && !s.startsWith(':')).length
+
+/**
+ * The route a request hits, by the same rule as the gateway (gateway/src/routes/match.ts): literal
+ * segments beat parameters (`/balance/total` over `/balance/:addr`), then declaration order; HEAD
+ * is served by a GET route.
+ */
+export function selectRoute<R extends { method: string; path: string }>(routes: R[], method: string, path: string): { route: R; params: Record<string, string> } | undefined {
+  const m = method.toUpperCase()
+  return routes
+    .map((route, order) => ({ route, order, params: matchRoute(route.path, path) }))
+    .filter((h): h is { route: R; order: number; params: Record<string, string> } => h.params !== undefined)
+    .sort((a, b) => literalSegments(b.route.path) - literalSegments(a.route.path) || a.order - b.order)
+    .map(({ route, params }) => ({ route, params }))
+    .find((h) => h.route.method.toUpperCase() === m || (m === 'HEAD' && h.route.method.toUpperCase() === 'GET'))
+}
