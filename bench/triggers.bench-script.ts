@@ -1,0 +1,74 @@
+// Triggers: (1) a backfill of N ERC-20 Transfer logs (default 10,000) — events/s from the log
+// being appended to all results attested; (2) at the tip, latency from the block being mined to
+// the attested result. anvil + 3-of-4 real replica processes + in-process gateway on PGlite.
+// NEXUS_BENCH_TRIGGER_LOGS and NEXUS_BENCH_TRIGGER_TIP change the sizes.
+import { getAbiItem, pad, toEventSelector, type Address } from 'viem'
+import * as ExampleToken from '../contracts/generated/ExampleToken.ts'
+import { startAnvil } from '../contracts/src/anvil.ts'
+import { createClients, deployArtifact } from '../contracts/src/deploy.ts'
+import type { ChainSpec, EventTriggerSpec } from '../framework/src/triggers/spec.ts'
+import { deploy, invocationsOf, startChainGateway, startChainStack, triggerArtifact, until } from '../gateway/test/triggers.stack.ts'
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
+}
+
+export default async function (): Promise<void> {
+  const LOGS = Number(process.env.NEXUS_BENCH_TRIGGER_LOGS ?? 10_000)
+  const TIP = Number(process.env.NEXUS_BENCH_TRIGGER_TIP ?? 20)
+  const anvil = await startAnvil({ args: ['--gas-limit', '100000000'] })
+  const clients = createClients(anvil.rpcUrl)
+  const stack = await startChainStack()
+  try {
+    const { address: token } = await deployArtifact(clients, ExampleToken)
+    const transfer = getAbiItem({ abi: ExampleToken.abi, name: 'Transfer' })
+    const spec = (to: Address, startBlock: bigint): EventTriggerSpec => ({
+      kind: 'event', chain: 'devnet', chainId: 31337, contract: 'token', address: token, event: 'Transfer', abi: transfer,
+      topic0: toEventSelector(transfer), topics: [null, pad(to)], startBlock: startBlock.toString(),
+    })
+    // Confirmations 0: the tip latency is then the pipeline's own (add N × block time for N confirmations).
+    const chain: ChainSpec = { name: 'devnet', chainId: 31337, rpcUrl: anvil.rpcUrl, finality: { confirmations: 0 }, pollingIntervalMs: 100 }
+    const { gateway, url } = await startChainGateway(stack, { name: 'bench', chains: [chain] })
+    const send = async (functionName: 'mint' | 'transferMany', args: readonly [Address, bigint]) =>
+      clients.public.waitForTransactionReceipt({ hash: await clients.wallet.writeContract({ address: token, abi: ExampleToken.abi, functionName, args }) })
+
+    // 1. Backfill.
+    const sink: Address = '0x00000000000000000000000000000000000b4c4f'
+    const start = (await clients.public.getBlockNumber()) + 1n
+    await send('mint', [clients.wallet.account.address, BigInt(LOGS)])
+    for (let left = LOGS; left > 0; left -= 1000) await send('transferMany', [sink, BigInt(Math.min(1000, left))])
+    const t0 = performance.now()
+    await deploy(url, await triggerArtifact('bench-backfill', [spec(sink, start)]))
+    await until('all logs appended', async () => (await gateway.log.getFunction('bench-backfill'))!.lastSeq >= BigInt(LOGS), 3_600_000, 100)
+    const appendedMs = performance.now() - t0
+    await until('all attested', async () => (await gateway.log.firstPendingSeq('bench-backfill')) > BigInt(LOGS), 3_600_000, 500)
+    const attestedMs = performance.now() - t0
+
+    // 2. Tip latency: one Transfer at a time, block mined → attested result.
+    const tipSink: Address = '0x000000000000000000000000000000000000071b'
+    await deploy(url, await triggerArtifact('bench-tip', [spec(tipSink, (await clients.public.getBlockNumber()) + 1n)]))
+    const latencies: number[] = []
+    for (let k = 1; k <= TIP + 2; k++) {
+      await send('mint', [tipSink, 1n])
+      const mined = performance.now()
+      const inv = await until('tip invocation', async () => (await invocationsOf(gateway, 'bench-tip')).find((i) => i.seq === BigInt(k)), 600_000, 5)
+      const done = await gateway.scheduler.waitFor(inv.id, 600_000)
+      if (done?.state !== 'attested') throw new Error('tip invocation not attested')
+      if (k > 2) latencies.push(performance.now() - mined) // first two warm the lane and component
+    }
+    await gateway.close()
+
+    const rows = [
+      [`backfill of ${LOGS} logs: appended to the log, events/s`, (LOGS / (appendedMs / 1000)).toFixed(0)],
+      [`backfill of ${LOGS} logs: log → attested result, events/s`, (LOGS / (attestedMs / 1000)).toFixed(1)],
+      [`tip: block mined → attested result, p50 (${TIP} events, 0 confirmations, 100 ms polling)`, `${quantile(latencies, 0.5).toFixed(0)} ms`],
+      ['tip: block mined → attested result, p95', `${quantile(latencies, 0.95).toFixed(0)} ms`],
+    ]
+    console.log('| measurement | value |\n|---|---:|')
+    for (const [k, v] of rows) console.log(`| ${k} | ${v} |`)
+  } finally {
+    await Promise.all(stack.replicas.map((r) => r.stop()))
+    await anvil.stop()
+  }
+}

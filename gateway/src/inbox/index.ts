@@ -1,0 +1,2 @@
+// NexusInbox relay: Requested events → invocations → fulfil.
+export { createInboxRelay, type InboxRelay, type InboxRelayConfig } from './relay.ts'

@@ -1,0 +1,176 @@
+// The trigger service: one polling loop per configured chain. Each round reads the head (the
+// follower links it to the canonical chain and notices reorgs), works out the final block, and
+// moves every sink's cursor up to it: fetch logs/headers, check each log against the canonical
+// header of its block, append the invocations (idempotent by (chainId, blockHash, logIndex) or
+// (chainId, blockNumber)), then persist the cursor. A crash between append and cursor write
+// re-delivers on restart and the log's idempotency key absorbs it: every trigger exactly once.
+import type { ChainSpec, TriggerSpec } from '../../../framework/src/triggers/spec.ts'
+import { manifestTriggers } from '../../../framework/src/triggers/spec.ts'
+import type { Db } from '../database/index.ts'
+import type { Log } from '../log/index.ts'
+import type { Scheduler } from '../scheduler/index.ts'
+import { createCursors } from './cursors.ts'
+import { ChainConfigError, StaleViewError } from './errors.ts'
+import { createFollower } from './follower.ts'
+import { createChainRpc, type ChainRpc } from './rpc.ts'
+import { blockSink, eventSink, type BlockSink, type LogSink, type Sink } from './sinks.ts'
+
+export type CreateTriggerServiceParameters = {
+  db: Db
+  log: Log
+  scheduler: Scheduler
+  chains: ChainSpec[]
+  /** Sinks that do not come from function manifests (the inbox relay), per chain id. */
+  extraSinks?: (chainId: number) => Sink[]
+  logger?: (message: string) => void
+}
+
+export type TriggerService = ReturnType<typeof createTriggerService>
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+
+/** Let timers and I/O run: an embedded database can resolve a long run of appends without ever yielding. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+const YIELD_EVERY = 25
+
+/** Blocks moved per cursor step: the cursor is persisted after each step, so a crash loses little work. */
+const STEP_BLOCKS = 500n
+
+export function createTriggerService(p: CreateTriggerServiceParameters) {
+  const logger = p.logger ?? (() => {})
+  const cursors = createCursors(p.db)
+  const abort = new AbortController()
+  const loops: Promise<void>[] = []
+  const chainStatus = new Map<number, ReturnType<typeof chainLoop>['status']>()
+
+  for (const chain of p.chains) {
+    const f = chain.finality ?? { confirmations: 2 }
+    if (typeof f === 'object' && !(Number.isInteger(f.confirmations) && f.confirmations >= 0))
+      throw new ChainConfigError(`chain "${chain.name}": finality.confirmations must be a non-negative integer`)
+  }
+
+  function chainLoop(chain: ChainSpec) {
+    const rpc: ChainRpc = createChainRpc({ rpcUrl: chain.rpcUrl, maxLogRange: chain.maxLogRange, onRetry: (m) => logger(`[${chain.name}] retry: ${m}`) })
+    const follower = createFollower({ rpc, finality: chain.finality ?? { confirmations: 2 } })
+    const chainId = BigInt(chain.chainId)
+    const interval = chain.pollingIntervalMs ?? (chain.name === 'devnet' ? 250 : 1000)
+    const manifests = new Map<string, TriggerSpec[]>()
+    const position = new Map<string, bigint>()
+    const state = { head: null as string | null, final: null as string | null, rounds: 0, delivered: 0, errors: 0, lastError: null as string | null }
+
+    async function loadSinks(): Promise<Sink[]> {
+      const sinks: Sink[] = []
+      for (const fn of await p.log.listFunctions()) {
+        let triggers = manifests.get(fn.codeHash)
+        if (!triggers) {
+          const artifact = await p.log.getArtifact(fn.codeHash)
+          triggers = artifact ? manifestTriggers(artifact.manifest) : []
+          manifests.set(fn.codeHash, triggers)
+        }
+        for (const t of triggers) {
+          if (t.kind === 'event' && t.chainId === chain.chainId) sinks.push(eventSink(p, fn.id, t))
+          if (t.kind === 'block' && t.chainId === chain.chainId) sinks.push(blockSink(p, fn.id, t))
+        }
+      }
+      return [...sinks, ...(p.extraSinks?.(chain.chainId) ?? [])]
+    }
+
+    async function deliverLogs(sink: LogSink, from: bigint, to: bigint) {
+      const logs = await rpc.getLogs(sink.filter, from, to)
+      const headers = await follower.headers([...new Set(logs.map((l) => l.blockNumber))])
+      // Check the whole batch before delivering any of it: all of it is on the chain we follow.
+      for (const l of logs)
+        if (headers.get(l.blockNumber)?.hash !== l.blockHash)
+          throw new StaleViewError(`log ${l.blockHash}#${l.logIndex} is not on the canonical block ${l.blockNumber}`)
+      for (const l of logs) {
+        if (abort.signal.aborted) return false
+        await sink.deliver(l, headers.get(l.blockNumber)!)
+        if (++state.delivered % YIELD_EVERY === 0) await yieldToEventLoop()
+      }
+      return true
+    }
+
+    async function deliverBlocks(sink: BlockSink, from: bigint, to: bigint) {
+      const numbers: bigint[] = []
+      for (let n = from + ((sink.every - (from % sink.every)) % sink.every); n <= to; n += sink.every) numbers.push(n)
+      for (let i = 0; i < numbers.length; i += 200) {
+        const headers = await follower.headers(numbers.slice(i, i + 200))
+        for (const n of numbers.slice(i, i + 200)) {
+          if (abort.signal.aborted) return false
+          await sink.deliver(headers.get(n)!)
+          if (++state.delivered % YIELD_EVERY === 0) await yieldToEventLoop()
+        }
+      }
+      return true
+    }
+
+    async function round() {
+      const { head, final, orphaned } = await follower.advance()
+      if (orphaned > 0) logger(`[${chain.name}] reorg: ${orphaned} block(s) orphaned below head ${head.number}`)
+      state.head = head.number.toString()
+      state.final = final.toString()
+      for (const sink of await loadSinks()) {
+        let cursor: bigint | undefined = position.get(sink.key) ?? (await cursors.get(chainId, sink.key))
+        if (cursor === undefined) {
+          cursor = sink.startBlock !== undefined ? sink.startBlock - 1n : head.number - 1n
+          await cursors.set(chainId, sink.key, cursor)
+        }
+        let at: bigint = cursor
+        position.set(sink.key, at)
+        while (at < final && !abort.signal.aborted) {
+          const to: bigint = at + STEP_BLOCKS < final ? at + STEP_BLOCKS : final
+          const done = sink.kind === 'log' ? await deliverLogs(sink, at + 1n, to) : await deliverBlocks(sink, at + 1n, to)
+          if (!done) return
+          await cursors.set(chainId, sink.key, to)
+          position.set(sink.key, (at = to))
+        }
+      }
+      state.rounds++
+    }
+
+    const loop = (async () => {
+      while (!abort.signal.aborted) {
+        try {
+          await round()
+        } catch (err) {
+          state.errors++
+          state.lastError = err instanceof Error ? err.message.split('\n')[0]! : String(err)
+          logger(`[${chain.name}] round failed (will retry from the cursor): ${state.lastError}`)
+        }
+        await sleep(interval, abort.signal)
+      }
+    })()
+    return {
+      loop,
+      status: () => ({ chain: chain.name, chainId: chain.chainId, ...state, ...follower.status(), cursors: Object.fromEntries([...position].map(([k, v]) => [k, v.toString()])) }),
+    }
+  }
+
+  return {
+    start() {
+      for (const chain of p.chains) {
+        const c = chainLoop(chain)
+        loops.push(c.loop)
+        chainStatus.set(chain.chainId, c.status)
+      }
+    },
+    /** Per chain: head, final block, reorgs seen, deliveries, cursors. */
+    status() {
+      return [...chainStatus.values()].map((s) => s())
+    },
+    async stop() {
+      abort.abort()
+      await Promise.allSettled(loops)
+    },
+  }
+}

@@ -1,0 +1,97 @@
+// What the trigger service delivers to: a log sink (an @onEvent trigger, or the inbox relay) or a
+// block sink (an @onBlock trigger). Each has its own persisted cursor, keyed by `key`.
+import { createHash } from 'node:crypto'
+import { bytesToHex, type Hex } from 'viem'
+import { encodeTriggerPayload, triggerIdempotencyKey, type BlockPayload, type EventPayload } from '../../../framework/src/triggers/payload.ts'
+import type { BlockTriggerSpec, EventTriggerSpec } from '../../../framework/src/triggers/spec.ts'
+import type { Log } from '../log/index.ts'
+import type { Scheduler } from '../scheduler/index.ts'
+import type { BlockHeader, LogFilter, RpcLog } from './rpc.ts'
+
+export type LogSink = {
+  kind: 'log'
+  key: string
+  filter: LogFilter
+  /** First block to deliver; undefined = from the chain head when first seen. */
+  startBlock?: bigint
+  deliver(log: RpcLog, header: BlockHeader): Promise<void>
+}
+
+export type BlockSink = {
+  kind: 'block'
+  key: string
+  every: bigint
+  startBlock?: bigint
+  deliver(header: BlockHeader): Promise<void>
+}
+
+export type Sink = LogSink | BlockSink
+
+const sha256 = (text: string | Uint8Array) => createHash('sha256').update(text).digest('hex')
+
+/** Cursor key: the function and a hash of the trigger spec (a changed spec starts its own cursor). */
+export const sinkKey = (functionId: string, spec: unknown) => `${functionId}/${sha256(JSON.stringify(spec)).slice(0, 16)}`
+
+/** Append one chain-triggered invocation (idempotent by its key) and hand a new one to the scheduler. */
+export async function appendChainInvocation(
+  { log, scheduler }: { log: Log; scheduler: Scheduler },
+  p: { functionId: string; input: Uint8Array; trigger: string; idempotencyKey: string; chainId: bigint; header: BlockHeader },
+) {
+  const { invocation, created } = await log.append({
+    functionId: p.functionId,
+    input: bytesToHex(p.input),
+    trigger: p.trigger,
+    idempotencyKey: p.idempotencyKey,
+    requestHash: sha256(p.input),
+    // The function's clock is the block's, never the gateway's: every replica sees the same time.
+    timestampMs: p.header.timestamp * 1000n,
+    chainId: p.chainId,
+    blockNumber: p.header.number,
+  })
+  if (created) scheduler.submit(invocation)
+  return { invocation, created }
+}
+
+export function eventSink(deps: { log: Log; scheduler: Scheduler }, functionId: string, spec: EventTriggerSpec): LogSink {
+  return {
+    kind: 'log',
+    key: sinkKey(functionId, spec),
+    filter: { address: spec.address.toLowerCase() as Hex, topics: [spec.topic0.toLowerCase() as Hex, ...(spec.topics ?? [])] },
+    startBlock: spec.startBlock === undefined ? undefined : BigInt(spec.startBlock),
+    async deliver(l, header) {
+      const payload: EventPayload = {
+        kind: 'event',
+        chainId: String(spec.chainId),
+        blockNumber: l.blockNumber.toString(),
+        blockHash: l.blockHash,
+        logIndex: l.logIndex,
+        transactionHash: l.transactionHash,
+        transactionIndex: l.transactionIndex,
+        address: l.address,
+        topics: l.topics,
+        data: l.data,
+      }
+      await appendChainInvocation(deps, {
+        functionId, input: encodeTriggerPayload(payload), trigger: 'event', idempotencyKey: triggerIdempotencyKey(payload), chainId: BigInt(spec.chainId), header,
+      })
+    },
+  }
+}
+
+export function blockSink(deps: { log: Log; scheduler: Scheduler }, functionId: string, spec: BlockTriggerSpec): BlockSink {
+  const every = BigInt(spec.every ?? 1)
+  return {
+    kind: 'block',
+    key: sinkKey(functionId, spec),
+    every: every > 0n ? every : 1n,
+    startBlock: spec.startBlock === undefined ? undefined : BigInt(spec.startBlock),
+    async deliver(header) {
+      const payload: BlockPayload = {
+        kind: 'block', chainId: String(spec.chainId), number: header.number.toString(), hash: header.hash, parentHash: header.parentHash, timestamp: header.timestamp.toString(),
+      }
+      await appendChainInvocation(deps, {
+        functionId, input: encodeTriggerPayload(payload), trigger: 'block', idempotencyKey: triggerIdempotencyKey(payload), chainId: BigInt(spec.chainId), header,
+      })
+    },
+  }
+}

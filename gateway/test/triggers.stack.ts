@@ -1,0 +1,142 @@
+// Fixture of the chain-trigger e2e tests: anvil, a 3-of-4 replica set keyed for a chain (and a
+// verifier address, for the inbox), gateways with `chains`, and artifacts with manifest triggers.
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { zeroAddress, type Hex } from 'viem'
+import type { Network } from '../../framework/src/attest/index.ts'
+import type { ChainSpec, TriggerSpec } from '../../framework/src/triggers/spec.ts'
+import { ensureKeys, startReplica, type ReplicaProcess } from '../src/dev/index.ts'
+import { createGateway, type Gateway } from '../src/index.ts'
+import type { InboxRelay, InboxRelayConfig } from '../src/inbox/index.ts'
+import { createChainServices, type TriggerService } from '../src/triggers/index.ts'
+import { API_KEY, deploy, helloArtifact } from './stack.ts'
+
+export { API_KEY, deploy }
+
+export type ChainStack = { root: string; network: Network; replicas: ReplicaProcess[] }
+
+/** Keys (t=3, n=4) bound to `chainId`/`verifier`, and 4 replica processes that sign for them. */
+export async function startChainStack({ chainId = '31337', verifier = zeroAddress }: { chainId?: string; verifier?: string } = {}): Promise<ChainStack> {
+  const root = await mkdtemp(join(tmpdir(), 'nexus-trig-'))
+  const keysDir = join(root, 'keys')
+  const { network } = await ensureKeys(keysDir, { t: 3, n: 4, chainId, verifier })
+  const settled = await Promise.allSettled(
+    [1, 2, 3, 4].map((i) => startReplica({ index: i, dataDir: join(root, `replica-${i}`), keyFile: join(keysDir, `replica-${i}.key.json`), chainId, verifier })),
+  )
+  const replicas = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) {
+    await Promise.all(replicas.map((r) => r.stop()))
+    throw failed.reason
+  }
+  return { root, network, replicas }
+}
+
+export type ChainGateway = { gateway: Gateway; url: string; triggers: TriggerService; inboxes: InboxRelay[]; close(): Promise<void> }
+
+/**
+ * A gateway over the stack's replicas with the chain services (trigger service, inbox relays)
+ * attached. `name` identifies its database (PGlite directory under the stack root, or a Postgres
+ * schema when DATABASE_URL is set), so a restart with the same name reopens the same log and cursors.
+ */
+export async function startChainGateway(
+  stack: ChainStack,
+  p: { name: string; chains: ChainSpec[]; inboxes?: InboxRelayConfig[] },
+): Promise<ChainGateway> {
+  const logger = process.env.NEXUS_DEBUG ? (m: string) => console.error(`[gateway ${p.name}] ${m}`) : undefined
+  const gateway = await createGateway({
+    database: process.env.DATABASE_URL
+      ? { databaseUrl: process.env.DATABASE_URL, schema: `gw_trig_${p.name.replace(/\W/g, '_')}_${schemaSalt}` }
+      : { dataDir: join(stack.root, `gateway-${p.name}`) },
+    replicas: stack.replicas.map((r) => r.url),
+    network: stack.network,
+    apiKeys: [API_KEY],
+    logger,
+  })
+  let services
+  try {
+    services = createChainServices({ db: gateway.database.db, log: gateway.log, scheduler: gateway.scheduler, chains: p.chains, inboxes: p.inboxes, logger })
+  } catch (err) {
+    await gateway.close()
+    throw err
+  }
+  services.start()
+  const port = await gateway.listen(0)
+  return {
+    gateway,
+    url: `http://127.0.0.1:${port}`,
+    triggers: services.triggers!,
+    inboxes: services.inboxes,
+    async close() {
+      await services.stop()
+      await gateway.close()
+    },
+  }
+}
+const schemaSalt = `${process.pid}_${Date.now() % 1e8}`
+
+/**
+ * examples/hello under another name with `triggers` in its manifest. A custom section carrying the
+ * name is appended to the component, so each test function has its own code hash (an artifact,
+ * and the triggers in its manifest, are stored per code hash).
+ */
+export async function triggerArtifact(name: string, triggers: TriggerSpec[]) {
+  const hello = await helloArtifact(name)
+  const component = Buffer.concat([Buffer.from(hello.component, 'base64'), customSection('nexus-test-salt', name)])
+  const codeHash = `0x${createHash('sha256').update(component).digest('hex')}` as Hex
+  return { manifest: { ...hello.manifest, name, codeHash, triggers }, component: component.toString('base64'), codeHash }
+}
+
+function leb128(n: number): Buffer {
+  const out: number[] = []
+  do {
+    let byte = n & 0x7f
+    n >>>= 7
+    if (n) byte |= 0x80
+    out.push(byte)
+  } while (n)
+  return Buffer.from(out)
+}
+
+/** A WebAssembly custom section (id 0): ignored by every runtime, but part of the bytes. */
+function customSection(sectionName: string, data: string): Buffer {
+  const nameBytes = Buffer.from(sectionName)
+  const body = Buffer.concat([leb128(nameBytes.length), nameBytes, Buffer.from(data)])
+  return Buffer.concat([Buffer.from([0]), leb128(body.length), body])
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Polls `check` until it returns a value other than undefined/false (generous: the machine is shared). */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 180_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(everyMs)
+  }
+}
+
+/** Every invocation of a function as the API serves it, in seq order. */
+export async function results(url: string, functionId: string): Promise<any[]> {
+  const items: any[] = []
+  for (let cursor = '0'; ; ) {
+    const res = await fetch(`${url}/v1/functions/${functionId}/results?cursor=${cursor}&limit=500`)
+    if (res.status === 404) return items
+    const body = (await res.json()) as { items: any[]; nextCursor: string | null }
+    items.push(...body.items)
+    if (!body.nextCursor) return items
+    cursor = body.nextCursor
+  }
+}
+
+/** Every invocation of a function in the gateway's log, in seq order. */
+export async function invocationsOf(gateway: Gateway, functionId: string) {
+  return gateway.log.range(functionId, 0n, 100_000)
+}
+
+/** The trigger payload (JSON) an invocation ran on. */
+export const payloadOf = (inv: { input: string }) => JSON.parse(Buffer.from(inv.input.slice(2), 'hex').toString()) as Record<string, any>
