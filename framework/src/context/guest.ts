@@ -1,11 +1,12 @@
 // Runs inside the component: turns the invocation's input bytes into the typed context of the
 // handler's trigger (framework/src/triggers/payload.ts), calls the handler and encodes its result.
 // Only the generated entry (framework/src/build/entry.ts) imports this file.
-import { decodeEventLog, decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex } from 'viem'
+import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex } from 'viem'
 import type { BlockPayload, CronPayload, EventPayload, RoutePayload, TriggerPayload } from '../triggers/payload.ts'
 import type { EventTriggerSpec, RouteTriggerSpec, TriggerSpec } from '../triggers/spec.ts'
 import type { Host } from './host.ts'
 import { selectRoute } from './route.ts'
+import { decodeEvent } from './decode-event.ts'
 import { encodeOutput, toJson } from './output.ts'
 import type { AnyContext, BaseContext, ChainContext, FsContext, KvContext } from './types.ts'
 
@@ -116,13 +117,13 @@ function eventContext(base: BaseContext, specs: TriggerSpec[], p: EventPayload):
       s.kind === 'event' && BigInt(s.chainId) === BigInt(p.chainId) && s.address.toLowerCase() === p.address.toLowerCase() && s.topic0.toLowerCase() === p.topics[0]?.toLowerCase(),
   )
   if (!spec) throw new Error(`no @onEvent of this function matches the log of ${p.address} with topic0 ${p.topics[0]}`)
-  const decoded = decodeEventLog({ abi: [spec.abi], data: p.data, topics: p.topics as [Hex, ...Hex[]], strict: true })
+  const args = decodeEvent(spec.abi, p.topics, p.data)
   return {
     ...base,
     trigger: 'event',
     event: {
-      name: decoded.eventName as string,
-      args: decoded.args as Record<string, unknown>,
+      name: spec.event,
+      args,
       contract: spec.contract,
       log: {
         chainId: BigInt(p.chainId), address: p.address, blockNumber: BigInt(p.blockNumber), blockHash: p.blockHash, logIndex: p.logIndex,
