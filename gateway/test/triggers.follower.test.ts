@@ -1,0 +1,144 @@
+// The trigger service's chain reading on its own (no replicas, seconds): error classification,
+// eth_getLogs range splitting against a node that refuses ranges, and the follower's reorg
+// detection by parent-hash linkage on a real anvil (evm_snapshot / evm_revert).
+import { createServer, request as httpRequest, type Server } from 'node:http'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { getAbiItem, pad, toEventSelector, toHex, type Address, type Hex } from 'viem'
+import * as ExampleToken from '../../contracts/generated/ExampleToken.ts'
+import { startAnvil, type Anvil } from '../../contracts/src/anvil.ts'
+import { createClients, deployArtifact, type Clients } from '../../contracts/src/deploy.ts'
+import { createChainRpc, createFollower, isRangeError, isTransientError, LogRangeError } from '../src/triggers/index.ts'
+
+let anvil: Anvil
+let clients: Clients
+let token: Address
+const rpc = <T = unknown>(method: string, params: unknown[] = []) => clients.public.request({ method, params } as never) as Promise<T>
+const mine = (n: number) => rpc('anvil_mine', [toHex(n)])
+
+beforeAll(async () => {
+  anvil = await startAnvil()
+  clients = createClients(anvil.rpcUrl)
+  ;({ address: token } = await deployArtifact(clients, ExampleToken))
+})
+afterAll(async () => {
+  await anvil?.stop()
+})
+
+describe('trigger chain reading', () => {
+  test('error classification: range refusals vs transient failures', () => {
+    const rpcError = (message: string, code = -32000) => Object.assign(new Error('RPC Request failed.'), { details: message, code })
+    expect(isRangeError(rpcError('query returned more than 10000 results'))).toBe(true)
+    expect(isRangeError(rpcError('eth_getLogs is limited to a 1000 block range'))).toBe(true)
+    expect(isRangeError(rpcError('whatever', -32005))).toBe(true)
+    expect(isRangeError(rpcError('execution reverted'))).toBe(false)
+    expect(isTransientError(Object.assign(new Error('HTTP request failed.'), { status: 429 }))).toBe(true)
+    expect(isTransientError(Object.assign(new Error('HTTP request failed.'), { status: 400 }))).toBe(false)
+    expect(isTransientError(new Error('fetch failed', { cause: new Error('other side closed') }))).toBe(true)
+    expect(isTransientError(rpcError('execution reverted'))).toBe(false)
+  })
+
+  test('eth_getLogs is split until the node accepts the range; order is (blockNumber, logIndex)', async () => {
+    const to: Address = '0x00000000000000000000000000000000000f00d5'
+    const from = (await clients.public.getBlockNumber()) + 1n
+    for (let i = 1n; i <= 9n; i++) {
+      const hash = await clients.wallet.writeContract({ address: token, abi: ExampleToken.abi, functionName: 'mint', args: [to, i] })
+      await clients.public.waitForTransactionReceipt({ hash })
+    }
+    const last = await clients.public.getBlockNumber()
+    const proxy = await refusingProxy(anvil.rpcUrl, 2)
+    try {
+      const chain = createChainRpc({ rpcUrl: proxy.url, maxLogRange: 1000 })
+      const transfer = getAbiItem({ abi: ExampleToken.abi, name: 'Transfer' })
+      const logs = await chain.getLogs({ address: token, topics: [toEventSelector(transfer), null, pad(to)] }, from, last)
+      expect(logs.map((l) => BigInt(l.data))).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n])
+      expect(proxy.refused).toBeGreaterThan(0)
+      // A node that refuses even one block is an error, not an empty answer.
+      const hopeless = await refusingProxy(anvil.rpcUrl, 0)
+      try {
+        await expect(createChainRpc({ rpcUrl: hopeless.url }).getLogs({ address: token, topics: [] }, from, from + 1n)).rejects.toBeInstanceOf(LogRangeError)
+      } finally {
+        await hopeless.close()
+      }
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  test('the follower notices a reorg by parent hash and drops the orphaned blocks', async () => {
+    const chain = createChainRpc({ rpcUrl: anvil.rpcUrl })
+    const follower = createFollower({ rpc: chain, finality: { confirmations: 4 } })
+    await mine(2)
+    const first = await follower.advance()
+    expect(first.final).toBe(first.head.number - 4n)
+    const snapshot = await rpc<Hex>('evm_snapshot')
+    await mine(3)
+    const branch = await follower.advance()
+    expect(branch.orphaned).toBe(0)
+    const orphanHash = (await follower.headers([first.head.number + 1n])).get(first.head.number + 1n)!.hash
+    await rpc('evm_revert', [snapshot])
+    await rpc('anvil_setNextBlockTimestamp', [Number(branch.head.timestamp) + 100]) // make the re-mined blocks differ
+    await mine(4)
+    const after = await follower.advance()
+    expect(after.orphaned).toBe(3)
+    expect(follower.status().reorgs).toBe(1)
+    const canonical = (await follower.headers([first.head.number + 1n])).get(first.head.number + 1n)!
+    expect(canonical.hash).not.toBe(orphanHash)
+    expect(canonical.hash).toBe((await clients.public.getBlock({ blockNumber: first.head.number + 1n })).hash)
+    // A shorter chain (revert without re-mining) is a reorg too.
+    const snap2 = await rpc<Hex>('evm_snapshot')
+    await mine(2)
+    await follower.advance()
+    await rpc('evm_revert', [snap2])
+    const shorter = await follower.advance()
+    expect(shorter.orphaned).toBe(2)
+  })
+
+  test("'safe' and 'finalized' finality read the node's tags", async () => {
+    const chain = createChainRpc({ rpcUrl: anvil.rpcUrl })
+    const { head, final } = await createFollower({ rpc: chain, finality: 'finalized' }).advance()
+    const tagged = await clients.public.getBlock({ blockTag: 'finalized' })
+    expect(final).toBe(tagged.number < head.number ? tagged.number : head.number)
+  })
+})
+
+/** Forwards to anvil but refuses eth_getLogs over more than `maxBlocks` blocks (-32005). */
+async function refusingProxy(target: string, maxBlocks: number) {
+  const state = { refused: 0 }
+  const server: Server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (d) => (body += d)).on('end', () => {
+      // viem batches: the body may be one call or an array of calls.
+      const parsed = JSON.parse(body)
+      const calls: any[] = Array.isArray(parsed) ? parsed : [parsed]
+      const refusal = (c: any) =>
+        c.method === 'eth_getLogs' && BigInt(c.params[0].toBlock) - BigInt(c.params[0].fromBlock) + 1n > BigInt(maxBlocks)
+          ? { jsonrpc: '2.0', id: c.id, error: { code: -32005, message: 'query returned more than 10000 results' } }
+          : undefined
+      const refused = calls.map(refusal)
+      state.refused += refused.filter(Boolean).length
+      const forward = calls.filter((_, i) => !refused[i])
+      const reply = (answers: any[]) => {
+        const byId = new Map(answers.map((a) => [a.id, a]))
+        const out = calls.map((c, i) => refused[i] ?? byId.get(c.id))
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Array.isArray(parsed) ? out : out[0]))
+      }
+      if (forward.length === 0) return reply([])
+      const up = httpRequest(target, { method: 'POST', headers: { 'content-type': 'application/json' } }, (upRes) => {
+        let text = ''
+        upRes.on('data', (d) => (text += d)).on('end', () => {
+          const answer = JSON.parse(text)
+          reply(Array.isArray(answer) ? answer : [answer])
+        })
+      })
+      up.end(JSON.stringify(Array.isArray(parsed) ? forward : forward[0]))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    get refused() {
+      return state.refused
+    },
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  }
+}
