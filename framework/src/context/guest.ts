@@ -82,12 +82,22 @@ function fsContext(fs: Host['fs']): FsContext {
   }
 }
 
+/** A chain read's `err` (revert, bad argument) as an Error the handler can catch and read. */
+function chainRead<T>(op: string, read: () => T): T {
+  try {
+    return read()
+  } catch (err) {
+    const payload = (err as { payload?: unknown } | null)?.payload
+    throw new Error(`chain.${op}: ${typeof payload === 'string' ? payload : err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
 function chainContext(chain: Host['chain']): ChainContext {
-  const call = (request: { to: Address; data: Hex }) => chain.call(request.to, request.data) as Hex
+  const call = (request: { to: Address; data: Hex }) => chainRead('call', () => chain.call(request.to, request.data) as Hex)
   return {
     call,
-    getBalance: (address) => BigInt(chain.getBalance(address)),
-    getLogs: (filter) => JSON.parse(chain.getLogs(toJson(filter))) as unknown[],
+    getBalance: (address) => BigInt(chainRead('getBalance', () => chain.getBalance(address))),
+    getLogs: (filter) => JSON.parse(chainRead('getLogs', () => chain.getLogs(toJson(filter)))) as unknown[],
     readContract: (request) => {
       const { address, abi, functionName, args } = request as { address: Address; abi: Abi; functionName: string; args?: readonly unknown[] }
       const data = encodeFunctionData({ abi, functionName, args } as Parameters<typeof encodeFunctionData>[0])
