@@ -2,11 +2,12 @@
 // plain-function forms, static methods, function ids, and the `nexus build` command itself.
 import { describe, expect, test } from 'vitest'
 import { fileURLToPath } from 'node:url'
-import { buildProject, TriggerValidationError } from '../src/build/index.ts'
+import { buildProject, HandlerLoadError, TriggerValidationError } from '../src/build/index.ts'
 import { run } from '../src/cli/commands/build.ts'
 
 const plainConfig = fileURLToPath(new URL('./fixtures/plain/nexus.config.ts', import.meta.url))
 const badConfig = fileURLToPath(new URL('./fixtures/bad-event/nexus.config.ts', import.meta.url))
+const throwsConfig = fileURLToPath(new URL('./fixtures/throws/nexus.config.ts', import.meta.url))
 
 describe('collect', () => {
   test('plain forms and static methods become functions named <project>-<handler>', async () => {
@@ -26,6 +27,16 @@ describe('collect', () => {
     })
     expect(project.functions.find((f) => f.id === 'plain-project-ping')!.triggers[0]).toEqual({ kind: 'route', method: 'POST', path: '/ping' })
     expect(project.chains.map((c) => c.finality)).toEqual(['safe', 'finalized'])
+    // Author code ran in a child process, not in this one (in `nexus dev` this one is the gateway).
+    expect((globalThis as { nexusPlainFixtureLoaded?: boolean }).nexusPlainFixtureLoaded).toBeUndefined()
+  })
+
+  test('a handler file that throws while loading is a HandlerLoadError naming the file and the cause', async () => {
+    const err = await buildProject(throwsConfig, { checkOnly: true }).then(() => undefined, (e: unknown) => e)
+    expect(err).toBeInstanceOf(HandlerLoadError)
+    expect((err as Error).message).toContain('Could not load handler file')
+    expect((err as Error).message).toContain('boom.ts')
+    expect((err as Error).message).toContain('boom while loading')
   })
 
   test('nexus build --check lists functions; a bad decorator makes it throw the located error', async () => {

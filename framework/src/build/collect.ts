@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises'
 import { pathToFileURL } from 'node:url'
 import { registrationsOf, type Registration, type SourceSite } from '../decorators/registry.ts'
+import { isZkFunction } from '../zk/declare.ts'
 import { HandlerLoadError } from './errors.ts'
 
 export type CollectedFunction = {
@@ -52,6 +53,8 @@ function findSite(file: string, source: string, handlerName: string): SourceSite
   return { file, line: 1, column: 1 }
 }
 
+export const handlerLoadHint = 'Handler files run in Node at build time: import host APIs through the handler context, not from nexus:function/*.'
+
 export async function collectFunctions(file: string): Promise<CollectedFunction[]> {
   let mod: Record<string, unknown>
   try {
@@ -59,7 +62,7 @@ export async function collectFunctions(file: string): Promise<CollectedFunction[
   } catch (cause) {
     throw new HandlerLoadError(`Could not load handler file ${file}.`, {
       cause,
-      metaMessages: ['Handler files run in Node at build time: import host APIs through the handler context, not from nexus:function/*.'],
+      metaMessages: [handlerLoadHint],
     })
   }
   const source = await readFile(file, 'utf8')
@@ -82,4 +85,18 @@ export async function collectFunctions(file: string): Promise<CollectedFunction[
     for (const m of methodsOf(value)) add({ file, exportName, member: { name: m.name, isStatic: m.isStatic }, handlerName: m.name }, m.value)
   }
   return found
+}
+
+/** A `zk({ ... })` export of a handler file: served by the gateway's zk service under its export name. */
+export type CollectedZkFunction = { file: string; exportName: string; circuit: string }
+
+/** The zk declarations of a handler file (the module is already loaded by collectFunctions). */
+export async function collectZkFunctions(file: string): Promise<CollectedZkFunction[]> {
+  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+  return Object.keys(mod)
+    .sort()
+    .flatMap((exportName) => {
+      const value = mod[exportName]
+      return isZkFunction(value) ? [{ file, exportName, circuit: value.circuit }] : []
+    })
 }

@@ -1,7 +1,7 @@
 // `buildProject(configPath)`: nexus.config.ts + handlers/**/*.ts → one component and manifest per
 // declared function, written to `<out>/<function id>/{component.wasm,manifest.json}`.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
@@ -11,7 +11,8 @@ import { manifestFor, type Manifest } from '../../../runtime/src/index.ts'
 import type { NexusConfig } from '../config/define.ts'
 import { configDefaults, defaultThreshold } from '../config/define.ts'
 import type { ChainSpec, TriggerSpec } from '../triggers/spec.ts'
-import { collectFunctions, type CollectedFunction } from './collect.ts'
+import type { CollectedFunction, CollectedZkFunction } from './collect.ts'
+import { collectInChildProcess } from './collect-process.ts'
 import { entrySource } from './entry.ts'
 import { bundleEntry } from './bundle-entry.ts'
 import { ConfigLoadError, TriggerValidationError } from './errors.ts'
@@ -49,6 +50,8 @@ export type BuiltProject = {
   threshold: number
   outDir: string
   functions: BuiltFunction[]
+  /** `zk({ ... })` exports of the handler files: pass their files to the gateway's zk service. */
+  zk: CollectedZkFunction[]
 }
 
 const functionIdRe = /^[a-z0-9][a-z0-9_-]{0,62}$/
@@ -107,8 +110,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   const files = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
   if (files.length === 0) throw new ConfigLoadError(`No handler files: put them under ${join(root, 'handlers')}/ (or pass handlers).`)
 
-  const collected: CollectedFunction[] = []
-  for (const file of files) collected.push(...(await collectFunctions(file)))
+  const { functions: collected, zk } = await collectInChildProcess(files)
 
   const functions: BuiltFunction[] = []
   const ids = new Map<string, CollectedFunction>()
@@ -123,7 +125,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
     functions.push({ id, file: fn.file, handlerName: fn.handlerName, triggers })
   }
   const replicas = config.replicas ?? configDefaults.replicas
-  const project: BuiltProject = { name, config, chains: chainSpecs(config), replicas, threshold: config.threshold ?? defaultThreshold(replicas), outDir, functions }
+  const project: BuiltProject = { name, config, chains: chainSpecs(config), replicas, threshold: config.threshold ?? defaultThreshold(replicas), outDir, functions, zk }
   if (options.checkOnly) return project
 
   for (const [i, fn] of functions.entries()) {
@@ -150,6 +152,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   await writeFile(join(outDir, 'project.json'), `${JSON.stringify({
     name, replicas: project.replicas, threshold: project.threshold, chains: project.chains,
     functions: functions.map((f) => ({ id: f.id, codeHash: f.manifest?.codeHash, dir: f.id, triggers: f.triggers })),
+    zk: zk.map((z) => ({ name: z.exportName, circuit: z.circuit, file: relative(root, z.file) })),
   }, null, 2)}\n`)
   return project
 }

@@ -26,6 +26,7 @@ export async function run(argv: string[]): Promise<number> {
     const triggers = fn.triggers.map((t) => (t.kind === 'event' ? `event ${t.contract}.${t.event}` : t.kind === 'block' ? `block every ${t.every}` : t.kind === 'route' ? `${t.method} ${t.path}` : `cron ${t.schedule}`))
     console.log(`${fn.id.padEnd(28)} ${fn.manifest?.codeHash.slice(0, 18) ?? '(checked)'}  ${triggers.join(', ')}`)
   }
+  for (const z of project.zk) console.log(`${z.exportName.padEnd(28)} zk circuit ${z.circuit} (served by the gateway's zk service)`)
   const where = values.check ? '' : ` into ${relative(process.cwd(), project.outDir) || '.'}`
   console.log(`${project.functions.length} function(s) of ${project.name}${where} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   return 0
