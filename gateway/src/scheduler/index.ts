@@ -217,10 +217,10 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         combined = combineShares(groupRoot as Hex, members.map((m) => batch.responses.get(m)!.share!), network)
       } catch (err) {
         if (!(err instanceof TooFewSignersError)) throw err
-        for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? []) batch.responses.get(rej.index)!.invalid = true
+        for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? []) markInvalid(batch, members, rej.index)
         continue
       }
-      for (const rej of combined.rejected) batch.responses.get(rej.index)!.invalid = true
+      for (const rej of combined.rejected) markInvalid(batch, members, rej.index)
       const agreed = batch.responses.get(members[0]!)!.results
       const tree = merkleTree(agreed.map((r) => r.digest))
       const records: { slot: Slot; attested: AttestedResult; status: number }[] = []
@@ -251,6 +251,14 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     onEvent(`batch ${lane.functionId}#${batch.start}-${batch.end}: roots disagree, attesting one by one`)
     lane.rewind = lane.rewind.map(() => true)
     lane.wake()
+  }
+
+  /** A share combineShares rejected no longer counts: mark the replica(s) that sent it. */
+  function markInvalid(batch: Batch, members: number[], shareIndex: number) {
+    for (const m of members) {
+      const response = batch.responses.get(m)
+      if (response?.share?.index === shareIndex) response.invalid = true
+    }
   }
 
   /** The batch containing `cursor`, or a new one from `cursor` to what is pending (capped). */

@@ -32,6 +32,7 @@ export async function createBatchStore(tx: Database, functionId: string): Promis
   let lastAppliedSeq = current?.lastAppliedSeq ?? 0n
   let stateRoot = current?.stateRoot ?? ZERO
   const nodes = new Map<string, { id: Uint8Array; hash: Uint8Array }>()
+  const readCache = new Map<string, { id: Uint8Array; hash: Uint8Array }>()
   const results: AppliedResult[] = []
   const loadStored = nodeLoader(tx, functionId)
   const check = (fid: string) => {
@@ -60,11 +61,21 @@ export async function createBatchStore(tx: Database, functionId: string): Promis
           const found = new Map<string, Uint8Array>()
           const missing: Uint8Array[] = []
           for (const id of ids) {
-            const cached = nodes.get(nodeKey(id))
+            const cached = nodes.get(nodeKey(id)) ?? readCache.get(nodeKey(id))
             if (cached) found.set(nodeKey(id), cached.hash)
             else missing.push(id)
           }
-          if (missing.length) for (const [k, h] of await loadStored(missing)) found.set(k, h)
+          if (missing.length) {
+            const stored = await loadStored(missing)
+            // Remember what was read, absent nodes included: the next invocation of the run needs
+            // the same siblings, and nothing else writes this function's nodes meanwhile.
+            for (const id of missing) {
+              const k = nodeKey(id)
+              const hash = stored.get(k) ?? ZERO
+              readCache.set(k, { id, hash })
+              found.set(k, hash)
+            }
+          }
           return found
         })
         for (const [k, node] of updated.nodes) nodes.set(k, node)
