@@ -34,8 +34,9 @@ export function registrationsOf(target: unknown): Registration[] {
 const frameRe = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/
 
 /**
- * The first stack frame outside the framework's decorator files: the line of `@onEvent(...)` or
- * `onEvent(config, ...)` in the handler file. Undefined when the engine gives no usable stack.
+ * The first stack frame outside the framework's decorator files and node_modules: the line of
+ * `@onEvent(...)` or `onEvent(config, ...)` in the handler file. Undefined when the engine gives no
+ * usable stack (the build then finds the line in the source).
  */
 export function callSite(): SourceSite | undefined {
   const stack = new Error().stack
@@ -43,9 +44,10 @@ export function callSite(): SourceSite | undefined {
   for (const line of stack.split('\n').slice(1)) {
     const m = frameRe.exec(line.trim())
     if (!m) continue
-    const file = m[1]!.startsWith('file://') ? decodeURIComponent(m[1]!.slice('file://'.length)) : m[1]!
-    if (/[\\/]framework[\\/]src[\\/]decorators[\\/]/.test(file)) continue
-    return { file: file.replace(/\?.*$/, ''), line: Number(m[2]), column: Number(m[3]) }
+    const file = (m[1]!.startsWith('file://') ? decodeURIComponent(m[1]!.slice('file://'.length)) : m[1]!).replace(/\?.*$/, '')
+    // Skip the decorator implementation itself and libraries in between (e.g. a test runner).
+    if (/[\\/]framework[\\/]src[\\/]decorators[\\/](registry|triggers|index)\.ts$/.test(file) || /[\\/]node_modules[\\/]/.test(file)) continue
+    return { file, line: Number(m[2]), column: Number(m[3]) }
   }
   return undefined
 }

@@ -11,17 +11,20 @@ type Method<This, Ctx> = (this: This, ctx: Ctx) => unknown
 /** A method decorator that accepts methods taking `Ctx`. */
 export type TriggerDecorator<Ctx> = <This, M extends Method<This, Ctx>>(method: M, context: ClassMethodDecoratorContext<This, M>) => void
 
+const decoratorName = { event: 'onEvent', block: 'onBlock', route: 'onHttp', cron: 'onCron' } as const
+
 function decorator<Ctx>(declaration: Declaration): TriggerDecorator<Ctx> {
   const site = callSite()
+  const name = decoratorName[declaration.kind]
   return (method, context) => {
-    if (context.kind !== 'method') throw new TypeError(`@${declaration.kind} decorates methods, not a ${String(context.kind)}`)
-    if (context.private) throw new TypeError(`@on${declaration.kind} cannot decorate the private method ${String(context.name)}`)
+    if (context.kind !== 'method') throw new TypeError(`@${name} decorates methods, not a ${String(context.kind)} (${String(context.name)})`)
+    if (context.private) throw new TypeError(`@${name} cannot decorate the private method ${String(context.name)}: the build calls it from outside the class`)
     register(method, { declaration, site })
   }
 }
 
 function plain<F extends Function>(declaration: Declaration, handler: F): F {
-  if (typeof handler !== 'function') throw new TypeError(`on${declaration.kind}(config, spec, handler): handler must be a function`)
+  if (typeof handler !== 'function') throw new TypeError(`${decoratorName[declaration.kind]}(..., handler): handler must be a function`)
   register(handler, { declaration, site: callSite() })
   return handler
 }
