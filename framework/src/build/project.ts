@@ -141,7 +141,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
     const component = reused ? new Uint8Array(reused) : await componentizeJs(source)
     // The code hash covers the component bytes only, so adding triggers keeps it valid. The
     // manifest is always recomputed, so a runtime upgrade (meter, default limits) shows.
-    const manifest = { ...manifestFor(fn.id, component), triggers: fn.triggers }
+    const manifest = { ...manifestFor(fn.id, component, config.limits), triggers: fn.triggers }
     await writeFile(join(dir, 'bundle.js'), source)
     await writeFile(join(dir, 'component.wasm'), component)
     await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)

@@ -80,6 +80,8 @@ describe('config', () => {
     const bad = (c: unknown) => () => validateConfig(c as never, 'nexus.config.ts')
     expect(bad({ chains: {} })).toThrow(ConfigLoadError)
     expect(bad({ ...config, replicas: 4, threshold: 5 })).toThrow('threshold')
+    expect(bad({ ...config, limits: { fuel: 0 } })).toThrow('limits.fuel must be a positive integer')
+    expect(bad({ ...config, limits: { gas: 1 } })).toThrow('unknown limit "gas"')
     expect(bad({ chains: config.chains, contracts: { T: { chain: 'x', address: alice, abi: [] } } })).toThrow('unknown chain "x"; known chains: devnet, mainnet')
     expect(bad({ chains: config.chains, contracts: { T: { chain: 'devnet', address: '0x12', abi: [] } } })).toThrow('not an address')
   })

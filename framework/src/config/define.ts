@@ -48,6 +48,18 @@ export type NexusConfig<
   finality?: Finality
   /** Default: `{ kind: 'pglite' }`, or PostgreSQL when DATABASE_URL is set at deploy time. */
   storage?: StorageConfig
+  /** Resource limits of every function (fuel, memory pages, value sizes). Default: the runtime's defaults (50 M fuel, 128 MiB). */
+  limits?: FunctionLimits
+}
+
+/** Per-invocation limits written into each manifest (runtime/src/sandbox/limits.ts). */
+export type FunctionLimits = {
+  fuel?: number
+  memoryPages?: number
+  maxValueBytes?: number
+  maxFileBytes?: number
+  maxKeyBytes?: number
+  maxOutputBytes?: number
 }
 
 /**
