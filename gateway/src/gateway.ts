@@ -19,6 +19,8 @@ export type CreateGatewayParameters = {
   limits?: CreateAppParameters['limits']
   /** Log line sink. Default: no logging. */
   logger?: (message: string) => void
+  /** Batched attestation limits (docs/gateway.md). Default: 256 invocations, 16 MiB per batch. */
+  batching?: { maxBatch?: number; maxBatchBytes?: number }
   /** Nexus Zero routes, mounted under /v1/zk (`createZkService` from gateway/src/zk; the caller closes it). */
   zk?: { app: Hono }
 }
@@ -42,7 +44,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const log = createLog({ db: database.db })
   const metrics = createMetrics()
   const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url }))
-  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger })
+  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, ...p.batching })
   const pushArtifact = async (codeHash: string) => {
     const artifact = await log.getArtifact(codeHash)
     if (!artifact) return

@@ -98,6 +98,22 @@ describe('quorum: batches and disputes (3-of-4 real replicas)', () => {
     }
   }, 300_000)
 
+  test('a batch is cut to the request size budget; every part is attested', async () => {
+    const proxies = await Promise.all(stack.replicas.map((r) => proxy(r.url)))
+    // Each invocation counts its hex input + 512 bytes: a 1700-byte budget fits 3 of these.
+    const { gateway, url } = await startGateway(stack, proxies.map((p) => p.url), undefined, { maxBatchBytes: 1700 })
+    try {
+      expect((await deploy(url, await helloArtifact('budget'))).status).toBe(201)
+      const ids = await backlog(url, 'budget', proxies, 10)
+      const results = await settled(url, ids)
+      expect(results.map((r) => r.state)).toEqual(Array(10).fill('attested'))
+      expect(results.map((r) => r.result.batch?.size ?? 1)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 3, 1])
+      for (const r of results) expect((await verifyResult(r.result, stack.network)).ok).toBe(true)
+    } finally {
+      await gateway.close()
+    }
+  }, 300_000)
+
   test('batch roots that cannot reach t fall back to one-by-one attestation', async () => {
     // Replicas 3 and 4 each forge a different result inside batches: no root has 3 shares.
     const proxies = await Promise.all(stack.replicas.map((r, i) =>

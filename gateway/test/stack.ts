@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildHandler } from '../../runtime/src/index.ts'
 import { ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../src/dev/index.ts'
-import { createGateway, type Gateway } from '../src/index.ts'
+import { createGateway, type CreateGatewayParameters, type Gateway } from '../src/index.ts'
 import type { Network } from '../../framework/src/attest/index.ts'
 
 export const API_KEY = 'test-deploy-key'
@@ -29,7 +29,7 @@ export async function startStack(): Promise<Stack> {
   return { root, keysDir, network, replicas }
 }
 
-export async function startGateway(stack: Stack, urls = stack.replicas.map((r) => r.url), dataDir?: string): Promise<{ gateway: Gateway; url: string }> {
+export async function startGateway(stack: Stack, urls = stack.replicas.map((r) => r.url), dataDir?: string, batching?: CreateGatewayParameters['batching']): Promise<{ gateway: Gateway; url: string }> {
   const gateway = await createGateway({
     database: process.env.DATABASE_URL
       ? { databaseUrl: process.env.DATABASE_URL, schema: `gw_${Date.now()}_${Math.floor(Math.random() * 1e6)}` }
@@ -37,6 +37,7 @@ export async function startGateway(stack: Stack, urls = stack.replicas.map((r) =
     replicas: urls,
     network: stack.network,
     apiKeys: [API_KEY],
+    batching,
     logger: process.env.NEXUS_DEBUG ? (m) => console.error(`[gateway] ${m}`) : undefined,
   })
   const port = await gateway.listen(0)

@@ -36,6 +36,8 @@ export type CreateSchedulerParameters = {
   metrics: Metrics
   /** Most seqs per batch. Default: 256 (1 disables batching). */
   maxBatch?: number
+  /** Request body budget of one batch, bytes (the replica accepts 32 MiB; inputs travel as hex). Default: 16 MiB. */
+  maxBatchBytes?: number
   /** Backoff bounds for an unavailable replica, ms. Default: 25 → 2000. */
   backoff?: { minMs: number; maxMs: number }
   onEvent?: (message: string) => void
@@ -72,7 +74,7 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
 })
 
-export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, backoff = { minMs: 25, maxMs: 2000 }, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   let running = false
@@ -186,7 +188,8 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
 
   /** A replica answered a whole batch: check every result, then try to attest the batch root. */
   async function onBatchResponse(lane: Lane, batch: Batch, slots: Slot[], replica: number, answer: { results: ReplicaExecuteResult[]; root: Hex; share?: { index: number; signature: Hex } }) {
-    if (batch.responses.has(replica) || batch.single) return
+    // A stale answer for a range that was shrunk meanwhile (see fitRequestSize) is ignored.
+    if (batch.responses.has(replica) || batch.single || slots.length !== Number(batch.end - batch.start + 1n)) return
     let invalid = false
     for (let k = 0; k < slots.length; k++) {
       const slot = slots[k]!
@@ -275,6 +278,24 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         if (b.settled || b.single) lane.batches.delete(start)
       }
     return batch
+  }
+
+  /**
+   * Keep one batch request under `maxBatchBytes` (the replica's body limit is 32 MiB): a batch
+   * nobody has answered yet is cut back to the prefix that fits. Everyone then sees the shorter range.
+   */
+  function fitRequestSize(batch: Batch, slots: Slot[]): Slot[] {
+    if (batch.responses.size > 0) return slots
+    let bytes = 0
+    for (let k = 0; k < slots.length; k++) {
+      bytes += slots[k]!.invocation.input.length + 512
+      if (bytes > maxBatchBytes && k > 0) {
+        batch.end = batch.start + BigInt(k) - 1n
+        batch.single = k === 1
+        return slots.slice(0, k)
+      }
+    }
+    return slots
   }
 
   /** Slots start..end, loading the ones not in memory from the log in one query. */
@@ -370,11 +391,13 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       }
       const batch = batchAt(lane, cursor)
       if (!batch.single) {
-        const slots = await slotsFor(lane, batch.start, batch.end)
-        if (!slots) {
+        const loaded = await slotsFor(lane, batch.start, batch.end)
+        if (!loaded) {
           await sleep(50)
           continue
         }
+        const slots = fitRequestSize(batch, loaded)
+        if (batch.single) continue // cut back to one invocation: the single path below handles it
         const sentAt = performance.now()
         for (const s of slots) s.firstSentAt ??= sentAt
         const outcome = await client.executeBatch(slots.map((s) => requestOf(s.invocation)))
