@@ -57,9 +57,10 @@ function reasonOf(err: unknown): string {
  * share public key and the bad ones excluded. Throws `TooFewSignersError` with fewer than `t` valid shares.
  * @example const { signature, signers, rejected } = combineShares(digest, shares, network)
  */
-export function combineShares(message: Hex, shares: readonly SignatureShare[], network: Network): CombineSharesReturnType {
+export function combineShares(message: Hex, shares: readonly SignatureShare[], network: Network, options: { hashed?: G1Point } = {}): CombineSharesReturnType {
   const keys = decodeNetwork(network)
-  const hashed = hashToG1(message)
+  // A caller that already hashed the message (e.g. while waiting for the last share) passes it in.
+  const hashed = options.hashed ?? hashToG1(message)
   const rejected: { index: number; reason: string }[] = []
   const candidates: { index: number; point: G1Point }[] = []
   const seen = new Set<number>()

@@ -13,12 +13,14 @@
 import { keccak256, type Hex } from 'viem'
 import {
   combineShares,
+  hashToG1,
   merkleRoot,
   merkleTree,
   createAttestedResult,
   resultDigest,
   TooFewSignersError,
   type AttestedResult,
+  type G1Point,
   type Network,
   type ResultFields,
 } from '../../../framework/src/attest/index.ts'
@@ -49,6 +51,8 @@ type Slot = {
   responses: Map<number, Response>
   attestedDigest?: string
   disputed?: boolean
+  /** hash-to-G1 of the digest answered first (most likely the one that gets attested). */
+  hashed?: { digest: string; point: G1Point }
   disagreements: Disagreement[]
   firstSentAt?: number
 }
@@ -122,10 +126,12 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       return
     }
     const agreeing = [...slot.responses.values()].filter((x) => x.result.digest === result.digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
+    // Hash the digest to G1 on its first answer, while the other replicas are still working.
+    slot.hashed ??= { digest: result.digest, point: hashToG1(result.digest) }
     if (agreeing.length < network.t) return maybeDispute(lane, slot)
     let combined
     try {
-      combined = combineShares(result.digest, agreeing.map((x) => x.result.share!), network)
+      combined = combineShares(result.digest, agreeing.map((x) => x.result.share!), network, slot.hashed.digest === result.digest ? { hashed: slot.hashed.point } : {})
     } catch (err) {
       if (err instanceof TooFewSignersError) {
         for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? [])
