@@ -2,6 +2,7 @@
 // on a 3-of-4 network of real replica processes, next to the same function executed by a single
 // replica over HTTP without a gateway or quorum (the overhead ratio).
 import { keccak256, toHex } from 'viem'
+import { combineShares, dealerKeygen, signShare } from '../framework/src/attest/index.ts'
 import { createReplicaClient } from '../gateway/src/replicas/index.ts'
 import { deploy, helloArtifact, startGateway, startStack } from '../gateway/test/stack.ts'
 
@@ -25,6 +26,7 @@ export default async function (): Promise<void> {
     for (let k = 0; k < 10; k++) await invoke('?timeoutMs=60000') // warm: component compile, JIT, connections
 
     // 1. One synchronous invocation at a time: end-to-end HTTP latency to an attested result.
+    const quorumBefore = gateway.metrics.render()
     const latencies: number[] = []
     for (let k = 0; k < SEQUENTIAL; k++) {
       const t0 = performance.now()
@@ -32,6 +34,10 @@ export default async function (): Promise<void> {
       latencies.push(performance.now() - t0)
       if (body.state !== 'attested') throw new Error('not attested')
     }
+
+    const quorumAfter = gateway.metrics.render()
+    const quorumMeanMs = (1000 * (metricValue(quorumAfter, 'nexus_quorum_latency_seconds_sum') - metricValue(quorumBefore, 'nexus_quorum_latency_seconds_sum'))) /
+      Math.max(1, metricValue(quorumAfter, 'nexus_quorum_latency_seconds_count') - metricValue(quorumBefore, 'nexus_quorum_latency_seconds_count'))
 
     // 2. Attestation throughput with batching: a backlog of BACKLOG invocations is durably appended
     // to the log first (not timed), then handed to the scheduler at once; time until all attested.
@@ -80,12 +86,26 @@ export default async function (): Promise<void> {
       if (k > 10) single.push(performance.now() - s)
     }
 
+    // 5. The two BLS steps on the sync path, on this machine now: a replica's share, the gateway's combine.
+    const keys = dealerKeygen({ t: 3, n: 4 })
+    const median = (f: () => unknown) => {
+      const xs: number[] = []
+      for (let k = 0; k < 21; k++) { const s = performance.now(); f(); xs.push(performance.now() - s) }
+      return quantile(xs, 0.5)
+    }
+    let m = 0
+    const digest = () => keccak256(toHex(`bench-${m++}`))
+    const signMs = median(() => signShare(digest(), keys.shares[0]!))
+    const combineMs = median(() => { const d = digest(); combineShares(d, keys.shares.slice(0, 3).map((k) => signShare(d, k)), keys.network) }) - 3 * signMs
+
     const p50 = quantile(latencies, 0.5)
     const p50single = quantile(single, 0.5)
     console.log('| measurement | value | target |')
     console.log('|---|---:|---|')
     console.log(`| sync invoke → attested result, p50 (4 replicas, t=3, ${SEQUENTIAL} sequential) | ${p50.toFixed(1)} ms | ≤ 20 ms |`)
     console.log(`| sync invoke → attested result, p99 | ${quantile(latencies, 0.99).toFixed(1)} ms | |`)
+    console.log(`| … of which first send to replicas → attested (mean, nexus_quorum_latency_seconds) | ${quorumMeanMs.toFixed(1)} ms | |`)
+    console.log(`| … replica share signature (signShare, median) / gateway combineShares t=3 (median) | ${signMs.toFixed(1)} / ${combineMs.toFixed(1)} ms | |`)
     console.log(`| sequential attested invocations/s (1 client) | ${(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length)).toFixed(1)} | |`)
     console.log(`| burst of ${BURST} async (32 clients): accepted (durably logged) per s | ${((BURST * 1000) / acceptedMs).toFixed(0)} | |`)
     console.log(`| backlog of ${BACKLOG} handed to the scheduler at once: attested results/s (batched) | ${((BACKLOG * 1000) / drainMs).toFixed(0)} | ≥ 500 with batching |`)
