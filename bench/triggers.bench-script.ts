@@ -20,6 +20,7 @@ export default async function (): Promise<void> {
   const anvil = await startAnvil({ args: ['--gas-limit', '100000000'] })
   const clients = createClients(anvil.rpcUrl)
   const stack = await startChainStack()
+  let chainGateway: Awaited<ReturnType<typeof startChainGateway>> | undefined
   try {
     const { address: token } = await deployArtifact(clients, ExampleToken)
     const transfer = getAbiItem({ abi: ExampleToken.abi, name: 'Transfer' })
@@ -29,7 +30,8 @@ export default async function (): Promise<void> {
     })
     // Confirmations 0: the tip latency is then the pipeline's own (add N × block time for N confirmations).
     const chain: ChainSpec = { name: 'devnet', chainId: 31337, rpcUrl: anvil.rpcUrl, finality: { confirmations: 0 }, pollingIntervalMs: 100 }
-    const { gateway, url } = await startChainGateway(stack, { name: 'bench', chains: [chain] })
+    chainGateway = await startChainGateway(stack, { name: 'bench', chains: [chain] })
+    const { gateway, url } = chainGateway
     const send = async (functionName: 'mint' | 'transferMany', args: readonly [Address, bigint]) =>
       clients.public.waitForTransactionReceipt({ hash: await clients.wallet.writeContract({ address: token, abi: ExampleToken.abi, functionName, args }) })
 
@@ -57,7 +59,6 @@ export default async function (): Promise<void> {
       if (done?.state !== 'attested') throw new Error('tip invocation not attested')
       if (k > 2) latencies.push(performance.now() - mined) // first two warm the lane and component
     }
-    await gateway.close()
 
     const rows = [
       [`backfill of ${LOGS} logs: appended to the log, events/s`, (LOGS / (appendedMs / 1000)).toFixed(0)],
@@ -68,6 +69,7 @@ export default async function (): Promise<void> {
     console.log('| measurement | value |\n|---|---:|')
     for (const [k, v] of rows) console.log(`| ${k} | ${v} |`)
   } finally {
+    await chainGateway?.close() // the gateway and its trigger service (whose polling would keep the process alive)
     await Promise.all(stack.replicas.map((r) => r.stop()))
     await anvil.stop()
   }

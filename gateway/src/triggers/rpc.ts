@@ -31,6 +31,8 @@ export type CreateChainRpcParameters = {
   /** First backoff, doubled per attempt up to 5 s. Default: 100 ms. */
   backoffMs?: number
   onRetry?: (message: string) => void
+  /** Stops retrying once aborted (the service is shutting down). */
+  signal?: AbortSignal
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -78,7 +80,7 @@ export function createChainRpc(p: CreateChainRpcParameters) {
         return (await client.request({ method, params } as never)) as T
       } catch (err) {
         if (!isTransientError(err) || isRangeError(err)) throw err
-        if (attempt >= attempts) throw new RpcUnavailableError(`${method} failed ${attempts} times`, { cause: err })
+        if (attempt >= attempts || p.signal?.aborted) throw new RpcUnavailableError(`${method} failed ${attempt} times`, { cause: err })
         p.onRetry?.(`${method}: ${describe(err).text.slice(0, 200)} (attempt ${attempt})`)
         await sleep(Math.min(5000, backoffMs * 2 ** (attempt - 1)))
       }

@@ -60,7 +60,7 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
   }
 
   function chainLoop(chain: ChainSpec) {
-    const rpc: ChainRpc = createChainRpc({ rpcUrl: chain.rpcUrl, maxLogRange: chain.maxLogRange, onRetry: (m) => logger(`[${chain.name}] retry: ${m}`) })
+    const rpc: ChainRpc = createChainRpc({ rpcUrl: chain.rpcUrl, maxLogRange: chain.maxLogRange, signal: abort.signal, onRetry: (m) => logger(`[${chain.name}] retry: ${m}`) })
     const follower = createFollower({ rpc, finality: chain.finality ?? { confirmations: 2 } })
     const chainId = BigInt(chain.chainId)
     const interval = chain.pollingIntervalMs ?? (chain.name === 'devnet' ? 250 : 1000)
