@@ -8,6 +8,10 @@ import { createMetrics, type Metrics } from './metrics.ts'
 import { createReplicaClient, type ReplicaClient } from './replicas/index.ts'
 import { createScheduler, type Scheduler } from './scheduler/index.ts'
 import { createApp, type CreateAppParameters } from './server/app.ts'
+import { createCronTicker, type CronTicker } from './cron/index.ts'
+import type { ChainSpec } from '../../framework/src/triggers/spec.ts'
+import type { InboxRelay, InboxRelayConfig } from './inbox/index.ts'
+import { createChainServices, type TriggerService } from './triggers/index.ts'
 
 export type CreateGatewayParameters = {
   database?: CreateDatabaseParameters
@@ -21,8 +25,14 @@ export type CreateGatewayParameters = {
   logger?: (message: string) => void
   /** Batched attestation limits (docs/gateway.md). Default: 256 invocations, 16 MiB per batch. */
   batching?: { maxBatch?: number; maxBatchBytes?: number }
+  /** Cron ticker for @onCron functions (gateway/src/cron). Default: on, checking every 1000 ms. */
+  cron?: { intervalMs?: number; maxCatchUp?: number } | false
   /** Nexus Zero routes, mounted under /v1/zk (`createZkService` from gateway/src/zk; the caller closes it). */
   zk?: { app: Hono }
+  /** Chains whose events and blocks trigger deployed functions (docs/triggers.md). Default: none. */
+  chains?: ChainSpec[]
+  /** NexusInbox relays: requests on these inboxes become invocations, results are fulfilled. Default: none. */
+  inboxes?: InboxRelayConfig[]
 }
 
 export type Gateway = {
@@ -32,6 +42,11 @@ export type Gateway = {
   scheduler: Scheduler
   metrics: Metrics
   replicas: ReplicaClient[]
+  /** The trigger service, when `chains` were given. */
+  triggers?: TriggerService
+  inboxes: InboxRelay[]
+  /** The cron ticker (undefined when `cron: false`). */
+  cron?: CronTicker
   /** Start an HTTP server; resolves with the bound port. */
   listen(port?: number, hostname?: string): Promise<number>
   close(): Promise<void>
@@ -53,6 +68,10 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const app = createApp({ log, scheduler, metrics, replicas, threshold: p.network.t, apiKeys: p.apiKeys, limits: p.limits, onArtifact: (h) => void pushArtifact(h) })
   if (p.zk) app.route('/v1/zk', p.zk.app)
   await scheduler.start()
+  const cron = p.cron === false ? undefined : createCronTicker({ log, db: database.db, submit: (i) => scheduler.submit(i), onEvent: p.logger, ...p.cron })
+  cron?.start()
+  const chainServices = createChainServices({ db: database.db, log, scheduler, chains: p.chains, inboxes: p.inboxes, logger: p.logger })
+  chainServices.start()
   let server: ServerType | undefined
   return {
     app,
@@ -61,12 +80,17 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     scheduler,
     metrics,
     replicas,
+    triggers: chainServices.triggers,
+    inboxes: chainServices.inboxes,
     listen(port = 0, hostname = '127.0.0.1') {
       return new Promise((resolve) => {
         server = serve({ fetch: app.fetch, port, hostname }, (info) => resolve(info.port))
       })
     },
+    cron,
     async close() {
+      await cron?.stop()
+      await chainServices.stop()
       await scheduler.stop()
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()))
       await database.close()

@@ -68,6 +68,17 @@ describe('gateway HTTP routes', () => {
     expect(res.status).toBe(201)
   }, 180_000)
 
+  test('the function lists its declared triggers next to the invoke URL', async () => {
+    const fn = (await (await fetch(`${url}/v1/functions/echo`)).json()) as any
+    expect(fn.triggers).toEqual([
+      { kind: 'http', path: '/v1/functions/echo/invoke' },
+      { kind: 'route', method: 'GET', path: '/balance/:addr' },
+      { kind: 'route', method: 'POST', path: '/notes' },
+    ])
+    const list = (await (await fetch(`${url}/v1/functions`)).json()) as any
+    expect(list.items.find((f: any) => f.id === 'echo').triggers).toHaveLength(3)
+  })
+
   afterAll(async () => {
     await gateway?.close()
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))

@@ -6,13 +6,14 @@
 //
 // trigger string  input bytes
 // 'http'          the raw request body of POST /v1/functions/:id/invoke (no envelope)
+// 'inbox'         the raw input bytes of a NexusInbox request (no envelope; gateway/src/inbox)
 // 'route'         RoutePayload (an @onHttp route served by the gateway)
 // 'event'         EventPayload (a log that reached finality)
 // 'block'         BlockPayload (a block that reached finality)
 // 'cron'          CronPayload  (a schedule tick)
 import type { Hex } from 'viem'
 
-export type TriggerKind = 'http' | 'route' | 'event' | 'block' | 'cron'
+export type TriggerKind = 'http' | 'inbox' | 'route' | 'event' | 'block' | 'cron'
 
 export type EventPayload = {
   kind: 'event'
@@ -82,8 +83,8 @@ export function encodeTriggerPayload(p: TriggerPayload): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(canonical))
 }
 
-/** Parse input bytes written for `trigger` (not 'http': that input is the raw body). Throws TypeError on malformed input. */
-export function decodeTriggerPayload(trigger: Exclude<TriggerKind, 'http'>, input: Uint8Array): TriggerPayload {
+/** Parse input bytes written for `trigger` (not 'http' or 'inbox': those inputs are raw bytes). Throws TypeError on malformed input. */
+export function decodeTriggerPayload(trigger: Exclude<TriggerKind, 'http' | 'inbox'>, input: Uint8Array): TriggerPayload {
   const parsed = JSON.parse(new TextDecoder().decode(input)) as TriggerPayload
   if (!parsed || typeof parsed !== 'object' || parsed.kind !== trigger)
     throw new TypeError(`input is not a "${trigger}" trigger payload (kind: ${String((parsed as { kind?: unknown } | null)?.kind)})`)

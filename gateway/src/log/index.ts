@@ -58,6 +58,12 @@ export function createLog({ db }: { db: Db }) {
       return row
     },
 
+    /** The manifest of an artifact without its component bytes (function listings). */
+    async getManifest(codeHash: string): Promise<Record<string, unknown> | undefined> {
+      const [row] = await db.select({ manifest: artifacts.manifest }).from(artifacts).where(eq(artifacts.codeHash, codeHash))
+      return row?.manifest
+    },
+
     /** Point a function at a code hash (creating it or adding a version). Idempotent. */
     async deployFunction(functionId: string, codeHash: string): Promise<{ created: boolean; function: FunctionRecord }> {
       return db.transaction(async (tx) => {

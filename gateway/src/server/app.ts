@@ -18,7 +18,7 @@ import {
   UnknownResultError,
   NotFoundError,
 } from '../errors.ts'
-import type { Log } from '../log/index.ts'
+import type { FunctionRecord, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient } from '../replicas/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
@@ -148,7 +148,8 @@ export function createApp(p: CreateAppParameters): Hono {
     return c.json({ id: fn.id, codeHash: artifact.codeHash, created }, created ? 201 : 200)
   })
 
-  v1.get('/functions', async (c) => c.json({ items: (await log.listFunctions()).map(functionJson) }))
+  const describeFunction = async (fn: FunctionRecord) => functionJson(fn, await log.getManifest(fn.codeHash))
+  v1.get('/functions', async (c) => c.json({ items: await Promise.all((await log.listFunctions()).map(describeFunction)) }))
 
   const loadFunction = async (id: string) => {
     const fn = FUNCTION_ID.test(id) ? await log.getFunction(id) : undefined
@@ -160,7 +161,7 @@ export function createApp(p: CreateAppParameters): Hono {
 
   v1.get('/functions/:id', async (c) => {
     const fn = await loadFunction(c.req.param('id'))
-    return c.json({ ...functionJson(fn), versions: await versionsJson(fn.id) })
+    return c.json({ ...(await describeFunction(fn)), versions: await versionsJson(fn.id) })
   })
   v1.get('/functions/:id/versions', async (c) => {
     const fn = await loadFunction(c.req.param('id'))

@@ -1,4 +1,5 @@
 // JSON shapes served by the API (bigints as decimal strings).
+import { manifestTriggers } from '../../../framework/src/triggers/spec.ts'
 import type { FunctionRecord, Invocation } from '../log/index.ts'
 
 const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
@@ -20,12 +21,13 @@ export function invocationJson(inv: Invocation) {
   }
 }
 
-export function functionJson(fn: FunctionRecord) {
+/** A function with its triggers: always the invoke URL, plus what its current manifest declares. */
+export function functionJson(fn: FunctionRecord, manifest: Record<string, unknown> = {}) {
   return {
     id: fn.id,
     codeHash: fn.codeHash,
     lastSeq: fn.lastSeq.toString(),
-    triggers: [{ kind: 'http', path: `/v1/functions/${fn.id}/invoke` }],
+    triggers: [{ kind: 'http', path: `/v1/functions/${fn.id}/invoke` }, ...manifestTriggers(manifest)],
     createdAt: fn.createdAt.toISOString(),
     updatedAt: fn.updatedAt.toISOString(),
   }
