@@ -6,36 +6,8 @@ import { zk } from '@nexus/framework/zk'
 // Marks the realm that loaded this file: the gateway must never load author code into its own process.
 ;(globalThis as { nexusZkFixtureLoaded?: boolean }).nexusZkFixtureLoaded = true
 
-type MemberRequest = { secret: string; path: string[]; index: number; root: string; scope: string }
-
-/** Merkle membership (depth 3) with a nullifier: public nullifier (output), root and scope (inputs). */
-export const member = zk({
-  circuit: 'merkle3',
-  signals: {
-    secret: 'field',
-    pathElements: { type: 'field', length: 3 },
-    pathIndices: { type: 'bit', length: 3 },
-    root: 'field',
-    scope: 'field',
-  },
-  publicSignals: ['nullifier', 'root', 'scope'] as const,
-  inputs: (req: MemberRequest) => ({
-    secret: req.secret,
-    pathElements: req.path,
-    pathIndices: [0, 1, 2].map((b) => (req.index >> b) & 1),
-    root: req.root,
-    scope: req.scope,
-  }),
-  output: (s) => ({ nullifier: `0x${s.nullifier.toString(16).padStart(64, '0')}`, root: s.root.toString(), scope: s.scope.toString() }),
-})
-
-/** Poseidon(preimage, salt). */
-export const preimage = zk({
-  circuit: 'poseidon-preimage',
-  signals: { preimage: 'field', salt: 'field' },
-  publicSignals: ['hash'] as const,
-  inputs: (req: { preimage: string; salt?: string }) => ({ preimage: req.preimage, salt: req.salt ?? '0' }),
-})
+// The same declarations the circuits tests prove, served here through the gateway.
+export { member, preimage } from '../../circuits/test/helpers/functions.ts'
 
 /** Salt = the clock: in the runtime the clock is the invocation's (0 here), never the host's. */
 export const stamped = zk({

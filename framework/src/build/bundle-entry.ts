@@ -5,32 +5,20 @@
 // Reproducible: esbuild names every bundled module in a comment relative to its working
 // directory, so the working directory is the project root and the entry is fed through stdin
 // under a fixed name. The same sources give the same code hash whatever the cwd or --out is.
-import { build } from 'esbuild'
 import { BuildError } from '../../../runtime/src/index.ts'
+import { bundleGuestSource } from '../../../runtime/src/build/bundle.ts'
 import { guestPrelude } from '../../../runtime/src/build/guest-prelude.ts'
 
 export async function bundleEntry(entry: { source: string; name: string; root: string }): Promise<string> {
   try {
-    const result = await build({
+    return await bundleGuestSource({
       stdin: { contents: entry.source, sourcefile: `${entry.name}.entry.js`, resolveDir: entry.root, loader: 'js' },
       absWorkingDir: entry.root,
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
       mainFields: ['module', 'main'],
       // viem's root export reaches `isows`, whose Node build needs `ws` and Node built-ins.
       conditions: ['browser', 'import', 'default'],
-      // ES2022 lowers TC39 decorators to plain functions QuickJS runs.
-      target: 'es2022',
-      external: ['nexus:function/*'],
       banner: { js: guestPrelude },
-      logLevel: 'silent',
-      legalComments: 'none',
     })
-    const file = result.outputFiles[0]
-    if (!file) throw new Error('esbuild produced no output')
-    return file.text
   } catch (cause) {
     throw new BuildError(`Could not bundle function ${entry.name}.`, { cause })
   }

@@ -84,49 +84,43 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateRe
       signal: AbortSignal.timeout(ms),
     })
 
+  /** POST an execute request and classify the answer: a 2xx JSON body, or what the scheduler does next. */
+  async function call(path: string, body: unknown, ms: number): Promise<{ kind: 'body'; body: any } | Exclude<ExecuteOutcome, { kind: 'ok' }>> {
+    let res: Response
+    try {
+      res = await post(path, body, ms)
+    } catch (err) {
+      return { kind: 'unavailable', reason: reasonOf(err) }
+    }
+    let json: any
+    try {
+      json = await res.json()
+    } catch (err) {
+      return { kind: 'unavailable', reason: `bad response (HTTP ${res.status}): ${reasonOf(err)}` }
+    }
+    const code = json?.error?.code
+    if (res.status === 409 && code === 'SEQ_GAP') return { kind: 'seq-gap', expected: BigInt(json.error.expected) }
+    if (res.status === 404 && code === 'UNKNOWN_CODE') return { kind: 'unknown-code' }
+    if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${json?.error?.message ?? ''}`.trim() }
+    return { kind: 'body', body: json }
+  }
+
   return {
     index,
     url: base,
     async execute(req) {
-      let res: Response
+      const answer = await call('/v1/execute', requestJson(req), timeoutMs)
+      if (answer.kind !== 'body') return answer
       try {
-        res = await post('/v1/execute', requestJson(req))
-      } catch (err) {
-        return { kind: 'unavailable', reason: reasonOf(err) }
-      }
-      let body: any
-      try {
-        body = await res.json()
-      } catch (err) {
-        return { kind: 'unavailable', reason: `bad response (HTTP ${res.status}): ${reasonOf(err)}` }
-      }
-      const code = body?.error?.code
-      if (res.status === 409 && code === 'SEQ_GAP') return { kind: 'seq-gap', expected: BigInt(body.error.expected) }
-      if (res.status === 404 && code === 'UNKNOWN_CODE') return { kind: 'unknown-code' }
-      if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${body?.error?.message ?? ''}`.trim() }
-      try {
-        return { kind: 'ok', result: { ...parseResult(body), share: parseShare(body.share) } }
+        return { kind: 'ok', result: { ...parseResult(answer.body), share: parseShare(answer.body.share) } }
       } catch (err) {
         return { kind: 'unavailable', reason: `malformed execute response: ${reasonOf(err)}` }
       }
     },
     async executeBatch(reqs) {
-      let res: Response
-      try {
-        res = await post('/v1/execute-batch', { requests: reqs.map(requestJson) }, timeoutMs * 6)
-      } catch (err) {
-        return { kind: 'unavailable', reason: reasonOf(err) }
-      }
-      let body: any
-      try {
-        body = await res.json()
-      } catch (err) {
-        return { kind: 'unavailable', reason: `bad response (HTTP ${res.status}): ${reasonOf(err)}` }
-      }
-      const code = body?.error?.code
-      if (res.status === 409 && code === 'SEQ_GAP') return { kind: 'seq-gap', expected: BigInt(body.error.expected) }
-      if (res.status === 404 && code === 'UNKNOWN_CODE') return { kind: 'unknown-code' }
-      if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${body?.error?.message ?? ''}`.trim() }
+      const answer = await call('/v1/execute-batch', { requests: reqs.map(requestJson) }, timeoutMs * 6)
+      if (answer.kind !== 'body') return answer
+      const body = answer.body
       try {
         if (!Array.isArray(body.results) || body.results.length !== reqs.length) throw new Error(`expected ${reqs.length} results`)
         return { kind: 'ok', results: body.results.map(parseResult), root: String(body.root).toLowerCase() as Hex, share: parseShare(body.share) }

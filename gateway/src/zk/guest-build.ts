@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundleGuestSource } from '../../../runtime/src/build/bundle.ts'
 import { buildHandler, manifestFor, type Artifact, type Limits } from '../../../runtime/src/index.ts'
 import { ZkGuestBuildError } from './errors.ts'
 import { guestEntrySource } from './guest-entry.ts'
@@ -28,16 +28,8 @@ export type BuildZkGuestParameters = {
 export async function bundleZkGuest(handlerPath: string): Promise<string> {
   const absolute = resolve(handlerPath)
   try {
-    const result = await build({
+    const text = await bundleGuestSource({
       stdin: { contents: guestEntrySource(absolute), resolveDir: dirname(absolute), sourcefile: 'nexus-zk-entry.js', loader: 'js' },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      external: ['nexus:function/*'],
-      logLevel: 'silent',
-      legalComments: 'none',
       plugins: [{
         name: 'nexus-zk-guest',
         setup(b) {
@@ -45,10 +37,8 @@ export async function bundleZkGuest(handlerPath: string): Promise<string> {
         },
       }],
     })
-    const file = result.outputFiles[0]
-    if (!file) throw new Error('esbuild produced no output')
     // esbuild names source files in comments; drop them so the bytes do not depend on where the repo lives.
-    return file.text.replace(/^\s*\/\/ .*\.(ts|js|mjs)$/gm, '')
+    return text.replace(/^\s*\/\/ .*\.(ts|js|mjs)$/gm, '')
   } catch (cause) {
     throw new ZkGuestBuildError(`Could not bundle the zk declarations of ${handlerPath} for the runtime.`, { cause })
   }
