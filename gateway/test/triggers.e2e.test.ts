@@ -1,7 +1,11 @@
 // Chain triggers end to end: real anvil (Prague), a real 3-of-4 replica set (child processes), and
 // in-process gateways whose trigger service follows anvil over HTTP JSON-RPC. One replica set for
 // the file; each case uses its own function names (and its own gateway where it needs one).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { createServer, request as httpRequest, type Server } from 'node:http'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { getAbiItem, keccak256, pad, toEventSelector, toHex, type Address, type Hex } from 'viem'
 import { verifyResult } from '../../framework/src/attest/index.ts'
@@ -10,7 +14,8 @@ import * as ExampleToken from '../../contracts/generated/ExampleToken.ts'
 import { startAnvil, type Anvil } from '../../contracts/src/anvil.ts'
 import { createClients, deployArtifact, type Clients } from '../../contracts/src/deploy.ts'
 import { ChainConfigError } from '../src/triggers/index.ts'
-import { deploy, invocationsOf, payloadOf, startChainGateway, startChainStack, triggerArtifact, until, type ChainGateway, type ChainStack } from './triggers.stack.ts'
+import { repoRoot } from '../src/dev/index.ts'
+import { API_KEY, chainGatewaySchema, deploy, invocationsOf, payloadOf, startChainGateway, startChainStack, triggerArtifact, until, type ChainGateway, type ChainStack } from './triggers.stack.ts'
 
 const CONFIRMATIONS = 4
 const transferAbi = getAbiItem({ abi: ExampleToken.abi, name: 'Transfer' })
@@ -33,6 +38,30 @@ let chain: ChainSpec
 const rpc = async <T = unknown>(method: string, params: unknown[] = []): Promise<T> => clients.public.request({ method, params } as never) as Promise<T>
 const head = async () => clients.public.getBlockNumber({ cacheTime: 0 })
 const mine = (blocks: number) => rpc('anvil_mine', [toHex(blocks)])
+
+/** A gateway process following `chains`, on the same database as startChainGateway(stack, { name }). */
+async function startGatewayProcess(name: string, chains: ChainSpec[]): Promise<{ url: string; proc: ChildProcess }> {
+  const chainsFile = join(stack.root, `chains-${name}.json`)
+  await writeFile(chainsFile, JSON.stringify(chains))
+  const args = ['--import', 'tsx', join(repoRoot, 'gateway/src/bin.ts'), '--data', join(stack.root, `gateway-${name}`), '--replicas', stack.replicas.map((r) => r.url).join(','),
+    '--network', join(stack.root, 'keys', 'network.json'), '--api-key', API_KEY, '--port', '0', '--chains', chainsFile]
+  const env = { ...process.env, NEXUS_GATEWAY_SCHEMA: chainGatewaySchema(name) }
+  const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', process.env.NEXUS_DEBUG ? 'inherit' : 'ignore'], env })
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)))
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (line.startsWith('{"event":"listening"')) resolve(JSON.parse(line).port)
+    })
+  })
+  return { url: `http://127.0.0.1:${port}`, proc }
+}
+
+const killProcess = (proc: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
+    proc.once('exit', () => resolve())
+    proc.kill('SIGKILL')
+  })
 async function send(functionName: 'mint' | 'transferMany', args: readonly [Address, bigint]) {
   const hash = await clients.wallet.writeContract({ address: token, abi: ExampleToken.abi, functionName, args })
   return clients.public.waitForTransactionReceipt({ hash })
@@ -163,11 +192,17 @@ describe('chain triggers on anvil (3-of-4 real replicas)', () => {
     const expected = (await clients.public.getLogs({ address: token, event: transferAbi, args: { to: carol }, fromBlock: start })).map((l) => `event:31337:${l.blockHash}:${l.logIndex}`)
     expect(expected).toHaveLength(COUNT)
 
-    const first = await startChainGateway(stack, { name: 'restart', chains: [chain] })
-    expect((await deploy(first.url, await triggerArtifact('backfill', [transfersTo(carol, start)]))).status).toBe(201)
-    await until('backfill under way', () => first.triggers.status()[0]!.delivered > 0, 180_000, 5)
-    await first.close() // mid-backfill: the cursor step (500 blocks) holds all the events
-    expect(first.triggers.status()[0]!.delivered).toBeLessThan(COUNT)
+    // The first gateway is a real process (gateway/src/bin.ts --chains), SIGKILLed mid-backfill.
+    const first = await startGatewayProcess('restart', [chain])
+    try {
+      expect((await deploy(first.url, await triggerArtifact('backfill', [transfersTo(carol, start)]))).status).toBe(201)
+      const lastSeq = async () => BigInt(((await (await fetch(`${first.url}/v1/functions/backfill`)).json()) as { lastSeq: string }).lastSeq)
+      await until('backfill under way', async () => (await lastSeq()) > 0n, 180_000, 5)
+      expect(await lastSeq()).toBeLessThan(BigInt(COUNT))
+    } finally {
+      await killProcess(first.proc)
+    }
+    // Mid-backfill: the cursor step (500 blocks) holds all the events, so none of them is behind the cursor yet.
 
     const second = await startChainGateway(stack, { name: 'restart', chains: [chain] })
     try {

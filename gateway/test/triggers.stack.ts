@@ -48,7 +48,7 @@ export async function startChainGateway(
   const logger = process.env.NEXUS_DEBUG ? (m: string) => console.error(`[gateway ${p.name}] ${m}`) : undefined
   const gateway = await createGateway({
     database: process.env.DATABASE_URL
-      ? { databaseUrl: process.env.DATABASE_URL, schema: `gw_trig_${p.name.replace(/\W/g, '_')}_${schemaSalt}` }
+      ? { databaseUrl: process.env.DATABASE_URL, schema: chainGatewaySchema(p.name) }
       : { dataDir: join(stack.root, `gateway-${p.name}`) },
     replicas: stack.replicas.map((r) => r.url),
     network: stack.network,
@@ -76,6 +76,8 @@ export async function startChainGateway(
   }
 }
 const schemaSalt = `${process.pid}_${Date.now() % 1e8}`
+/** The Postgres schema of the gateway named `name` (a gateway process gets it as NEXUS_GATEWAY_SCHEMA). */
+export const chainGatewaySchema = (name: string) => `gw_trig_${name.replace(/\W/g, '_')}_${schemaSalt}`
 
 /**
  * examples/hello under another name with `triggers` in its manifest. A custom section carrying the
