@@ -16,6 +16,11 @@ import * as NexusConsumerExample from '../../../contracts/generated/NexusConsume
 
 export const DEVNET_CHAIN_ID = 31337
 export const DEVNET_PORT = 8545
+/**
+ * anvil's default account 1 (a public test key): the inbox relayer of `nexus dev`. Account 0 deploys
+ * the contracts, so the relayer's `fulfil` transactions never compete with it for nonces.
+ */
+export const DEVNET_RELAYER_KEY: Hex = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
 
 export type DevnetContracts = { token: Address; verifier: Address; inbox: Address; consumer?: Address; consumerFunction?: { codeHash: Hex; functionId: Hex } }
 

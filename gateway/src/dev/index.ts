@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { zeroAddress } from 'viem'
+import { zeroAddress, type Address } from 'viem'
 import { dealerKeygen, encodeG2, parseNetwork, sharePublicKey, type Network } from '../../../framework/src/attest/index.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
@@ -30,6 +30,19 @@ export async function ensureKeys(dir: string, { t, n, chainId = '31337', verifie
   }
   await writeFile(networkFile, `${JSON.stringify(network, null, 2)}\n`)
   return { network: parseNetwork(network), created: true }
+}
+
+/**
+ * Pin the network in `dir/network.json` to a chain and the `NexusVerifier` deployed there, so the
+ * results the replicas sign can be checked on-chain (the digest commits to chainId and verifier).
+ * Rewrites the file only when the binding changed (a redeployed verifier moves it); the keys stay.
+ */
+export async function bindNetwork(dir: string, binding: { chainId: string; verifier: Address }): Promise<{ network: Network; changed: boolean }> {
+  const networkFile = join(dir, 'network.json')
+  const raw = JSON.parse(await readFile(networkFile, 'utf8')) as Record<string, unknown>
+  const changed = raw.chainId !== binding.chainId || String(raw.verifier ?? '').toLowerCase() !== binding.verifier.toLowerCase()
+  if (changed) await writeFile(networkFile, `${JSON.stringify({ ...raw, chainId: binding.chainId, verifier: binding.verifier }, null, 2)}\n`)
+  return { network: parseNetwork(changed ? { ...raw, chainId: binding.chainId, verifier: binding.verifier } : raw), changed }
 }
 
 export type ReplicaProcess = {
@@ -95,10 +108,10 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
 }
 
 /** Start replicas 1..n of a key directory, each with its data under `<root>/replica-<i>`. */
-export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[], options: { rpc?: Record<string, string> } = {}): Promise<ReplicaProcess[]> {
+export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[], options: { rpc?: Record<string, string>; chainId?: string; verifier?: string } = {}): Promise<ReplicaProcess[]> {
   const settled = await Promise.allSettled(
     Array.from({ length: n }, (_, k) =>
-      startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k], rpc: options.rpc }),
+      startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k], rpc: options.rpc, chainId: options.chainId, verifier: options.verifier }),
     ),
   )
   const failed = settled.find((s) => s.status === 'rejected')

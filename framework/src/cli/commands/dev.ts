@@ -3,21 +3,26 @@
 // PGlite, every examples/<name>/handler.ts built and deployed, and every decorated project
 // (examples/<name>/nexus.config.ts) built with `buildProject` and deployed. When a project names
 // the `devnet` chain, anvil starts first (state kept under .nexus/devnet), the example contracts
-// are deployed, the replicas get `--rpc` for chain reads and the gateway follows the chain.
+// are deployed, the network (keys/network.json) is bound to the deployed NexusVerifier so results
+// verify on-chain, the replicas get `--rpc` for chain reads, and the gateway follows the chain and
+// relays the example consumer's NexusInbox requests (fulfil sent from anvil's account 1).
 // Ctrl-C stops it; state persists.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../../../../gateway/src/dev/index.ts'
+import { bindNetwork, ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../../../../gateway/src/dev/index.ts'
 import { createGateway, type Gateway } from '../../../../gateway/src/index.ts'
 import { buildHandler } from '../../../../runtime/src/index.ts'
-import { startDevnet, DEVNET_PORT, type Devnet } from '../../../../gateway/src/dev/devnet.ts'
+import { startDevnet, DEVNET_PORT, DEVNET_RELAYER_KEY, type Devnet } from '../../../../gateway/src/dev/devnet.ts'
 import { buildProject, chainSpecs, loadConfig } from '../../build/index.ts'
 import type { NexusConfig } from '../../config/define.ts'
 import type { ChainSpec } from '../../triggers/spec.ts'
-import type { Hex } from 'viem'
+import { encodeFunctionData, toHex, type Hex } from 'viem'
+import * as NexusConsumerExample from '../../../../contracts/generated/NexusConsumerExample.ts'
+import * as NexusInbox from '../../../../contracts/generated/NexusInbox.ts'
+import type { InboxRelayConfig } from '../../../../gateway/src/inbox/index.ts'
 
 export const summary = 'run gateway + 4 replicas (t=3) locally on PGlite under .nexus/ and deploy examples/'
 
@@ -57,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   const t = Number(values.t)
   const n = Number(values.n)
   const started = performance.now()
-  const { network, created } = await ensureKeys(join(dir, 'keys'), { t, n })
+  let { network, created } = await ensureKeys(join(dir, 'keys'), { t, n })
   console.log(created ? `generated ${t}-of-${n} keys in ${join(dir, 'keys')}` : `reusing keys in ${join(dir, 'keys')}`)
   const key = await apiKey(dir)
 
@@ -86,10 +91,15 @@ export async function run(argv: string[]): Promise<number> {
       chains.set('devnet', { ...devnetSpec, chainId: devnet.chainId, rpcUrl: devnet.rpcUrl })
       console.log(`devnet    ${devnet.rpcUrl} (anvil, chain ${devnet.chainId}, state in ${join(dir, 'devnet')})`)
       for (const [name, address] of Object.entries(devnet.contracts)) if (typeof address === 'string') console.log(`  ${name.padEnd(9)} ${address}`)
+      // Results commit to (chainId, verifier): bind the network to the verifier just deployed (or
+      // found), so what the replicas sign is what NexusVerifier and NexusInbox accept.
+      const bound = await bindNetwork(join(dir, 'keys'), { chainId: String(devnet.chainId), verifier: devnet.contracts.verifier })
+      network = bound.network
+      if (bound.changed) console.log(`network bound to chain ${devnet.chainId}, verifier ${devnet.contracts.verifier}`)
     }
     // Replicas answer handlers' chain reads through the RPC of every chain that has one.
     const rpc = Object.fromEntries([...chains.values()].filter((c) => c.rpcUrl).map((c) => [String(c.chainId), c.rpcUrl]))
-    replicas = await startReplicas(dir, join(dir, 'keys'), n, undefined, { rpc })
+    replicas = await startReplicas(dir, join(dir, 'keys'), n, undefined, { rpc, chainId: network.chainId, verifier: network.verifier })
     for (const r of replicas) console.log(`replica ${r.index}  ${r.url}`)
     // `chains` turns on the trigger service (gateway/src/triggers); a variable, not a literal, so this
     // compiles whether or not that parameter exists yet in the gateway checked out.
@@ -100,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
       apiKeys: [key],
       logger: (m) => console.log(`gateway: ${m}`),
       chains: [...chains.values()].filter((c) => c.rpcUrl),
+      inboxes: devnet ? [{ chain: 'devnet', address: devnet.contracts.inbox, relayerPrivateKey: DEVNET_RELAYER_KEY } satisfies InboxRelayConfig] : [],
     }
     gateway = await createGateway(gatewayParameters)
     const port = await gateway.listen(Number(values.port))
@@ -129,9 +140,11 @@ export async function run(argv: string[]): Promise<number> {
       const built = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)) })
       for (const fn of built.functions) await deploy(fn.id, fn.manifest, fn.component!)
     }
+    let inboxDemo = ''
     if (devnet && codeHashes.has('hello')) {
       const { consumer, functionId } = await devnet.deployConsumer(codeHashes.get('hello') as Hex)
       console.log(`devnet consumer ${consumer} calls inbox function ${functionId} (hello)`)
+      inboxDemo = await inboxCommands(devnet, consumer)
     }
 
     const example = deployed.includes('hello') ? 'hello' : deployed[0]
@@ -150,7 +163,7 @@ Verify it (off-chain, against the network's group key):
 ${deployed.includes('token-balances') ? `Token balances indexed from ExampleToken Transfer events (route of token-balances):
   curl -s ${url}/v1/functions/token-balances/http/balance/0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 ` : ''}
-Ctrl-C to stop (state is kept for the next start).`)
+${inboxDemo}Ctrl-C to stop (state is kept for the next start).`)
     console.log(JSON.stringify({ event: 'ready', url, functions: deployed }))
 
     await new Promise<void>((done) => {
@@ -164,4 +177,28 @@ Ctrl-C to stop (state is kept for the next start).`)
     await shutdown()
     throw err
   }
+}
+
+/**
+ * Ready-to-paste commands for the on-chain loop: the example consumer asks `hello` through NexusInbox
+ * (sent from anvil's unlocked account 0), two blocks are mined (the devnet waits for 2
+ * confirmations), the gateway's relay has the replicas run it and sends `fulfil`, and the consumer's
+ * callback stores the answer, read back with eth_call and decoded.
+ */
+async function inboxCommands(devnet: Devnet, consumer: Hex): Promise<string> {
+  const requestCount = (await devnet.clients.public.readContract({ address: devnet.contracts.inbox, abi: NexusInbox.abi, functionName: 'requestCount' })) as bigint
+  const next = requestCount + 1n
+  const ask = encodeFunctionData({ abi: NexusConsumerExample.abi, functionName: 'ask', args: [toHex('{"name":"chain"}')] })
+  const answer = encodeFunctionData({ abi: NexusConsumerExample.abi, functionName: 'answers', args: [next] })
+  const rpc = (body: string) => `curl -s ${devnet.rpcUrl} -H 'content-type: application/json' -d '${body}'`
+  // answers(id) returns ABI-encoded bytes: offset, length, then the output (hello's JSON).
+  const decode = `node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{const h=JSON.parse(s).result.slice(2);console.log(Buffer.from(h.slice(128,128+2*parseInt(h.slice(64,128),16)),"hex").toString()||"(no answer yet)")})'`
+  return `On-chain loop: the example consumer asks hello through NexusInbox (request #${next}); the gateway relays it
+to the replicas and sends fulfil (verified on-chain by NexusVerifier), and the consumer's callback stores the answer:
+  ${rpc(`{"jsonrpc":"2.0","id":1,"method":"eth_sendTransaction","params":[{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"${consumer}","data":"${ask}"}]}`)}
+  ${rpc('{"jsonrpc":"2.0","id":2,"method":"anvil_mine","params":[2]}')}
+Read the stored answer (a second or two later; a further ask is request #${next + 1n}, change the last digits of the data):
+  ${rpc(`{"jsonrpc":"2.0","id":3,"method":"eth_call","params":[{"to":"${consumer}","data":"${answer}"},"latest"]}`)} | ${decode}
+
+`
 }
