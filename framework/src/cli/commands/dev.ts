@@ -197,7 +197,7 @@ async function inboxCommands(devnet: Devnet, consumer: Hex): Promise<string> {
 to the replicas and sends fulfil (verified on-chain by NexusVerifier), and the consumer's callback stores the answer:
   ${rpc(`{"jsonrpc":"2.0","id":1,"method":"eth_sendTransaction","params":[{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"${consumer}","data":"${ask}"}]}`)}
   ${rpc('{"jsonrpc":"2.0","id":2,"method":"anvil_mine","params":[2]}')}
-Read the stored answer (a second or two later; a further ask is request #${next + 1n}, change the last digits of the data):
+Read the stored answer (seconds later, more on the first call while the replicas compile hello; a further ask is request #${next + 1n}, change the last digits of the data):
   ${rpc(`{"jsonrpc":"2.0","id":3,"method":"eth_call","params":[{"to":"${consumer}","data":"${answer}"},"latest"]}`)} | ${decode}
 
 `
