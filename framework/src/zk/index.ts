@@ -1,18 +1,9 @@
 // `@nexus/framework/zk`: Nexus Zero for authors and verifiers. Kept off the main entry point because
 // verification loads snarkjs (GPL-3.0) on demand.
-export { zk, isZkFunction, type ZkConfig, type ZkFunction, type DefaultZkOutput } from './declare.ts'
-export {
-  validateCircuitInputs,
-  type CircuitInputs,
-  type CircuitValue,
-  type SignalSpec,
-  type SignalSpecs,
-  type SignalType,
-} from './inputs.ts'
+// The declaration side (also what the runtime guest gets): zk(...), input validation, BN254 constants.
+export * from './guest.ts'
 export {
   ZK_PROTOCOL,
-  BN254_R,
-  BN254_Q,
   computeVerificationKeyHash,
   computeZkDigest,
   type Groth16Proof,
@@ -25,7 +16,6 @@ export { registerVerificationKey, findVerificationKey, defaultKeyDir } from './k
 export {
   ZkBuildError,
   ZkCircuitMismatchError,
-  ZkInputError,
   ZkInvalidProofError,
   ZkMalformedResultError,
   ZkOutputMismatchError,
