@@ -37,7 +37,7 @@ export default async function (): Promise<void> {
 
     // 1. Backfill.
     const sink: Address = '0x00000000000000000000000000000000000b4c4f'
-    const start = (await clients.public.getBlockNumber()) + 1n
+    const start = (await clients.public.getBlockNumber({ cacheTime: 0 })) + 1n
     await send('mint', [clients.wallet.account.address, BigInt(LOGS)])
     for (let left = LOGS; left > 0; left -= 1000) await send('transferMany', [sink, BigInt(Math.min(1000, left))])
     const t0 = performance.now()
@@ -49,7 +49,7 @@ export default async function (): Promise<void> {
 
     // 2. Tip latency: one Transfer at a time, block mined → attested result.
     const tipSink: Address = '0x000000000000000000000000000000000000071b'
-    await deploy(url, await triggerArtifact('bench-tip', [spec(tipSink, (await clients.public.getBlockNumber()) + 1n)]))
+    await deploy(url, await triggerArtifact('bench-tip', [spec(tipSink, (await clients.public.getBlockNumber({ cacheTime: 0 })) + 1n)]))
     const latencies: number[] = []
     for (let k = 1; k <= TIP + 2; k++) {
       await send('mint', [tipSink, 1n])
