@@ -3,10 +3,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { createHash } from 'node:crypto'
-import { createRequire } from 'node:module'
-import { componentizeJs } from '../../../runtime/src/build/componentize.ts'
-import { witDir } from '../../../runtime/src/build/wit.ts'
 import { manifestFor, type Manifest } from '../../../runtime/src/index.ts'
 import type { NexusConfig } from '../config/define.ts'
 import { configDefaults, defaultThreshold } from '../config/define.ts'
@@ -15,6 +11,7 @@ import type { CollectedFunction, CollectedZkFunction } from './collect.ts'
 import { collectInChildProcess } from './collect-process.ts'
 import { entrySource } from './entry.ts'
 import { bundleEntry } from './bundle-entry.ts'
+import { cachedComponent } from './component-cache.ts'
 import { ConfigLoadError, TriggerValidationError } from './errors.ts'
 import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
 
@@ -83,24 +80,6 @@ async function handlerFiles(dir: string): Promise<string[]> {
     .sort()
 }
 
-const readIfExists = (file: string) => readFile(file).catch(() => undefined)
-
-let toolchain: Promise<string> | undefined
-/** What else shapes a component besides the bundle (which includes the guest prelude): the WIT world and jco's version. */
-function toolchainKey(): Promise<string> {
-  toolchain ??= (async () => {
-    const require = createRequire(import.meta.url)
-    const jco = JSON.parse(await readFile(join(dirname(require.resolve('@bytecodealliance/jco')), '..', 'package.json'), 'utf8').catch(() => '{}')) as { version?: string }
-    const wit = await readFile(join(witDir, 'nexus.wit'), 'utf8')
-    return `${wit}\0${jco.version ?? 'unknown'}`
-  })()
-  return toolchain
-}
-
-async function componentKey(bundle: string): Promise<string> {
-  return createHash('sha256').update(await toolchainKey()).update(bundle).digest('hex')
-}
-
 export async function buildProject(configPath: string, options: BuildProjectOptions = {}): Promise<BuiltProject> {
   const configFile = resolve(configPath)
   const root = dirname(configFile)
@@ -132,21 +111,13 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
     const dir = join(outDir, fn.id)
     await mkdir(dir, { recursive: true })
     const source = await bundleEntry({ source: entrySource(collected[i]!, fn.triggers), name: fn.id, root })
-    const key = await componentKey(source)
-    // component.key names what component.wasm was built from; it is written last, so an
-    // interrupted build never pairs a new bundle with an old component.
-    const previousKey = (await readIfExists(join(dir, 'component.key')))?.toString('utf8')
-    const reused = previousKey === key ? await readIfExists(join(dir, 'component.wasm')) : undefined
     // One at a time: componentize is CPU-bound and the machine is shared.
-    const component = reused ? new Uint8Array(reused) : await componentizeJs(source)
+    const { component, cached } = await cachedComponent(dir, source)
     // The code hash covers the component bytes only, so adding triggers keeps it valid. The
     // manifest is always recomputed, so a runtime upgrade (meter, default limits) shows.
     const manifest = { ...manifestFor(fn.id, component, config.limits), triggers: fn.triggers }
-    await writeFile(join(dir, 'bundle.js'), source)
-    await writeFile(join(dir, 'component.wasm'), component)
     await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-    await writeFile(join(dir, 'component.key'), key)
-    Object.assign(fn, { manifest, component, dir, cached: reused !== undefined })
+    Object.assign(fn, { manifest, component, dir, cached })
   }
   await mkdir(outDir, { recursive: true })
   await writeFile(join(outDir, 'project.json'), `${JSON.stringify({

@@ -14,7 +14,9 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { bindNetwork, ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../../../../gateway/src/dev/index.ts'
 import { createGateway, type Gateway } from '../../../../gateway/src/index.ts'
-import { buildHandler } from '../../../../runtime/src/index.ts'
+import { bundleHandler } from '../../../../runtime/src/build/bundle.ts'
+import { manifestFor } from '../../../../runtime/src/index.ts'
+import { cachedComponent } from '../../build/component-cache.ts'
 import { startDevnet, DEVNET_PORT, DEVNET_RELAYER_KEY, type Devnet } from '../../../../gateway/src/dev/devnet.ts'
 import { buildProject, chainSpecs, loadConfig } from '../../build/index.ts'
 import type { NexusConfig } from '../../config/define.ts'
@@ -133,8 +135,9 @@ export async function run(argv: string[]): Promise<number> {
     for (const entry of examples) {
       const handler = join(values.examples, entry.name, 'handler.ts')
       if (!existsSync(handler)) continue
-      const artifact = await buildHandler(handler, { name: entry.name })
-      await deploy(entry.name, artifact.manifest, artifact.component)
+      // Cached by bundle: an unchanged example keeps its code hash across restarts (componentize is not reproducible).
+      const { component } = await cachedComponent(join(dir, 'build', 'handlers', entry.name), await bundleHandler(handler))
+      await deploy(entry.name, manifestFor(entry.name, component), component)
     }
     for (const p of projects) {
       const built = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)) })
