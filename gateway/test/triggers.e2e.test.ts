@@ -3,7 +3,6 @@
 // the file; each case uses its own function names (and its own gateway where it needs one).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
-import { createServer, request as httpRequest, type Server } from 'node:http'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -15,6 +14,7 @@ import { startAnvil, type Anvil } from '../../contracts/src/anvil.ts'
 import { createClients, deployArtifact, type Clients } from '../../contracts/src/deploy.ts'
 import { ChainConfigError } from '../src/triggers/index.ts'
 import { repoRoot } from '../src/dev/index.ts'
+import { startRpcProxy } from './rpc-proxy.ts'
 import { API_KEY, chainGatewaySchema, deploy, invocationsOf, payloadOf, startChainGateway, startChainStack, triggerArtifact, until, type ChainGateway, type ChainStack } from './triggers.stack.ts'
 
 const CONFIRMATIONS = 4
@@ -225,7 +225,8 @@ describe('chain triggers on anvil (3-of-4 real replicas)', () => {
     const receipts = []
     for (let i = 1n; i <= 12n; i++) receipts.push(await send('mint', [dave, i]))
     await mine(CONFIRMATIONS)
-    const proxy = await startFaultyProxy(anvil.rpcUrl)
+    // Every 5th request dropped, every 7th rate-limited, eth_getLogs over 3 blocks refused.
+    const proxy = await startRpcProxy(anvil.rpcUrl, { maxLogBlocks: 3, dropEvery: 5, rateLimitEvery: 7 })
     const flaky = await startChainGateway(stack, { name: 'flaky', chains: [{ ...chain, rpcUrl: proxy.url, maxLogRange: 1000 }] })
     try {
       expect((await deploy(flaky.url, await triggerArtifact('flaky', [transfersTo(dave, start)]))).status).toBe(201)
@@ -248,58 +249,3 @@ describe('chain triggers on anvil (3-of-4 real replicas)', () => {
     await expect(startChainGateway(stack, { name: 'bad', chains: [{ ...chain, finality: { confirmations: -1 } }] })).rejects.toBeInstanceOf(ChainConfigError)
   }, TEST_TIMEOUT)
 })
-
-/**
- * A JSON-RPC proxy in front of anvil that misbehaves like public RPCs do: every 5th request has its
- * connection destroyed, every 7th gets HTTP 429, and eth_getLogs over more than 3 blocks is refused
- * with the -32005 "query returned more than 10000 results" error.
- */
-async function startFaultyProxy(target: string) {
-  const counts = { requests: 0, dropped: 0, rateLimited: 0, rangeRefused: 0 }
-  const refuse = (call: any) =>
-    call?.method === 'eth_getLogs' && BigInt(call.params[0].toBlock) - BigInt(call.params[0].fromBlock) + 1n > 3n
-      ? { jsonrpc: '2.0', id: call.id, error: { code: -32005, message: 'query returned more than 10000 results' } }
-      : undefined
-  const server: Server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (d) => (body += d)).on('end', () => {
-      const n = ++counts.requests
-      if (n % 5 === 0) {
-        counts.dropped++
-        return req.socket.destroy()
-      }
-      if (n % 7 === 0) {
-        counts.rateLimited++
-        res.writeHead(429, { 'content-type': 'text/plain' }).end('Too Many Requests')
-        return
-      }
-      const parsed = JSON.parse(body)
-      const calls: any[] = Array.isArray(parsed) ? parsed : [parsed]
-      const refused = calls.map(refuse)
-      if (refused.some(Boolean)) counts.rangeRefused++
-      const forward = calls.filter((_, i) => !refused[i])
-      const reply = (answers: any[]) => {
-        const byId = new Map(answers.map((a) => [a.id, a]))
-        const out = calls.map((c, i) => refused[i] ?? byId.get(c.id))
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Array.isArray(parsed) ? out : out[0]))
-      }
-      if (forward.length === 0) return reply([])
-      const up = httpRequest(target, { method: 'POST', headers: { 'content-type': 'application/json' } }, (upRes) => {
-        let text = ''
-        upRes.on('data', (d) => (text += d)).on('end', () => {
-          const answer = JSON.parse(text)
-          reply(Array.isArray(answer) ? answer : [answer])
-        })
-      })
-      up.on('error', () => req.socket.destroy())
-      up.end(JSON.stringify(Array.isArray(parsed) ? forward : forward[0]))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  return {
-    url: `http://127.0.0.1:${port}`,
-    counts,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  }
-}

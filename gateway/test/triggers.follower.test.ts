@@ -1,7 +1,7 @@
 // The trigger service's chain reading on its own (no replicas, seconds): error classification,
 // eth_getLogs range splitting against a node that refuses ranges, and the follower's reorg
 // detection by parent-hash linkage on a real anvil (evm_snapshot / evm_revert).
-import { createServer, request as httpRequest, type Server } from 'node:http'
+import { startRpcProxy } from './rpc-proxy.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { getAbiItem, pad, toEventSelector, toHex, type Address, type Hex } from 'viem'
 import * as ExampleToken from '../../contracts/generated/ExampleToken.ts'
@@ -46,15 +46,15 @@ describe('trigger chain reading', () => {
       await clients.public.waitForTransactionReceipt({ hash })
     }
     const last = await clients.public.getBlockNumber({ cacheTime: 0 })
-    const proxy = await refusingProxy(anvil.rpcUrl, 2)
+    const proxy = await startRpcProxy(anvil.rpcUrl, { maxLogBlocks: 2 })
     try {
       const chain = createChainRpc({ rpcUrl: proxy.url, maxLogRange: 1000 })
       const transfer = getAbiItem({ abi: ExampleToken.abi, name: 'Transfer' })
       const logs = await chain.getLogs({ address: token, topics: [toEventSelector(transfer), null, pad(to)] }, from, last)
       expect(logs.map((l) => BigInt(l.data))).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n])
-      expect(proxy.refused).toBeGreaterThan(0)
+      expect(proxy.counts.rangeRefused).toBeGreaterThan(0)
       // A node that refuses even one block is an error, not an empty answer.
-      const hopeless = await refusingProxy(anvil.rpcUrl, 0)
+      const hopeless = await startRpcProxy(anvil.rpcUrl, { maxLogBlocks: 0 })
       try {
         await expect(createChainRpc({ rpcUrl: hopeless.url }).getLogs({ address: token, topics: [] }, from, from + 1n)).rejects.toBeInstanceOf(LogRangeError)
       } finally {
@@ -101,45 +101,3 @@ describe('trigger chain reading', () => {
     expect(final).toBe(tagged.number < head.number ? tagged.number : head.number)
   })
 })
-
-/** Forwards to anvil but refuses eth_getLogs over more than `maxBlocks` blocks (-32005). */
-async function refusingProxy(target: string, maxBlocks: number) {
-  const state = { refused: 0 }
-  const server: Server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (d) => (body += d)).on('end', () => {
-      // viem batches: the body may be one call or an array of calls.
-      const parsed = JSON.parse(body)
-      const calls: any[] = Array.isArray(parsed) ? parsed : [parsed]
-      const refusal = (c: any) =>
-        c.method === 'eth_getLogs' && BigInt(c.params[0].toBlock) - BigInt(c.params[0].fromBlock) + 1n > BigInt(maxBlocks)
-          ? { jsonrpc: '2.0', id: c.id, error: { code: -32005, message: 'query returned more than 10000 results' } }
-          : undefined
-      const refused = calls.map(refusal)
-      state.refused += refused.filter(Boolean).length
-      const forward = calls.filter((_, i) => !refused[i])
-      const reply = (answers: any[]) => {
-        const byId = new Map(answers.map((a) => [a.id, a]))
-        const out = calls.map((c, i) => refused[i] ?? byId.get(c.id))
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Array.isArray(parsed) ? out : out[0]))
-      }
-      if (forward.length === 0) return reply([])
-      const up = httpRequest(target, { method: 'POST', headers: { 'content-type': 'application/json' } }, (upRes) => {
-        let text = ''
-        upRes.on('data', (d) => (text += d)).on('end', () => {
-          const answer = JSON.parse(text)
-          reply(Array.isArray(answer) ? answer : [answer])
-        })
-      })
-      up.end(JSON.stringify(Array.isArray(parsed) ? forward : forward[0]))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    get refused() {
-      return state.refused
-    },
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  }
-}
