@@ -3,13 +3,19 @@
 // what it was built from (bundle + WIT world + jco version); an unchanged bundle reuses it, and the
 // function keeps its code hash across builds and `nexus dev` restarts.
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { componentizeJs } from '../../../runtime/src/build/componentize.ts'
 import { witDir } from '../../../runtime/src/build/wit.ts'
 
 const readIfExists = (file: string) => readFile(file).catch(() => undefined)
+/** Write-then-rename: processes sharing a cache folder (parallel test files) never read a torn file. */
+async function writeAtomically(file: string, data: string | Uint8Array) {
+  const tmp = `${file}.tmp-${process.pid}`
+  await writeFile(tmp, data)
+  await rename(tmp, file)
+}
 
 let toolchain: Promise<string> | undefined
 /** What else shapes a component besides the bundle (which includes the guest prelude): the WIT world and jco's version. */
@@ -35,8 +41,8 @@ export async function cachedComponent(dir: string, bundle: string): Promise<{ co
   if (reused) return { component: new Uint8Array(reused), cached: true }
   const component = await componentizeJs(bundle)
   await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, 'bundle.js'), bundle)
-  await writeFile(join(dir, 'component.wasm'), component)
-  await writeFile(join(dir, 'component.key'), key)
+  await writeAtomically(join(dir, 'bundle.js'), bundle)
+  await writeAtomically(join(dir, 'component.wasm'), component)
+  await writeAtomically(join(dir, 'component.key'), key)
   return { component, cached: false }
 }

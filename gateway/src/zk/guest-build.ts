@@ -1,15 +1,13 @@
 // Builds a handler file's zk declarations into a component of the nexus:function world, so the
 // request → circuit-inputs mapping runs in the deterministic runtime (fuel, memory cap, fresh
-// instance) instead of the gateway's Node process. Cached by the bundled source: an unchanged
-// handler is not componentized again.
-import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+// instance) instead of the gateway's Node process. Bundled once and cached by the bundle
+// (framework/src/build/component-cache.ts): an unchanged handler is not componentized again.
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cachedComponent } from '../../../framework/src/build/component-cache.ts'
 import { bundleGuestSource } from '../../../runtime/src/build/bundle.ts'
-import { buildHandler, manifestFor, type Artifact, type Limits } from '../../../runtime/src/index.ts'
+import { guestPrelude } from '../../../runtime/src/build/guest-prelude.ts'
+import { manifestFor, type Artifact, type Limits } from '../../../runtime/src/index.ts'
 import { ZkGuestBuildError } from './errors.ts'
 import { guestEntrySource } from './guest-entry.ts'
 
@@ -30,6 +28,7 @@ export async function bundleZkGuest(handlerPath: string): Promise<string> {
   try {
     const text = await bundleGuestSource({
       stdin: { contents: guestEntrySource(absolute), resolveDir: dirname(absolute), sourcefile: 'nexus-zk-entry.js', loader: 'js' },
+      banner: { js: guestPrelude },
       plugins: [{
         name: 'nexus-zk-guest',
         setup(b) {
@@ -48,26 +47,10 @@ export async function bundleZkGuest(handlerPath: string): Promise<string> {
 export async function buildZkGuest(p: BuildZkGuestParameters): Promise<Artifact & { cached: boolean }> {
   const name = `zk-${basename(p.handlerPath).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`.slice(0, 63)
   const source = await bundleZkGuest(p.handlerPath)
-  const key = createHash('sha256').update(source).digest('hex').slice(0, 32)
-  const file = join(p.cacheDir, `${key}.wasm`)
-  if (existsSync(file)) {
-    const component = new Uint8Array(await readFile(file))
-    return { component, manifest: manifestFor(name, component, p.limits), cached: true }
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'nexus-zk-guest-'))
   try {
-    const entry = join(dir, 'entry.js')
-    await writeFile(entry, source)
-    const artifact = await buildHandler(entry, { name, limits: p.limits })
-    await mkdir(p.cacheDir, { recursive: true })
-    const tmp = `${file}.tmp-${process.pid}`
-    await writeFile(tmp, artifact.component)
-    await rename(tmp, file)
-    return { ...artifact, cached: false }
+    const { component, cached } = await cachedComponent(join(p.cacheDir, name), source)
+    return { component, manifest: manifestFor(name, component, p.limits), cached }
   } catch (cause) {
-    if (cause instanceof ZkGuestBuildError) throw cause
     throw new ZkGuestBuildError(`Could not build the zk declarations of ${p.handlerPath} into a component.`, { cause })
-  } finally {
-    await rm(dir, { recursive: true, force: true })
   }
 }
