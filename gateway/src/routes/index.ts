@@ -10,7 +10,7 @@ import { manifestTriggers, type RouteTriggerSpec } from '../../../framework/src/
 import { GatewayError, InvalidRequestError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
-import { invocationJson } from '../server/serialize.ts'
+import { answerInvocation } from '../server/answer.ts'
 import { findRoute } from './match.ts'
 
 export class MethodNotAllowedError extends GatewayError {
@@ -40,8 +40,7 @@ export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
   async function routesOf(codeHash: string): Promise<RouteTriggerSpec[]> {
     let routes = routesByCode.get(codeHash)
     if (!routes) {
-      const artifact = await p.log.getArtifact(codeHash)
-      routes = (artifact ? manifestTriggers(artifact.manifest as Record<string, unknown>) : []).filter((t): t is RouteTriggerSpec => t.kind === 'route')
+      routes = manifestTriggers((await p.log.getManifest(codeHash)) ?? {}).filter((t): t is RouteTriggerSpec => t.kind === 'route')
       routesByCode.set(codeHash, routes)
     }
     return routes
@@ -71,18 +70,14 @@ export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
       body: bytesToHex(body),
     }
     const input = encodeTriggerPayload(payload)
-    const { invocation, created } = await p.log.append({
+    const appended = await p.log.append({
       functionId: fn.id,
       input: bytesToHex(input),
       trigger: 'route',
       idempotencyKey: key === undefined ? undefined : `route:${key}`,
       requestHash: createHash('sha256').update(input).digest('hex'),
     })
-    if (created) p.scheduler.submit(invocation)
-    const location = { Location: `/v1/results/${invocation.id}` }
-    if (invocation.state === 'attested') return c.json(invocationJson(invocation), 200, location)
-    const done = await p.scheduler.waitFor(invocation.id, syncTimeoutMs)
-    return done ? c.json(invocationJson(done), 200, location) : c.json(invocationJson(invocation), 202, location)
+    return answerInvocation(c, p.scheduler, appended, { mode: 'sync', timeoutMs: syncTimeoutMs })
   }
   app.all('/functions/:id/http', handler)
   app.all('/functions/:id/http/*', handler)

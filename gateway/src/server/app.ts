@@ -23,6 +23,7 @@ import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient } from '../replicas/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { openapi } from './openapi.ts'
+import { answerInvocation } from './answer.ts'
 import { functionJson, invocationJson } from './serialize.ts'
 import { mountRoutes } from '../routes/index.ts'
 
@@ -100,12 +101,6 @@ function parseArtifact(body: unknown): { manifest: Record<string, unknown>; comp
     throw new InvalidArtifactError(`manifest.codeHash ${manifest.codeHash} does not match the component (sha256 ${codeHash}).`)
   return { manifest: { ...manifest, codeHash }, component: bytes, base64: component, codeHash, name: manifest.name }
 }
-
-/** Replicas answered but no digest reached t shares: a stable error code plus the disagreements. */
-const noQuorum = (inv: Parameters<typeof invocationJson>[0]) => ({
-  error: { code: 'NO_QUORUM', message: `Fewer than t replicas agree on any result of seq ${inv.seq}; the invocation is disputed.`, disagreements: inv.disagreements },
-  ...invocationJson(inv),
-})
 
 export function createApp(p: CreateAppParameters): Hono {
   const { log, scheduler, metrics } = p
@@ -188,15 +183,8 @@ export function createApp(p: CreateAppParameters): Hono {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 60_000) throw new InvalidRequestError('timeoutMs must be an integer in 0..60000.')
 
     const requestHash = createHash('sha256').update(body).digest('hex')
-    const { invocation, created } = await log.append({ functionId: fn.id, input: bytesToHex(body), trigger: 'http', idempotencyKey: key, requestHash })
-    if (created) scheduler.submit(invocation)
-    const location = { Location: `/v1/results/${invocation.id}` }
-    if (invocation.state === 'attested') return c.json(invocationJson(invocation), 200, location)
-    if (invocation.state === 'disputed') return c.json(noQuorum(invocation), 502, location)
-    if (mode === 'async') return c.json(invocationJson(invocation), 202, location)
-    const done = await scheduler.waitFor(invocation.id, timeoutMs)
-    if (done?.state === 'disputed') return c.json(noQuorum(done), 502, location)
-    return done ? c.json(invocationJson(done), 200, location) : c.json(invocationJson(invocation), 202, location)
+    const appended = await log.append({ functionId: fn.id, input: bytesToHex(body), trigger: 'http', idempotencyKey: key, requestHash })
+    return answerInvocation(c, scheduler, appended, { mode, timeoutMs })
   })
 
   v1.get('/functions/:id/results', async (c) => {
