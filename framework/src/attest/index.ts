@@ -4,6 +4,7 @@ export {
   CURVE_ORDER,
   NEXUS_DST,
   decodeG1,
+  decodeG1OnCurve,
   decodeG2,
   encodeG1,
   encodeG2,
@@ -47,7 +48,8 @@ export {
   type RunDkgReturnType,
 } from './dkg.ts'
 export { signHashed, signShare, verifyShare, verifySignature, type SignatureShare } from './sign.ts'
-export { combineShares, interpolate, lagrangeCoefficients, type CombineSharesReturnType } from './combine.ts'
+export { combineShares, combineSharesUnverified, interpolate, lagrangeCoefficients, type CombineSharesReturnType } from './combine.ts'
+export { findInvalidSignatures, type SignatureToCheck } from './verify-batch.ts'
 export { merkleLeaf, merkleProof, merkleRoot, merkleRootFromProof, merkleTree, verifyMerkleProof } from './batch.ts'
 export {
   createAttestedResult,

@@ -52,6 +52,33 @@ export function decodeG1(value: unknown, what = 'signature'): G1Point {
   return decodePoint(value, what, 48, (b) => bls12_381.G1.Point.fromBytes(b))
 }
 
+/**
+ * Decode a compressed G1 point checking only that it is on the curve, not that it is in the
+ * prime-order subgroup (the 1.5 ms half of `decodeG1`). Only for shares that are combined and then
+ * checked as a whole: `pairingCheck` asserts the combined signature's subgroup membership.
+ */
+export function decodeG1OnCurve(value: unknown, what = 'signature'): G1Point {
+  const bytes = parseHexBytes(value, what, 48)
+  const flags = bytes[0]!
+  if ((flags & 0x80) === 0) throw new MalformedPointError(what, 'compression flag not set (only compressed points are accepted)')
+  if ((flags & 0x40) !== 0) throw new MalformedPointError(what, 'point at infinity')
+  const Fp = bls12_381.fields.Fp
+  const xBytes = bytes.slice()
+  xBytes[0] = flags & 0x1f
+  const x = BigInt(bytesToHex(xBytes))
+  if (x >= Fp.ORDER) throw new MalformedPointError(what, 'x is not a field element')
+  let y: bigint
+  try {
+    y = Fp.sqrt(Fp.add(Fp.mul(Fp.sqr(x), x), 4n))
+  } catch (err) {
+    throw new MalformedPointError(what, 'not a point on the curve', { cause: err })
+  }
+  // ZCash encoding: flag 0x20 marks the lexicographically larger of y and −y.
+  const larger = y > (Fp.ORDER - 1n) / 2n
+  if (larger !== ((flags & 0x20) !== 0)) y = Fp.neg(y)
+  return bls12_381.G1.Point.fromAffine({ x, y }) as G1Point
+}
+
 /** Decode a compressed G2 point (a group or share public key). */
 export function decodeG2(value: unknown, what = 'public key'): G2Point {
   return decodePoint(value, what, 96, (b) => bls12_381.G2.Point.fromBytes(b))
@@ -106,7 +133,11 @@ function g2Precompute(point: G2Point): MillerPrecompute {
 }
 const NEG_G2 = bls12_381.G2.Point.BASE.negate()
 
-/** e(σ, G2) == e(H(m), pk), as one multi-pairing e(σ, −G2) · e(H(m), pk) == 1. */
+/**
+ * e(σ, G2) == e(H(m), pk), as one multi-pairing e(σ, −G2) · e(H(m), pk) == 1. Both G1 points are
+ * checked to be in the subgroup (noble remembers points it already checked, e.g. hash outputs);
+ * a point outside it throws.
+ */
 export function pairingCheck(signature: G1Point, hashed: G1Point, publicKey: G2Point): boolean {
   for (const g1 of [signature, hashed]) {
     if (g1.is0()) throw new Error('pairing is not available for ZERO point')

@@ -1,0 +1,40 @@
+// Checking many group signatures at once. Signatures under ONE public key batch into one pairing:
+// with random weights ρ_k, e(Σ ρ_k σ_k, −G2) · e(Σ ρ_k H(m_k), pk) == 1 holds when every σ_k is
+// valid and fails (except with probability 2⁻⁶⁴) when any is not. The gateway uses this to check
+// combined signatures off the answer path: one ~13 ms pairing for everything combined meanwhile.
+import { pippenger } from '@noble/curves/abstract/curve.js'
+import { bls, pairingCheck, type G1Point, type G2Point } from './points.ts'
+
+export type SignatureToCheck = { hashed: G1Point; signature: G1Point }
+
+/** Indices of the items whose signature does not verify under `publicKey` (empty: all valid). */
+export function findInvalidSignatures(items: readonly SignatureToCheck[], publicKey: G2Point): number[] {
+  const invalid: number[] = []
+  const candidates: number[] = []
+  items.forEach((item, k) => {
+    // A random combination cannot be trusted to cancel small-order components: check each σ alone.
+    try {
+      if (item.signature.is0()) throw new Error('infinity')
+      item.signature.assertValidity()
+      candidates.push(k)
+    } catch {
+      invalid.push(k)
+    }
+  })
+  if (candidates.length === 0) return invalid
+  if (candidates.length === 1 || batchHolds(candidates.map((k) => items[k]!), publicKey)) {
+    if (candidates.length === 1 && !pairingCheck(items[candidates[0]!]!.signature, items[candidates[0]!]!.hashed, publicKey)) invalid.push(candidates[0]!)
+    return invalid.sort((a, b) => a - b)
+  }
+  for (const k of candidates) if (!pairingCheck(items[k]!.signature, items[k]!.hashed, publicKey)) invalid.push(k)
+  return invalid.sort((a, b) => a - b)
+}
+
+function batchHolds(items: readonly SignatureToCheck[], publicKey: G2Point): boolean {
+  const weights = [...crypto.getRandomValues(new BigUint64Array(items.length))].map((w) => w | 1n)
+  const sum = (points: G1Point[]) =>
+    (points.length <= 8
+      ? points.reduce((acc, p, k) => acc.add(p.multiplyUnsafe(weights[k]!)), bls.G1.Point.ZERO)
+      : pippenger(bls.G1.Point, points, weights)) as G1Point
+  return pairingCheck(sum(items.map((x) => x.signature)), sum(items.map((x) => x.hashed)), publicKey)
+}
