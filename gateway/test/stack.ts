@@ -29,7 +29,7 @@ export async function startStack(): Promise<Stack> {
   return { root, keysDir, network, replicas }
 }
 
-export async function startGateway(stack: Stack, urls = stack.replicas.map((r) => r.url), dataDir?: string, batching?: CreateGatewayParameters['batching']): Promise<{ gateway: Gateway; url: string }> {
+export async function startGateway(stack: Stack, urls = stack.replicas.map((r) => r.url), dataDir?: string, batching?: CreateGatewayParameters['batching'], extra: Partial<CreateGatewayParameters> = {}): Promise<{ gateway: Gateway; url: string }> {
   const gateway = await createGateway({
     database: process.env.DATABASE_URL
       ? { databaseUrl: process.env.DATABASE_URL, schema: `gw_${Date.now()}_${Math.floor(Math.random() * 1e6)}` }
@@ -39,6 +39,7 @@ export async function startGateway(stack: Stack, urls = stack.replicas.map((r) =
     apiKeys: [API_KEY],
     batching,
     logger: process.env.NEXUS_DEBUG ? (m) => console.error(`[gateway] ${m}`) : undefined,
+    ...extra,
   })
   const port = await gateway.listen(0)
   return { gateway, url: `http://127.0.0.1:${port}` }

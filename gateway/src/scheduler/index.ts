@@ -13,6 +13,9 @@
 import { keccak256, type Hex } from 'viem'
 import {
   combineShares,
+  combineSharesUnverified,
+  decodeG2,
+  findInvalidSignatures,
   hashToG1,
   merkleRoot,
   merkleTree,
@@ -42,6 +45,14 @@ export type CreateSchedulerParameters = {
   maxBatchBytes?: number
   /** Backoff bounds for an unavailable replica, ms. Default: 25 → 2000. */
   backoff?: { minMs: number; maxMs: number }
+  /**
+   * Check a single invocation's combined signature before answering waiters (true), or answer as
+   * soon as t matching shares combine and check right after, batched, before recording (false).
+   * Default: false — see docs/gateway.md "Answer first, check before recording".
+   */
+  verifyBeforeAnswer?: boolean
+  /** How long combined signatures wait to be checked together (one pairing for all), ms. Default: 20 (0 with verifyBeforeAnswer). */
+  checkDelayMs?: number
   onEvent?: (message: string) => void
 }
 
@@ -51,8 +62,6 @@ type Slot = {
   responses: Map<number, Response>
   attestedDigest?: string
   disputed?: boolean
-  /** hash-to-G1 of the digest answered first (most likely the one that gets attested). */
-  hashed?: { digest: string; point: G1Point }
   disagreements: Disagreement[]
   firstSentAt?: number
   /** keccak256 of the invocation's input, computed once. */
@@ -90,7 +99,7 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
 })
 
-export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 20, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   let running = false
@@ -145,17 +154,15 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       return
     }
     const agreeing = [...slot.responses.values()].filter((x) => x.result.digest === result.digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
-    // Hash the digest to G1 on its first answer, while the other replicas are still working.
-    slot.hashed ??= { digest: result.digest, point: hashToG1(result.digest) }
     if (agreeing.length < network.t) return maybeDispute(lane, slot)
     let combined
     try {
-      combined = combineShares(result.digest, agreeing.map((x) => x.result.share!), network, slot.hashed.digest === result.digest ? { hashed: slot.hashed.point } : {})
+      combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network)
     } catch (err) {
       if (err instanceof TooFewSignersError) {
         for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? [])
           disagree(slot, { replica: rej.index, digest: result.digest, reason: rej.reason })
-        return
+        return maybeDispute(lane, slot)
       }
       throw err
     }
@@ -170,16 +177,86 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       signers: combined.signers,
       groupPublicKey: network.groupPublicKey,
     })
+    if (!verifyBeforeAnswer) answer(slot, attested)
+    checks.add({ lane, slot, digest: result.digest, attested, point: combined.point, status: result.fields.status })
+  }
+
+  // Combined signatures of single invocations are checked in groups, one pairing for all of them
+  // (findInvalidSignatures), before they are recorded. Waiters may already have their answer: a
+  // threshold signature is unique, so the checked one is the one they got, unless a replica sent an
+  // invalid share, which is then excluded and the result re-combined (repair).
+  type Check = { lane: Lane; slot: Slot; digest: string; attested: AttestedResult; point: G1Point; status: number }
+  const checks = (() => {
+    const groupKey = decodeG2(network.groupPublicKey)
+    let queue: Check[] = []
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let running: Promise<void> = Promise.resolve()
+    const run = () => {
+      timer = undefined
+      const items = queue
+      queue = []
+      running = running.then(() => checkAll(items)).catch((err: unknown) => onEvent(`signature check failed: ${err instanceof Error ? err.stack : String(err)}`))
+      return running
+    }
+    async function checkAll(items: Check[]) {
+      if (items.length === 0) return
+      const hashed = items.map((x) => hashToG1(x.digest as Hex))
+      const invalid = new Set(findInvalidSignatures(items.map((x, k) => ({ hashed: hashed[k]!, signature: x.point })), groupKey))
+      const good = items.filter((_, k) => !invalid.has(k))
+      if (good.length) await log.recordResults(good.map((x) => ({ id: x.slot.invocation.id, result: x.attested as unknown as Record<string, unknown>, disagreements: x.slot.disagreements })))
+      for (const x of good) settle(x.lane, x.slot, x.attested, x.status)
+      for (const k of invalid) await repair(items[k]!, hashed[k]!)
+    }
+    return {
+      add(check: Check) {
+        queue.push(check)
+        if (queue.length >= 256) void run()
+        else timer ??= setTimeout(run, checkDelayMs)
+      },
+      /** Check and record everything queued (scheduler stop). */
+      async drain() {
+        if (timer) clearTimeout(timer)
+        await run()
+      },
+    }
+  })()
+
+  /** A combined signature did not verify: find the bad shares, exclude them, combine again. */
+  async function repair(check: Check, hashed: G1Point) {
+    const { lane, slot, digest } = check
+    metrics.inc('nexus_bad_combined_signatures_total', 'Combined signatures that failed their check (a replica sent an invalid share)')
+    const agreeing = [...slot.responses.values()].filter((x) => x.result.digest === digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
+    let combined
+    try {
+      combined = combineShares(digest as Hex, agreeing.map((x) => x.result.share!), network, { hashed })
+    } catch (err) {
+      if (!(err instanceof TooFewSignersError)) throw err
+      for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? [])
+        disagree(slot, { replica: rej.index, digest, reason: rej.reason })
+      // Not enough good shares yet: back to pending; later answers (or a dispute) settle it.
+      onEvent(`${slot.invocation.functionId}#${slot.invocation.seq}: combined signature invalid, waiting for more shares`)
+      slot.attestedDigest = undefined
+      slot.invocation = { ...slot.invocation, state: 'pending', result: null }
+      return maybeDispute(lane, slot)
+    }
+    for (const rej of combined.rejected) disagree(slot, { replica: rej.index, digest, reason: rej.reason })
+    const attested = createAttestedResult({ fields: check.attested.fields as unknown as ResultFields, output: check.attested.output as Hex, signature: combined.signature, signers: combined.signers, groupPublicKey: network.groupPublicKey })
     await log.recordResult(slot.invocation.id, attested as unknown as Record<string, unknown>, slot.disagreements)
-    settle(lane, slot, attested, result.fields.status)
+    settle(lane, slot, attested, check.status)
+  }
+
+  /** Hand the result to whoever waits for it (the sync HTTP answer); recording follows its check. */
+  function answer(slot: Slot, attested: AttestedResult) {
+    slot.invocation = { ...slot.invocation, state: 'attested', result: attested as unknown as Record<string, unknown>, disagreements: [...slot.disagreements] }
+    if (slot.firstSentAt !== undefined) metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
+    slot.firstSentAt = undefined
+    notify(slot)
   }
 
   /** The attested result is durable: update the slot, metrics and waiters. */
   function settle(lane: Lane, slot: Slot, attested: AttestedResult, status: number) {
-    slot.invocation = { ...slot.invocation, state: 'attested', result: attested as unknown as Record<string, unknown>, disagreements: [...slot.disagreements] }
+    answer(slot, attested)
     metrics.inc('nexus_invocations_total', 'Invocations by status', { status: STATUS[status] ?? 'unknown' })
-    if (slot.firstSentAt !== undefined) metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
-    notify(slot)
     evict(lane, slot)
   }
 
@@ -560,6 +637,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       running = false
       for (const lane of lanes.values()) lane.wake()
       await Promise.race([Promise.allSettled(loops), sleep(3000)])
+      await checks.drain()
     },
   }
 }

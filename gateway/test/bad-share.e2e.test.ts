@@ -1,0 +1,97 @@
+// A replica that agrees on the digest but sends an invalid signature share. The gateway answers a
+// synchronous caller as soon as t shares combine and checks the combination before recording it
+// (docs/gateway.md): the bad share is found, its replica reported, and the recorded result is
+// re-combined from good shares. With verifyBeforeAnswer the caller only ever sees the good one.
+import { createServer, type Server } from 'node:http'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { bls } from '../../framework/src/attest/points.ts'
+import { encodeG1, verifyResult } from '../../framework/src/attest/index.ts'
+import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any })
+
+/** A real proxy in front of a real replica: `rewrite` edits /v1/execute answers, `delayMs` holds them back. */
+async function proxy(target: string, options: { rewrite?: (body: any) => void; delayMs?: number }): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) })
+    let text = await upstream.text()
+    if (req.url === '/v1/execute' && upstream.ok) {
+      if (options.delayMs) await sleep(options.delayMs)
+      if (options.rewrite) {
+        const body = JSON.parse(text)
+        options.rewrite(body)
+        text = JSON.stringify(body)
+      }
+    }
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server }
+}
+
+let stack: Stack
+const servers: Server[] = []
+let urls: string[]
+
+beforeAll(async () => {
+  stack = await startStack()
+  // Replica 1 signs garbage (the G1 generator, a valid point but not its share); replica 4 is slow,
+  // so the first three answers always include the bad share.
+  const bad = await proxy(stack.replicas[0]!.url, { rewrite: (body) => (body.share.signature = encodeG1(bls.G1.Point.BASE as never)) })
+  const slow = await proxy(stack.replicas[3]!.url, { delayMs: 1500 })
+  servers.push(bad.server, slow.server)
+  urls = [bad.url, stack.replicas[1]!.url, stack.replicas[2]!.url, slow.url]
+})
+
+afterAll(async () => {
+  for (const s of servers) s.close()
+  await Promise.all(stack?.replicas.map((r) => r.stop()) ?? [])
+})
+
+async function recorded(base: string, resultUrl: string) {
+  for (let k = 0; k < 200; k++) {
+    const { body } = await json(await fetch(`${base}${resultUrl}`))
+    if (body.state === 'attested') return body
+    await sleep(50)
+  }
+  throw new Error('never recorded')
+}
+
+describe('a replica with an invalid share (3-of-4 real replicas)', () => {
+  test('answer first: the caller may get the bad combination; the recorded result is repaired and the replica reported', async () => {
+    const { gateway, url } = await startGateway(stack, urls, undefined, { maxBatch: 1 })
+    try {
+      expect((await deploy(url, await helloArtifact('hello-bad-share'))).status).toBe(201)
+      const res = await json(await fetch(`${url}/v1/functions/hello-bad-share/invoke?timeoutMs=60000`, { method: 'POST', body: '{"name":"x"}' }))
+      expect(res.status).toBe(200)
+      expect(res.body.result.signers).toEqual([1, 2, 3])
+      expect((await verifyResult(res.body.result, stack.network)).ok).toBe(false)
+      const body = await recorded(url, res.body.resultUrl)
+      expect(body.result.signers).toEqual([2, 3, 4])
+      expect((await verifyResult(body.result, stack.network)).ok).toBe(true)
+      expect(body.result.fields).toEqual(res.body.result.fields)
+      expect(body.disagreements).toEqual([expect.objectContaining({ replica: 1, reason: expect.stringMatching(/does not verify/) })])
+      const metrics = await (await fetch(`${url}/metrics`)).text()
+      expect(metrics).toContain('nexus_bad_combined_signatures_total 1')
+    } finally {
+      await gateway.close()
+    }
+  })
+
+  test('verifyBeforeAnswer: the caller only gets the checked result', async () => {
+    const { gateway, url } = await startGateway(stack, urls, undefined, { maxBatch: 1 }, { verifyBeforeAnswer: true })
+    try {
+      expect((await deploy(url, await helloArtifact('hello-bad-share-2'))).status).toBe(201)
+      const res = await json(await fetch(`${url}/v1/functions/hello-bad-share-2/invoke?timeoutMs=60000`, { method: 'POST', body: '{"name":"y"}' }))
+      expect(res.status).toBe(200)
+      expect(res.body.result.signers).toEqual([2, 3, 4])
+      expect((await verifyResult(res.body.result, stack.network)).ok).toBe(true)
+      expect((await recorded(url, res.body.resultUrl)).result).toEqual(res.body.result)
+    } finally {
+      await gateway.close()
+    }
+  })
+})
