@@ -141,7 +141,7 @@ export function defineReplicaSuite(makeBackend: () => Promise<Backend>) {
     expect(keccak256(enc.encode('x'))).toMatch(/^0x/)
   })
 
-  test('a batch applies consecutive seqs in one transaction: same results as one by one, one share over the Merkle root', async () => {
+  test('a batch applies consecutive seqs: same results as one by one, one share over the Merkle root', async () => {
     const ops = mixedWorkload(60)
     const single = await replica(9)
     const [b1, b2] = [await replica(10, { shareKey: keys.shares[0] }), await replica(11, { shareKey: keys.shares[1] })]

@@ -1,7 +1,9 @@
 import { describe } from 'vitest'
 import { availableBackends } from './fixtures/backends.ts'
 import { defineReplicaSuite } from './replica.case.ts'
+import { defineHotStoreSuite } from './hot-store.case.ts'
 
 for (const { name, make } of availableBackends()) {
   describe(`replica on ${name}`, () => defineReplicaSuite(make))
+  describe(`write-behind store on ${name}`, () => defineHotStoreSuite(make))
 }

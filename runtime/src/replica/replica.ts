@@ -3,8 +3,8 @@
 import { keccak256, encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
 import { merkleRoot, resultDigest, signShare, type ResultFields } from '../../../framework/src/attest/index.ts'
 import { openStore, type OpenStoreOptions } from '../store/database.ts'
-import { createReplicaStore, type AppliedResult } from '../store/replica-store.ts'
-import { createBatchStore, type ApplyStore } from '../store/batch-store.ts'
+import type { AppliedResult } from '../store/replica-store.ts'
+import { createHotStore, type HotStoreOptions } from '../store/hot-store.ts'
 import { compileComponent } from '../build/compile.ts'
 import { codeHashOf, type Manifest } from '../build/artifact.ts'
 import { InvalidArtifactError } from '../build/errors.ts'
@@ -37,6 +37,8 @@ export type ReplicaOptions = {
   watchdogMs?: number
   /** JSON-RPC URL per chain id for the handlers' chain reads. Default: none (reads answer 503). */
   rpc?: Record<string, string>
+  /** Write-behind tuning (flush delay, caches); see runtime/src/store/hot-store.ts. */
+  store?: HotStoreOptions
 }
 
 export type ExecuteRequest = {
@@ -73,14 +75,15 @@ export type Replica = {
   hasCode(codeHash: string): Promise<boolean>
   execute(request: ExecuteRequest): Promise<ExecutedResult>
   /**
-   * Apply consecutive seqs of one function in one durable transaction and sign ONE share over the
+   * Apply consecutive seqs of one function and sign ONE share over the
    * Merkle root of their digests (docs/protocol.md §4). Seqs already applied are answered from the
    * record, as with `execute`.
    */
   executeBatch(requests: ExecuteRequest[]): Promise<ExecutedBatch>
   state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Hex }>
   proveKey(functionId: string, key: string): Promise<Hex[]>
-  close(): Promise<void>
+  /** Flushes unflushed invocations and closes the store. `discardUnflushed` (tests only) drops them, as a crash would. */
+  close(options?: { discardUnflushed?: boolean }): Promise<void>
 }
 
 export async function createReplica(options: ReplicaOptions): Promise<Replica> {
@@ -91,8 +94,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     migrations: 'replica',
   }
   const handle = await openStore(storeOptions)
-  const store = createReplicaStore(handle.db)
-  const rootStore: ApplyStore = store
+  const store = createHotStore(handle.db, options.store)
   const sandbox = createSandbox({ watchdogMs: options.watchdogMs })
   const compiled = new Map<string, Promise<{ dir: string; manifest: Manifest }>>()
   const queues = new Map<string, Promise<unknown>>()
@@ -135,8 +137,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     return { fields, digest, output, share, logs }
   }
 
-  // `store` is a parameter so a batch can run the same code against its transaction.
-  async function apply(request: ExecuteRequest, store: ApplyStore = rootStore, signIt = true): Promise<ExecutedResult> {
+  async function apply(request: ExecuteRequest, signIt = true): Promise<ExecutedResult> {
     const inputHash = keccak256(request.input)
     const previous = await store.applied(request.functionId, request.seq)
     if (previous) {
@@ -214,7 +215,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       requests.forEach((r, i) => {
         if (r.functionId !== functionId || r.seq !== requests[0]!.seq + BigInt(i)) throw new TypeError('a batch is consecutive seqs of one function')
       })
-      return enqueue(functionId, () => applyBatch(functionId, requests))
+      return enqueue(functionId, () => applyBatch(requests))
     },
     async state(functionId) {
       const s = await store.state(functionId)
@@ -223,24 +224,22 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     async proveKey(functionId, key) {
       return (await store.proveKey(functionId, key)).map((h) => toHex(h))
     },
-    async close() {
+    async close(closeOptions) {
       await Promise.allSettled([...queues.values()])
       await sandbox.close()
-      await handle.close()
+      try {
+        await (closeOptions?.discardUnflushed ? store.abandon() : store.close())
+      } finally {
+        await handle.close()
+      }
     },
   }
 
-  async function applyBatch(functionId: string, requests: ExecuteRequest[]): Promise<ExecutedBatch> {
-    // Compile outside the transaction: loading an artifact reads the store, which (on PGlite's
-    // single connection) would wait for the open transaction forever.
-    for (const codeHash of new Set(requests.map((r) => r.codeHash))) await load(codeHash)
-    const results = await handle.db.transaction(async (tx) => {
-      const batchStore = await createBatchStore(tx as unknown as typeof handle.db, functionId)
-      const out: ExecutedResult[] = []
-      for (const request of requests) out.push(await apply(request, batchStore, false))
-      await batchStore.finish()
-      return out
-    })
+  async function applyBatch(requests: ExecuteRequest[]): Promise<ExecutedBatch> {
+    // The hot store groups the batch's writes into few transactions anyway (write-behind); a
+    // failure part-way keeps the seqs applied before it, which a resend answers from the record.
+    const results: ExecutedResult[] = []
+    for (const request of requests) results.push(await apply(request, false))
     const root = merkleRoot(results.map((r) => r.digest))
     return {
       results: results.map(({ share: _share, ...rest }) => rest),

@@ -1,17 +1,16 @@
-// Everything a replica reads and writes, on either backend. Writes of one invocation, its tree
-// nodes, its result and the new lastAppliedSeq commit in one transaction: a crash leaves either
-// all of an invocation or none of it.
+// What a replica reads from its database, on either backend, and the tree-node SQL. Writes go
+// through the write-behind store (hot-store.ts), which falls back to these reads on a cache miss.
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { Database } from './database.ts'
 import { appliedResults, artifacts, files, functionState, kvEntries, smtNodes } from './schema.ts'
-import { fileValueHash, kvValueHash, leafHash, nodeKey, treeKey, updateTree, ZERO, proofIds } from './state-root.ts'
+import { fileValueHash, kvValueHash, leafHash, nodeKey, treeKey, ZERO } from './state-root.ts'
 import type { FileEntry, ReadRequest } from '../sandbox/sync-channel.ts'
 import type { WriteSet } from '../sandbox/overlay.ts'
 
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
 const bytes = (s: string) => utf8.encode(s)
-const parentOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '')
+export const parentOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '')
 const startsWith = (column: typeof kvEntries.key | typeof files.path, prefix: Uint8Array) =>
   sql`substring(${column} from 1 for ${prefix.length}) = ${Buffer.from(prefix)}`
 
@@ -73,34 +72,6 @@ export function createReplicaStore(db: Database) {
     return rows[0]
   }
 
-  /** Commits one invocation. Writes are empty for failed invocations; seq and result are always recorded. */
-  async function commit(functionId: string, result: Omit<AppliedResult, 'stateRootAfter'>, writes: WriteSet): Promise<Uint8Array> {
-    return db.transaction(async (tx) => {
-      const current = await tx.select().from(functionState).where(eq(functionState.functionId, functionId)).for('update')
-      const last = current[0]?.lastAppliedSeq ?? 0n
-      if (last !== result.seq - 1n) throw new SeqConflictError(`function ${functionId}: seq ${result.seq} after ${last}`)
-      const changes = await writeEntries(tx as unknown as Database, functionId, writes)
-      let root = current[0]?.stateRoot ?? ZERO
-      if (changes.length) {
-        const updated = await updateTree(changes, nodeLoader(tx as unknown as Database, functionId))
-        root = updated.root
-        await writeNodes(tx as unknown as Database, functionId, updated.nodes.values())
-      }
-      await tx.insert(functionState).values({ functionId, lastAppliedSeq: result.seq, stateRoot: root })
-        .onConflictDoUpdate({ target: functionState.functionId, set: { lastAppliedSeq: result.seq, stateRoot: root } })
-      await tx.insert(appliedResults).values({ functionId, ...result, stateRootAfter: root })
-      return root
-    })
-  }
-
-  /** The 256 sibling hashes proving one KV key's value (or absence) against the current root. */
-  async function proveKey(functionId: string, key: string): Promise<Uint8Array[]> {
-    const ids = proofIds(treeKey(`k:${key}`))
-    const rows = await db.select().from(smtNodes).where(and(eq(smtNodes.functionId, functionId), inArray(smtNodes.node, ids)))
-    const found = new Map(rows.map((r) => [nodeKey(r.node), r.hash]))
-    return ids.map((id) => found.get(nodeKey(id)) ?? ZERO)
-  }
-
   async function saveArtifact(codeHash: string, manifest: unknown, component: Uint8Array): Promise<void> {
     await db.insert(artifacts).values({ codeHash, manifest, component }).onConflictDoNothing()
   }
@@ -110,34 +81,19 @@ export function createReplicaStore(db: Database) {
     return rows[0]
   }
 
-  return { state, read, applied, commit, proveKey, saveArtifact, loadArtifact }
+  return { state, read, applied, saveArtifact, loadArtifact }
 }
 
 export type ReplicaStore = ReturnType<typeof createReplicaStore>
 
-/** Upserts/deletes one invocation's KV and file writes; returns the tree leaf changes they imply. */
-export async function writeEntries(tx: Database, functionId: string, writes: WriteSet): Promise<[Uint8Array, Uint8Array][]> {
+/** The tree leaf changes (leaf hash, or ZERO to delete) one invocation's writes imply, in write-set order. */
+export function leafChanges(writes: WriteSet): [Uint8Array, Uint8Array][] {
   const changes: [Uint8Array, Uint8Array][] = []
   for (const [key, value] of writes.kv) {
-    const k = bytes(key)
-    if (value) {
-      await tx.insert(kvEntries).values({ functionId, key: k, value })
-        .onConflictDoUpdate({ target: [kvEntries.functionId, kvEntries.key], set: { value } })
-    } else {
-      await tx.delete(kvEntries).where(and(eq(kvEntries.functionId, functionId), eq(kvEntries.key, k)))
-    }
     const tk = treeKey(`k:${key}`)
     changes.push([tk, value ? leafHash(tk, kvValueHash(value)) : ZERO])
   }
   for (const [path, entry] of writes.files) {
-    const p = bytes(path)
-    if (entry) {
-      const row = { kind: entry.kind === 'dir' ? 1 : 0, data: entry.kind === 'file' ? entry.data : null }
-      await tx.insert(files).values({ functionId, path: p, parent: bytes(parentOf(path)), ...row })
-        .onConflictDoUpdate({ target: [files.functionId, files.path], set: row })
-    } else {
-      await tx.delete(files).where(and(eq(files.functionId, functionId), eq(files.path, p)))
-    }
     const tk = treeKey(`f:${path}`)
     changes.push([tk, entry ? leafHash(tk, fileValueHash(entry)) : ZERO])
   }
