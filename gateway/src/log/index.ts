@@ -174,13 +174,17 @@ export function createLog({ db }: { db: Db }) {
       await db.update(invocations).set({ state: 'attested', result, disagreements, attestedAt: new Date() }).where(eq(invocations.id, id))
     },
 
-    /** Record many attested results at once (a batch): one transaction, one durable commit. */
+    /**
+     * Record many attested results at once (a batch): ONE statement, one durable commit. The rows
+     * travel as one JSON parameter (256 separate UPDATEs cost ~0.3 ms each on PGlite).
+     */
     async recordResults(items: { id: string; result: Record<string, unknown>; disagreements: Disagreement[] }[]): Promise<void> {
+      if (items.length === 0) return
       const attestedAt = new Date()
-      await db.transaction(async (tx) => {
-        for (const item of items)
-          await tx.update(invocations).set({ state: 'attested', result: item.result, disagreements: item.disagreements, attestedAt }).where(eq(invocations.id, item.id))
-      })
+      const rows = JSON.stringify(items.map((x) => ({ id: x.id, result: x.result, disagreements: x.disagreements })))
+      await db.execute(sql`UPDATE ${invocations} SET state = 'attested', result = x.result, disagreements = x.disagreements, attested_at = ${attestedAt.toISOString()}::timestamptz
+        FROM jsonb_to_recordset(${rows}::jsonb) AS x(id text, result jsonb, disagreements jsonb)
+        WHERE ${invocations.id} = x.id`)
     },
 
     /** No digest can reach t shares any more: the invocation is settled as disputed (no result). */

@@ -86,5 +86,25 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         await database.close()
       }
     })
+
+    test('a batch of results is recorded in one statement, each with its own result and disagreements', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        await log.putArtifact(H1, { name: 'f' }, 'AA==')
+        await log.deployFunction('f', H1)
+        const ids: string[] = []
+        for (let k = 0; k < 4; k++) ids.push((await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: String(k) })).invocation.id)
+        await log.recordResults(ids.slice(0, 3).map((id, k) => ({ id, result: { digest: H2, batch: { index: k, text: 'quote " and \\ backslash' } }, disagreements: k === 1 ? [{ replica: 2, reason: 'x' }] : [] })))
+        const rows = await log.range('f', 0n, 10)
+        expect(rows.map((r) => r.state)).toEqual(['attested', 'attested', 'attested', 'pending'])
+        expect(rows[1]).toMatchObject({ result: { digest: H2, batch: { index: 1, text: 'quote " and \\ backslash' } }, disagreements: [{ replica: 2, reason: 'x' }] })
+        expect(rows[0]!.attestedAt).toBeInstanceOf(Date)
+        expect(rows[3]!.result).toBeNull()
+        expect(await log.firstPendingSeq('f')).toBe(4n)
+      } finally {
+        await database.close()
+      }
+    })
   })
 }
