@@ -21,7 +21,8 @@ import type { WriteSet } from '../sandbox/overlay.ts'
 export type HotStoreOptions = {
   /**
    * How long a commit waits for company before its layer is flushed. 0 = no write-behind: every
-   * commit returns only once it is durable. Default: 20 ms.
+   * commit returns only once it is durable. Default: 50 ms (on PGlite a flush blocks the thread
+   * for ~5–7 ms whatever it holds: measured 12.4 ms per hello invocation at 20 ms, 11 ms at 50 ms).
    */
   flushDelayMs?: number
   /** Flush at once when this many invocations are pending. Default: 1000. */
@@ -42,7 +43,7 @@ export type HotStore = ReturnType<typeof createHotStore>
 type FunctionState = { lastAppliedSeq: bigint; stateRoot: Uint8Array; commits: number }
 
 export function createHotStore(db: Database, options: HotStoreOptions = {}) {
-  const flushDelayMs = options.flushDelayMs ?? 20
+  const flushDelayMs = options.flushDelayMs ?? 50
   const flushAt = options.flushAt ?? 1000
   const maxPending = options.maxPending ?? 20_000
   const capacity = options.cacheEntries ?? 200_000
@@ -100,10 +101,13 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
     const state = await loaded(functionId)
     const found = new Map<string, Uint8Array>()
     const missing: Uint8Array[] = []
+    // Hot loop (256 ids per written key): look the layers up once, not per id.
+    const inPending = pending.functions.get(functionId)?.nodes
+    const inFlushing = flushing?.functions.get(functionId)?.nodes
+    const prefix = ck(functionId, '')
     for (const id of ids) {
       const k = nodeKey(id)
-      const layered = unflushed(functionId, (f) => f.nodes, k)
-      const hash = layered?.value.hash ?? nodeCache.get(ck(functionId, k))
+      const hash = inPending?.get(k)?.hash ?? inFlushing?.get(k)?.hash ?? nodeCache.get(prefix + k)
       if (hash) found.set(k, hash)
       else missing.push(id)
     }
