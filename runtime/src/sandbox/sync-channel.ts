@@ -22,8 +22,9 @@ export function createSyncCaller(port: MessagePort, signal: Int32Array) {
     Atomics.store(signal, 0, 0)
     port.postMessage(request)
     // The main thread always answers (errors included); the wall-clock watchdog ends the worker
-    // if it does not, so an unbounded wait cannot wedge a replica.
-    Atomics.wait(signal, 0, 0)
+    // if it does not, so an unbounded wait cannot wedge a replica. Loop: the previous answer's
+    // `notify` can land after this call reset the signal, waking us before our answer was posted.
+    while (Atomics.load(signal, 0) === 0) Atomics.wait(signal, 0, 0)
     const message = receiveMessageOnPort(port)
     if (!message) throw new Error('storage channel: no response')
     const response = message.message as ReadResponse
