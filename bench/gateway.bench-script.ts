@@ -50,6 +50,9 @@ export default async function (): Promise<void> {
       const batchesBefore = metricValue(gateway.metrics.render(), 'nexus_batches_total')
       const d0 = performance.now()
       for (const inv of backlog) gateway.scheduler.submit(inv)
+      // Wait on the scheduler, not by polling the log (a poll every 10 ms is a query the gateway would
+      // otherwise not make); then confirm nothing before the last seq is still pending.
+      await gateway.scheduler.waitFor(backlog.at(-1)!.id, 600_000)
       while ((await gateway.log.firstPendingSeq(functionId)) <= backlog.at(-1)!.seq) await sleep(10)
       return { drainMs: performance.now() - d0, batches: metricValue(gateway.metrics.render(), 'nexus_batches_total') - batchesBefore }
     }
