@@ -106,6 +106,8 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
 export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
+  /** Results answered but not recorded yet (their check is pending): served as they were answered. */
+  const answered = new Map<string, Invocation>()
   let running = false
   const loops: Promise<void>[] = []
   const n = replicas.length
@@ -241,6 +243,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       onEvent(`${slot.invocation.functionId}#${slot.invocation.seq}: combined signature invalid, waiting for more shares`)
       slot.attestedDigest = undefined
       slot.invocation = { ...slot.invocation, state: 'pending', result: null }
+      answered.delete(slot.invocation.id)
       return maybeDispute(lane, slot)
     }
     for (const rej of combined.rejected) disagree(slot, { replica: rej.index, digest, reason: rej.reason })
@@ -252,6 +255,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   /** Hand the result to whoever waits for it (the sync HTTP answer); recording follows its check. */
   function answer(slot: Slot, attested: AttestedResult) {
     slot.invocation = { ...slot.invocation, state: 'attested', result: attested as unknown as Record<string, unknown>, disagreements: [...slot.disagreements] }
+    answered.set(slot.invocation.id, slot.invocation)
     if (slot.firstSentAt !== undefined) metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
     slot.firstSentAt = undefined
     notify(slot)
@@ -260,6 +264,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   /** The attested result is durable: update the slot, metrics and waiters. */
   function settle(lane: Lane, slot: Slot, attested: AttestedResult, status: number) {
     answer(slot, attested)
+    answered.delete(slot.invocation.id)
     metrics.inc('nexus_invocations_total', 'Invocations by status', { status: STATUS[status] ?? 'unknown' })
     evict(lane, slot)
   }
@@ -617,7 +622,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       let set = waiters.get(id)
       if (!set) waiters.set(id, (set = new Set()))
       set.add(listener)
-      const current = await log.getInvocation(id)
+      const current = answered.get(id) ?? (await log.getInvocation(id))
       if (current && current.state !== 'pending') {
         set.delete(listener)
         return current
@@ -632,6 +637,13 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         set.delete(listener)
         if (set.size === 0 && waiters.get(id) === set) waiters.delete(id)
       }
+    },
+    /**
+     * The invocation as callers should see it: a result already answered to a synchronous caller
+     * but not recorded yet (its signature check is pending) is served as it was answered.
+     */
+    current(invocation: Invocation): Invocation {
+      return invocation.state === 'pending' ? (answered.get(invocation.id) ?? invocation) : invocation
     },
     /** Per-replica cursor per function (for /ready and tests). */
     status() {

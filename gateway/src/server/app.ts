@@ -195,13 +195,13 @@ export function createApp(p: CreateAppParameters): Hono {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new InvalidRequestError('limit must be an integer in 1..500.')
     const rows = await log.range(fn.id, BigInt(cursor), limit)
     const nextCursor = rows.length === limit ? rows.at(-1)!.seq.toString() : null
-    return c.json({ items: rows.map(invocationJson), nextCursor })
+    return c.json({ items: rows.map((row) => invocationJson(scheduler.current(row))), nextCursor })
   })
 
   v1.get('/results/:id', async (c) => {
     const inv = await log.getInvocation(c.req.param('id'))
     if (!inv) throw new UnknownResultError(`Unknown result "${c.req.param('id')}".`)
-    return c.json(invocationJson(inv))
+    return c.json(invocationJson(scheduler.current(inv)))
   })
 
   v1.get('/artifacts/:codeHash', async (c) => {
