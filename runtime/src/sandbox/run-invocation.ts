@@ -19,11 +19,17 @@ export type InvocationOutcome = {
 
 export class ComponentRunner {
   private idle: LiveInstance | undefined
+  /** Instances built so far (≈ 10 ms each; a reset is ≈ 0.2 ms): reuse is visible to tests and benches. */
+  instancesCreated = 0
   constructor(private readonly component: CompiledComponent) {}
 
   /** `reuse: false` instantiates from scratch every time (used to prove reset ≡ fresh). */
   run(info: InvocationInfo, input: Uint8Array, limits: Limits, read: Reader, reuse = true): InvocationOutcome {
-    const instance = (reuse ? this.idle : undefined) ?? createInstance(this.component)
+    let instance = reuse ? this.idle : undefined
+    if (!instance) {
+      instance = createInstance(this.component)
+      this.instancesCreated++
+    }
     this.idle = undefined
     const fuelLimit = BigInt(limits.fuel)
     instance.fuel.value = fuelLimit
@@ -59,8 +65,13 @@ export class ComponentRunner {
   }
 }
 
-function isGuestError(thrown: unknown): boolean {
-  return typeof thrown === 'object' && thrown !== null && (thrown as { name?: string }).name === 'ComponentError'
+/**
+ * The guest returned `err` (jco throws its generated `ComponentError` with the payload). That class
+ * keeps Error's `name` ('Error'), so it is recognised by its constructor: checking `name` made every
+ * handler error rebuild the instance (≈ 10 ms instead of a ≈ 0.2 ms reset).
+ */
+export function isGuestError(thrown: unknown): boolean {
+  return typeof thrown === 'object' && thrown !== null && 'payload' in thrown && (thrown as { constructor?: { name?: string } }).constructor?.name === 'ComponentError'
 }
 
 function classify(thrown: unknown, instance: LiveInstance): { status: StatusCode; error: string } {
