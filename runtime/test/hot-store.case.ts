@@ -1,55 +1,31 @@
 // The write-behind store (runtime/src/store/hot-store.ts), run once per storage backend (see
 // replica.test.ts): it must not change a single byte of what a replica signs, and a crash may
 // lose only unflushed invocations, which re-execute to the same results.
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { expect, test } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { toHex, zeroAddress, type Hex } from 'viem'
-import { dealerKeygen } from '../../framework/src/attest/index.ts'
-import { createReplica, type Replica, type ReplicaOptions, type ExecutedResult } from '../src/index.ts'
+import { toHex } from 'viem'
+import { type Replica, type ReplicaOptions, type ExecutedResult } from '../src/index.ts'
 import { openStore } from '../src/store/database.ts'
 import { createHotStore, StoreBacklogError } from '../src/store/hot-store.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
 import { mixedWorkload } from './fixtures/workload.ts'
 import type { Backend } from './fixtures/backends.ts'
+import { replicaSuite } from './fixtures/replica-suite.ts'
 
 const enc = new TextEncoder()
 
 export function defineHotStoreSuite(makeBackend: () => Promise<Backend>) {
-  let backend: Backend
-  let cacheDir: string
-  const keys = dealerKeygen({ t: 2, n: 3 })
-  const open: Replica[] = []
-
-  async function replica(i: number, store?: ReplicaOptions['store']): Promise<Replica> {
-    const r = await createReplica({
-      index: i, ...backend.store(100 + i), cacheDir, shareKey: keys.shares[0], chainId: 31337n, verifier: zeroAddress, store,
-    })
-    open.push(r)
-    return r
-  }
+  const suite = replicaSuite(makeBackend)
+  const { keys, open, request } = suite
+  // Every replica here signs with share 1 on its own store: runs that must agree byte for byte.
+  const replica = (i: number, store?: ReplicaOptions['store']) => suite.replica(i, { storeIndex: 100 + i, shareKey: keys.shares[0], store })
 
   async function crash(r: Replica) {
     open.splice(open.indexOf(r), 1)
     await r.close({ discardUnflushed: true })
   }
 
-  const request = (codeHash: Hex, seq: number, op: object) => ({
-    functionId: 'mixed', codeHash, seq: BigInt(seq), input: enc.encode(JSON.stringify(op)), trigger: 'http',
-    timestampMs: 1_700_000_000_000n + BigInt(seq) * 1000n,
-  })
   const summary = (r: ExecutedResult) => ({ fields: r.fields, digest: r.digest, output: toHex(r.output), share: r.share })
-
-  beforeAll(async () => {
-    backend = await makeBackend()
-    cacheDir = await mkdtemp(join(tmpdir(), 'nexus-cache-'))
-  })
-  afterAll(async () => {
-    await Promise.allSettled(open.map((r) => r.close()))
-    await backend.cleanup()
-  })
 
   test('write-behind signs exactly what flushing every commit signs: results, roots, proofs, batches', async () => {
     const ops = mixedWorkload(150, 3)
@@ -120,7 +96,7 @@ export function defineHotStoreSuite(makeBackend: () => Promise<Backend>) {
   })
 
   test('a failing flush keeps its layer, commits fail past the cap, and a later flush writes everything', async () => {
-    const handle = await openStore({ ...backend.store(106), migrations: 'replica' })
+    const handle = await openStore({ ...suite.backend().store(106), migrations: 'replica' })
     try {
       const store = createHotStore(handle.db, { flushDelayMs: 60_000, maxPending: 3 })
       const commit = async (seq: bigint) => {

@@ -1,51 +1,26 @@
 // The replica conformance suite, run once per storage backend (see replica.test.ts).
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { keccak256, toHex, zeroAddress, type Hex } from 'viem'
-import { dealerKeygen, combineShares, merkleRoot } from '../../framework/src/attest/index.ts'
-import { createReplica, SeqGapError, verifyStateProof, treeKey, leafHash, kvValueHash, type Replica, type ExecutedResult } from '../src/index.ts'
+import { expect, test } from 'vitest'
+import { keccak256, toHex, type Hex } from 'viem'
+import { combineShares, merkleRoot } from '../../framework/src/attest/index.ts'
+import { SeqGapError, verifyStateProof, treeKey, leafHash, kvValueHash, type Replica, type ExecutedResult } from '../src/index.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
 import { mixedWorkload } from './fixtures/workload.ts'
 import type { Backend } from './fixtures/backends.ts'
+import { replicaSuite } from './fixtures/replica-suite.ts'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
 export function defineReplicaSuite(makeBackend: () => Promise<Backend>) {
-  let backend: Backend
-  let cacheDir: string
-  const keys = dealerKeygen({ t: 2, n: 3 })
-  const open: Replica[] = []
-
-  async function replica(i: number, extra: { freshInstances?: boolean; shareKey?: (typeof keys.shares)[number] } = {}): Promise<Replica> {
-    const r = await createReplica({
-      index: i, ...backend.store(i), cacheDir, shareKey: keys.shares[i - 1], chainId: 31337n, verifier: zeroAddress, ...extra,
-    })
-    open.push(r)
-    return r
-  }
+  const suite = replicaSuite(makeBackend)
+  const { keys, open, request, replica } = suite
 
   async function deployFixture(r: Replica): Promise<Hex> {
     return (await r.deploy(await mixedFixture())).codeHash
   }
 
-  const request = (codeHash: Hex, seq: number, op: object, functionId = 'mixed') => ({
-    functionId, codeHash, seq: BigInt(seq), input: enc.encode(JSON.stringify(op)), trigger: 'http',
-    timestampMs: 1_700_000_000_000n + BigInt(seq) * 1000n,
-  })
 
   const summary = (r: ExecutedResult) => ({ fields: r.fields, digest: r.digest, output: toHex(r.output) })
-
-  beforeAll(async () => {
-    backend = await makeBackend()
-    cacheDir = await mkdtemp(join(tmpdir(), 'nexus-cache-'))
-  })
-  afterAll(async () => {
-    await Promise.allSettled(open.map((r) => r.close()))
-    await backend.cleanup()
-  })
 
   test('three replicas with separate stores agree byte for byte on 200 mixed invocations; one restarts mid-way', async () => {
     const ops = mixedWorkload(200)
