@@ -9,24 +9,26 @@ import type { SignatureShare } from './sign.ts'
 
 const Fr = bls.fields.Fr
 
-/** λ_i = Π_{j≠i} j / (j − i) mod r, for each index in `indices` (distinct, non-zero). */
-export function lagrangeCoefficients(indices: readonly number[]): bigint[] {
+/** λ_i at 0 as exact integer fractions num_i / den_i (den_i > 0): Π_{j≠i} j / Π_{j≠i} (j − i). */
+function lagrangeFractions(indices: readonly number[]): { num: bigint; den: bigint }[] {
   const xs = indices.map(BigInt)
-  const numerators: bigint[] = []
-  const denominators: bigint[] = []
-  for (let a = 0; a < xs.length; a++) {
+  return xs.map((xi, a) => {
     let num = 1n
     let den = 1n
-    for (let b = 0; b < xs.length; b++) {
-      if (a === b) continue
-      num = Fr.mul(num, xs[b]!)
-      den = Fr.mul(den, Fr.sub(xs[b]!, xs[a]!))
-    }
-    numerators.push(num)
-    denominators.push(den)
-  }
-  const inverses = Fr.invertBatch(denominators)
-  return numerators.map((num, k) => Fr.mul(num, inverses[k]!))
+    xs.forEach((xj, b) => {
+      if (a === b) return
+      num *= xj
+      den *= xj - xi
+    })
+    return den < 0n ? { num: -num, den: -den } : { num, den }
+  })
+}
+
+/** λ_i = Π_{j≠i} j / (j − i) mod r, for each index in `indices` (distinct, non-zero). */
+export function lagrangeCoefficients(indices: readonly number[]): bigint[] {
+  const fractions = lagrangeFractions(indices)
+  const inverses = Fr.invertBatch(fractions.map((f) => Fr.create(f.den)))
+  return fractions.map((f, k) => Fr.mul(Fr.create(f.num), inverses[k]!))
 }
 
 /** σ = Σ λ_i σ_i over exactly the given shares (no checks). */
@@ -43,17 +45,7 @@ export function interpolate(shares: readonly { index: number; point: G1Point }[]
  * multiplications (~2 ms each here). Shares and indices are public, so variable time leaks nothing.
  */
 function interpolateSmall(shares: readonly { index: number; point: G1Point }[]): G1Point {
-  const xs = shares.map((s) => BigInt(s.index))
-  const fractions = xs.map((xi, a) => {
-    let num = 1n
-    let den = 1n
-    xs.forEach((xj, b) => {
-      if (a === b) return
-      num *= xj
-      den *= xj - xi
-    })
-    return den < 0n ? { num: -num, den: -den } : { num, den }
-  })
+  const fractions = lagrangeFractions(shares.map((s) => s.index))
   const denominator = fractions.reduce((d, f) => (d * f.den) / gcd(d, f.den), 1n)
   let coefficients = fractions.map((f) => f.num * (denominator / f.den))
   const common = coefficients.reduce((g, c) => gcd(g, c), denominator)
@@ -123,7 +115,7 @@ const finish = (chosen: Candidate[], signature: G1Point, rejected: Rejection[]):
 })
 
 /** A pairing check that reports a combined point outside the subgroup as a failed check. */
-function checks(signature: G1Point, hashed: G1Point, key: Parameters<typeof pairingCheck>[2]): boolean {
+function pairingHolds(signature: G1Point, hashed: G1Point, key: Parameters<typeof pairingCheck>[2]): boolean {
   try {
     return pairingCheck(signature, hashed, key)
   } catch {
@@ -146,7 +138,7 @@ export function combineShares(message: Hex, shares: readonly SignatureShare[], n
   if (candidates.length < network.t) throw new TooFewSignersError(candidates.length, network.t, rejected)
   const optimistic = candidates.slice(0, network.t)
   const combined = interpolate(optimistic)
-  if (checks(combined, hashed, keys.group)) return finish(optimistic, combined, rejected)
+  if (pairingHolds(combined, hashed, keys.group)) return finish(optimistic, combined, rejected)
 
   // Slow path: someone lied. Check every share strictly against its own key and keep the good ones.
   const good: Candidate[] = []
@@ -166,7 +158,7 @@ export function combineShares(message: Hex, shares: readonly SignatureShare[], n
   const chosen = good.slice(0, network.t)
   const signature = interpolate(chosen)
   // Cannot fail when the share keys derive from the group key's commitments; guards a bad network file.
-  if (!checks(signature, hashed, keys.group))
+  if (!pairingHolds(signature, hashed, keys.group))
     throw new KeygenError('network: shares valid under their share public keys do not combine to groupPublicKey (inconsistent network file)')
   return finish(chosen, signature, rejected)
 }

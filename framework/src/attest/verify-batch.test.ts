@@ -34,6 +34,15 @@ describe('interpolation with small integer coefficients', () => {
       expect(interpolate(subset.map((i) => ({ index: i, point: points[i - 1]! }))).equals(expected)).toBe(true)
     }
   })
+
+  test('more than 8 shares (Pippenger over λ mod r) combine to a signature that verifies', () => {
+    const big = dealerKeygen({ t: 10, n: 12, seed: toBytes('verify-batch.test big') })
+    const digest = digests[1]!
+    const shares10 = big.shares.slice(2).map((key) => signShare(digest, key))
+    const { signature, signers } = combineShares(digest, shares10, big.network)
+    expect(signers).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    expect(findInvalidSignatures([{ hashed: hashToG1(digest), signature: decodeG1(signature) }], decodeG2(big.network.groupPublicKey))).toEqual([])
+  })
 })
 
 describe('decodeG1OnCurve', () => {
