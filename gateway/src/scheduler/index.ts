@@ -106,8 +106,6 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
 export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
-  /** Results answered but not recorded yet (their check is pending): served as they were answered. */
-  const answered = new Map<string, Invocation>()
   let running = false
   const loops: Promise<void>[] = []
   const n = replicas.length
@@ -243,7 +241,6 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       onEvent(`${slot.invocation.functionId}#${slot.invocation.seq}: combined signature invalid, waiting for more shares`)
       slot.attestedDigest = undefined
       slot.invocation = { ...slot.invocation, state: 'pending', result: null }
-      answered.delete(slot.invocation.id)
       return maybeDispute(lane, slot)
     }
     for (const rej of combined.rejected) disagree(slot, { replica: rej.index, digest, reason: rej.reason })
@@ -255,7 +252,6 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   /** Hand the result to whoever waits for it (the sync HTTP answer); recording follows its check. */
   function answer(slot: Slot, attested: AttestedResult) {
     slot.invocation = { ...slot.invocation, state: 'attested', result: attested as unknown as Record<string, unknown>, disagreements: [...slot.disagreements] }
-    answered.set(slot.invocation.id, slot.invocation)
     if (slot.firstSentAt !== undefined) metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
     slot.firstSentAt = undefined
     notify(slot)
@@ -264,9 +260,18 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   /** The attested result is durable: update the slot, metrics and waiters. */
   function settle(lane: Lane, slot: Slot, attested: AttestedResult, status: number) {
     answer(slot, attested)
-    answered.delete(slot.invocation.id)
     metrics.inc('nexus_invocations_total', 'Invocations by status', { status: STATUS[status] ?? 'unknown' })
     evict(lane, slot)
+  }
+
+  /**
+   * The invocation as callers should see it: one still pending in the log whose slot was already
+   * answered (its combined signature waits for its check) is served as it was answered.
+   */
+  function seen(invocation: Invocation): Invocation {
+    if (invocation.state !== 'pending') return invocation
+    const slot = lanes.get(invocation.functionId)?.slots.get(invocation.seq)
+    return slot?.invocation.id === invocation.id && slot.invocation.state !== 'pending' ? slot.invocation : invocation
   }
 
   function notify(slot: Slot) {
@@ -622,7 +627,8 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       let set = waiters.get(id)
       if (!set) waiters.set(id, (set = new Set()))
       set.add(listener)
-      const current = answered.get(id) ?? (await log.getInvocation(id))
+      const stored = await log.getInvocation(id)
+      const current = stored && seen(stored)
       if (current && current.state !== 'pending') {
         set.delete(listener)
         return current
@@ -642,9 +648,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
      * The invocation as callers should see it: a result already answered to a synchronous caller
      * but not recorded yet (its signature check is pending) is served as it was answered.
      */
-    current(invocation: Invocation): Invocation {
-      return invocation.state === 'pending' ? (answered.get(invocation.id) ?? invocation) : invocation
-    },
+    current: seen,
     /** Per-replica cursor per function (for /ready and tests). */
     status() {
       return [...lanes.values()].map((l) => ({ functionId: l.functionId, head: l.head.toString(), cursors: l.cursors.map((c) => c?.toString() ?? null) }))
