@@ -2,6 +2,7 @@
 // decoding that says which rule a bad point broke, and the uncompressed EIP-2537 form for contracts.
 import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { bytesToHex, hexToBytes, type Hex } from 'viem'
+import { hashToCurveG1 } from './hash-to-g1.ts'
 import { MalformedPointError, MalformedResultError, PointNotInSubgroupError } from './errors.ts'
 
 export const bls = bls12_381
@@ -84,8 +85,18 @@ export function decodeG2(value: unknown, what = 'public key'): G2Point {
   return decodePoint(value, what, 96, (b) => bls12_381.G2.Point.fromBytes(b))
 }
 
+/**
+ * Compressed (ZCash) encoding: x with flags 0x80 (compressed), 0x40 (infinity), 0x20 (y is the
+ * larger root). Written out because noble's toBytes re-checks subgroup membership (≈ 1.5 ms) on
+ * every call; a signature a replica has just computed is in the subgroup by construction, and a
+ * combined one is checked where it is verified, never where it is encoded.
+ */
 export function encodeG1(point: G1Point): Hex {
-  return bytesToHex(point.toBytes(true))
+  if (point.is0()) return `0xc0${'00'.repeat(47)}`
+  const { x, y } = point.toAffine()
+  const flags = 0x80 | (y > (bls12_381.fields.Fp.ORDER - 1n) / 2n ? 0x20 : 0)
+  const hex = x.toString(16).padStart(96, '0')
+  return `0x${(parseInt(hex.slice(0, 2), 16) | flags).toString(16).padStart(2, '0')}${hex.slice(2)}`
 }
 
 export function encodeG2(point: G2Point): Hex {
@@ -95,7 +106,20 @@ export function encodeG2(point: G2Point): Hex {
 /** Hash a 32-byte message (digest or batch root) to G1 with the Nexus DST. */
 export function hashToG1(message: Hex | Uint8Array): G1Point {
   const bytes = typeof message === 'string' ? parseHexBytes(message, 'message', 32) : message
-  return bls12_381.G1.hashToCurve(bytes, { DST: NEXUS_DST }) as G1Point
+  return inSubgroup(hashToCurveG1(bytes, NEXUS_DST) as G1Point)
+}
+
+// Points known to be in the prime-order subgroup because of how they were made (hash outputs and
+// sums of checked points), so pairingCheck need not spend ≈ 1.5 ms proving it again.
+const knownInSubgroup = new WeakSet<object>()
+/** Record that `point` is in the subgroup by construction; returns it. */
+export function inSubgroup<P extends G1Point>(point: P): P {
+  knownInSubgroup.add(point)
+  return point
+}
+/** Throws unless `point` is in the G1 subgroup (free for points made by hashToG1 or marked by inSubgroup). */
+export function assertInSubgroup(point: G1Point): void {
+  if (!knownInSubgroup.has(point)) point.assertValidity()
 }
 
 const pad64 = (x: bigint) => x.toString(16).padStart(128, '0')
@@ -141,7 +165,7 @@ const NEG_G2 = bls12_381.G2.Point.BASE.negate()
 export function pairingCheck(signature: G1Point, hashed: G1Point, publicKey: G2Point): boolean {
   for (const g1 of [signature, hashed]) {
     if (g1.is0()) throw new Error('pairing is not available for ZERO point')
-    g1.assertValidity()
+    assertInSubgroup(g1)
   }
   const s = signature.toAffine()
   const h = hashed.toAffine()
