@@ -93,7 +93,8 @@ let mapper: ((u: bigint) => G1) | undefined
 function mapToCurve(u: bigint): G1 {
   mapper ??= (() => {
     const swu = mapToCurveSimpleSWU(Fp, SWU_PARAMETERS)
-    const iso = isogenyMap(Fp, ISOGENY_COEFFICIENTS.map((row) => row.map((c) => BigInt(c))))
+    const [xNum, xDen, yNum, yDen] = ISOGENY_COEFFICIENTS.map((row) => row.map((c) => BigInt(c)))
+    const iso = isogenyMap(Fp, [xNum!, xDen!, yNum!, yDen!])
     return (v: bigint) => {
       const { x, y } = swu(v)
       return bls12_381.G1.Point.fromAffine(iso(x, y))

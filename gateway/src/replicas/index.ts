@@ -3,6 +3,7 @@
 // between "retry later", "resend from seq", and "push the artifact first".
 import type { Hex } from 'viem'
 import { parseResultFields, type ResultFields } from '../../../framework/src/attest/index.ts'
+import { postJson, type JsonResponse } from './post-json.ts'
 
 export type ReplicaExecuteRequest = {
   functionId: string
@@ -76,17 +77,11 @@ const reasonOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.m
 /** @example const replica = createReplicaClient({ index: 1, url: 'http://127.0.0.1:7101' }) */
 export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateReplicaClientParameters): ReplicaClient {
   const base = url.replace(/\/$/, '')
-  const post = (path: string, body: unknown, ms = timeoutMs) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(ms),
-    })
+  const post = (path: string, body: unknown, ms = timeoutMs) => postJson(`${base}${path}`, body, ms)
 
   /** POST an execute request and classify the answer: a 2xx JSON body, or what the scheduler does next. */
   async function call(path: string, body: unknown, ms: number): Promise<{ kind: 'body'; body: any } | Exclude<ExecuteOutcome, { kind: 'ok' }>> {
-    let res: Response
+    let res: JsonResponse
     try {
       res = await post(path, body, ms)
     } catch (err) {
@@ -131,7 +126,6 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateRe
     async pushArtifact(manifest, componentBase64) {
       const res = await post('/v1/artifacts', { manifest, component: componentBase64 }, 120_000)
       if (!res.ok) throw new Error(`replica ${index}: artifact upload failed: HTTP ${res.status} ${await res.text()}`)
-      await res.body?.cancel().catch(() => {})
     },
     async state(functionId) {
       try {
