@@ -7,6 +7,8 @@ import { toHex } from 'viem'
 import { type Replica, type ReplicaOptions, type ExecutedResult } from '../src/index.ts'
 import { openStore } from '../src/store/database.ts'
 import { createHotStore, StoreBacklogError } from '../src/store/hot-store.ts'
+import { files, functionState, kvEntries, smtNodes } from '../src/store/schema.ts'
+import { buildTree, fileValueHash, kvValueHash, leafHash, nodeId, treeKey, verifyProof } from '../src/store/state-root.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
 import { mixedWorkload } from './fixtures/workload.ts'
 import type { Backend } from './fixtures/backends.ts'
@@ -122,6 +124,58 @@ export function defineHotStoreSuite(makeBackend: () => Promise<Backend>) {
       expect(await fresh.read('f', { op: 'kv.scan', prefix: 'k', startAfter: null, limit: 10 })).toEqual([
         ['k1', enc.encode('1')], ['k2', enc.encode('2')], ['k3', enc.encode('3')],
       ])
+    } finally {
+      await handle.close()
+    }
+  })
+
+  test('a store holding the old 256-level tree is rebuilt once, on first load, to the compact tree of its KV entries and files', async () => {
+    const location = suite.backend().store(107)
+    const kv: [string, string][] = [['a', '1'], ['b', '22'], ['c/d', '333']]
+    const oldRoot = treeKey('an old root')
+    // A data directory from before migrations/replica/0001: no tree_format column, 256-level rows.
+    const old = await openStore({ ...location, migrations: 'replica' })
+    try {
+      await old.db.execute(sql.raw(`DELETE FROM nexus_migrations WHERE name = 'replica/0001_tree_format.sql'`))
+      await old.db.execute(sql.raw('ALTER TABLE function_state DROP COLUMN tree_format'))
+      await old.db.insert(kvEntries).values(kv.map(([k, v]) => ({ functionId: 'old', key: enc.encode(k), value: enc.encode(v) })))
+      await old.db.insert(files).values([
+        { functionId: 'old', path: enc.encode('docs'), parent: enc.encode(''), kind: 1, data: null },
+        { functionId: 'old', path: enc.encode('docs/x.txt'), parent: enc.encode('docs'), kind: 0, data: enc.encode('hello') },
+      ])
+      const oldNodes = [nodeId(0, new Uint8Array(32)), ...kv.map(([k]) => nodeId(256, treeKey(`k:${k}`)))]
+      await old.db.insert(smtNodes).values(oldNodes.map((node, i) => ({ functionId: 'old', node, hash: i === 0 ? oldRoot : treeKey(`old ${i}`) })))
+      await old.db.execute(sql`INSERT INTO function_state (function_id, last_applied_seq, state_root) VALUES ('old', 3, ${Buffer.from(oldRoot)})`)
+    } finally {
+      await old.close()
+    }
+
+    const kvLeaf = (k: string, v: string) => [treeKey(`k:${k}`), leafHash(treeKey(`k:${k}`), kvValueHash(enc.encode(v)))] as [Uint8Array, Uint8Array]
+    const leaves = [
+      ...kv.map(([k, v]) => kvLeaf(k, v)),
+      [treeKey('f:docs'), leafHash(treeKey('f:docs'), fileValueHash({ kind: 'dir' }))],
+      [treeKey('f:docs/x.txt'), leafHash(treeKey('f:docs/x.txt'), fileValueHash({ kind: 'file', data: enc.encode('hello') }))],
+    ] as [Uint8Array, Uint8Array][]
+    const expected = await buildTree(leaves.reverse())
+    const handle = await openStore({ ...location, migrations: 'replica' })
+    try {
+      const store = createHotStore(handle.db, { flushDelayMs: 0 })
+      expect(await store.state('old')).toEqual({ lastAppliedSeq: 3n, stateRoot: expected.root })
+      // Exactly the compact rows remain, and the format is recorded.
+      const rows = await handle.db.select().from(smtNodes)
+      expect(new Map(rows.map((r) => [toHex(r.node), toHex(r.hash)]))).toEqual(new Map([...expected.nodes.values()].map((n) => [toHex(n.id), toHex(n.hash)])))
+      expect((await handle.db.select().from(functionState))[0]?.treeFormat).toBe(2)
+      const [key, leaf] = kvLeaf('b', '22')
+      expect(verifyProof(expected.root, key, leaf, await store.proveKey('old', 'b'))).toBe(true)
+      // It keeps working as a compact tree.
+      const root4 = await store.commit('old', {
+        seq: 4n, codeHash: '0x01', inputHash: new Uint8Array(32), status: 0, output: new Uint8Array(0), fuelUsed: 0n, stateRootBefore: expected.root,
+      }, { kv: [['e', enc.encode('5')]], files: [] })
+      expect(root4).toEqual((await buildTree([...leaves, kvLeaf('e', '5')])).root)
+      await store.close()
+      // Once: a later load trusts the stored root (a row slipped in behind the tree's back shows it).
+      await handle.db.insert(kvEntries).values({ functionId: 'old', key: enc.encode('sneaked'), value: enc.encode('in') })
+      expect((await createHotStore(handle.db).state('old')).stateRoot).toEqual(root4)
     } finally {
       await handle.close()
     }

@@ -2,7 +2,7 @@
 import { expect, test } from 'vitest'
 import { keccak256, toHex, type Hex } from 'viem'
 import { combineShares, merkleRoot } from '../../framework/src/attest/index.ts'
-import { SeqGapError, verifyStateProof, treeKey, leafHash, kvValueHash, type Replica, type ExecutedResult } from '../src/index.ts'
+import { SeqGapError, verifyStateProof, stateProofFromHex, treeKey, leafHash, kvValueHash, type Replica, type ExecutedResult } from '../src/index.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
 import { mixedWorkload } from './fixtures/workload.ts'
 import type { Backend } from './fixtures/backends.ts'
@@ -104,15 +104,21 @@ export function defineReplicaSuite(makeBackend: () => Promise<Backend>) {
     const codeHash = await deployFixture(r)
     for (let i = 1; i <= 5; i++) await r.execute(request(codeHash, i, { op: 'incr', key: `p${i}`, n: i }))
     const { stateRoot } = await r.state('mixed')
-    const siblings = (await r.proveKey('mixed', 'p3')).map((h) => Buffer.from(h.slice(2), 'hex'))
+    const proof = stateProofFromHex(await r.proveKey('mixed', 'p3'))
     const key = treeKey('k:p3')
     const root = Buffer.from(stateRoot.slice(2), 'hex')
-    expect(verifyStateProof(root, key, leafHash(key, kvValueHash(enc.encode('3'))), siblings)).toBe(true)
-    expect(verifyStateProof(root, key, leafHash(key, kvValueHash(enc.encode('4'))), siblings)).toBe(false)
+    expect(verifyStateProof(root, key, leafHash(key, kvValueHash(enc.encode('3'))), proof)).toBe(true)
+    expect(verifyStateProof(root, key, leafHash(key, kvValueHash(enc.encode('4'))), proof)).toBe(false)
+    expect(verifyStateProof(root, key, new Uint8Array(32), proof)).toBe(false)
+    // A compact tree of five keys: a path of a few levels, not 256.
+    expect(proof.siblings.length).toBeLessThan(16)
+    expect(verifyStateProof(root, key, leafHash(key, kvValueHash(enc.encode('3'))), { siblings: proof.siblings.slice(1) })).toBe(false)
+    expect(verifyStateProof(root, key, leafHash(key, kvValueHash(enc.encode('3'))), { siblings: [...proof.siblings, new Uint8Array(32)] })).toBe(false)
     // Absence proof for a key never written.
     const absent = treeKey('k:never')
-    const absentSiblings = (await r.proveKey('mixed', 'never')).map((h) => Buffer.from(h.slice(2), 'hex'))
-    expect(verifyStateProof(root, absent, new Uint8Array(32), absentSiblings)).toBe(true)
+    const absentProof = stateProofFromHex(await r.proveKey('mixed', 'never'))
+    expect(verifyStateProof(root, absent, new Uint8Array(32), absentProof)).toBe(true)
+    expect(verifyStateProof(root, absent, leafHash(absent, kvValueHash(enc.encode('1'))), absentProof)).toBe(false)
     expect(keccak256(enc.encode('x'))).toMatch(/^0x/)
   })
 

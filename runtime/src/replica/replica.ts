@@ -5,6 +5,7 @@ import { merkleRoot, resultDigest, signShare, type ResultFields } from '../../..
 import { openStore, type OpenStoreOptions } from '../store/database.ts'
 import type { AppliedResult } from '../store/replica-store.ts'
 import { createHotStore, type HotStoreOptions } from '../store/hot-store.ts'
+import type { HexStateProof } from '../store/state-root.ts'
 import { compileComponent } from '../build/compile.ts'
 import { codeHashOf, type Manifest } from '../build/artifact.ts'
 import { InvalidArtifactError } from '../build/errors.ts'
@@ -81,7 +82,8 @@ export type Replica = {
    */
   executeBatch(requests: ExecuteRequest[]): Promise<ExecutedBatch>
   state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Hex }>
-  proveKey(functionId: string, key: string): Promise<Hex[]>
+  /** The proof of one KV key's value or absence against the current state root (docs/runtime.md, "State root and proofs"). */
+  proveKey(functionId: string, key: string): Promise<HexStateProof>
   /** Flushes unflushed invocations and closes the store. `discardUnflushed` (tests only) drops them, as a crash would. */
   close(options?: { discardUnflushed?: boolean }): Promise<void>
 }
@@ -222,7 +224,8 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       return { lastAppliedSeq: s.lastAppliedSeq, stateRoot: toHex(s.stateRoot) }
     },
     async proveKey(functionId, key) {
-      return (await store.proveKey(functionId, key)).map((h) => toHex(h))
+      const { siblings, other } = await store.proveKey(functionId, key)
+      return { siblings: siblings.map((h) => toHex(h)), ...(other && { other: { key: toHex(other.key), leaf: toHex(other.leaf) } }) }
     },
     async close(closeOptions) {
       await Promise.allSettled([...queues.values()])

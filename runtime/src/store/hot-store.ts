@@ -12,7 +12,8 @@
 // it. The flush never awaits anything that waits for a read, so this cannot deadlock.
 import type { Database } from './database.ts'
 import { createReplicaStore, leafChanges, nodeLoader, SeqConflictError, type AppliedResult } from './replica-store.ts'
-import { nodeKey, proofIds, treeKey, updateTree, ZERO } from './state-root.ts'
+import { COMPACT_TREE, isInner, nodeKey, proveKeyPath, treeKey, updateTree, ZERO, type StateProof } from './state-root.ts'
+import { rebuildOldFormatTree } from './tree-format.ts'
 import { BoundedCache } from './bounded-cache.ts'
 import { emptyLayer, functionLayer, mergeLayers, writeLayer, type FunctionLayer, type Layer } from './pending-layer.ts'
 import type { FileEntry, ReadRequest } from '../sandbox/sync-channel.ts'
@@ -68,7 +69,11 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
   function loaded(functionId: string): Promise<FunctionState> {
     let entry = states.get(functionId)
     if (!entry) {
-      entry = stored.state(functionId).then((s) => ({ lastAppliedSeq: s.lastAppliedSeq, stateRoot: s.stateRoot, commits: 0 }))
+      entry = stored.state(functionId).then(async (s) => {
+        // A data directory from before the compact tree: rebuild this function's tree once, first.
+        const stateRoot = s.treeFormat === COMPACT_TREE ? s.stateRoot : await rebuildOldFormatTree(db, functionId)
+        return { lastAppliedSeq: s.lastAppliedSeq, stateRoot, commits: 0 }
+      })
       states.set(functionId, entry)
       entry.catch(() => states.delete(functionId))
     }
@@ -99,31 +104,38 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
     return value
   }
 
-  /** Tree nodes by id (ZERO = absent), loading only the ones not in memory. */
+  /**
+   * Tree nodes by id (ZERO = absent), loading only the ones not in memory. Ids come as one path,
+   * top-down (or a single id): the walk stops at the first node that is not an inner node, since
+   * nothing is stored below it, and on the first miss asks the database for the rest in one query.
+   */
   async function nodes(functionId: string, ids: Uint8Array[]): Promise<Map<string, Uint8Array>> {
     const state = await loaded(functionId)
     const found = new Map<string, Uint8Array>()
-    const missing: Uint8Array[] = []
-    // Hot loop (256 ids per written key): look the layers up once, not per id.
     const inPending = pending.functions.get(functionId)?.nodes
     const inFlushing = flushing?.functions.get(functionId)?.nodes
+    const inLayers = (k: string) => inPending?.get(k)?.hash ?? inFlushing?.get(k)?.hash
     const prefix = ck(functionId, '')
-    for (const id of ids) {
-      const k = nodeKey(id)
-      const hash = inPending?.get(k)?.hash ?? inFlushing?.get(k)?.hash ?? nodeCache.get(prefix + k)
-      if (hash) found.set(k, hash)
-      else missing.push(id)
+    let i = 0
+    for (; i < ids.length; i++) {
+      const k = nodeKey(ids[i]!)
+      const value = inLayers(k) ?? nodeCache.get(prefix + k)
+      if (!value) break
+      found.set(k, value)
+      if (!isInner(value)) return found
     }
-    if (missing.length) {
-      const commits = state.commits
-      const rows = await nodeLoader(db, functionId)(missing)
-      for (const id of missing) {
-        const k = nodeKey(id)
-        const hash = rows.get(k) ?? ZERO
-        found.set(k, hash)
-        // Absent nodes are remembered too: most siblings of a fresh key are empty subtrees.
-        if (state.commits === commits) nodeCache.set(ck(functionId, k), hash)
-      }
+    if (i === ids.length) return found
+    const commits = state.commits
+    const rows = await nodeLoader(db, functionId)(ids.slice(i))
+    for (; i < ids.length; i++) {
+      const k = nodeKey(ids[i]!)
+      const unflushedValue = inLayers(k)
+      const value = unflushedValue ?? rows.get(k) ?? ZERO
+      found.set(k, value)
+      // Only durable values are cached; the terminal is cached even when empty, since most new
+      // keys end at an empty subtree.
+      if (!unflushedValue && state.commits === commits) nodeCache.set(prefix + k, value)
+      if (!isInner(value)) break
     }
     return found
   }
@@ -193,11 +205,9 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
     return root
   }
 
-  /** The 256 sibling hashes proving one KV key's value (or absence) against the current root. */
-  async function proveKey(functionId: string, key: string): Promise<Uint8Array[]> {
-    const ids = proofIds(treeKey(`k:${key}`))
-    const found = await nodes(functionId, ids)
-    return ids.map((id) => found.get(nodeKey(id)) ?? ZERO)
+  /** The proof of one KV key's value (or absence) against the current root (see `verifyProof`). */
+  async function proveKey(functionId: string, key: string): Promise<StateProof> {
+    return proveKeyPath(treeKey(`k:${key}`), (ids) => nodes(functionId, ids))
   }
 
   function schedule() {

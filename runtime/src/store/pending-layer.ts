@@ -6,6 +6,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from './database.ts'
 import { appliedResults, files, functionState, kvEntries } from './schema.ts'
 import { parentOf, writeNodes, type AppliedResult } from './replica-store.ts'
+import { COMPACT_TREE } from './state-root.ts'
 import type { FileEntry } from '../sandbox/sync-channel.ts'
 
 const utf8 = new TextEncoder()
@@ -83,7 +84,7 @@ export async function writeLayer(tx: Database, layer: Layer): Promise<void> {
     }
     if (results.length) {
       const { lastAppliedSeq, stateRoot } = f
-      await tx.insert(functionState).values({ functionId, lastAppliedSeq, stateRoot })
+      await tx.insert(functionState).values({ functionId, lastAppliedSeq, stateRoot, treeFormat: COMPACT_TREE })
         .onConflictDoUpdate({ target: functionState.functionId, set: { lastAppliedSeq, stateRoot } })
     }
   }

@@ -3,7 +3,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { Database } from './database.ts'
 import { appliedResults, artifacts, files, functionState, kvEntries, smtNodes } from './schema.ts'
-import { fileValueHash, kvValueHash, leafHash, nodeKey, treeKey, ZERO } from './state-root.ts'
+import { COMPACT_TREE, fileValueHash, kvValueHash, leafHash, nodeKey, treeKey, ZERO } from './state-root.ts'
 import type { FileEntry, ReadRequest } from '../sandbox/sync-channel.ts'
 import type { WriteSet } from '../sandbox/overlay.ts'
 
@@ -30,9 +30,9 @@ export class SeqConflictError extends Error {
 }
 
 export function createReplicaStore(db: Database) {
-  async function state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Uint8Array }> {
+  async function state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Uint8Array; treeFormat: number }> {
     const rows = await db.select().from(functionState).where(eq(functionState.functionId, functionId))
-    return rows[0] ?? { lastAppliedSeq: 0n, stateRoot: ZERO }
+    return rows[0] ?? { lastAppliedSeq: 0n, stateRoot: ZERO, treeFormat: COMPACT_TREE }
   }
 
   async function read(functionId: string, request: ReadRequest): Promise<unknown> {
@@ -117,7 +117,7 @@ export function nodeLoader(tx: Database, functionId: string) {
   }
 }
 
-/** Writes changed tree nodes: a ZERO hash deletes the node (empty subtrees are not stored). */
+/** Writes changed tree nodes: a ZERO value deletes the node (empty subtrees are not stored). */
 export async function writeNodes(tx: Database, functionId: string, nodes: Iterable<{ id: Uint8Array; hash: Uint8Array }>): Promise<void> {
   const all = [...nodes]
   const upserts = all.filter((n) => n.hash.some((b) => b !== 0))

@@ -21,6 +21,7 @@ export const files = pgTable('files', {
   data: bytea('data'),
 }, (t) => [primaryKey({ columns: [t.functionId, t.path] })])
 
+/** Tree nodes; `hash` holds the node's stored value (see state-root.ts: 65 bytes inner, 64 bytes leaf). */
 export const smtNodes = pgTable('smt_nodes', {
   functionId: text('function_id').notNull(),
   node: bytea('node').notNull(),
@@ -31,6 +32,8 @@ export const functionState = pgTable('function_state', {
   functionId: text('function_id').primaryKey(),
   lastAppliedSeq: bigint('last_applied_seq', { mode: 'bigint' }).notNull(),
   stateRoot: bytea('state_root').notNull(),
+  /** 1 = old 256-level tree (rebuilt on first load), 2 = compact tree (migrations/replica/0001). */
+  treeFormat: smallint('tree_format').notNull().default(2),
 })
 
 export const appliedResults = pgTable('applied_results', {

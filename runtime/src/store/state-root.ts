@@ -1,13 +1,31 @@
-// The state commitment: a sparse Merkle tree of depth 256 over keccak256 of each namespaced key
-// ('k:' + KV key, 'f:' + file path). Empty subtrees hash to zero, so only non-empty nodes are
-// stored, and one write costs 256 hashes and one indexed read of its siblings, whatever the
-// state size. See docs/state.md for the proof format a verifier checks.
+// The state commitment: a compact sparse Merkle tree over keccak256 of each namespaced key
+// ('k:' + KV key, 'f:' + file path), bits most significant first. Every subtree has a
+// representation ("rep", 32 bytes):
+//   - empty subtree:                  32 zero bytes;
+//   - subtree holding exactly 1 leaf: the leaf hash itself, leaf = keccak256(0x00 ‖ k ‖ valueHash);
+//   - subtree holding ≥ 2 leaves:     keccak256(0x01 ‖ leftRep ‖ rightRep).
+// The state root is the rep of the whole tree. A leaf commits to its full key, so a single leaf
+// can sit as high as its subtree allows: a write hashes only down to where its key diverges from
+// its nearest neighbour (~log2(#keys) levels), not 256. The 0x00/0x01 prefixes keep leaf and inner
+// preimages apart, so a path of reps binds its depth. See docs/runtime.md ("State root and proofs").
+//
+// Storage: one row per non-empty node that is an inner node or a single leaf; nothing is stored
+// below a single leaf or an empty subtree. Node id = 2-byte depth ‖ the first `depth` bits of the
+// path. The stored value (the `hash` column of smt_nodes) is self-describing by its length:
+//   - 65 bytes, inner node:  0x01 ‖ leftRep ‖ rightRep — exactly the preimage of its rep, so a walk
+//     down one path reads every sibling rep it needs from the path's own rows (no sibling rows);
+//   - 64 bytes, single leaf: key ‖ leafHash — the key tells a walk whether it met the key it wants.
+// Keeping both in the existing column (instead of a migration adding one) keeps one row per node
+// and the one-query path load the write-behind store already does.
 import { keccak_256 } from '@noble/hashes/sha3.js'
 
 export const ZERO = new Uint8Array(32)
 export const DEPTH = 256
+/** `function_state.tree_format` of trees in this format (1 was the fixed-depth 256-level tree). */
+export const COMPACT_TREE = 2
 
 const utf8 = new TextEncoder()
+const INNER_TAG = 1
 
 export function isZero(h: Uint8Array): boolean {
   for (const b of h) if (b !== 0) return false
@@ -22,9 +40,9 @@ export function leafHash(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
   return keccak_256(concat([Uint8Array.of(0), key, valueHash]))
 }
 
+/** Rep of a subtree with ≥ 2 leaves, from its children's reps. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  if (isZero(left) && isZero(right)) return ZERO
-  return keccak_256(concat([Uint8Array.of(1), left, right]))
+  return keccak_256(concat([Uint8Array.of(INNER_TAG), left, right]))
 }
 
 /** Value hash of a KV value, a file or a directory (so a file and a key never collide). */
@@ -35,7 +53,8 @@ export function fileValueHash(entry: { kind: 'file'; data: Uint8Array } | { kind
   return entry.kind === 'dir' ? keccak_256(Uint8Array.of(2)) : keccak_256(concat([Uint8Array.of(1), entry.data]))
 }
 
-function bit(key: Uint8Array, i: number): number {
+/** Bit `i` of `key`, most significant first: 0 = left, 1 = right. */
+export function bit(key: Uint8Array, i: number): number {
   return (key[i >> 3]! >> (7 - (i & 7))) & 1
 }
 
@@ -50,70 +69,268 @@ export function nodeId(depth: number, key: Uint8Array): Uint8Array {
   return id
 }
 
-function siblingId(depth: number, key: Uint8Array): Uint8Array {
+/** Id of the node beside `nodeId(depth, key)` (same parent, other side). */
+export function siblingId(depth: number, key: Uint8Array): Uint8Array {
   const id = nodeId(depth, key)
   const i = depth - 1
   id[2 + (i >> 3)]! ^= 0x80 >> (i & 7)
   return id
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+/** The ids of `key`'s path from `fromDepth` down to the deepest level, top-down. */
+export function pathIds(key: Uint8Array, fromDepth = 0): Uint8Array[] {
+  const ids: Uint8Array[] = []
+  for (let d = fromDepth; d <= DEPTH; d++) ids.push(nodeId(d, key))
+  return ids
+}
 
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+
+// ---- stored node values -------------------------------------------------------------------------
+
+/** A stored node: ZERO = absent (empty subtree), 65 bytes = inner, 64 bytes = single leaf. */
+export const isInner = (v: Uint8Array) => v.length === 65
+export const isLeafNode = (v: Uint8Array) => v.length === 64
+export const leafNode = (key: Uint8Array, leaf: Uint8Array) => concat([key, leaf])
+const leafNodeKey = (v: Uint8Array) => v.subarray(0, 32)
+const leafNodeHash = (v: Uint8Array) => v.subarray(32, 64)
+/** One child's rep of an inner node: side 0 = left, 1 = right. */
+const childRep = (inner: Uint8Array, side: number) => inner.subarray(1 + 32 * side, 33 + 32 * side)
+const EMPTY_INNER = (() => { const v = new Uint8Array(65); v[0] = INNER_TAG; return v })()
+
+function withChild(inner: Uint8Array, side: number, rep: Uint8Array): Uint8Array {
+  const v = inner.slice()
+  v.set(rep, 1 + 32 * side)
+  return v
+}
+
+/** The rep of the subtree a stored node value stands for. */
+export function repOf(v: Uint8Array): Uint8Array {
+  if (isInner(v)) return keccak_256(v)
+  if (isLeafNode(v)) return leafNodeHash(v).slice()
+  return ZERO
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
+
+/** How many leading bits two keys share (keys differ, so < 256). */
+function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {
+  let i = 0
+  while (i < DEPTH && bit(a, i) === bit(b, i)) i++
+  return i
+}
+
+// ---- updates ------------------------------------------------------------------------------------
+
+/**
+ * Reads stored nodes by id (absent ids may be missing from the map or ZERO). `updateTree` and
+ * proofs ask either for one id or for consecutive ids of one key's path, top-down; for a path a
+ * loader may leave out everything after the first id that is not an inner node, since nothing is
+ * stored below a single leaf or an empty subtree.
+ */
 export type NodeLoader = (ids: Uint8Array[]) => Promise<Map<string, Uint8Array>>
+
+export type ChangedNodes = Map<string, { id: Uint8Array; hash: Uint8Array }>
+
+/** The nodes one batch of updates reads and writes, over whatever the loader holds. */
+function treeView(load: NodeLoader) {
+  const nodes: ChangedNodes = new Map()
+  const loaded = new Map<string, Uint8Array>()
+  const known = (k: string) => nodes.get(k)?.hash ?? loaded.get(k)
+
+  return {
+    nodes,
+    put(id: Uint8Array, value: Uint8Array) { nodes.set(hex(id), { id, hash: value }) },
+    /** One node by id, loading it if needed. */
+    async node(id: Uint8Array): Promise<Uint8Array> {
+      const k = hex(id)
+      const v = known(k)
+      if (v) return v
+      const found = (await load([id])).get(k) ?? ZERO
+      loaded.set(k, found)
+      return found
+    },
+    /** `key`'s path down to its first non-inner node (the terminal), with one load at most. */
+    async path(key: Uint8Array): Promise<Uint8Array[]> {
+      const path: Uint8Array[] = []
+      for (let d = 0; d <= DEPTH; d++) {
+        let v = known(hex(nodeId(d, key)))
+        if (!v) {
+          const found = await load(pathIds(key, d))
+          for (let e = d; e <= DEPTH; e++) {
+            const k = hex(nodeId(e, key))
+            const w = found.get(k) ?? ZERO
+            loaded.set(k, w)
+            if (!isInner(w)) break
+          }
+          v = known(hex(nodeId(d, key)))!
+        }
+        path.push(v)
+        if (!isInner(v)) return path
+      }
+      throw new Error('state tree: an inner node at the deepest level')
+    },
+  }
+}
+
+type TreeView = ReturnType<typeof treeView>
 
 /**
  * Applies leaf changes (leaf hash, or ZERO to delete) and returns the new root plus every node
- * that changed (ZERO = delete). Keys are processed in the given order; callers pass them sorted.
+ * that changed (value ZERO = delete the row). The root depends only on the resulting set of
+ * (key, leaf) pairs, whatever the order or batching of the changes.
  */
 export async function updateTree(
   changes: [key: Uint8Array, leaf: Uint8Array][],
   load: NodeLoader,
-): Promise<{ root: Uint8Array; nodes: Map<string, { id: Uint8Array; hash: Uint8Array }> }> {
-  const nodes = new Map<string, { id: Uint8Array; hash: Uint8Array }>()
-  const loaded = new Map<string, Uint8Array>()
-  const get = (id: Uint8Array) => {
-    const k = hex(id)
-    return nodes.get(k)?.hash ?? loaded.get(k) ?? ZERO
-  }
-  const set = (id: Uint8Array, hash: Uint8Array) => nodes.set(hex(id), { id, hash })
+): Promise<{ root: Uint8Array; nodes: ChangedNodes }> {
+  const view = treeView(load)
+  let root: Uint8Array | undefined
   for (const [key, leaf] of changes) {
-    const wanted: Uint8Array[] = []
-    for (let d = 1; d <= DEPTH; d++) {
-      const id = siblingId(d, key)
-      const k = hex(id)
-      if (!nodes.has(k) && !loaded.has(k)) wanted.push(id)
-    }
-    if (wanted.length) for (const [k, h] of await load(wanted)) loaded.set(k, h)
-    for (const id of wanted) if (!loaded.has(hex(id))) loaded.set(hex(id), ZERO)
-    let h = leaf
-    set(nodeId(DEPTH, key), h)
-    for (let d = DEPTH; d >= 1; d--) {
-      const sibling = get(siblingId(d, key))
-      h = bit(key, d - 1) ? nodeHash(sibling, h) : nodeHash(h, sibling)
-      set(nodeId(d - 1, key), h)
-    }
+    const path = await view.path(key)
+    root = isZero(leaf) ? await remove(view, key, path) : insert(view, key, leaf, path)
   }
-  const rootNode = nodes.get(hex(nodeId(0, ZERO)))
-  const root = rootNode?.hash ?? (await load([nodeId(0, ZERO)])).get(hex(nodeId(0, ZERO))) ?? ZERO
-  return { root, nodes }
+  root ??= repOf(await view.node(nodeId(0, ZERO)))
+  return { root, nodes: view.nodes }
 }
 
-/** Verifies that `key` holds the leaf `leaf` (ZERO = absent) under `root`, given 256 siblings (leaf level first). */
-export function verifyProof(root: Uint8Array, key: Uint8Array, leaf: Uint8Array, siblings: Uint8Array[]): boolean {
-  if (siblings.length !== DEPTH) return false
-  let h = leaf
-  for (let d = DEPTH; d >= 1; d--) {
-    const sibling = siblings[DEPTH - d]!
-    h = bit(key, d - 1) ? nodeHash(sibling, h) : nodeHash(h, sibling)
+/** Sets `key`'s leaf; `path` ends at the terminal (empty, a leaf of this key, or another key's leaf). */
+function insert(view: TreeView, key: Uint8Array, leaf: Uint8Array, path: Uint8Array[]): Uint8Array {
+  const depth = path.length - 1
+  const terminal = path[depth]!
+  const sameKeyOrEmpty = !isLeafNode(terminal) || equalBytes(leafNodeKey(terminal), key)
+  if (sameKeyOrEmpty) {
+    view.put(nodeId(depth, key), leafNode(key, leaf))
+    return climb(view, key, path, depth, leaf)
   }
-  return Buffer.compare(h, root) === 0
+  // Another key's leaf: both go one level below where the keys diverge, and the levels from the
+  // terminal down to there become inner nodes with one empty child.
+  const other = leafNodeKey(terminal)
+  const split = commonPrefixBits(key, other)
+  view.put(nodeId(split + 1, other), terminal)
+  view.put(nodeId(split + 1, key), leafNode(key, leaf))
+  let rep = leaf
+  let inner = withChild(EMPTY_INNER, 1 - bit(key, split), leafNodeHash(terminal))
+  for (let d = split; d >= depth; d--) {
+    const v = withChild(inner, bit(key, d), rep)
+    view.put(nodeId(d, key), v)
+    rep = keccak_256(v)
+    inner = EMPTY_INNER
+  }
+  return climb(view, key, path, depth, rep)
 }
 
-/** The sibling ids a proof for `key` needs, leaf level first. */
-export function proofIds(key: Uint8Array): Uint8Array[] {
-  const ids: Uint8Array[] = []
-  for (let d = DEPTH; d >= 1; d--) ids.push(siblingId(d, key))
-  return ids
+/** Rewrites the inner nodes above `depth` on `key`'s path, whose child there now has rep `rep`; returns the root. */
+function climb(view: TreeView, key: Uint8Array, path: Uint8Array[], depth: number, rep: Uint8Array): Uint8Array {
+  for (let d = depth - 1; d >= 0; d--) {
+    const v = withChild(path[d]!, bit(key, d), rep)
+    view.put(nodeId(d, key), v)
+    rep = keccak_256(v)
+  }
+  return rep
+}
+
+/**
+ * Deletes `key`'s leaf, if present. A node left with an empty child and a single leaf as the other
+ * child becomes that leaf, so the remaining leaf moves up until its sibling is non-empty.
+ */
+async function remove(view: TreeView, key: Uint8Array, path: Uint8Array[]): Promise<Uint8Array> {
+  let depth = path.length - 1
+  const terminal = path[depth]!
+  if (!isLeafNode(terminal) || !equalBytes(leafNodeKey(terminal), key)) return repOf(path[0]!)
+  view.put(nodeId(depth, key), ZERO)
+  // An inner node had ≥ 2 leaves, so the removed leaf's sibling is non-empty: if it is a single
+  // leaf it replaces the parent, and keeps rising while the level above has nothing beside it.
+  if (depth === 0) return ZERO
+  const sibling = await view.node(siblingId(depth, key))
+  if (!isLeafNode(sibling)) return climb(view, key, path, depth, ZERO)
+  view.put(siblingId(depth, key), ZERO)
+  depth--
+  while (depth > 0 && isZero(childRep(path[depth - 1]!, 1 - bit(key, depth - 1)))) {
+    view.put(nodeId(depth, key), ZERO)
+    depth--
+  }
+  view.put(nodeId(depth, key), sibling)
+  return climb(view, key, path, depth, leafNodeHash(sibling).slice())
+}
+
+/** The root of a tree holding exactly these (key, leaf) pairs, built in memory. */
+export async function buildTree(leaves: [key: Uint8Array, leaf: Uint8Array][]): Promise<{ root: Uint8Array; nodes: ChangedNodes }> {
+  return updateTree(leaves, async () => new Map())
+}
+
+// ---- proofs -------------------------------------------------------------------------------------
+
+/**
+ * A proof for one key: `siblings` are the reps beside the key's path from its terminal depth
+ * t = siblings.length up to depth 1 (siblings[0] is beside the depth-t node). For a present key the
+ * depth-t node is its leaf; for an absent key it is empty (no `other`), or `other`, a single leaf
+ * of another key that shares the key's first t bits.
+ */
+export type StateProof = {
+  siblings: Uint8Array[]
+  other?: { key: Uint8Array; leaf: Uint8Array }
+}
+
+/** A `StateProof` as a replica sends it (0x-hex). */
+export type HexStateProof = {
+  siblings: `0x${string}`[]
+  other?: { key: `0x${string}`; leaf: `0x${string}` }
+}
+
+/** The bytes of a proof a replica returned. */
+export function stateProofFromHex(proof: HexStateProof): StateProof {
+  const bytes = (h: string) => new Uint8Array(Buffer.from(h.slice(2), 'hex'))
+  const siblings = proof.siblings.map(bytes)
+  return proof.other ? { siblings, other: { key: bytes(proof.other.key), leaf: bytes(proof.other.leaf) } } : { siblings }
+}
+
+/** Builds the proof for `key` from its path (top-down, ending at its terminal node). */
+export function proofFromPath(key: Uint8Array, path: Uint8Array[]): StateProof {
+  const depth = path.length - 1
+  const siblings: Uint8Array[] = []
+  for (let d = depth - 1; d >= 0; d--) siblings.push(childRep(path[d]!, 1 - bit(key, d)).slice())
+  const terminal = path[depth]!
+  if (isLeafNode(terminal) && !equalBytes(leafNodeKey(terminal), key)) {
+    return { siblings, other: { key: leafNodeKey(terminal).slice(), leaf: leafNodeHash(terminal).slice() } }
+  }
+  return { siblings }
+}
+
+/** Loads `key`'s path and returns its proof against the current root. */
+export async function proveKeyPath(key: Uint8Array, load: NodeLoader): Promise<StateProof> {
+  return proofFromPath(key, await treeView(load).path(key))
+}
+
+/**
+ * Verifies that `key` holds `leaf` (ZERO = absent) under `root`.
+ * @example verifyProof(root, treeKey('k:a'), leafHash(treeKey('k:a'), kvValueHash(value)), proof)
+ */
+export function verifyProof(root: Uint8Array, key: Uint8Array, leaf: Uint8Array, proof: StateProof): boolean {
+  const { siblings, other } = proof
+  const depth = siblings.length
+  if (depth > DEPTH || key.length !== 32 || leaf.length !== 32 || root.length !== 32) return false
+  // In a real tree the node beside a terminal is never empty (its parent holds ≥ 2 leaves).
+  if (depth > 0 && isZero(siblings[0]!)) return false
+  let rep: Uint8Array
+  if (!isZero(leaf)) {
+    if (other) return false
+    rep = leaf
+  } else if (other) {
+    const sharesPath = other.key.length === 32 && commonPrefixBits(key, other.key) >= depth && !equalBytes(other.key, key)
+    if (!sharesPath || other.leaf.length !== 32 || isZero(other.leaf)) return false
+    rep = other.leaf
+  } else {
+    rep = ZERO
+  }
+  for (let d = depth - 1; d >= 0; d--) {
+    const sibling = siblings[depth - 1 - d]!
+    if (sibling.length !== 32) return false
+    rep = bit(key, d) ? nodeHash(sibling, rep) : nodeHash(rep, sibling)
+  }
+  return equalBytes(rep, root)
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
