@@ -30,6 +30,11 @@ export type CreateGatewayParameters = {
    * more on a 2-core machine). Default: false — answer when t shares combine, check before recording.
    */
   verifyBeforeAnswer?: boolean
+  /**
+   * A single invocation goes to the first t replicas at once and to the other n − t once those
+   * answered, one failed, or after this many ms (0: all at once). Default: 50.
+   */
+  hedgeMs?: number
   /** Cron ticker for @onCron functions (gateway/src/cron). Default: on, checking every 1000 ms. */
   cron?: { intervalMs?: number; maxCatchUp?: number } | false
   /** Nexus Zero routes, mounted under /v1/zk (`createZkService` from gateway/src/zk; the caller closes it). */
@@ -64,7 +69,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const log = createLog({ db: database.db })
   const metrics = createMetrics()
   const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url }))
-  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, ...p.batching })
+  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, hedgeMs: p.hedgeMs, ...p.batching })
   const pushArtifact = async (codeHash: string) => {
     const artifact = await log.getArtifact(codeHash)
     if (!artifact) return

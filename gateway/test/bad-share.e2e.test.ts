@@ -2,35 +2,15 @@
 // synchronous caller as soon as t shares combine and checks the combination before recording it
 // (docs/gateway.md): the bad share is found, its replica reported, and the recorded result is
 // re-combined from good shares. With verifyBeforeAnswer the caller only ever sees the good one.
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { bls } from '../../framework/src/attest/points.ts'
 import { encodeG1, verifyResult } from '../../framework/src/attest/index.ts'
+import { proxy } from './replica-proxy.ts'
 import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any })
-
-/** A real proxy in front of a real replica: `rewrite` edits /v1/execute answers, `delayMs` holds them back. */
-async function proxy(target: string, options: { rewrite?: (body: any) => void; delayMs?: number }): Promise<{ url: string; server: Server }> {
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const c of req) chunks.push(c as Buffer)
-    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) })
-    let text = await upstream.text()
-    if (req.url === '/v1/execute' && upstream.ok) {
-      if (options.delayMs) await sleep(options.delayMs)
-      if (options.rewrite) {
-        const body = JSON.parse(text)
-        options.rewrite(body)
-        text = JSON.stringify(body)
-      }
-    }
-    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server }
-}
 
 let stack: Stack
 const servers: Server[] = []

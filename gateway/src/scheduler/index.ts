@@ -57,6 +57,14 @@ export type CreateSchedulerParameters = {
    * instead of once per invocation. Default: 200 (0 with verifyBeforeAnswer).
    */
   checkDelayMs?: number
+  /**
+   * A single invocation goes to the first `t` replicas that reach it; the other `n − t` are sent it
+   * once those answered (attested, or not enough agreement), one of them failed, or after this many
+   * ms, whichever is first. Every replica still applies every seq; the spares just do it off the
+   * answer's path, which matters when replicas share CPUs (the dev stack: 4 replicas, 2 cores).
+   * 0 sends to all at once. Batches always go to all. Default: 50.
+   */
+  hedgeMs?: number
   onEvent?: (message: string) => void
 }
 
@@ -72,7 +80,11 @@ type Slot = {
   inputHash?: string
   /** Answers (digest, output, fields) already checked for this slot: replicas that agree are not re-hashed. */
   checked?: Set<string>
+  /** Replicas sent this invocation in its first wave (see hedgeMs), and the signal for the rest. */
+  sent?: number
+  spares?: Spares
 }
+type Spares = { release: () => void; released: Promise<void>; done: boolean }
 type BatchResponse = { root: Hex; share?: { index: number; signature: Hex }; results: ReplicaExecuteResult[]; invalid: boolean }
 type Batch = {
   start: bigint
@@ -103,7 +115,7 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
 })
 
-export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   let running = false
@@ -117,6 +129,34 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         newSignal(lane)
       }
     })
+  }
+
+  function sparesOf(slot: Slot): Spares {
+    if (!slot.spares) {
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      const spares: Spares = { released, done: false, release: () => { spares.done = true; release() } }
+      slot.spares = spares
+    }
+    return slot.spares
+  }
+
+  /**
+   * Wait, as a spare, until the first wave of this single invocation no longer needs help (see
+   * hedgeMs). The first `t` replicas to get here go straight through.
+   */
+  async function hedge(slot: Slot) {
+    if (hedgeMs <= 0 || done(slot)) return
+    const spares = sparesOf(slot)
+    if (spares.done) return
+    if ((slot.sent ?? 0) < network.t) {
+      slot.sent = (slot.sent ?? 0) + 1
+      return
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([spares.released, new Promise<void>((resolve) => (timer = setTimeout(resolve, hedgeMs)))])
+    clearTimeout(timer)
+    spares.release()
   }
 
   /** Check what a replica claims before counting its share: digest, output hash and request binding. */
@@ -150,6 +190,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     const invalid = validate(slot, result)
     slot.responses.set(replica, { replica, result })
     if (invalid) {
+      slot.spares?.release()
       await recordLate(slot, { replica, digest: result.digest, reason: invalid })
       return maybeDispute(lane, slot)
     }
@@ -158,7 +199,11 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       return
     }
     const agreeing = [...slot.responses.values()].filter((x) => x.result.digest === result.digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
-    if (agreeing.length < network.t) return maybeDispute(lane, slot)
+    if (agreeing.length < network.t) {
+      // The first wave has answered without t agreeing shares: the spares are needed now.
+      if (slot.responses.size >= (slot.sent ?? 0)) slot.spares?.release()
+      return maybeDispute(lane, slot)
+    }
     let combined
     try {
       combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network)
@@ -251,6 +296,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
 
   /** Hand the result to whoever waits for it (the sync HTTP answer); recording follows its check. */
   function answer(slot: Slot, attested: AttestedResult) {
+    slot.spares?.release()
     slot.invocation = { ...slot.invocation, state: 'attested', result: attested as unknown as Record<string, unknown>, disagreements: [...slot.disagreements] }
     if (slot.firstSentAt !== undefined) metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
     slot.firstSentAt = undefined
@@ -293,6 +339,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     const valid = [...slot.responses.values()].filter((x) => x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
     if (largestGroup(valid.map((x) => [x.replica, x.result.digest])) + (n - slot.responses.size) >= network.t) return
     slot.disputed = true
+    slot.spares?.release()
     for (const x of slot.responses.values()) disagree(slot, { replica: x.replica, digest: x.result.digest, reason: `no quorum: fewer than ${network.t} replicas agree on any digest` })
     await log.recordDispute(slot.invocation.id, slot.disagreements)
     slot.invocation = { ...slot.invocation, state: 'disputed', disagreements: [...slot.disagreements] }
@@ -550,10 +597,14 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         await sleep(50)
         continue
       }
+      await hedge(slot)
+      if (!running) return
       const inv = slot.invocation
       slot.firstSentAt ??= performance.now()
       const outcome = await client.execute(requestOf(inv))
       if (!running) return
+      // This replica did not answer this seq: whoever waits as a spare goes now.
+      if (outcome.kind !== 'ok') slot.spares?.release()
       switch (outcome.kind) {
         case 'ok':
           delay = backoff.minMs
@@ -620,14 +671,18 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     ensureLane(functionId: string, head: bigint) {
       if (running) startLane(functionId, head)
     },
-    /** Resolves with the settled (attested or disputed) invocation, or undefined after `timeoutMs`. */
-    async waitFor(id: string, timeoutMs: number): Promise<Invocation | undefined> {
+    /**
+     * Resolves with the settled (attested or disputed) invocation, or undefined after `timeoutMs`.
+     * `submitted`: the invocation just handed to submit() in this same tick, which cannot have
+     * settled yet, so the log need not be asked.
+     */
+    async waitFor(id: string, timeoutMs: number, submitted?: Invocation): Promise<Invocation | undefined> {
       let listener!: (inv: Invocation) => void
       const attested = new Promise<Invocation>((resolve) => (listener = resolve))
       let set = waiters.get(id)
       if (!set) waiters.set(id, (set = new Set()))
       set.add(listener)
-      const stored = await log.getInvocation(id)
+      const stored = submitted?.id === id ? submitted : await log.getInvocation(id)
       const current = stored && seen(stored)
       if (current && current.state !== 'pending') {
         set.delete(listener)

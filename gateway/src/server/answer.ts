@@ -20,7 +20,7 @@ export async function answerInvocation(
 ): Promise<Response> {
   if (created) scheduler.submit(invocation)
   const location = { Location: `/v1/results/${invocation.id}` }
-  const settled = invocation.state === 'pending' && mode === 'sync' ? await scheduler.waitFor(invocation.id, timeoutMs) : invocation
+  const settled = invocation.state === 'pending' && mode === 'sync' ? await scheduler.waitFor(invocation.id, timeoutMs, created ? invocation : undefined) : invocation
   if (settled?.state === 'attested') return c.json(invocationJson(settled), 200, location)
   if (settled?.state === 'disputed') return c.json(noQuorum(settled), 502, location)
   return c.json(invocationJson(invocation), 202, location)

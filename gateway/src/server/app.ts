@@ -164,7 +164,9 @@ export function createApp(p: CreateAppParameters): Hono {
   })
 
   v1.post('/functions/:id/invoke', tooLarge(invokeBytes), async (c) => {
-    const fn = await loadFunction(c.req.param('id'))
+    // No lookup first: append's seq update is the existence check (UnknownFunctionError, nothing written).
+    const functionId = c.req.param('id')
+    if (!FUNCTION_ID.test(functionId)) throw new UnknownFunctionError(`Unknown function "${functionId}".`)
     const body = new Uint8Array(await c.req.arrayBuffer())
     if (body.length > invokeBytes) throw new PayloadTooLargeError(`Request body exceeds ${invokeBytes} bytes.`)
     if ((c.req.header('content-type') ?? '').includes('json')) {
@@ -183,7 +185,7 @@ export function createApp(p: CreateAppParameters): Hono {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 60_000) throw new InvalidRequestError('timeoutMs must be an integer in 0..60000.')
 
     const requestHash = createHash('sha256').update(body).digest('hex')
-    const appended = await log.append({ functionId: fn.id, input: bytesToHex(body), trigger: 'http', idempotencyKey: key, requestHash })
+    const appended = await log.append({ functionId, input: bytesToHex(body), trigger: 'http', idempotencyKey: key, requestHash })
     return answerInvocation(c, scheduler, appended, { mode, timeoutMs })
   })
 
