@@ -600,7 +600,8 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       await hedge(slot)
       if (!running) return
       const inv = slot.invocation
-      slot.firstSentAt ??= performance.now()
+      // From the first send until the answer (a spare sent after the answer must not start a new clock).
+      if (!done(slot)) slot.firstSentAt ??= performance.now()
       const outcome = await client.execute(requestOf(inv))
       if (!running) return
       // This replica did not answer this seq: whoever waits as a spare goes now.
