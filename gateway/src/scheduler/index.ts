@@ -249,7 +249,19 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     }
     async function checkAll(items: Check[]) {
       if (items.length === 0) return
-      const hashed = items.map((x) => hashToG1(x.digest as Hex))
+      // Per signature ≈ 3 ms (hash-to-G1, subgroup check; noble remembers a point it checked), one
+      // at a time with the event loop let in between: replica answers and HTTP requests that arrive
+      // meanwhile wait for one item, not for the group. Only the pairing below is one block.
+      const hashed: G1Point[] = []
+      for (const x of items) {
+        hashed.push(hashToG1(x.digest as Hex))
+        try {
+          x.point.assertValidity()
+        } catch {
+          // findInvalidSignatures reports it
+        }
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
       const invalid = new Set(findInvalidSignatures(items.map((x, k) => ({ hashed: hashed[k]!, signature: x.point })), groupKey))
       const good = items.filter((_, k) => !invalid.has(k))
       if (good.length) await log.recordResults(good.map((x) => ({ id: x.slot.invocation.id, result: x.attested as unknown as Record<string, unknown>, disagreements: x.slot.disagreements })))
