@@ -1,18 +1,16 @@
 // Chain reads from a handler (`nexus:function/chain`) on a real anvil: pinned to the invocation's
 // block, reverts as deterministic handler errors, RPC failures as 503 with nothing recorded.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer } from 'node:net'
-import { encodeFunctionData, zeroAddress, type Address, type Hex } from 'viem'
+import { encodeFunctionData, type Address, type Hex } from 'viem'
 import { startAnvil, type Anvil } from '../../contracts/src/anvil.ts'
 import { createClients, deployArtifact, type Clients } from '../../contracts/src/deploy.ts'
-import { buildHandler, createReplica, createReplicaApp, type Artifact, type Replica } from '../src/index.ts'
+import { buildHandler, createReplicaApp, type Artifact, type Replica } from '../src/index.ts'
 import { ChainUnavailableError } from '../src/chain/errors.ts'
 import { NOT_PINNED } from '../src/chain/requests.ts'
-import { availableBackends, type Backend } from './fixtures/backends.ts'
+import { availableBackends } from './fixtures/backends.ts'
+import { replicaSuite } from './fixtures/replica-suite.ts'
 import { compileChainTestToken } from './fixtures/chain-token.ts'
 
 const enc = new TextEncoder()
@@ -59,22 +57,11 @@ async function unusedUrl(): Promise<string> {
 }
 
 describe.each(availableBackends())('chain reads on $name', ({ make }) => {
-  let backend: Backend
-  let cacheDir: string
-  const open: Replica[] = []
-
-  beforeAll(async () => {
-    backend = await make()
-    cacheDir = await mkdtemp(join(tmpdir(), 'nexus-chain-cache-'))
-  })
-  afterAll(async () => {
-    await Promise.allSettled(open.map((r) => r.close()))
-    await backend.cleanup()
-  })
+  const suite = replicaSuite(make)
+  const open = suite.open
 
   async function replica(i: number, rpc: Record<string, string>): Promise<Replica> {
-    const r = await createReplica({ index: i, ...backend.store(i), cacheDir, chainId: 31337n, verifier: zeroAddress, rpc })
-    open.push(r)
+    const r = await suite.replica(i, { rpc })
     await r.deploy(artifact)
     return r
   }
