@@ -105,6 +105,17 @@ function mapToCurve(u: bigint): G1 {
 
 /** RFC 9380 hash_to_curve to G1 under `dst`. The result is in the prime-order subgroup by construction. */
 export function hashToCurveG1(message: Uint8Array, dst: string): G1 {
+  return hashToCurveG1BeforeClearing(message, dst).clearCofactor()
+}
+
+/**
+ * RFC 9380 clear_cofactor for G1 multiplies by h_eff = 1 − z (z = −0xd201000000010000), which noble's
+ * clearCofactor computes as z·P + P. A signer can fold it into its key: sk·(h_eff·Q) = (sk·h_eff)·Q.
+ */
+export const G1_EFFECTIVE_COFACTOR = 0xd201000000010001n
+
+/** hash_to_curve up to Q_0 + Q_1, before clear_cofactor: a point on E, usually NOT in the subgroup. */
+export function hashToCurveG1BeforeClearing(message: Uint8Array, dst: string): G1 {
   const [[u0], [u1]] = hash_to_field(message, 2, { ...bls12_381.G1.defaults, DST: dst }) as [[bigint], [bigint]]
-  return mapToCurve(u0).add(mapToCurve(u1)).clearCofactor()
+  return mapToCurve(u0).add(mapToCurve(u1))
 }

@@ -29,6 +29,7 @@ test('exports', () => {
       "commitPolynomial",
       "createAttestedResult",
       "createDkgParticipant",
+      "createShareSigner",
       "dealerKeygen",
       "decodeG1",
       "decodeG1OnCurve",

@@ -47,7 +47,7 @@ export {
   type RunDkgParameters,
   type RunDkgReturnType,
 } from './dkg.ts'
-export { signHashed, signShare, verifyShare, verifySignature, type SignatureShare } from './sign.ts'
+export { createShareSigner, signHashed, signShare, verifyShare, verifySignature, type ShareSigner, type SignatureShare } from './sign.ts'
 export { combineShares, combineSharesUnverified, interpolate, lagrangeCoefficients, type CombineSharesReturnType } from './combine.ts'
 export { findInvalidSignatures, type SignatureToCheck } from './verify-batch.ts'
 export { merkleLeaf, merkleProof, merkleRoot, merkleRootFromProof, merkleTree, verifyMerkleProof } from './batch.ts'

@@ -6,13 +6,21 @@ import { decodeG1, decodeG2, encodeG1, hashToG1, pairingCheck, parseScalar, type
 
 export type SignatureShare = { index: number; signature: Hex }
 
+/** Signs digests and batch roots with one key share; see createShareSigner and wasm-signer.ts. */
+export type ShareSigner = (message: Hex) => SignatureShare
+
+/** A signer with noble's constant-time multiplication: signShare with the key parsed once. */
+export function createShareSigner(key: ShareKey): ShareSigner {
+  const sk = parseScalar(key.secretKey, `secret key of replica ${key.index}`)
+  return (message) => ({ index: key.index, signature: encodeG1(hashToG1(message).multiply(sk) as G1Point) })
+}
+
 /**
  * Sign a digest or batch root with one replica's share: σ_i = sk_i · H(m). Deterministic.
  * @example const share = signShare(resultDigest(fields), key)
  */
 export function signShare(message: Hex, key: ShareKey): SignatureShare {
-  const sk = parseScalar(key.secretKey, `secret key of replica ${key.index}`)
-  return { index: key.index, signature: encodeG1(hashToG1(message).multiply(sk) as G1Point) }
+  return createShareSigner(key)(message)
 }
 
 /** Sign with an already hashed message (the batch path hashes once and signs many times in tests/benches). */

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import type { Hex } from 'viem'
 import { describe, expect, test } from 'vitest'
+import { createWasmShareSigner } from './wasm-signer.ts'
 import {
   combineShares,
   decodeG2,
@@ -50,6 +51,13 @@ describe('protocol-v1 vectors', () => {
     expect(combineShares(v.digest, chosen, network)).toEqual({ signature: v.signature, signers: v.signers, rejected: [] })
     expect(g1ToEip2537(decodeG1(v.signature))).toBe(v.signatureEip2537)
     expect(verifyAttestation({ fields, digest: v.digest, signature: v.signature, signers: v.signers, groupPublicKey: vectors.network.groupPublicKey }, network)).toBe(v.digest)
+  })
+
+  test('the WebAssembly signer reproduces every share of every valid vector', async () => {
+    for (const key of vectors.network.shares) {
+      const sign = await createWasmShareSigner(key)
+      for (const v of vectors.valid) expect(sign(v.digest)).toEqual(v.shares.find((s) => s.index === key.index))
+    }
   })
 
   const expectedCode: Record<string, string> = {

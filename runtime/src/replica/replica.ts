@@ -1,7 +1,8 @@
 // One replica: deploys artifacts, applies each function's invocations strictly in seq order on
 // its own store, and signs every result with its key share.
 import { keccak256, encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
-import { merkleRoot, resultDigest, signShare, type ResultFields } from '../../../framework/src/attest/index.ts'
+import { merkleRoot, resultDigest, type ResultFields } from '../../../framework/src/attest/index.ts'
+import { loadShareSigner, type SignerKind } from './share-signer.ts'
 import { openStore, type OpenStoreOptions } from '../store/database.ts'
 import type { AppliedResult } from '../store/replica-store.ts'
 import { createHotStore, type HotStoreOptions } from '../store/hot-store.ts'
@@ -29,6 +30,10 @@ export type ReplicaOptions = {
   cacheDir: string
   /** This replica's key share; without it results are unsigned. */
   shareKey?: { index: number; secretKey: Hex }
+  /** Share signing engine (share-signer.ts). Default: `wasm`, falling back to `noble`. */
+  signer?: SignerKind
+  /** Where start-up notes go (e.g. a signer fallback). Default: nowhere. */
+  warn?: (message: string) => void
   chainId: bigint
   /** The verifier contract address results are bound to. */
   verifier: Address
@@ -101,6 +106,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   const compiled = new Map<string, Promise<{ dir: string; manifest: Manifest }>>()
   const queues = new Map<string, Promise<unknown>>()
   const chain = createChainReader({ rpc: options.rpc ?? {} })
+  const signShare = options.shareKey ? await loadShareSigner(options.shareKey, options.signer, options.warn) : undefined
 
   function load(codeHash: string) {
     let entry = compiled.get(codeHash)
@@ -135,7 +141,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
 
   function sign(fields: ResultFields, output: Uint8Array, logs: LogLine[], signIt: boolean): ExecutedResult {
     const digest = resultDigest(fields)
-    const share = options.shareKey && signIt ? signShare(digest, options.shareKey) : undefined
+    const share = signShare && signIt ? signShare(digest) : undefined
     return { fields, digest, output, share, logs }
   }
 
@@ -247,7 +253,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     return {
       results: results.map(({ share: _share, ...rest }) => rest),
       root,
-      share: options.shareKey ? signShare(root, options.shareKey) : undefined,
+      share: signShare?.(root),
     }
   }
 

@@ -22,10 +22,13 @@ export async function run(argv: string[]): Promise<number> {
       verifier: { type: 'string', default: zeroAddress },
       // `--rpc <chainId>=<url>`, repeatable: where handlers' chain reads go.
       rpc: { type: 'string', multiple: true, default: [] },
+      // Share signing engine: wasm (default, falls back to noble if it cannot load) or noble.
+      signer: { type: 'string', default: 'wasm' },
     },
   })
   if (!values.index || !/^\d+$/.test(values.index)) throw new Error('nexus replica: --index <n> is required')
   const index = Number(values.index)
+  if (values.signer !== 'wasm' && values.signer !== 'noble') throw new Error(`nexus replica: --signer expects wasm or noble, got "${values.signer}"`)
   const data = resolve(values.data ?? `.nexus/replica-${index}`)
   const shareKey = values.key ? (JSON.parse(await readFile(values.key, 'utf8')) as { index: number; secretKey: Hex }) : undefined
   const replica = await createReplica({
@@ -40,6 +43,8 @@ export async function run(argv: string[]): Promise<number> {
     chainId: BigInt(values['chain-id']),
     verifier: values.verifier as Address,
     rpc: parseRpcFlags(values.rpc ?? []),
+    signer: values.signer,
+    warn: (message) => console.error(`[replica ${index}] ${message}`),
   })
   const server = serve({ fetch: createReplicaApp(replica).fetch, port: Number(values.port), hostname: values.host }, (info) => {
     // The gateway (and tests) read this line to learn the port.

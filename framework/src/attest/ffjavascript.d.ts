@@ -1,0 +1,14 @@
+// Minimal typings for the parts of ffjavascript 0.3 (snarkjs's curve engine) that Nexus uses; the
+// package ships none. Points are byte buffers in the engine's own (Montgomery, Jacobian) form.
+declare module 'ffjavascript' {
+  export type WasmG1 = {
+    fromRprUncompressed(bytes: Uint8Array, offset: number): Uint8Array
+    toRprUncompressed(out: Uint8Array, offset: number, point: Uint8Array): void
+    timesScalar(point: Uint8Array, scalarLittleEndian: Uint8Array): Uint8Array
+    toAffine(point: Uint8Array): Uint8Array
+    isZero(point: Uint8Array): boolean
+  }
+  export type WasmBls12381 = { G1: WasmG1; terminate(): Promise<void> }
+  /** `singleThread`: no worker threads (one multiplication at a time needs none). */
+  export function buildBls12381(singleThread?: boolean): Promise<WasmBls12381>
+}
