@@ -6,6 +6,7 @@ import { BadShareError, KeygenError, MalformedPointError, PointNotInSubgroupErro
 import { decodeNetwork, type Network } from './network.ts'
 import { bls, decodeG1OnCurve, encodeG1, hashToG1, pairingCheck, type G1Point } from './points.ts'
 import type { SignatureShare } from './sign.ts'
+import type { G1Multiply } from './wasm-g1.ts'
 
 const Fr = bls.fields.Fr
 
@@ -31,9 +32,9 @@ export function lagrangeCoefficients(indices: readonly number[]): bigint[] {
   return fractions.map((f, k) => Fr.mul(Fr.create(f.num), inverses[k]!))
 }
 
-/** σ = Σ λ_i σ_i over exactly the given shares (no checks). */
-export function interpolate(shares: readonly { index: number; point: G1Point }[]): G1Point {
-  if (shares.length <= 8) return interpolateSmall(shares)
+/** σ = Σ λ_i σ_i over exactly the given shares (no checks). `multiply`: a faster k·P (wasm-loader.ts). */
+export function interpolate(shares: readonly { index: number; point: G1Point }[], multiply?: G1Multiply): G1Point {
+  if (shares.length <= 8) return interpolateSmall(shares, multiply)
   const lambdas = lagrangeCoefficients(shares.map((s) => s.index))
   return pippenger(bls.G1.Point, shares.map((s) => s.point), lambdas) as G1Point
 }
@@ -44,7 +45,7 @@ export function interpolate(shares: readonly { index: number; point: G1Point }[]
  * for three of the four signer sets ({1,2,3}: 3, −3, 1): a few doublings instead of t full 255-bit
  * multiplications (~2 ms each here). Shares and indices are public, so variable time leaks nothing.
  */
-function interpolateSmall(shares: readonly { index: number; point: G1Point }[]): G1Point {
+function interpolateSmall(shares: readonly { index: number; point: G1Point }[], multiply?: G1Multiply): G1Point {
   const fractions = lagrangeFractions(shares.map((s) => s.index))
   const denominator = fractions.reduce((d, f) => (d * f.den) / gcd(d, f.den), 1n)
   let coefficients = fractions.map((f) => f.num * (denominator / f.den))
@@ -57,7 +58,9 @@ function interpolateSmall(shares: readonly { index: number; point: G1Point }[]):
     const term = s.point.multiplyUnsafe(c < 0n ? -c : c) as G1Point
     sum = sum.add(c < 0n ? term.negate() : term) as G1Point
   })
-  return D === 1n ? sum : (sum.multiplyUnsafe(Fr.inv(D)) as G1Point)
+  if (D === 1n) return sum
+  // {1,2,4} of 4 has D = 3: one full multiplication by D⁻¹, ≈ 2 ms in noble, ≈ 0.45 ms with `multiply`.
+  return multiply ? multiply(sum, Fr.inv(D)) : (sum.multiplyUnsafe(Fr.inv(D)) as G1Point)
 }
 
 function gcd(a: bigint, b: bigint): bigint {
@@ -169,10 +172,10 @@ export function combineShares(message: Hex, shares: readonly SignatureShare[], n
  * `findInvalidSignatures`; a threshold signature is unique, so a combination that verifies is the
  * one every other set of t honest shares would give.
  */
-export function combineSharesUnverified(shares: readonly SignatureShare[], network: Network): CombineSharesReturnType & { point: G1Point } {
+export function combineSharesUnverified(shares: readonly SignatureShare[], network: Network, options: { multiply?: G1Multiply } = {}): CombineSharesReturnType & { point: G1Point } {
   const { candidates, rejected } = decodeShares(shares, network, decodeG1OnCurve)
   if (candidates.length < network.t) throw new TooFewSignersError(candidates.length, network.t, rejected)
   const chosen = candidates.slice(0, network.t)
-  const point = interpolate(chosen)
+  const point = interpolate(chosen, options.multiply)
   return { ...finish(chosen, point, rejected), point }
 }

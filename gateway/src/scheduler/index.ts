@@ -28,6 +28,7 @@ import {
   type ResultFields,
 } from '../../../framework/src/attest/index.ts'
 import type { Disagreement } from '../database/index.ts'
+import type { G1Multiply } from '../../../framework/src/attest/wasm-loader.ts'
 import type { Invocation, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient, ReplicaExecuteRequest, ReplicaExecuteResult } from '../replicas/index.ts'
@@ -65,6 +66,8 @@ export type CreateSchedulerParameters = {
    * 0 sends to all at once. Batches always go to all. Default: 50.
    */
   hedgeMs?: number
+  /** A faster G1 multiplication for combining (framework/src/attest/wasm-loader.ts). Default: noble. */
+  multiply?: G1Multiply
   onEvent?: (message: string) => void
 }
 
@@ -115,7 +118,7 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
 })
 
-export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, multiply, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   let running = false
@@ -206,7 +209,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     }
     let combined
     try {
-      combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network)
+      combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network, { multiply })
     } catch (err) {
       if (err instanceof TooFewSignersError) {
         for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? [])

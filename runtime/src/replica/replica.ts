@@ -2,7 +2,7 @@
 // its own store, and signs every result with its key share.
 import { keccak256, encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
 import { merkleRoot, resultDigest, type ResultFields } from '../../../framework/src/attest/index.ts'
-import { loadShareSigner, type SignerKind } from './share-signer.ts'
+import { loadShareSigner } from '../../../framework/src/attest/wasm-loader.ts'
 import { openStore, type OpenStoreOptions } from '../store/database.ts'
 import type { AppliedResult } from '../store/replica-store.ts'
 import { createHotStore, type HotStoreOptions } from '../store/hot-store.ts'
@@ -30,8 +30,8 @@ export type ReplicaOptions = {
   cacheDir: string
   /** This replica's key share; without it results are unsigned. */
   shareKey?: { index: number; secretKey: Hex }
-  /** Share signing engine (share-signer.ts). Default: `wasm`, falling back to `noble`. */
-  signer?: SignerKind
+  /** Share signing engine (framework/src/attest/wasm-loader.ts). Default: `wasm`, falling back to `noble`. */
+  signer?: 'wasm' | 'noble'
   /** Where start-up notes go (e.g. a signer fallback). Default: nowhere. */
   warn?: (message: string) => void
   chainId: bigint

@@ -1,0 +1,91 @@
+import { keccak256, toHex } from 'viem'
+import { describe, expect, it } from 'vitest'
+import { combineShares, combineSharesUnverified } from './combine.ts'
+import { hashToCurveG1BeforeClearing } from './hash-to-g1.ts'
+import { dealerKeygen, sharePublicKey } from './keys.ts'
+import { bls, CURVE_ORDER, encodeScalar, type G1Point } from './points.ts'
+import { createShareSigner, signShare, verifyShare } from './sign.ts'
+import { createWasmG1Multiply } from './wasm-g1.ts'
+import { loadG1Multiply, loadShareSigner } from './wasm-loader.ts'
+import { createWasmShareSigner } from './wasm-signer.ts'
+
+const messages = Array.from({ length: 16 }, (_, k) => keccak256(toHex(`wasm signer ${k}`)))
+
+describe('WebAssembly share signer', () => {
+  it('signs exactly as the noble signer, for random keys and the extreme scalars 1 and r − 1', async () => {
+    const { shares } = dealerKeygen({ t: 3, n: 4, seed: new Uint8Array(32).fill(9) })
+    const keys = [...shares, { index: 5, secretKey: encodeScalar(1n) }, { index: 6, secretKey: encodeScalar(CURVE_ORDER - 1n) }]
+    for (const key of keys) {
+      const wasm = await createWasmShareSigner(key)
+      const noble = createShareSigner(key)
+      for (const m of messages.slice(0, 4)) expect(wasm(m)).toEqual(noble(m))
+    }
+  })
+
+  it('gives shares that verify and combine into the group signature', async () => {
+    const { network, shares } = dealerKeygen({ t: 3, n: 4, seed: new Uint8Array(32).fill(3) })
+    const signers = await Promise.all(shares.map((key) => createWasmShareSigner(key)))
+    for (const m of messages.slice(4, 8)) {
+      const signed = signers.map((sign) => sign(m))
+      signed.forEach((share, k) => expect(verifyShare(m, share, sharePublicKey(shares[k]!))).toBe(true))
+      expect(combineShares(m, signed.slice(1), network).signature).toBe(combineShares(m, signed.slice(0, 3), network).signature)
+    }
+  })
+
+  it('rejects a malformed key before building anything', async () => {
+    await expect(createWasmShareSigner({ index: 1, secretKey: '0x00' })).rejects.toThrow(/secret key of replica 1/)
+    await expect(createWasmShareSigner({ index: 1, secretKey: encodeScalar(CURVE_ORDER) })).rejects.toThrow(/secret key of replica 1/)
+  })
+
+  it('rejects a message that is not 32 bytes, like the noble signer', async () => {
+    const { shares } = dealerKeygen({ t: 3, n: 4, seed: new Uint8Array(32).fill(4) })
+    const sign = await createWasmShareSigner(shares[0]!)
+    expect(() => sign('0x1234')).toThrow(/message/)
+    expect(() => createShareSigner(shares[0]!)('0x1234')).toThrow(/message/)
+  })
+})
+
+describe('WebAssembly G1 multiplication', () => {
+  it('equals noble for points in and outside the subgroup and scalars 0, 1, r − 1, r, and wider than r', async () => {
+    const multiply = await createWasmG1Multiply()
+    const inside = bls.G1.Point.BASE.multiply(0xdeadbeefn) as G1Point
+    const outside = hashToCurveG1BeforeClearing(new Uint8Array(32).fill(1), 'X') as G1Point
+    expect(outside.isTorsionFree()).toBe(false) // really off the subgroup
+    const scalars = [0n, 1n, 2n, 3n, CURVE_ORDER - 1n, CURVE_ORDER, CURVE_ORDER * 0xd201000000010001n + 5n, 0x1234567890abcdefn ** 4n]
+    // Reference: plain double-and-add with noble's point addition (any k ≥ 0, in the subgroup or not).
+    const reference = (point: G1Point, k: bigint) => {
+      let acc = bls.G1.Point.ZERO
+      for (const bit of k.toString(2)) acc = bit === '1' ? acc.double().add(point) : acc.double()
+      return acc
+    }
+    for (const point of [inside, outside, inside.negate()])
+      for (const k of scalars) expect(multiply(point, k).equals(reference(point, k)), `k = ${k}`).toBe(true)
+    expect(multiply(bls.G1.Point.ZERO as G1Point, 5n).is0()).toBe(true)
+    expect(() => multiply(inside, -1n)).toThrow(RangeError)
+  })
+
+  it('gives combineSharesUnverified the same signature for every signer set, integer coefficients or not', async () => {
+    const multiply = await createWasmG1Multiply()
+    const { network, shares } = dealerKeygen({ t: 3, n: 5, seed: new Uint8Array(32).fill(5) })
+    const m = messages[9]!
+    const all = shares.map((key) => signShare(m, key))
+    const expected = combineShares(m, all.slice(0, 3), network).signature
+    for (const a of [0, 1, 2]) for (const b of [a + 1, a + 2]) for (const c of [b + 1, b + 2].filter((x) => x < 5)) {
+      const set = [all[a]!, all[b]!, all[c]!]
+      expect(combineSharesUnverified(set, network, { multiply }).signature).toBe(expected)
+      expect(combineSharesUnverified(set, network).signature).toBe(expected)
+    }
+  })
+})
+
+describe('wasm-loader', () => {
+  it('loads the WebAssembly signer and multiplication, and gives noble on request', async () => {
+    const { shares } = dealerKeygen({ t: 3, n: 4, seed: new Uint8Array(32).fill(6) })
+    const warnings: string[] = []
+    const wasm = await loadShareSigner(shares[0]!, 'wasm', (w) => warnings.push(w))
+    const noble = await loadShareSigner(shares[0]!, 'noble')
+    expect(wasm(messages[10]!)).toEqual(noble(messages[10]!))
+    expect(await loadG1Multiply((w) => warnings.push(w))).toBeTypeOf('function')
+    expect(warnings).toEqual([])
+  })
+})
