@@ -8,7 +8,14 @@ declare module 'ffjavascript' {
     toAffine(point: Uint8Array): Uint8Array
     isZero(point: Uint8Array): boolean
   }
-  export type WasmBls12381 = { G1: WasmG1; terminate(): Promise<void> }
+  /** Base-field elements as 48-byte little-endian buffers, in Montgomery form between the two conversions. */
+  export type WasmF1 = {
+    toMontgomery(littleEndian: Uint8Array): Uint8Array
+    fromMontgomery(element: Uint8Array): Uint8Array
+    exp(element: Uint8Array, exponentLittleEndian: Uint8Array): Uint8Array
+    inv(element: Uint8Array): Uint8Array
+  }
+  export type WasmBls12381 = { G1: WasmG1; F1: WasmF1; terminate(): Promise<void> }
   /** `singleThread`: no worker threads (one multiplication at a time needs none). */
   export function buildBls12381(singleThread?: boolean): Promise<WasmBls12381>
 }

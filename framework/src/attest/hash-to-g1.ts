@@ -88,18 +88,23 @@ const ISOGENY_COEFFICIENTS = [
   ],
 ]
 
-let mapper: ((u: bigint) => G1) | undefined
-/** map_to_curve_simple_swu followed by iso_map: a point on E, not yet in the subgroup. */
-function mapToCurve(u: bigint): G1 {
-  mapper ??= (() => {
-    const swu = mapToCurveSimpleSWU(Fp, SWU_PARAMETERS)
+/** The base field as noble's hash-to-curve helpers use it; wasm-g1.ts gives one with faster pow and inv. */
+export type BaseField = typeof Fp
+
+const mappers = new WeakMap<BaseField, (u: bigint) => G1>()
+/** map_to_curve_simple_swu followed by iso_map, computed in `field`: a point on E, not yet in the subgroup. */
+function mapToCurve(u: bigint, field: BaseField): G1 {
+  let mapper = mappers.get(field)
+  if (!mapper) {
+    const swu = mapToCurveSimpleSWU(field, SWU_PARAMETERS)
     const [xNum, xDen, yNum, yDen] = ISOGENY_COEFFICIENTS.map((row) => row.map((c) => BigInt(c)))
-    const iso = isogenyMap(Fp, [xNum!, xDen!, yNum!, yDen!])
-    return (v: bigint) => {
+    const iso = isogenyMap(field, [xNum!, xDen!, yNum!, yDen!])
+    mapper = (v: bigint) => {
       const { x, y } = swu(v)
       return bls12_381.G1.Point.fromAffine(iso(x, y))
     }
-  })()
+    mappers.set(field, mapper)
+  }
   return mapper(u)
 }
 
@@ -115,7 +120,7 @@ export function hashToCurveG1(message: Uint8Array, dst: string): G1 {
 export const G1_EFFECTIVE_COFACTOR = 0xd201000000010001n
 
 /** hash_to_curve up to Q_0 + Q_1, before clear_cofactor: a point on E, usually NOT in the subgroup. */
-export function hashToCurveG1BeforeClearing(message: Uint8Array, dst: string): G1 {
+export function hashToCurveG1BeforeClearing(message: Uint8Array, dst: string, field: BaseField = Fp): G1 {
   const [[u0], [u1]] = hash_to_field(message, 2, { ...bls12_381.G1.defaults, DST: dst }) as [[bigint], [bigint]]
-  return mapToCurve(u0).add(mapToCurve(u1))
+  return mapToCurve(u0, field).add(mapToCurve(u1, field))
 }

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { combineShares, combineSharesUnverified } from './combine.ts'
 import { hashToCurveG1BeforeClearing } from './hash-to-g1.ts'
 import { dealerKeygen, sharePublicKey } from './keys.ts'
-import { bls, CURVE_ORDER, encodeScalar, type G1Point } from './points.ts'
+import { bls, CURVE_ORDER, encodeScalar, NEXUS_DST, type G1Point } from './points.ts'
 import { createShareSigner, signShare, verifyShare } from './sign.ts'
-import { createWasmG1Multiply } from './wasm-g1.ts'
+import { createWasmBaseField, createWasmG1Multiply } from './wasm-g1.ts'
 import { loadG1Multiply, loadShareSigner } from './wasm-loader.ts'
 import { createWasmShareSigner } from './wasm-signer.ts'
 
@@ -74,6 +74,32 @@ describe('WebAssembly G1 multiplication', () => {
       const set = [all[a]!, all[b]!, all[c]!]
       expect(combineSharesUnverified(set, network, { multiply }).signature).toBe(expected)
       expect(combineSharesUnverified(set, network).signature).toBe(expected)
+    }
+  })
+})
+
+describe('WebAssembly base field (pow and inv for hash-to-G1)', () => {
+  it('agrees with noble on pow and inv, edge cases included, and rejects inverting 0', async () => {
+    const field = await createWasmBaseField()
+    const Fp = bls.fields.Fp
+    const p = Fp.ORDER
+    const xs = [0n, 1n, 2n, p - 1n, p - 2n, 0x1234567890abcdefn ** 5n % p, p + 5n]
+    const es = [0n, 1n, 2n, (p - 3n) / 4n, p - 2n, p - 1n, 0xffffffffn]
+    for (const x of xs) {
+      for (const e of es) expect(field.pow(x, e), `${x}^${e}`).toBe(Fp.pow(Fp.create(x), e))
+      if (Fp.create(x) !== 0n) expect(field.inv(x)).toBe(Fp.inv(Fp.create(x)))
+    }
+    expect(() => field.inv(0n)).toThrow(/non-zero/)
+    expect(() => field.inv(p)).toThrow(/non-zero/)
+    expect(field.mul(3n, 5n)).toBe(15n) // everything else is noble's
+  })
+
+  it('gives hash-to-G1 the same points as noble for many messages and two DSTs', async () => {
+    const field = await createWasmBaseField()
+    for (let k = 0; k < 40; k++) {
+      const message = new Uint8Array(32).fill(k)
+      for (const dst of [NEXUS_DST, 'QUUX-V01-CS02-with-BLS12381G1_XMD:SHA-256_SSWU_RO_'])
+        expect(hashToCurveG1BeforeClearing(message, dst, field).equals(hashToCurveG1BeforeClearing(message, dst))).toBe(true)
     }
   })
 })

@@ -10,6 +10,7 @@
 // scalar only, not on the point. Callers with a secret scalar use one fixed scalar for every point
 // (a replica's sk·h_eff), so timing can reveal at most that one sequence's length, not key bits.
 import { buildBls12381, type WasmBls12381 } from 'ffjavascript'
+import type { BaseField } from './hash-to-g1.ts'
 import { bls, type G1Point } from './points.ts'
 
 /** k·P for any point on the curve (in the subgroup or not) and any non-negative k. */
@@ -35,15 +36,50 @@ export async function createWasmG1Multiply(): Promise<G1Multiply> {
   }
 }
 
+/**
+ * The BLS12-381 base field as noble's helpers use it, with pow and inv computed by the engine
+ * (≈ 0.09 vs 0.2 ms per 381-bit exponentiation). hash-to-G1's square-root ratio is one pow per
+ * map_to_curve, and the isogeny's denominators are inversions. Every other operation is noble's.
+ */
+export async function createWasmBaseField(): Promise<BaseField> {
+  const { F1 } = await (engine ??= buildBls12381(true))
+  const toField = (x: bigint) => F1.toMontgomery(toLittleEndian(x, 48))
+  const fromField = (a: Uint8Array) => readLittleEndian(F1.fromMontgomery(a))
+  const exponents = new Map<bigint, Uint8Array>() // the same few exponents every time
+  const Fp = bls.fields.Fp
+  return Object.create(Fp, {
+    pow: {
+      value: (x: bigint, e: bigint): bigint => {
+        if (e < 0n) throw new RangeError('negative exponent')
+        if (e === 0n) return 1n
+        if (x === 0n) return 0n
+        let bytes = exponents.get(e)
+        if (!bytes) exponents.set(e, (bytes = toLittleEndian(e)))
+        return fromField(F1.exp(toField(Fp.create(x)), bytes))
+      },
+    },
+    inv: {
+      value: (x: bigint): bigint => {
+        if (Fp.create(x) === 0n) throw new Error('invert: expected non-zero number')
+        return fromField(F1.inv(toField(Fp.create(x))))
+      },
+    },
+  }) as BaseField
+}
+
 /** Little-endian bytes, padded to whole 32-bit words (the engine reads the scalar a word at a time). */
-function toLittleEndian(value: bigint): Uint8Array {
-  const out = new Uint8Array(Math.max(4, Math.ceil(value.toString(16).length / 8) * 4))
+function toLittleEndian(value: bigint, length = Math.max(4, Math.ceil(value.toString(16).length / 8) * 4)): Uint8Array {
+  const out = new Uint8Array(length)
   for (let i = 0, v = value; i < out.length; i++, v >>= 8n) out[i] = Number(v & 0xffn)
   return out
 }
 
 function writeBigEndian(out: Uint8Array, offset: number, value: bigint): void {
   for (let i = 47, v = value; i >= 0; i--, v >>= 8n) out[offset + i] = Number(v & 0xffn)
+}
+
+function readLittleEndian(bytes: Uint8Array): bigint {
+  return BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`)
 }
 
 function readBigEndian(bytes: Uint8Array, offset: number): bigint {

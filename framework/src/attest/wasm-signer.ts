@@ -7,14 +7,14 @@ import { G1_EFFECTIVE_COFACTOR, hashToCurveG1BeforeClearing } from './hash-to-g1
 import type { ShareKey } from './keys.ts'
 import { encodeG1, messageBytes, NEXUS_DST, parseScalar, type G1Point } from './points.ts'
 import type { ShareSigner } from './sign.ts'
-import { createWasmG1Multiply } from './wasm-g1.ts'
+import { createWasmBaseField, createWasmG1Multiply } from './wasm-g1.ts'
 
 /** A signer for `key` (builds the engine on first use). */
 export async function createWasmShareSigner(key: ShareKey): Promise<ShareSigner> {
   const scalar = parseScalar(key.secretKey, `secret key of replica ${key.index}`) * G1_EFFECTIVE_COFACTOR
-  const multiply = await createWasmG1Multiply()
+  const [multiply, field] = await Promise.all([createWasmG1Multiply(), createWasmBaseField()])
   return (message: Hex) => {
-    const q = hashToCurveG1BeforeClearing(messageBytes(message), NEXUS_DST) as G1Point
+    const q = hashToCurveG1BeforeClearing(messageBytes(message), NEXUS_DST, field) as G1Point
     return { index: key.index, signature: encodeG1(multiply(q, scalar)) }
   }
 }
