@@ -14,15 +14,22 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   CHAIN_UNAVAILABLE: 503,
 }
 
+/** Most bytes one execute request may carry. */
+export const EXECUTE_BODY_LIMIT = 8 << 20
+
+/** The JSON error answer (status and body) for anything a route throws. */
+export function errorResponse(err: unknown): { status: ContentfulStatusCode; body: { error: Record<string, string> } } {
+  if (err instanceof SeqGapError) return { status: 409, body: { error: { code: err.code, message: err.shortMessage, expected: err.expected.toString() } } }
+  if (err instanceof NexusError) return { status: statusOf[err.code] ?? 500, body: { error: { code: err.code, message: err.shortMessage } } }
+  if (err instanceof TypeError || err instanceof SyntaxError) return { status: 400, body: { error: { code: 'BAD_REQUEST', message: err.message } } }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } } }
+}
+
 export function createReplicaApp(replica: Replica): Hono {
   const app = new Hono()
   app.onError((err, c) => {
-    if (err instanceof SeqGapError) {
-      return c.json({ error: { code: err.code, message: err.shortMessage, expected: err.expected.toString() } }, 409)
-    }
-    if (err instanceof NexusError) return c.json({ error: { code: err.code, message: err.shortMessage } }, statusOf[err.code] ?? 500)
-    if (err instanceof TypeError || err instanceof SyntaxError) return c.json({ error: { code: 'BAD_REQUEST', message: err.message } }, 400)
-    return c.json({ error: { code: 'INTERNAL', message: err.message } }, 500)
+    const { status, body } = errorResponse(err)
+    return c.json(body, status)
   })
   app.get('/health', (c) => c.json({ ok: true, index: replica.index }))
   app.post('/v1/artifacts', bodyLimit({ maxSize: 32 << 20 }), async (c) => {
@@ -33,7 +40,8 @@ export function createReplicaApp(replica: Replica): Hono {
   })
   app.get('/v1/artifacts/:codeHash', async (c) =>
     (await replica.hasCode(c.req.param('codeHash'))) ? c.json({ ok: true }) : c.json({ error: { code: 'UNKNOWN_CODE', message: 'not deployed' } }, 404))
-  app.post('/v1/execute', bodyLimit({ maxSize: 8 << 20 }), async (c) => {
+  // Served by server.ts without Hono in the replica process; kept here for in-process callers.
+  app.post('/v1/execute', bodyLimit({ maxSize: EXECUTE_BODY_LIMIT }), async (c) => {
     const request = parseExecuteRequest(await c.req.json())
     return c.json(executedResultJson(await replica.execute(request)))
   })

@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { serve } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
 import { zeroAddress, type Address, type Hex } from 'viem'
-import { createReplica, createReplicaApp } from '../../../../runtime/src/index.ts'
+import { createReplica, createReplicaServer } from '../../../../runtime/src/index.ts'
 
 export const summary = 'Run one replica process (HTTP API for the gateway).'
 
@@ -46,9 +46,10 @@ export async function run(argv: string[]): Promise<number> {
     signer: values.signer,
     warn: (message) => console.error(`[replica ${index}] ${message}`),
   })
-  const server = serve({ fetch: createReplicaApp(replica).fetch, port: Number(values.port), hostname: values.host }, (info) => {
+  const server = createReplicaServer(replica)
+  server.listen(Number(values.port), values.host, () => {
     // The gateway (and tests) read this line to learn the port.
-    console.log(JSON.stringify({ event: 'listening', index, port: info.port }))
+    console.log(JSON.stringify({ event: 'listening', index, port: (server.address() as AddressInfo).port }))
   })
   await new Promise<void>((done) => {
     const stop = () => server.close(() => done())

@@ -1,0 +1,73 @@
+// The replica's HTTP server answers POST /v1/execute itself (no Hono): the same JSON, limits and
+// error codes as the Hono app it stands in front of, which still serves every other route.
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Hex } from 'viem'
+import { createReplicaApp, createReplicaServer, type Replica } from '../src/index.ts'
+import { executeRequestJson } from '../src/replica/wire.ts'
+import { EXECUTE_BODY_LIMIT } from '../src/replica/app.ts'
+import { mixedFixture } from './fixtures/build-fixture.ts'
+import { availableBackends } from './fixtures/backends.ts'
+import { replicaSuite } from './fixtures/replica-suite.ts'
+
+describe('replica HTTP server', () => {
+  const suite = replicaSuite(availableBackends()[0]!.make)
+  let replica: Replica
+  let codeHash: Hex
+  let url: string
+  let close: () => Promise<void>
+
+  beforeAll(async () => {
+    replica = await suite.replica(1)
+    codeHash = (await replica.deploy(await mixedFixture())).codeHash
+    const server = createReplicaServer(replica)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    close = () => new Promise((resolve) => server.close(() => resolve()))
+  })
+  afterAll(() => close?.())
+
+  const post = (body: string | object, path = '/v1/execute') =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  const execute = (seq: number, op: object, hash: Hex = codeHash) => post(executeRequestJson(suite.request(hash, seq, op)))
+
+  it('executes and answers exactly what the Hono route answers for the same (already applied) seq', async () => {
+    const res = await execute(1, { op: 'incr', key: 'k', n: 2 })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    const direct = await post(executeRequestJson(suite.request(codeHash, 1, { op: 'incr', key: 'k', n: 2 })))
+    const viaHono = await createReplicaApp(replica).request('/v1/execute', { method: 'POST', body: JSON.stringify(executeRequestJson(suite.request(codeHash, 1, { op: 'incr', key: 'k', n: 2 }))) })
+    const body = await res.json()
+    expect(await direct.json()).toEqual(body)
+    expect(await viaHono.json()).toEqual(body)
+    expect(body.share.index).toBe(1)
+  })
+
+  it('answers bad input with the same codes as the Hono app, and applies nothing', async () => {
+    const malformed = await post('{"functionId":')
+    expect(malformed.status).toBe(400)
+    expect((await malformed.json()).error.code).toBe('BAD_REQUEST')
+    const badField = await post({ ...executeRequestJson(suite.request(codeHash, 2, { op: 'incr', key: 'k' })), seq: 'two' })
+    expect(badField.status).toBe(400)
+    expect((await badField.json()).error).toEqual({ code: 'BAD_REQUEST', message: 'invalid field seq' })
+    const gap = await execute(5, { op: 'incr', key: 'k' })
+    expect(gap.status).toBe(409)
+    expect((await gap.json()).error).toMatchObject({ code: 'SEQ_GAP', expected: '2' })
+    const unknown = await execute(2, { op: 'incr', key: 'k' }, `0x${'ab'.repeat(32)}`)
+    expect(unknown.status).toBe(404)
+    expect((await unknown.json()).error.code).toBe('UNKNOWN_CODE')
+    const tooLarge = await post('x'.repeat(EXECUTE_BODY_LIMIT + 1))
+    expect(tooLarge.status).toBe(413)
+    expect((await tooLarge.json()).error.code).toBe('PAYLOAD_TOO_LARGE')
+    expect((await replica.state('mixed')).lastAppliedSeq).toBe(1n)
+    // And the next seq still applies.
+    expect((await execute(2, { op: 'incr', key: 'k' })).status).toBe(200)
+  })
+
+  it('leaves every other route to the Hono app', async () => {
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ ok: true, index: 1 })
+    const state = await (await fetch(`${url}/v1/functions/mixed/state`)).json()
+    expect(state.lastAppliedSeq).toBe('2')
+    expect((await fetch(`${url}/v1/execute`)).status).toBe(404) // GET is not the fast path
+  })
+})
