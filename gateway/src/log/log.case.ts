@@ -29,6 +29,23 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
       }
     })
 
+    test('append answers exactly the row it wrote, int8 fields beyond 2^53 included', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        await log.putArtifact(H1, { name: 'f' }, 'AA==')
+        await log.deployFunction('f', H1)
+        const big = 2n ** 62n + 1n
+        const { invocation } = await log.append({ functionId: 'f', input: '0xabcd', trigger: 'block', requestHash: 'r', idempotencyKey: 'key', timestampMs: big, chainId: big - 2n, blockNumber: big + 2n })
+        expect(invocation).toEqual(await log.getInvocation(invocation.id))
+        const plain = (await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: 's' })).invocation
+        expect(plain).toEqual(await log.getInvocation(plain.id))
+        expect(plain.seq).toBe(2n)
+      } finally {
+        await database.close()
+      }
+    })
+
     test('concurrent appends get contiguous, unique seqs per function; functions are independent', async () => {
       const database = await open()
       try {
