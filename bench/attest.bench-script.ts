@@ -1,5 +1,6 @@
 // `npm run bench -- attest`: threshold BLS attestation costs (noble-curves, pure JS).
 import { keccak256, toBytes, type Hex } from 'viem'
+import { loadShareSigner } from '../framework/src/attest/wasm-loader.ts'
 import {
   combineShares,
   createAttestedResult,
@@ -66,7 +67,9 @@ export default async function (): Promise<void> {
 
   rows.push(['result digest (abi.encode + keccak256)', ms(measure(2000, (i) => resultDigest(fieldsFor(i, output)))), 'per result'])
   rows.push(['hash-to-G1 (Nexus DST)', ms(measure(50, (i) => hashToG1(keccak256(toBytes(i))))), ''])
-  rows.push(['share sign', ms(measure(50, (i) => signShare(keccak256(toBytes(i)), shares[0]!))), 'hash-to-G1 + scalar mult'])
+  rows.push(['share sign (noble)', ms(measure(50, (i) => signShare(keccak256(toBytes(i)), shares[0]!))), 'hash-to-G1 + scalar mult'])
+  const wasmSign = await loadShareSigner(shares[0]!)
+  rows.push(['share sign (WebAssembly, what replicas use)', ms(measure(50, (i) => wasmSign(keccak256(toBytes(i))))), 'same signature; scalar mult, pow and inv in ffjavascript (wasm-loader.ts)'])
   rows.push(['share verify', ms(measure(20, () => verifyShare(digest, all[0]!, network.sharePublicKeys[0]!.publicKey))), 'one multi-pairing'])
 
   for (const [t, n] of [[3, 4], [7, 10], [67, 100]] as const) {

@@ -7,7 +7,7 @@ import { createLog, type Log } from './log/index.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { createReplicaClient, type ReplicaClient } from './replicas/index.ts'
 import { createScheduler, type Scheduler } from './scheduler/index.ts'
-import { loadG1Multiply } from '../../framework/src/attest/wasm-loader.ts'
+import { loadWasmCurve } from '../../framework/src/attest/wasm-loader.ts'
 import { createApp, type CreateAppParameters } from './server/app.ts'
 import { createCronTicker, type CronTicker } from './cron/index.ts'
 import type { ChainSpec } from '../../framework/src/triggers/spec.ts'
@@ -70,8 +70,8 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const log = createLog({ db: database.db })
   const metrics = createMetrics()
   const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url }))
-  const multiply = await loadG1Multiply(p.logger)
-  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, hedgeMs: p.hedgeMs, multiply, ...p.batching })
+  const curve = await loadWasmCurve(p.logger)
+  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, hedgeMs: p.hedgeMs, curve, ...p.batching })
   const pushArtifact = async (codeHash: string) => {
     const artifact = await log.getArtifact(codeHash)
     if (!artifact) return

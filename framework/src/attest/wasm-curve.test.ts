@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { combineShares, combineSharesUnverified } from './combine.ts'
 import { hashToCurveG1BeforeClearing } from './hash-to-g1.ts'
 import { dealerKeygen, sharePublicKey } from './keys.ts'
-import { bls, CURVE_ORDER, encodeScalar, NEXUS_DST, type G1Point } from './points.ts'
+import { bls, CURVE_ORDER, encodeScalar, hashToG1, NEXUS_DST, type G1Point } from './points.ts'
 import { createShareSigner, signShare, verifyShare } from './sign.ts'
-import { createWasmBaseField, createWasmG1Multiply } from './wasm-g1.ts'
-import { loadG1Multiply, loadShareSigner } from './wasm-loader.ts'
+import { createWasmBaseField, createWasmCurve, createWasmG1Multiply } from './wasm-g1.ts'
+import { loadShareSigner, loadWasmCurve } from './wasm-loader.ts'
 import { createWasmShareSigner } from './wasm-signer.ts'
 
 const messages = Array.from({ length: 16 }, (_, k) => keccak256(toHex(`wasm signer ${k}`)))
@@ -104,6 +104,21 @@ describe('WebAssembly base field (pow and inv for hash-to-G1)', () => {
   })
 })
 
+describe('WebAssembly curve for the gateway check', () => {
+  it('hashes to exactly noble hashToG1, and decides subgroup membership as noble does', async () => {
+    const curve = await createWasmCurve()
+    for (const m of messages.slice(0, 8)) {
+      const hashed = curve.hashToG1(m)
+      expect(hashed.equals(hashToG1(m))).toBe(true)
+      expect(curve.isInSubgroup(hashed)).toBe(true)
+      const off = hashToCurveG1BeforeClearing(Buffer.from(m.slice(2), 'hex'), NEXUS_DST) as G1Point
+      expect(curve.isInSubgroup(off)).toBe(off.isTorsionFree())
+      expect(curve.isInSubgroup(off)).toBe(false)
+      expect(curve.isInSubgroup(hashed.add(off) as G1Point)).toBe(false)
+    }
+  })
+})
+
 describe('wasm-loader', () => {
   it('loads the WebAssembly signer and multiplication, and gives noble on request', async () => {
     const { shares } = dealerKeygen({ t: 3, n: 4, seed: new Uint8Array(32).fill(6) })
@@ -111,7 +126,7 @@ describe('wasm-loader', () => {
     const wasm = await loadShareSigner(shares[0]!, 'wasm', (w) => warnings.push(w))
     const noble = await loadShareSigner(shares[0]!, 'noble')
     expect(wasm(messages[10]!)).toEqual(noble(messages[10]!))
-    expect(await loadG1Multiply((w) => warnings.push(w))).toBeTypeOf('function')
+    expect((await loadWasmCurve((w) => warnings.push(w)))?.multiply).toBeTypeOf('function')
     expect(warnings).toEqual([])
   })
 })

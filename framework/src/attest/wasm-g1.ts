@@ -10,8 +10,9 @@
 // scalar only, not on the point. Callers with a secret scalar use one fixed scalar for every point
 // (a replica's sk·h_eff), so timing can reveal at most that one sequence's length, not key bits.
 import { buildBls12381, type WasmBls12381 } from 'ffjavascript'
-import type { BaseField } from './hash-to-g1.ts'
-import { bls, type G1Point } from './points.ts'
+import type { Hex } from 'viem'
+import { G1_EFFECTIVE_COFACTOR, hashToCurveG1BeforeClearing, type BaseField } from './hash-to-g1.ts'
+import { bls, CURVE_ORDER, inSubgroup, messageBytes, NEXUS_DST, type G1Point } from './points.ts'
 
 /** k·P for any point on the curve (in the subgroup or not) and any non-negative k. */
 export type G1Multiply = (point: G1Point, scalar: bigint) => G1Point
@@ -33,6 +34,26 @@ export async function createWasmG1Multiply(): Promise<G1Multiply> {
     if (G1.isZero(product)) return bls.G1.Point.ZERO as G1Point
     G1.toRprUncompressed(output, 0, G1.toAffine(product))
     return bls.G1.Point.fromAffine({ x: readBigEndian(output, 0), y: readBigEndian(output, 48) }) as G1Point
+  }
+}
+
+/** What the gateway's deferred signature check needs, accelerated (results identical to noble's). */
+export type WasmCurve = {
+  multiply: G1Multiply
+  /** hashToG1 (points.ts) with the map's pow/inv and the cofactor clearing in WebAssembly: ≈ 0.5 vs 1.1 ms. */
+  hashToG1(message: Hex | Uint8Array): G1Point
+  /** Is r·P = O, i.e. is the on-curve point P in the prime-order subgroup: ≈ 0.45 vs 1.1 ms. */
+  isInSubgroup(point: G1Point): boolean
+}
+
+export async function createWasmCurve(): Promise<WasmCurve> {
+  const [multiply, field] = await Promise.all([createWasmG1Multiply(), createWasmBaseField()])
+  return {
+    multiply,
+    hashToG1: (message) =>
+      inSubgroup(multiply(hashToCurveG1BeforeClearing(messageBytes(message), NEXUS_DST, field) as G1Point, G1_EFFECTIVE_COFACTOR)),
+    // E(Fp) has order h·r with gcd(h, r) = 1, so its points killed by r are exactly the subgroup.
+    isInSubgroup: (point) => multiply(point, CURVE_ORDER).is0(),
   }
 }
 

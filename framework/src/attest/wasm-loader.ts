@@ -3,9 +3,9 @@
 // when it cannot be loaded. Both paths give identical results, so it only changes speed.
 import type { ShareKey } from './keys.ts'
 import { createShareSigner, type ShareSigner } from './sign.ts'
-import type { G1Multiply } from './wasm-g1.ts'
+import type { G1Multiply, WasmCurve } from './wasm-g1.ts'
 
-export type { G1Multiply }
+export type { G1Multiply, WasmCurve }
 
 type Warn = (message: string) => void
 
@@ -23,13 +23,13 @@ export async function loadShareSigner(key: ShareKey, kind: 'wasm' | 'noble' = 'w
   }
 }
 
-/** The WebAssembly G1 multiplication, or undefined (callers then multiply with noble). */
-export async function loadG1Multiply(warn: Warn = () => {}): Promise<G1Multiply | undefined> {
+/** The WebAssembly curve operations, or undefined (callers then use noble). */
+export async function loadWasmCurve(warn: Warn = () => {}): Promise<WasmCurve | undefined> {
   try {
-    const { createWasmG1Multiply } = await import('./wasm-g1.ts')
-    return await createWasmG1Multiply()
+    const { createWasmCurve } = await import('./wasm-g1.ts')
+    return await createWasmCurve()
   } catch (err) {
-    warn(`WebAssembly G1 multiplication unavailable (${describe(err)}); using noble`)
+    warn(`WebAssembly curve operations unavailable (${describe(err)}); using noble`)
     return undefined
   }
 }

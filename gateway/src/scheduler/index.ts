@@ -28,7 +28,9 @@ import {
   type ResultFields,
 } from '../../../framework/src/attest/index.ts'
 import type { Disagreement } from '../database/index.ts'
-import type { G1Multiply } from '../../../framework/src/attest/wasm-loader.ts'
+import type { WasmCurve } from '../../../framework/src/attest/wasm-loader.ts'
+// Internal: marks a point the curve found in the subgroup, so findInvalidSignatures does not check it again.
+import { inSubgroup } from '../../../framework/src/attest/points.ts'
 import type { Invocation, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient, ReplicaExecuteRequest, ReplicaExecuteResult } from '../replicas/index.ts'
@@ -66,8 +68,8 @@ export type CreateSchedulerParameters = {
    * 0 sends to all at once. Batches always go to all. Default: 50.
    */
   hedgeMs?: number
-  /** A faster G1 multiplication for combining (framework/src/attest/wasm-loader.ts). Default: noble. */
-  multiply?: G1Multiply
+  /** Faster curve operations for combining and checking (framework/src/attest/wasm-loader.ts). Default: noble. */
+  curve?: WasmCurve
   onEvent?: (message: string) => void
 }
 
@@ -118,7 +120,7 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
 })
 
-export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, multiply, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, curve, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   let running = false
@@ -209,7 +211,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     }
     let combined
     try {
-      combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network, { multiply })
+      combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network, { multiply: curve?.multiply })
     } catch (err) {
       if (err instanceof TooFewSignersError) {
         for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? [])
@@ -252,16 +254,18 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     }
     async function checkAll(items: Check[]) {
       if (items.length === 0) return
-      // Per signature ≈ 3 ms (hash-to-G1, subgroup check; noble remembers a point it checked), one
-      // at a time with the event loop let in between: replica answers and HTTP requests that arrive
-      // meanwhile wait for one item, not for the group. Only the pairing below is one block.
+      // Per signature ≈ 1 ms with `curve`, ≈ 2.2 ms with noble (hash-to-G1, subgroup check; a point
+      // found in the subgroup is remembered), one at a time with the event loop let in between:
+      // replica answers and HTTP requests that arrive meanwhile wait for one item, not for the
+      // group. Only the pairing below is one block.
       const hashed: G1Point[] = []
       for (const x of items) {
-        hashed.push(hashToG1(x.digest as Hex))
+        hashed.push(curve ? curve.hashToG1(x.digest as Hex) : hashToG1(x.digest as Hex))
         try {
-          x.point.assertValidity()
+          if (!curve) x.point.assertValidity()
+          else if (curve.isInSubgroup(x.point)) inSubgroup(x.point)
         } catch {
-          // findInvalidSignatures reports it
+          // findInvalidSignatures reports it (it checks every point not known to be in the subgroup)
         }
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
