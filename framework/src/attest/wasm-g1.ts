@@ -1,7 +1,8 @@
 // G1 scalar multiplication in WebAssembly: ffjavascript's BLS12-381 engine (the one snarkjs proves
 // with), ≈ 0.45 ms against ≈ 2.1 ms for noble's constant-time bigint multiply on these machines.
-// Used where a multiplication sits on an invocation's path: a replica's share signature
-// (wasm-signer.ts) and the gateway's combination when its Lagrange coefficients are not integers.
+// Used where curve work sits on an invocation's path: a replica's share signature (wasm-signer.ts),
+// the gateway's combination when its Lagrange coefficients are not integers, and the hash and
+// subgroup check of the gateway's deferred signature check (createWasmCurve).
 //
 // Licence: ffjavascript is GPL-3.0. Like snarkjs it stays out of the attest entry point: callers
 // reach this module through wasm-loader.ts (a dynamic import) and fall back to noble without it.
