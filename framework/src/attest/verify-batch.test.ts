@@ -1,5 +1,6 @@
 import { keccak256, toBytes, toHex, type Hex } from 'viem'
 import { describe, expect, test } from 'vitest'
+import { createWasmCurve } from './wasm-g1.ts'
 import { bls } from './points.ts'
 import {
   combineShares,
@@ -73,7 +74,7 @@ describe('combineSharesUnverified + findInvalidSignatures', () => {
     expect(findInvalidSignatures(items.slice(0, 1), groupKey)).toEqual([])
   })
 
-  test('a bad share makes its combination fail, and only that one is reported', () => {
+  test('a bad share makes its combination fail, and only that one is reported', async () => {
     const items = digests.map((d) => ({ hashed: hashToG1(d), signature: decodeG1(signed(d)) }))
     // Replica 2 signed another digest for result 3: the combination is well-formed but wrong.
     const d = digests[3]!
@@ -83,6 +84,11 @@ describe('combineSharesUnverified + findInvalidSignatures', () => {
     items[5] = { hashed: items[5]!.hashed, signature: decodeG1OnCurve(notInSubgroup) }
     expect(findInvalidSignatures(items, groupKey)).toEqual([3, 5])
     expect(findInvalidSignatures([items[3]!], groupKey)).toEqual([0])
+    // The same with the WebAssembly weighting (and with only the wrong one left among valid ones).
+    const { multiply } = await createWasmCurve()
+    expect(findInvalidSignatures(items, groupKey, { multiply })).toEqual([3, 5])
+    expect(findInvalidSignatures(items.filter((_, k) => k !== 5), groupKey, { multiply })).toEqual([3])
+    expect(findInvalidSignatures(items.filter((_, k) => k !== 3 && k !== 5), groupKey, { multiply })).toEqual([])
     // Under the wrong key nothing verifies.
     expect(findInvalidSignatures(items.slice(0, 3), decodeG2(network.sharePublicKeys[0]!.publicKey))).toEqual([0, 1, 2])
   })

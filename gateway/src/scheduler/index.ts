@@ -269,7 +269,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         }
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
-      const invalid = new Set(findInvalidSignatures(items.map((x, k) => ({ hashed: hashed[k]!, signature: x.point })), groupKey))
+      const invalid = new Set(findInvalidSignatures(items.map((x, k) => ({ hashed: hashed[k]!, signature: x.point })), groupKey, { multiply: curve?.multiply }))
       const good = items.filter((_, k) => !invalid.has(k))
       if (good.length) await log.recordResults(good.map((x) => ({ id: x.slot.invocation.id, result: x.attested as unknown as Record<string, unknown>, disagreements: x.slot.disagreements })))
       for (const x of good) settle(x.lane, x.slot, x.attested, x.status)
