@@ -85,8 +85,6 @@ export function decodeG2(value: unknown, what = 'public key'): G2Point {
   return decodePoint(value, what, 96, (b) => bls12_381.G2.Point.fromBytes(b))
 }
 
-const G1_INFINITY: Hex = `0xc0${'00'.repeat(47)}`
-
 /**
  * Compressed (ZCash) encoding: x with flags 0x80 (compressed), 0x40 (infinity), 0x20 (y is the
  * larger root). Written out because noble's toBytes re-checks subgroup membership (≈ 1.5 ms) on
@@ -94,13 +92,8 @@ const G1_INFINITY: Hex = `0xc0${'00'.repeat(47)}`
  * combined one is checked where it is verified, never where it is encoded.
  */
 export function encodeG1(point: G1Point): Hex {
-  if (point.is0()) return G1_INFINITY
+  if (point.is0()) return `0xc0${'00'.repeat(47)}`
   const { x, y } = point.toAffine()
-  return encodeG1Affine(x, y)
-}
-
-/** encodeG1 of the affine point (x, y), which the caller knows to be on the curve and not infinity. */
-export function encodeG1Affine(x: bigint, y: bigint): Hex {
   const flags = 0x80 | (y > (bls12_381.fields.Fp.ORDER - 1n) / 2n ? 0x20 : 0)
   const hex = x.toString(16).padStart(96, '0')
   return `0x${(parseInt(hex.slice(0, 2), 16) | flags).toString(16).padStart(2, '0')}${hex.slice(2)}`

@@ -38,9 +38,11 @@ export async function createWasmG1Multiply(): Promise<G1Multiply> {
   }
 }
 
-/** What the gateway's deferred signature check needs, accelerated (results identical to noble's). */
+/** The curve work on an invocation's path, accelerated (results identical to noble's). */
 export type WasmCurve = {
   multiply: G1Multiply
+  /** hash_to_curve up to Q_0 + Q_1 with the Nexus DST, the map's pow/inv in WebAssembly (a signer folds h_eff into its key). */
+  hashBeforeClearing(message: Hex | Uint8Array): G1Point
   /** hashToG1 (points.ts) with the map's pow/inv and the cofactor clearing in WebAssembly: ≈ 0.5 vs 1.1 ms. */
   hashToG1(message: Hex | Uint8Array): G1Point
   /** Is r·P = O, i.e. is the on-curve point P in the prime-order subgroup: ≈ 0.45 vs 1.1 ms. */
@@ -49,10 +51,11 @@ export type WasmCurve = {
 
 export async function createWasmCurve(): Promise<WasmCurve> {
   const [multiply, field] = await Promise.all([createWasmG1Multiply(), createWasmBaseField()])
+  const hashBeforeClearing = (message: Hex | Uint8Array) => hashToCurveG1BeforeClearing(messageBytes(message), NEXUS_DST, field) as G1Point
   return {
     multiply,
-    hashToG1: (message) =>
-      inSubgroup(multiply(hashToCurveG1BeforeClearing(messageBytes(message), NEXUS_DST, field) as G1Point, G1_EFFECTIVE_COFACTOR)),
+    hashBeforeClearing,
+    hashToG1: (message) => inSubgroup(multiply(hashBeforeClearing(message), G1_EFFECTIVE_COFACTOR)),
     // E(Fp) has order h·r with gcd(h, r) = 1, so its points killed by r are exactly the subgroup.
     isInSubgroup: (point) => multiply(point, CURVE_ORDER).is0(),
   }
