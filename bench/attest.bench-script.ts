@@ -1,4 +1,4 @@
-// `npm run bench -- attest`: threshold BLS attestation costs (noble-curves, pure JS).
+// `npm run bench -- attest`: threshold BLS attestation costs (noble-curves, pure JS; one row with the replicas' WebAssembly signer).
 import { keccak256, toBytes, type Hex } from 'viem'
 import { loadShareSigner } from '../framework/src/attest/wasm-loader.ts'
 import {
