@@ -1,7 +1,7 @@
 // Batched attestation (docs/protocol.md §4): a positional keccak256 Merkle tree over result
 // digests. leaf = keccak256(0x00 ‖ digest), node = keccak256(0x01 ‖ left ‖ right); the last node
 // of an odd level is promoted unchanged. The Solidity `verifyInBatch` implements the same walk.
-import { keccak_256 } from '@noble/hashes/sha3.js'
+import { keccak256Bytes } from '../hash/keccak.ts'
 import { bytesToHex, hexToBytes, type Hex } from 'viem'
 import { BadBatchProofError } from './errors.ts'
 
@@ -11,13 +11,13 @@ nodeBuffer[0] = 0x01
 
 function hashLeaf(digest: Uint8Array): Uint8Array {
   leafBuffer.set(digest, 1)
-  return keccak_256(leafBuffer)
+  return keccak256Bytes(leafBuffer)
 }
 
 function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
   nodeBuffer.set(left, 1)
   nodeBuffer.set(right, 33)
-  return keccak_256(nodeBuffer)
+  return keccak256Bytes(nodeBuffer)
 }
 
 function toBytes32(value: Hex, what: string): Uint8Array {

@@ -1,6 +1,7 @@
 // The result digest of protocol v1 (docs/protocol.md §1): keccak256 of the ABI encoding of a
 // domain tag and the ten result fields. The Solidity verifier recomputes exactly this.
-import { encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from 'viem'
+import { encodeAbiParameters, toBytes, type Address, type Hex } from 'viem'
+import { keccak256 } from '../hash/keccak.ts'
 
 /** The ten signed fields of a result. */
 export type ResultFields = {

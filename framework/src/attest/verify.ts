@@ -1,6 +1,7 @@
 // Verifier side: check an attested result end to end (docs/protocol.md §6 gives the order of the
 // checks). Every failure is a typed NexusError with a stable code; nothing unsigned is trusted.
-import { keccak256, type Hex } from 'viem'
+import type { Hex } from 'viem'
+import { keccak256 } from '../hash/keccak.ts'
 import { NexusError, toError } from '../errors/base.ts'
 import { type ResultFields, resultDigest } from './digest.ts'
 import {

@@ -1,6 +1,7 @@
 // One replica: deploys artifacts, applies each function's invocations strictly in seq order on
 // its own store, and signs every result with its key share.
-import { keccak256, encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
+import { encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
+import { keccak256 } from '../../../framework/src/hash/keccak.ts'
 import { merkleRoot, resultDigest, type ResultFields } from '../../../framework/src/attest/index.ts'
 import { loadShareSigner } from '../../../framework/src/attest/wasm-loader.ts'
 import { openStore, type OpenStoreOptions } from '../store/database.ts'

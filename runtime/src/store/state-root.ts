@@ -17,7 +17,7 @@
 //   - 64 bytes, single leaf: key ‖ leafHash — the key tells a walk whether it met the key it wants.
 // Keeping both in the existing column (instead of a migration adding one) keeps one row per node
 // and the one-query path load the write-behind store already does.
-import { keccak_256 } from '@noble/hashes/sha3.js'
+import { keccak256Bytes } from '../../../framework/src/hash/keccak.ts'
 
 export const ZERO = new Uint8Array(32)
 export const DEPTH = 256
@@ -33,24 +33,24 @@ export function isZero(h: Uint8Array): boolean {
 }
 
 export function treeKey(namespaced: string): Uint8Array {
-  return keccak_256(utf8.encode(namespaced))
+  return keccak256Bytes(utf8.encode(namespaced))
 }
 
 export function leafHash(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  return keccak_256(concat([Uint8Array.of(0), key, valueHash]))
+  return keccak256Bytes(concat([Uint8Array.of(0), key, valueHash]))
 }
 
 /** Rep of a subtree with ≥ 2 leaves, from its children's reps. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return keccak_256(concat([Uint8Array.of(INNER_TAG), left, right]))
+  return keccak256Bytes(concat([Uint8Array.of(INNER_TAG), left, right]))
 }
 
 /** Value hash of a KV value, a file or a directory (so a file and a key never collide). */
 export function kvValueHash(value: Uint8Array): Uint8Array {
-  return keccak_256(concat([Uint8Array.of(0), value]))
+  return keccak256Bytes(concat([Uint8Array.of(0), value]))
 }
 export function fileValueHash(entry: { kind: 'file'; data: Uint8Array } | { kind: 'dir' }): Uint8Array {
-  return entry.kind === 'dir' ? keccak_256(Uint8Array.of(2)) : keccak_256(concat([Uint8Array.of(1), entry.data]))
+  return entry.kind === 'dir' ? keccak256Bytes(Uint8Array.of(2)) : keccak256Bytes(concat([Uint8Array.of(1), entry.data]))
 }
 
 /** Bit `i` of `key`, most significant first: 0 = left, 1 = right. */
@@ -106,7 +106,7 @@ function withChild(inner: Uint8Array, side: number, rep: Uint8Array): Uint8Array
 
 /** The rep of the subtree a stored node value stands for. */
 export function repOf(v: Uint8Array): Uint8Array {
-  if (isInner(v)) return keccak_256(v)
+  if (isInner(v)) return keccak256Bytes(v)
   if (isLeafNode(v)) return leafNodeHash(v).slice()
   return ZERO
 }
@@ -216,7 +216,7 @@ function insert(view: TreeView, key: Uint8Array, leaf: Uint8Array, path: Uint8Ar
   for (let d = split; d >= depth; d--) {
     const v = withChild(inner, bit(key, d), rep)
     view.put(nodeId(d, key), v)
-    rep = keccak_256(v)
+    rep = keccak256Bytes(v)
     inner = EMPTY_INNER
   }
   return climb(view, key, path, depth, rep)
@@ -227,7 +227,7 @@ function climb(view: TreeView, key: Uint8Array, path: Uint8Array[], depth: numbe
   for (let d = depth - 1; d >= 0; d--) {
     const v = withChild(path[d]!, bit(key, d), rep)
     view.put(nodeId(d, key), v)
-    rep = keccak_256(v)
+    rep = keccak256Bytes(v)
   }
   return rep
 }
