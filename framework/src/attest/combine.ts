@@ -4,7 +4,7 @@ import { pippenger } from '@noble/curves/abstract/curve.js'
 import type { Hex } from 'viem'
 import { BadShareError, KeygenError, MalformedPointError, PointNotInSubgroupError, TooFewSignersError } from './errors.ts'
 import { decodeNetwork, type Network } from './network.ts'
-import { bls, decodeG1OnCurve, encodeG1, hashToG1, pairingCheck, type G1Point } from './points.ts'
+import { bls, decodeG1OnCurve, encodeG1, hashToG1, pairingCheck as noblePairingCheck, type G1Point, type PairingCheck } from './points.ts'
 import type { SignatureShare } from './sign.ts'
 import type { G1Multiply } from './wasm-g1.ts'
 
@@ -118,7 +118,7 @@ const finish = (chosen: Candidate[], signature: G1Point, rejected: Rejection[]):
 })
 
 /** A pairing check that reports a combined point outside the subgroup as a failed check. */
-function pairingHolds(signature: G1Point, hashed: G1Point, key: Parameters<typeof pairingCheck>[2]): boolean {
+function pairingHolds(pairingCheck: PairingCheck, signature: G1Point, hashed: G1Point, key: Parameters<PairingCheck>[2]): boolean {
   try {
     return pairingCheck(signature, hashed, key)
   } catch {
@@ -130,9 +130,11 @@ function pairingHolds(signature: G1Point, hashed: G1Point, key: Parameters<typeo
  * Combine signature shares over `message` into the group signature. Decodes every share, combines
  * the first `t`, and checks the result once; only if it fails is each share checked against its
  * share public key and the bad ones excluded. Throws `TooFewSignersError` with fewer than `t` valid shares.
+ * `multiply` and `pairingCheck`: the WebAssembly curve's (wasm-loader.ts), noble's by default.
  * @example const { signature, signers, rejected } = combineShares(digest, shares, network)
  */
-export function combineShares(message: Hex, shares: readonly SignatureShare[], network: Network, options: { hashed?: G1Point } = {}): CombineSharesReturnType {
+export function combineShares(message: Hex, shares: readonly SignatureShare[], network: Network, options: { hashed?: G1Point; multiply?: G1Multiply; pairingCheck?: PairingCheck } = {}): CombineSharesReturnType {
+  const pairingCheck = options.pairingCheck ?? noblePairingCheck
   // A caller that already hashed the message (e.g. while waiting for the last share) passes it in.
   const hashed = options.hashed ?? hashToG1(message)
   // Optimistic: shares are only checked to be on the curve; the combined signature's own subgroup
@@ -140,8 +142,8 @@ export function combineShares(message: Hex, shares: readonly SignatureShare[], n
   const { keys, candidates, rejected } = decodeShares(shares, network, decodeG1OnCurve)
   if (candidates.length < network.t) throw new TooFewSignersError(candidates.length, network.t, rejected)
   const optimistic = candidates.slice(0, network.t)
-  const combined = interpolate(optimistic)
-  if (pairingHolds(combined, hashed, keys.group)) return finish(optimistic, combined, rejected)
+  const combined = interpolate(optimistic, options.multiply)
+  if (pairingHolds(pairingCheck, combined, hashed, keys.group)) return finish(optimistic, combined, rejected)
 
   // Slow path: someone lied. Check every share strictly against its own key and keep the good ones.
   const good: Candidate[] = []
@@ -159,9 +161,9 @@ export function combineShares(message: Hex, shares: readonly SignatureShare[], n
   }
   if (good.length < network.t) throw new TooFewSignersError(good.length, network.t, rejected)
   const chosen = good.slice(0, network.t)
-  const signature = interpolate(chosen)
+  const signature = interpolate(chosen, options.multiply)
   // Cannot fail when the share keys derive from the group key's commitments; guards a bad network file.
-  if (!pairingHolds(signature, hashed, keys.group))
+  if (!pairingHolds(pairingCheck, signature, hashed, keys.group))
     throw new KeygenError('network: shares valid under their share public keys do not combine to groupPublicKey (inconsistent network file)')
   return finish(chosen, signature, rejected)
 }

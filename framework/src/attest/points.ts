@@ -121,6 +121,10 @@ export function inSubgroup<P extends G1Point>(point: P): P {
   knownInSubgroup.add(point)
   return point
 }
+/** Whether `point` was made or marked as a subgroup point (hashToG1, inSubgroup): no check needed. */
+export function isKnownInSubgroup(point: G1Point): boolean {
+  return knownInSubgroup.has(point)
+}
 /** Throws unless `point` is in the G1 subgroup (free for points made by hashToG1 or marked by inSubgroup). */
 export function assertInSubgroup(point: G1Point): void {
   if (!knownInSubgroup.has(point)) point.assertValidity()
@@ -159,7 +163,10 @@ function g2Precompute(point: G2Point): MillerPrecompute {
   }
   return pre
 }
-const NEG_G2 = bls12_381.G2.Point.BASE.negate()
+export const NEG_G2 = bls12_381.G2.Point.BASE.negate()
+
+/** e(σ, G2) == e(H(m), pk): noble's `pairingCheck` below, or the WebAssembly one (wasm-g1.ts). */
+export type PairingCheck = (signature: G1Point, hashed: G1Point, publicKey: G2Point) => boolean
 
 /**
  * e(σ, G2) == e(H(m), pk), as one multi-pairing e(σ, −G2) · e(H(m), pk) == 1. Both G1 points are

@@ -3,7 +3,7 @@
 // valid and fails (except with probability 2⁻⁶⁴) when any is not. The gateway uses this to check
 // combined signatures off the answer path: one ~13 ms pairing for everything combined meanwhile.
 import { pippenger } from '@noble/curves/abstract/curve.js'
-import { assertInSubgroup, bls, inSubgroup, pairingCheck, type G1Point, type G2Point } from './points.ts'
+import { assertInSubgroup, bls, inSubgroup, pairingCheck as noblePairingCheck, type G1Point, type G2Point, type PairingCheck } from './points.ts'
 import type { G1Multiply } from './wasm-g1.ts'
 
 export type SignatureToCheck = { hashed: G1Point; signature: G1Point }
@@ -11,9 +11,11 @@ export type SignatureToCheck = { hashed: G1Point; signature: G1Point }
 /**
  * Indices of the items whose signature does not verify under `publicKey` (empty: all valid).
  * `multiply`: a faster k·P for the random weighting (wasm-loader.ts); noble's takes ≈ 0.2 ms per
- * point and weight here, most of a 10-signature group's cost besides the pairing.
+ * point and weight here, most of a 10-signature group's cost besides the pairing. `pairingCheck`: a
+ * faster pairing (the WebAssembly curve's), noble's by default.
  */
-export function findInvalidSignatures(items: readonly SignatureToCheck[], publicKey: G2Point, options: { multiply?: G1Multiply } = {}): number[] {
+export function findInvalidSignatures(items: readonly SignatureToCheck[], publicKey: G2Point, options: { multiply?: G1Multiply; pairingCheck?: PairingCheck } = {}): number[] {
+  const pairingCheck = options.pairingCheck ?? noblePairingCheck
   const invalid: number[] = []
   const candidates: number[] = []
   items.forEach((item, k) => {
@@ -27,7 +29,7 @@ export function findInvalidSignatures(items: readonly SignatureToCheck[], public
     }
   })
   if (candidates.length === 0) return invalid
-  if (candidates.length === 1 || batchHolds(candidates.map((k) => items[k]!), publicKey, options.multiply)) {
+  if (candidates.length === 1 || batchHolds(candidates.map((k) => items[k]!), publicKey, pairingCheck, options.multiply)) {
     if (candidates.length === 1 && !pairingCheck(items[candidates[0]!]!.signature, items[candidates[0]!]!.hashed, publicKey)) invalid.push(candidates[0]!)
     return invalid.sort((a, b) => a - b)
   }
@@ -35,7 +37,7 @@ export function findInvalidSignatures(items: readonly SignatureToCheck[], public
   return invalid.sort((a, b) => a - b)
 }
 
-function batchHolds(items: readonly SignatureToCheck[], publicKey: G2Point, multiply?: G1Multiply): boolean {
+function batchHolds(items: readonly SignatureToCheck[], publicKey: G2Point, pairingCheck: PairingCheck, multiply?: G1Multiply): boolean {
   const weights = [...crypto.getRandomValues(new BigUint64Array(items.length))].map((w) => w | 1n)
   // Sums of points that are each in the subgroup (checked above, or hash outputs) are in it too.
   const sum = (points: G1Point[]) => inSubgroup(

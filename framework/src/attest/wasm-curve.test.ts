@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { combineShares, combineSharesUnverified } from './combine.ts'
 import { hashToCurveG1BeforeClearing } from './hash-to-g1.ts'
 import { dealerKeygen, sharePublicKey } from './keys.ts'
-import { bls, CURVE_ORDER, encodeScalar, hashToG1, NEXUS_DST, type G1Point } from './points.ts'
+import { bls, CURVE_ORDER, decodeG1, decodeG2, encodeScalar, hashToG1, NEXUS_DST, pairingCheck, type G1Point } from './points.ts'
+import { findInvalidSignatures } from './verify-batch.ts'
 import { createShareSigner, signShare, verifyShare } from './sign.ts'
 import { createWasmBaseField, createWasmCurve, createWasmG1Multiply } from './wasm-g1.ts'
 import { loadShareSigner, loadWasmCurve } from './wasm-loader.ts'
@@ -116,6 +117,47 @@ describe('WebAssembly curve for the gateway check', () => {
       expect(curve.isInSubgroup(off)).toBe(false)
       expect(curve.isInSubgroup(hashed.add(off) as G1Point)).toBe(false)
     }
+  })
+})
+
+describe('WebAssembly pairing check', () => {
+  const { shares, network } = dealerKeygen({ t: 3, n: 4, seed: new Uint8Array(32).fill(9) })
+  const groupKey = decodeG2(network.groupPublicKey)
+  const signed = messages.slice(0, 4).map((m) => ({ m, signature: decodeG1(combineShares(m, shares.slice(0, 3).map((s) => signShare(m, s)), network).signature) }))
+
+  it('gives noble pairingCheck\'s answer for valid signatures, wrong messages and wrong keys', async () => {
+    const curve = await createWasmCurve()
+    const otherKey = sharePublicKey(shares[0]!)
+    for (const [k, { m, signature }] of signed.entries()) {
+      const wrong = hashToG1(messages[(k + 1) % messages.length]!)
+      for (const [sig, hashed, key, expected] of [[signature, hashToG1(m), groupKey, true], [signature, wrong, groupKey, false], [signature, hashToG1(m), otherKey, false]] as const) {
+        expect(curve.pairingCheck(sig, hashed, key)).toBe(expected)
+        expect(pairingCheck(sig, hashed, key)).toBe(expected)
+      }
+    }
+  })
+
+  it('throws as noble does for infinity and for a point outside the subgroup', async () => {
+    const curve = await createWasmCurve()
+    const off = hashToCurveG1BeforeClearing(new Uint8Array(32).fill(3), NEXUS_DST) as G1Point
+    const zero = bls.G1.Point.ZERO as G1Point
+    for (const [sig, hashed] of [[zero, hashToG1(messages[0]!)], [signed[0]!.signature, zero], [off, hashToG1(messages[0]!)], [signed[0]!.signature.add(off) as G1Point, hashToG1(signed[0]!.m)]] as const) {
+      expect(() => curve.pairingCheck(sig, hashed, groupKey)).toThrow()
+      expect(() => pairingCheck(sig, hashed, groupKey)).toThrow()
+    }
+  })
+
+  it('finds exactly the bad signatures of a group, and combines with a bad share excluded, as noble does', async () => {
+    const curve = await createWasmCurve()
+    const items = signed.map(({ m, signature }, k) => ({ hashed: hashToG1(m), signature: k === 2 ? (signature.double() as G1Point) : signature }))
+    expect(findInvalidSignatures(items, groupKey, { multiply: curve.multiply, pairingCheck: curve.pairingCheck })).toEqual([2])
+    expect(findInvalidSignatures(items, groupKey)).toEqual([2])
+    const m = messages[5]!
+    const bad = [signShare(m, shares[0]!), { ...signShare(messages[6]!, shares[1]!), index: 2 }, signShare(m, shares[2]!), signShare(m, shares[3]!)]
+    const fast = combineShares(m, bad, network, { multiply: curve.multiply, pairingCheck: curve.pairingCheck })
+    expect(fast).toEqual(combineShares(m, bad, network))
+    expect(fast.signers).toEqual([1, 3, 4])
+    expect(fast.rejected.map((r) => r.index)).toEqual([2])
   })
 })
 
