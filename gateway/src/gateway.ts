@@ -32,10 +32,20 @@ export type CreateGatewayParameters = {
    */
   verifyBeforeAnswer?: boolean
   /**
+   * How long combined signatures wait to be checked together (one pairing for the group), ms.
+   * Default: 200 (0 with verifyBeforeAnswer).
+   */
+  checkDelayMs?: number
+  /**
    * A single invocation goes to the first t replicas at once and to the other n − t once those
    * answered, one failed, or after this many ms (0: all at once). Default: 50.
    */
   hedgeMs?: number
+  /**
+   * A spare applies invocations attested without it later, in one batch, while the function is
+   * busy, waiting at most this many ms (0: at once, one by one). Default: 200.
+   */
+  spareCatchUpMs?: number
   /** Cron ticker for @onCron functions (gateway/src/cron). Default: on, checking every 1000 ms. */
   cron?: { intervalMs?: number; maxCatchUp?: number } | false
   /** Nexus Zero routes, mounted under /v1/zk (`createZkService` from gateway/src/zk; the caller closes it). */
@@ -71,7 +81,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const metrics = createMetrics()
   const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url }))
   const curve = await loadWasmCurve(p.logger)
-  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, hedgeMs: p.hedgeMs, curve, ...p.batching })
+  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, checkDelayMs: p.checkDelayMs, hedgeMs: p.hedgeMs, spareCatchUpMs: p.spareCatchUpMs, curve, ...p.batching })
   const pushArtifact = async (codeHash: string) => {
     const artifact = await log.getArtifact(codeHash)
     if (!artifact) return

@@ -10,6 +10,11 @@
 // combine, every result recorded with its inclusion proof. When no root can reach t any more, the
 // batch falls back to one-by-one attestation. When no digest of a single invocation can reach t,
 // it is settled as disputed and the lane goes on.
+//
+// Spares (hedgeMs, spareCatchUpMs): a single invocation goes to the first t replica loops; the rest
+// get it only if those need help. A spare that finds invocations attested without it applies them
+// later, as one batch, once the function is quiet or spareCatchUpMs has passed, so that its work
+// does not compete with the next invocation's first wave for the same CPUs.
 import type { Hex } from 'viem'
 import { keccak256 } from '../../../framework/src/hash/keccak.ts'
 import {
@@ -69,6 +74,15 @@ export type CreateSchedulerParameters = {
    * 0 sends to all at once. Batches always go to all. Default: 50.
    */
   hedgeMs?: number
+  /**
+   * A spare that reaches invocations already attested (it was not needed for them) applies them
+   * later, in one batch: it waits while the function has invocations in flight, up to this many ms,
+   * so that its work (execution, signature, one HTTP call each) is not done beside the next
+   * invocation's first wave on the same CPUs. It goes at once when a pending invocation needs help
+   * (a first-wave replica failed, disagreed or is slower than hedgeMs, or a replica loop is down).
+   * 0: catch up at once, one invocation at a time. Default: 200.
+   */
+  spareCatchUpMs?: number
   /** Faster curve operations for combining and checking (framework/src/attest/wasm-loader.ts). Default: noble. */
   curve?: WasmCurve
   onEvent?: (message: string) => void
@@ -89,6 +103,8 @@ type Slot = {
   /** Replicas sent this invocation in its first wave (see hedgeMs), and the signal for the rest. */
   sent?: number
   spares?: Spares
+  /** The settled outcome is in the log (not only answered): the slot may leave memory. */
+  recorded?: boolean
 }
 type Spares = { release: () => void; released: Promise<void>; done: boolean }
 type BatchResponse = { root: Hex; share?: { index: number; signature: Hex }; results: ReplicaExecuteResult[]; invalid: boolean }
@@ -109,11 +125,15 @@ type Lane = {
   cursors: (bigint | undefined)[]
   /** Set for every replica when a batch splits: its loop re-reads its position. */
   rewind: boolean[]
+  /** performance.now() of the last submit or answer: a spare waits for the lane to be quiet. */
+  lastActivity: number
   wake: () => void
   waiting: Promise<void>
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** How long a function must be idle before a spare catches up early (spareCatchUpMs). */
+const QUIET_MS = 10
 const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
 const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed === true
 const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
@@ -121,7 +141,7 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
 })
 
-export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, curve, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, spareCatchUpMs = 200, curve, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   let running = false
@@ -192,7 +212,10 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   }
 
   async function onResponse(lane: Lane, slot: Slot, replica: number, result: ReplicaExecuteResult) {
-    if (slot.responses.has(replica)) return
+    lane.lastActivity = performance.now()
+    // A share-less answer (a spare's catch-up batch) is replaced when the replica re-serves it signed (repair).
+    const previous = slot.responses.get(replica)
+    if (previous && (previous.result.share || !result.share)) return
     const invalid = validate(slot, result)
     slot.responses.set(replica, { replica, result })
     if (invalid) {
@@ -306,6 +329,11 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       onEvent(`${slot.invocation.functionId}#${slot.invocation.seq}: combined signature invalid, waiting for more shares`)
       slot.attestedDigest = undefined
       slot.invocation = { ...slot.invocation, state: 'pending', result: null }
+      // A spare may have applied it in a catch-up batch (no share): loops re-read their position and
+      // re-send it (a replica re-serves an applied seq, signed), in a new batch or alone.
+      for (const [start, b] of lane.batches) if (b.start <= slot.invocation.seq && slot.invocation.seq <= b.end) lane.batches.delete(start)
+      lane.rewind = lane.rewind.map(() => true)
+      lane.wake()
       return maybeDispute(lane, slot)
     }
     for (const rej of combined.rejected) disagree(slot, { replica: rej.index, digest, reason: rej.reason })
@@ -325,6 +353,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
 
   /** The attested result is durable: update the slot, metrics and waiters. */
   function settle(lane: Lane, slot: Slot, attested: AttestedResult, status: number) {
+    slot.recorded = true
     answer(slot, attested)
     metrics.inc('nexus_invocations_total', 'Invocations by status', { status: STATUS[status] ?? 'unknown' })
     evict(lane, slot)
@@ -356,12 +385,16 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   /** No digest can reach t shares any more (e.g. a 2–2 split): settle as disputed, the lane goes on. */
   async function maybeDispute(lane: Lane, slot: Slot) {
     if (done(slot)) return
-    const valid = [...slot.responses.values()].filter((x) => x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
-    if (largestGroup(valid.map((x) => [x.replica, x.result.digest])) + (n - slot.responses.size) >= network.t) return
+    const disagreeing = (x: Response) => slot.disagreements.some((d) => d.replica === x.replica)
+    const valid = [...slot.responses.values()].filter((x) => x.result.share && !disagreeing(x))
+    // An answer without a share (from a catch-up batch) can still be asked for one: not counted as final.
+    const final = [...slot.responses.values()].filter((x) => x.result.share || disagreeing(x)).length
+    if (largestGroup(valid.map((x) => [x.replica, x.result.digest])) + (n - final) >= network.t) return
     slot.disputed = true
     slot.spares?.release()
     for (const x of slot.responses.values()) disagree(slot, { replica: x.replica, digest: x.result.digest, reason: `no quorum: fewer than ${network.t} replicas agree on any digest` })
     await log.recordDispute(slot.invocation.id, slot.disagreements)
+    slot.recorded = true
     slot.invocation = { ...slot.invocation, state: 'disputed', disagreements: [...slot.disagreements] }
     metrics.inc('nexus_invocations_total', 'Invocations by status', { status: 'disputed' })
     onEvent(`${slot.invocation.functionId}#${slot.invocation.seq} disputed: no digest has ${network.t} shares`)
@@ -394,6 +427,11 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     batch.responses.set(replica, { root, share: answer.share, results: answer.results, invalid })
     if (batch.settled || slots.every(done)) {
       batch.settled = true
+      // A spare catching up (or a replica back from down): its answers complete the slots.
+      slots.forEach((slot, k) => {
+        if (!slot.responses.has(replica)) slot.responses.set(replica, { replica, result: answer.results[k]! })
+        evict(lane, slot)
+      })
       return
     }
     const valid = [...batch.responses.entries()].filter(([, x]) => !x.invalid && x.share)
@@ -450,12 +488,17 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     }
   }
 
-  /** The batch containing `cursor`, or a new one from `cursor` to what is pending (capped). */
-  function batchAt(lane: Lane, cursor: bigint): Batch {
-    for (const b of lane.batches.values()) if (b.start <= cursor && cursor <= b.end) return b
-    let end = lane.head
+  /**
+   * The batch containing `cursor`, or a new one from `cursor` to what is pending (capped).
+   * `settledUntil`: a spare's catch-up over invocations attested one by one (see settledRun); their
+   * single-invocation entries do not split it.
+   */
+  function batchAt(lane: Lane, cursor: bigint, settledUntil?: bigint): Batch {
+    const counts = (b: Batch) => settledUntil === undefined || !b.single
+    for (const b of lane.batches.values()) if (b.start <= cursor && cursor <= b.end && counts(b)) return b
+    let end = settledUntil ?? lane.head
     if (end - cursor + 1n > BigInt(maxBatch)) end = cursor + BigInt(maxBatch) - 1n
-    for (const b of lane.batches.values()) if (b.start > cursor && b.start <= end) end = b.start - 1n
+    for (const b of lane.batches.values()) if (b.start > cursor && b.start <= end && counts(b)) end = b.start - 1n
     const batch: Batch = { start: cursor, end, responses: new Map(), single: end === cursor, settled: false }
     lane.batches.set(cursor, batch)
     if (lane.batches.size > 1024)
@@ -514,7 +557,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   }
 
   function evict(lane: Lane, slot: Slot) {
-    if (done(slot) && slot.responses.size >= n) lane.slots.delete(slot.invocation.seq)
+    if (done(slot) && slot.recorded && slot.responses.size >= n) lane.slots.delete(slot.invocation.seq)
     // A replica that is down keeps attested slots alive; they can be rebuilt from the log.
     if (lane.slots.size > 4096)
       for (const [seq, s] of lane.slots) {
@@ -535,6 +578,44 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     if (invocation.state === 'disputed') slot.disputed = true
     lane.slots.set(seq, slot)
     return slot
+  }
+
+  /**
+   * The invocation at `cursor` was attested without this replica (a spare, see spareCatchUpMs): the
+   * last seq of the run of settled invocations from there, which it applies as one batch. Undefined
+   * when that is not the case.
+   */
+  function settledRun(lane: Lane, cursor: bigint): bigint | undefined {
+    const slot = lane.slots.get(cursor)
+    if (spareCatchUpMs <= 0 || !slot?.spares || !done(slot)) return undefined
+    let end = cursor
+    while (end < lane.head && end - cursor + 1n < BigInt(maxBatch)) {
+      const next = lane.slots.get(end + 1n) // not in memory: settled and evicted
+      if (next && !done(next)) break
+      end++
+    }
+    return end
+  }
+
+  /** Wait, as a spare about to catch up, while the function has live work (see spareCatchUpMs). */
+  async function yieldToLiveWork(lane: Lane, i: number) {
+    const deadline = performance.now() + spareCatchUpMs
+    while (running && !lane.rewind[i]) {
+      const now = performance.now()
+      if (now >= deadline || helpNeeded(lane, i, now)) return
+      // Quiet: nothing in flight and nothing submitted or answered for a moment (a synchronous
+      // caller sends its next invocation within a few ms of its answer).
+      if (firstPending(lane) > lane.head && now - lane.lastActivity >= QUIET_MS) return
+      await Promise.race([lane.waiting, sleep(Math.min(deadline - now, QUIET_MS))])
+    }
+  }
+
+  /** A pending invocation needs this replica now: a replica loop is down, or a first wave failed, disagreed or is slow. */
+  function helpNeeded(lane: Lane, i: number, now: number): boolean {
+    if (lane.cursors.some((c, j) => j !== i && c === undefined)) return true
+    for (const slot of lane.slots.values())
+      if (!done(slot) && (slot.spares?.done || (slot.firstSentAt !== undefined && now - slot.firstSentAt > hedgeMs))) return true
+    return false
   }
 
   function firstPending(lane: Lane): bigint {
@@ -575,7 +656,13 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         await Promise.race([lane.waiting, sleep(1000)])
         continue
       }
-      const batch = batchAt(lane, cursor)
+      if (settledRun(lane, cursor) !== undefined) {
+        await yieldToLiveWork(lane, i)
+        if (!running) return
+        if (lane.rewind[i]) continue
+      }
+      const run = settledRun(lane, cursor)
+      const batch = batchAt(lane, cursor, run !== undefined && run > cursor ? run : undefined)
       if (!batch.single) {
         const loaded = await slotsFor(lane, batch.start, batch.end)
         if (!loaded) {
@@ -585,7 +672,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         const slots = fitRequestSize(batch, loaded)
         if (batch.single) continue // cut back to one invocation: the single path below handles it
         const sentAt = performance.now()
-        for (const s of slots) s.firstSentAt ??= sentAt
+        for (const s of slots) if (!done(s)) s.firstSentAt ??= sentAt
         const outcome = await client.executeBatch(slots.map((s) => requestOf(s.invocation)))
         if (!running) return
         switch (outcome.kind) {
@@ -617,8 +704,11 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         await sleep(50)
         continue
       }
+      const caughtUp = settledRun(lane, cursor) !== undefined // already on the catch-up path above
       await hedge(slot)
       if (!running) return
+      // Released because the invocation was attested without this replica: catch up later (above).
+      if (!caughtUp && settledRun(lane, cursor) !== undefined) continue
       const inv = slot.invocation
       // From the first send until the answer (a spare sent after the answer must not start a new clock).
       if (!done(slot)) slot.firstSentAt ??= performance.now()
@@ -653,7 +743,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   function startLane(functionId: string, head: bigint): Lane {
     let lane = lanes.get(functionId)
     if (lane) return lane
-    lane = { functionId, head, slots: new Map(), batches: new Map(), cursors: replicas.map(() => undefined), rewind: replicas.map(() => false), wake: () => {}, waiting: Promise.resolve() }
+    lane = { functionId, head, slots: new Map(), batches: new Map(), cursors: replicas.map(() => undefined), rewind: replicas.map(() => false), lastActivity: 0, wake: () => {}, waiting: Promise.resolve() }
     newSignal(lane)
     lanes.set(functionId, lane)
     for (const client of replicas)
@@ -685,6 +775,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       const lane = startLane(invocation.functionId, invocation.seq - 1n)
       if (!lane.slots.has(invocation.seq)) lane.slots.set(invocation.seq, { invocation, responses: new Map(), disagreements: [] })
       if (invocation.seq > lane.head) lane.head = invocation.seq
+      lane.lastActivity = performance.now()
       metrics.inc('nexus_invocations_total', 'Invocations by status', { status: 'accepted' })
       lane.wake()
     },
