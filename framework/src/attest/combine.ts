@@ -87,7 +87,10 @@ type Candidate = { index: number; point: G1Point }
 type Rejection = { index: number; reason: string }
 
 /** Shares with a known, unique index and a well-formed point; the others are rejected with a reason. */
-function decodeShares(shares: readonly SignatureShare[], network: Network, decode: (value: unknown, what: string) => G1Point) {
+/** points.ts `decodeG1OnCurve`, or the WebAssembly curve's (wasm-loader.ts). */
+export type DecodeOnCurve = (value: unknown, what: string) => G1Point
+
+function decodeShares(shares: readonly SignatureShare[], network: Network, decode: DecodeOnCurve) {
   const keys = decodeNetwork(network)
   const rejected: Rejection[] = []
   const candidates: Candidate[] = []
@@ -133,13 +136,13 @@ function pairingHolds(pairingCheck: PairingCheck, signature: G1Point, hashed: G1
  * `multiply` and `pairingCheck`: the WebAssembly curve's (wasm-loader.ts), noble's by default.
  * @example const { signature, signers, rejected } = combineShares(digest, shares, network)
  */
-export function combineShares(message: Hex, shares: readonly SignatureShare[], network: Network, options: { hashed?: G1Point; multiply?: G1Multiply; pairingCheck?: PairingCheck } = {}): CombineSharesReturnType {
+export function combineShares(message: Hex, shares: readonly SignatureShare[], network: Network, options: { hashed?: G1Point; multiply?: G1Multiply; pairingCheck?: PairingCheck; decodeOnCurve?: DecodeOnCurve } = {}): CombineSharesReturnType {
   const pairingCheck = options.pairingCheck ?? noblePairingCheck
   // A caller that already hashed the message (e.g. while waiting for the last share) passes it in.
   const hashed = options.hashed ?? hashToG1(message)
   // Optimistic: shares are only checked to be on the curve; the combined signature's own subgroup
   // and pairing check covers them all at once.
-  const { keys, candidates, rejected } = decodeShares(shares, network, decodeG1OnCurve)
+  const { keys, candidates, rejected } = decodeShares(shares, network, options.decodeOnCurve ?? decodeG1OnCurve)
   if (candidates.length < network.t) throw new TooFewSignersError(candidates.length, network.t, rejected)
   const optimistic = candidates.slice(0, network.t)
   const combined = interpolate(optimistic, options.multiply)
@@ -174,8 +177,8 @@ export function combineShares(message: Hex, shares: readonly SignatureShare[], n
  * `findInvalidSignatures`; a threshold signature is unique, so a combination that verifies is the
  * one every other set of t honest shares would give.
  */
-export function combineSharesUnverified(shares: readonly SignatureShare[], network: Network, options: { multiply?: G1Multiply } = {}): CombineSharesReturnType & { point: G1Point } {
-  const { candidates, rejected } = decodeShares(shares, network, decodeG1OnCurve)
+export function combineSharesUnverified(shares: readonly SignatureShare[], network: Network, options: { multiply?: G1Multiply; decodeOnCurve?: DecodeOnCurve } = {}): CombineSharesReturnType & { point: G1Point } {
+  const { candidates, rejected } = decodeShares(shares, network, options.decodeOnCurve ?? decodeG1OnCurve)
   if (candidates.length < network.t) throw new TooFewSignersError(candidates.length, network.t, rejected)
   const chosen = candidates.slice(0, network.t)
   const point = interpolate(chosen, options.multiply)

@@ -2,7 +2,7 @@
 // decoding that says which rule a bad point broke, and the uncompressed EIP-2537 form for contracts.
 import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { bytesToHex, hexToBytes, type Hex } from 'viem'
-import { hashToCurveG1 } from './hash-to-g1.ts'
+import { hashToCurveG1, type BaseField } from './hash-to-g1.ts'
 import { MalformedPointError, MalformedResultError, PointNotInSubgroupError } from './errors.ts'
 
 export const bls = bls12_381
@@ -53,12 +53,15 @@ export function decodeG1(value: unknown, what = 'signature'): G1Point {
   return decodePoint(value, what, 48, (b) => bls12_381.G1.Point.fromBytes(b))
 }
 
+const P_PLUS_1_OVER_4 = (bls12_381.fields.Fp.ORDER + 1n) / 4n
+
 /**
  * Decode a compressed G1 point checking only that it is on the curve, not that it is in the
  * prime-order subgroup (the 1.5 ms half of `decodeG1`). Only for shares that are combined and then
  * checked as a whole: `pairingCheck` asserts the combined signature's subgroup membership.
+ * `field`: whose `pow` takes the square root (the WebAssembly one from wasm-g1.ts: ≈ 0.09 vs 0.2 ms).
  */
-export function decodeG1OnCurve(value: unknown, what = 'signature'): G1Point {
+export function decodeG1OnCurve(value: unknown, what = 'signature', field: BaseField = bls12_381.fields.Fp): G1Point {
   const bytes = parseHexBytes(value, what, 48)
   const flags = bytes[0]!
   if ((flags & 0x80) === 0) throw new MalformedPointError(what, 'compression flag not set (only compressed points are accepted)')
@@ -68,12 +71,10 @@ export function decodeG1OnCurve(value: unknown, what = 'signature'): G1Point {
   xBytes[0] = flags & 0x1f
   const x = BigInt(bytesToHex(xBytes))
   if (x >= Fp.ORDER) throw new MalformedPointError(what, 'x is not a field element')
-  let y: bigint
-  try {
-    y = Fp.sqrt(Fp.add(Fp.mul(Fp.sqr(x), x), 4n))
-  } catch (err) {
-    throw new MalformedPointError(what, 'not a point on the curve', { cause: err })
-  }
+  // y² = x³ + 4. As p ≡ 3 (mod 4), a square root exists iff rhs^((p+1)/4) squares back to rhs.
+  const rhs = Fp.add(Fp.mul(Fp.sqr(x), x), 4n)
+  let y = field.pow(rhs, P_PLUS_1_OVER_4)
+  if (Fp.sqr(y) !== rhs) throw new MalformedPointError(what, 'not a point on the curve')
   // ZCash encoding: flag 0x20 marks the lexicographically larger of y and −y.
   const larger = y > (Fp.ORDER - 1n) / 2n
   if (larger !== ((flags & 0x20) !== 0)) y = Fp.neg(y)

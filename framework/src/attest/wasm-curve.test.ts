@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { combineShares, combineSharesUnverified } from './combine.ts'
 import { hashToCurveG1BeforeClearing } from './hash-to-g1.ts'
 import { dealerKeygen, sharePublicKey } from './keys.ts'
-import { bls, CURVE_ORDER, decodeG1, decodeG2, encodeScalar, hashToG1, NEXUS_DST, pairingCheck, type G1Point } from './points.ts'
+import { bls, CURVE_ORDER, decodeG1, decodeG1OnCurve, decodeG2, encodeG1, encodeScalar, hashToG1, NEXUS_DST, pairingCheck, type G1Point } from './points.ts'
 import { findInvalidSignatures } from './verify-batch.ts'
 import { createShareSigner, signShare, verifyShare } from './sign.ts'
 import { createWasmBaseField, createWasmCurve, createWasmG1Multiply } from './wasm-g1.ts'
@@ -117,6 +117,50 @@ describe('WebAssembly curve for the gateway check', () => {
       expect(curve.isInSubgroup(off)).toBe(false)
       expect(curve.isInSubgroup(hashed.add(off) as G1Point)).toBe(false)
     }
+  })
+})
+
+describe('WebAssembly share decoding (on the curve, not the subgroup)', () => {
+  const errorOf = (f: () => unknown) => {
+    try {
+      f()
+    } catch (err) {
+      return (err as Error).message
+    }
+    return undefined
+  }
+
+  it('decodes exactly what noble\'s field decodes, for both roots and for points outside the subgroup', async () => {
+    const curve = await createWasmCurve()
+    for (let k = 0; k < 20; k++) {
+      const off = hashToCurveG1BeforeClearing(new Uint8Array(32).fill(k), NEXUS_DST) as G1Point
+      for (const point of [off, off.negate() as G1Point, hashToG1(messages[k % messages.length]!)]) {
+        const encoded = encodeG1(point)
+        const decoded = curve.decodeG1OnCurve(encoded)
+        expect(decoded.equals(point)).toBe(true)
+        expect(decoded.equals(decodeG1OnCurve(encoded))).toBe(true)
+      }
+    }
+  })
+
+  it('rejects the same encodings with the same errors', async () => {
+    const curve = await createWasmCurve()
+    const valid = encodeG1(hashToG1(messages[0]!))
+    // x values whose x³ + 4 has no square root: walk x up from a valid one until noble refuses.
+    const notOnCurve: string[] = []
+    for (let bump = 1n; notOnCurve.length < 5 && bump < 200n; bump++) {
+      const x = BigInt(`0x${valid.slice(4)}`) + bump
+      const candidate = `0x${valid.slice(2, 4)}${x.toString(16).padStart(94, '0')}`
+      if (errorOf(() => decodeG1OnCurve(candidate))) notOnCurve.push(candidate)
+    }
+    expect(notOnCurve.length).toBe(5)
+    const bad = [...notOnCurve, `0x9f${'ff'.repeat(47)}`, `0x${'00'.repeat(48)}`, `0xc0${'00'.repeat(47)}`, valid.slice(0, -2), 'not hex', 42]
+    for (const value of bad) {
+      const expected = errorOf(() => decodeG1OnCurve(value, 'share'))
+      expect(expected).toBeDefined()
+      expect(errorOf(() => curve.decodeG1OnCurve(value, 'share'))).toBe(expected)
+    }
+    expect(errorOf(() => decodeG1OnCurve(notOnCurve[0]!))).toMatch(/not a point on the curve/)
   })
 })
 

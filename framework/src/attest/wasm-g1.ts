@@ -13,7 +13,7 @@
 import { buildBls12381, type WasmBls12381 } from 'ffjavascript'
 import type { Hex } from 'viem'
 import { G1_EFFECTIVE_COFACTOR, hashToCurveG1BeforeClearing, type BaseField } from './hash-to-g1.ts'
-import { bls, CURVE_ORDER, inSubgroup, isKnownInSubgroup, messageBytes, NEG_G2, NEXUS_DST, type G1Point, type G2Point, type PairingCheck } from './points.ts'
+import { bls, CURVE_ORDER, decodeG1OnCurve, inSubgroup, isKnownInSubgroup, messageBytes, NEG_G2, NEXUS_DST, type G1Point, type G2Point, type PairingCheck } from './points.ts'
 
 /** k·P for any point on the curve (in the subgroup or not) and any non-negative k. */
 export type G1Multiply = (point: G1Point, scalar: bigint) => G1Point
@@ -49,6 +49,8 @@ export type WasmCurve = {
   isInSubgroup(point: G1Point): boolean
   /** points.ts `pairingCheck`, same answers and the same errors, Miller loops and final exponentiation here: ≈ 5 vs 15–25 ms. */
   pairingCheck: PairingCheck
+  /** points.ts `decodeG1OnCurve` with the square root in WebAssembly (a share's decoding, on the answer path). */
+  decodeG1OnCurve(value: unknown, what?: string): G1Point
 }
 
 export async function createWasmCurve(): Promise<WasmCurve> {
@@ -61,6 +63,7 @@ export async function createWasmCurve(): Promise<WasmCurve> {
     hashBeforeClearing,
     hashToG1: (message) => inSubgroup(multiply(hashBeforeClearing(message), G1_EFFECTIVE_COFACTOR)),
     isInSubgroup,
+    decodeG1OnCurve: (value, what) => decodeG1OnCurve(value, what, field),
     pairingCheck: (signature, hashed, publicKey) => {
       for (const g1 of [signature, hashed]) {
         if (g1.is0()) throw new Error('pairing is not available for ZERO point')

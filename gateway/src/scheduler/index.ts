@@ -83,6 +83,12 @@ export type CreateSchedulerParameters = {
    * 0: catch up at once, one invocation at a time. Default: 200.
    */
   spareCatchUpMs?: number
+  /**
+   * How long the function must have been quiet (nothing in flight, submitted or answered) before a
+   * spare catches up early, ms. A synchronous caller sends its next invocation within a few ms of
+   * its answer. Default: 10.
+   */
+  spareQuietMs?: number
   /** Faster curve operations for combining and checking (framework/src/attest/wasm-loader.ts). Default: noble. */
   curve?: WasmCurve
   onEvent?: (message: string) => void
@@ -132,8 +138,6 @@ type Lane = {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-/** How long a function must be idle before a spare catches up early (spareCatchUpMs). */
-const QUIET_MS = 10
 const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
 const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed === true
 const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
@@ -141,7 +145,7 @@ const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
 })
 
-export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, spareCatchUpMs = 200, curve, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, spareCatchUpMs = 200, spareQuietMs = 10, curve, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   let running = false
@@ -235,7 +239,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     }
     let combined
     try {
-      combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network, { multiply: curve?.multiply })
+      combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network, { multiply: curve?.multiply, decodeOnCurve: curve?.decodeG1OnCurve })
     } catch (err) {
       if (err instanceof TooFewSignersError) {
         for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? [])
@@ -320,7 +324,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     const agreeing = [...slot.responses.values()].filter((x) => x.result.digest === digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
     let combined
     try {
-      combined = combineShares(digest as Hex, agreeing.map((x) => x.result.share!), network, { hashed, multiply: curve?.multiply, pairingCheck: curve?.pairingCheck })
+      combined = combineShares(digest as Hex, agreeing.map((x) => x.result.share!), network, { hashed, multiply: curve?.multiply, pairingCheck: curve?.pairingCheck, decodeOnCurve: curve?.decodeG1OnCurve })
     } catch (err) {
       if (!(err instanceof TooFewSignersError)) throw err
       for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? [])
@@ -441,7 +445,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       if (members.length < network.t) continue
       let combined
       try {
-        combined = combineShares(groupRoot as Hex, members.map((m) => batch.responses.get(m)!.share!), network, { hashed: curve?.hashToG1(groupRoot as Hex), multiply: curve?.multiply, pairingCheck: curve?.pairingCheck })
+        combined = combineShares(groupRoot as Hex, members.map((m) => batch.responses.get(m)!.share!), network, { hashed: curve?.hashToG1(groupRoot as Hex), multiply: curve?.multiply, pairingCheck: curve?.pairingCheck, decodeOnCurve: curve?.decodeG1OnCurve })
       } catch (err) {
         if (!(err instanceof TooFewSignersError)) throw err
         for (const rej of (err as TooFewSignersError & { rejected?: { index: number; reason: string }[] }).rejected ?? []) markInvalid(batch, members, rej.index)
@@ -603,10 +607,8 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     while (running && !lane.rewind[i]) {
       const now = performance.now()
       if (now >= deadline || helpNeeded(lane, i, now)) return
-      // Quiet: nothing in flight and nothing submitted or answered for a moment (a synchronous
-      // caller sends its next invocation within a few ms of its answer).
-      if (firstPending(lane) > lane.head && now - lane.lastActivity >= QUIET_MS) return
-      await Promise.race([lane.waiting, sleep(Math.min(deadline - now, QUIET_MS))])
+      if (firstPending(lane) > lane.head && now - lane.lastActivity >= spareQuietMs) return
+      await Promise.race([lane.waiting, sleep(Math.min(deadline - now, spareQuietMs))])
     }
   }
 
