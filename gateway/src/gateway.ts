@@ -46,6 +46,8 @@ export type CreateGatewayParameters = {
    * busy, waiting at most this many ms (0: at once, one by one). Default: 200.
    */
   spareCatchUpMs?: number
+  /** How long a function must be quiet before a spare catches up early, ms. Default: 10. */
+  spareQuietMs?: number
   /** Cron ticker for @onCron functions (gateway/src/cron). Default: on, checking every 1000 ms. */
   cron?: { intervalMs?: number; maxCatchUp?: number } | false
   /** Nexus Zero routes, mounted under /v1/zk (`createZkService` from gateway/src/zk; the caller closes it). */
@@ -81,7 +83,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const metrics = createMetrics()
   const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url }))
   const curve = await loadWasmCurve(p.logger)
-  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, checkDelayMs: p.checkDelayMs, hedgeMs: p.hedgeMs, spareCatchUpMs: p.spareCatchUpMs, curve, ...p.batching })
+  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, checkDelayMs: p.checkDelayMs, hedgeMs: p.hedgeMs, spareCatchUpMs: p.spareCatchUpMs, spareQuietMs: p.spareQuietMs, curve, ...p.batching })
   const pushArtifact = async (codeHash: string) => {
     const artifact = await log.getArtifact(codeHash)
     if (!artifact) return

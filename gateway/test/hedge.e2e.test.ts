@@ -23,6 +23,8 @@ const batchEvents: BatchEvent[] = []
 const badShare = { index: 0 }
 let urls: string[]
 const slowReplica = { index: 0, delayMs: 0 }
+/** The replica whose loops start late (its state answer is held back), so that it is the spare. */
+const lateReplica = { index: 0, delayMs: 0 }
 
 beforeAll(async () => {
   stack = await startStack()
@@ -40,6 +42,7 @@ beforeAll(async () => {
         if (badShare.index === r.index && body.share) body.share.signature = encodeG1(bls.G1.Point.BASE as never)
       },
       get delayMs() { return slowReplica.index === r.index ? slowReplica.delayMs : 0 },
+      get stateDelayMs() { return lateReplica.index === r.index ? lateReplica.delayMs : 0 },
     })
     servers.push(p.server)
     urls.push(p.url)
@@ -106,7 +109,8 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
     }
   })
   test('back to back, a spare applies what was attested without it in batches, after those answers; all end at the same seq and root', async () => {
-    const { gateway, url } = await startGateway(stack, urls, undefined, undefined, { hedgeMs: 60_000, spareCatchUpMs: 1_000 })
+    // spareQuietMs: however loaded the machine, the 10 invocations come closer together than this.
+    const { gateway, url } = await startGateway(stack, urls, undefined, undefined, { hedgeMs: 60_000, spareCatchUpMs: 2_000, spareQuietMs: 1_000 })
     const name = 'hello-catch-up'
     const started = performance.now()
     try {
@@ -140,11 +144,14 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
   })
 
   test('an invalid share found after the spare caught up without signing: the spare is asked again and signs', async () => {
-    // Replica 1 sends invalid shares. Signatures are checked 1.5 s after combining, well after the
-    // spare applied the invocations in a catch-up batch (which carries no per-invocation share), so
-    // the repair needs the spare to re-serve them signed (alone, or in a new batch of its own).
+    // Replica 1 sends invalid shares; replica 4 starts late, so it is the spare. Signatures are checked
+    // 4 s after combining, after the spare applied the invocations in a catch-up batch (at the latest
+    // 2 s after the first; no per-invocation share), so the repair needs the spare to re-serve them
+    // signed (alone, or in a new batch of its own).
     badShare.index = 1
-    const { gateway, url } = await startGateway(stack, urls, undefined, undefined, { hedgeMs: 60_000, spareCatchUpMs: 300, checkDelayMs: 1_500 })
+    lateReplica.index = 4
+    lateReplica.delayMs = 800
+    const { gateway, url } = await startGateway(stack, urls, undefined, undefined, { hedgeMs: 60_000, spareCatchUpMs: 2_000, spareQuietMs: 1_000, checkDelayMs: 4_000 })
     const name = 'hello-catch-up-repair'
     try {
       expect((await deploy(url, await helloArtifact(name))).status).toBe(201)
@@ -169,6 +176,7 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
       expect(reasked).toBe(true)
     } finally {
       badShare.index = 0
+      lateReplica.index = 0
       await gateway.close()
     }
   })

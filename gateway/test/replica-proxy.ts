@@ -10,6 +10,8 @@ export type ProxyOptions = {
   rewriteBatch?: (body: any) => void
   /** Hold /v1/execute answers back this long. */
   delayMs?: number
+  /** Hold answers to GET …/state (where a gateway's replica loop starts) back this long. */
+  stateDelayMs?: number
   /** Called when an /v1/execute request arrives, with its parsed body. */
   onExecute?: (request: any) => void
   /** Called when an /v1/execute-batch request arrives, with its parsed body. */
@@ -25,6 +27,7 @@ export async function proxy(target: string, options: ProxyOptions): Promise<{ ur
     if (req.url === '/v1/execute-batch') options.onExecuteBatch?.(JSON.parse(Buffer.concat(chunks).toString('utf8')))
     const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) })
     let text = await upstream.text()
+    if (req.method === 'GET' && req.url?.endsWith('/state') && options.stateDelayMs) await sleep(options.stateDelayMs)
     if (req.url === '/v1/execute' && upstream.ok) {
       if (options.delayMs) await sleep(options.delayMs)
       if (options.rewrite) {
