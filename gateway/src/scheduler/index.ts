@@ -131,7 +131,7 @@ type Lane = {
   cursors: (bigint | undefined)[]
   /** Set for every replica when a batch splits: its loop re-reads its position. */
   rewind: boolean[]
-  /** performance.now() of the last submit or answer: a spare waits for the lane to be quiet. */
+  /** performance.now() of the last submit or replica answer: a catching-up spare waits for quiet (spareQuietMs). */
   lastActivity: number
   wake: () => void
   waiting: Promise<void>
