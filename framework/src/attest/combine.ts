@@ -86,10 +86,10 @@ function reasonOf(err: unknown): string {
 type Candidate = { index: number; point: G1Point }
 type Rejection = { index: number; reason: string }
 
-/** Shares with a known, unique index and a well-formed point; the others are rejected with a reason. */
 /** points.ts `decodeG1OnCurve`, or the WebAssembly curve's (wasm-loader.ts). */
 export type DecodeOnCurve = (value: unknown, what: string) => G1Point
 
+/** Shares with a known, unique index and a well-formed point; the others are rejected with a reason. */
 function decodeShares(shares: readonly SignatureShare[], network: Network, decode: DecodeOnCurve) {
   const keys = decodeNetwork(network)
   const rejected: Rejection[] = []

@@ -122,13 +122,24 @@ export function inSubgroup<P extends G1Point>(point: P): P {
   knownInSubgroup.add(point)
   return point
 }
-/** Whether `point` was made or marked as a subgroup point (hashToG1, inSubgroup): no check needed. */
-export function isKnownInSubgroup(point: G1Point): boolean {
-  return knownInSubgroup.has(point)
+/**
+ * Throws unless `point` is in the G1 subgroup (free for points made by hashToG1 or marked by
+ * inSubgroup). `isInSubgroup`: a faster test than noble's (the WebAssembly curve's); a point it
+ * accepts is remembered.
+ */
+export function assertInSubgroup(point: G1Point, isInSubgroup?: (point: G1Point) => boolean): void {
+  if (knownInSubgroup.has(point)) return
+  if (!isInSubgroup) return point.assertValidity()
+  if (!isInSubgroup(point)) throw new Error('invalid point: not in prime-order subgroup')
+  knownInSubgroup.add(point)
 }
-/** Throws unless `point` is in the G1 subgroup (free for points made by hashToG1 or marked by inSubgroup). */
-export function assertInSubgroup(point: G1Point): void {
-  if (!knownInSubgroup.has(point)) point.assertValidity()
+
+/** A pairing check's conditions on its G1 points: none is infinity, all are in the subgroup (see assertInSubgroup). */
+export function assertPairingInputs(points: G1Point[], isInSubgroup?: (point: G1Point) => boolean): void {
+  for (const g1 of points) {
+    if (g1.is0()) throw new Error('pairing is not available for ZERO point')
+    assertInSubgroup(g1, isInSubgroup)
+  }
 }
 
 const pad64 = (x: bigint) => x.toString(16).padStart(128, '0')
@@ -175,10 +186,7 @@ export type PairingCheck = (signature: G1Point, hashed: G1Point, publicKey: G2Po
  * a point outside it throws.
  */
 export function pairingCheck(signature: G1Point, hashed: G1Point, publicKey: G2Point): boolean {
-  for (const g1 of [signature, hashed]) {
-    if (g1.is0()) throw new Error('pairing is not available for ZERO point')
-    assertInSubgroup(g1)
-  }
+  assertPairingInputs([signature, hashed])
   const s = signature.toAffine()
   const h = hashed.toAffine()
   const gt = bls12_381.fields.Fp12.finalExponentiate(bls12_381.millerLoopBatch([[g2Precompute(NEG_G2), s.x, s.y], [g2Precompute(publicKey), h.x, h.y]]))

@@ -13,7 +13,7 @@
 import { buildBls12381, type WasmBls12381 } from 'ffjavascript'
 import type { Hex } from 'viem'
 import { G1_EFFECTIVE_COFACTOR, hashToCurveG1BeforeClearing, type BaseField } from './hash-to-g1.ts'
-import { bls, CURVE_ORDER, decodeG1OnCurve, inSubgroup, isKnownInSubgroup, messageBytes, NEG_G2, NEXUS_DST, type G1Point, type G2Point, type PairingCheck } from './points.ts'
+import { assertPairingInputs, bls, CURVE_ORDER, decodeG1OnCurve, inSubgroup, messageBytes, NEG_G2, NEXUS_DST, type G1Point, type G2Point, type PairingCheck } from './points.ts'
 
 /** k·P for any point on the curve (in the subgroup or not) and any non-negative k. */
 export type G1Multiply = (point: G1Point, scalar: bigint) => G1Point
@@ -65,13 +65,7 @@ export async function createWasmCurve(): Promise<WasmCurve> {
     isInSubgroup,
     decodeG1OnCurve: (value, what) => decodeG1OnCurve(value, what, field),
     pairingCheck: (signature, hashed, publicKey) => {
-      for (const g1 of [signature, hashed]) {
-        if (g1.is0()) throw new Error('pairing is not available for ZERO point')
-        if (!isKnownInSubgroup(g1)) {
-          if (!isInSubgroup(g1)) throw new Error('invalid point: not in prime-order subgroup')
-          inSubgroup(g1)
-        }
-      }
+      assertPairingInputs([signature, hashed], isInSubgroup)
       return pairing(signature, hashed, publicKey)
     },
   }

@@ -35,8 +35,8 @@ import {
 } from '../../../framework/src/attest/index.ts'
 import type { Disagreement } from '../database/index.ts'
 import type { WasmCurve } from '../../../framework/src/attest/wasm-loader.ts'
-// Internal: marks a point the curve found in the subgroup, so findInvalidSignatures does not check it again.
-import { inSubgroup } from '../../../framework/src/attest/points.ts'
+// Internal: with the curve's test, remembers a point found in the subgroup, so findInvalidSignatures does not check it again.
+import { assertInSubgroup } from '../../../framework/src/attest/points.ts'
 import type { Invocation, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient, ReplicaExecuteRequest, ReplicaExecuteResult } from '../replicas/index.ts'
@@ -290,8 +290,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       for (const x of items) {
         hashed.push(curve ? curve.hashToG1(x.digest as Hex) : hashToG1(x.digest as Hex))
         try {
-          if (!curve) x.point.assertValidity()
-          else if (curve.isInSubgroup(x.point)) inSubgroup(x.point)
+          assertInSubgroup(x.point, curve?.isInSubgroup)
         } catch {
           // findInvalidSignatures reports it (it checks every point not known to be in the subgroup)
         }
@@ -706,7 +705,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         await sleep(50)
         continue
       }
-      const caughtUp = settledRun(lane, cursor) !== undefined // already on the catch-up path above
+      const caughtUp = run !== undefined // already on the catch-up path above
       await hedge(slot)
       if (!running) return
       // Released because the invocation was attested without this replica: catch up later (above).
