@@ -1,5 +1,6 @@
-// Gas of the Nexus contracts on a real Prague chain (anvil): one verification, a fulfil with its
-// callback, storing a batch root and checking one result in a batch of 100. Prints a markdown table.
+// Gas of the Nexus contracts on a real Prague chain (anvil): one verification (protocol v2, as
+// replicas sign, and the same result as v1), a fulfil with its callback, storing a batch root and
+// checking one result in a batch of 100. Prints a markdown table.
 import { encodeFunctionData, keccak256, parseEventLogs, sha256, toHex, type Address, type Hex } from 'viem'
 import { startAnvil } from '../contracts/src/anvil.ts'
 import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunction } from '../contracts/src/deploy.ts'
@@ -32,6 +33,7 @@ export default async function (): Promise<void> {
     const fields = (input: Hex, output: Hex, seq: bigint): ResultFields => ({
       chainId: 31337n,
       verifier,
+      functionId: 'bench',
       codeHash,
       seq,
       inputHash: keccak256(input),
@@ -60,6 +62,10 @@ export default async function (): Promise<void> {
     const verifyData = encodeFunctionData({ abi: NexusVerifier.abi, functionName: 'verify', args: [toContractResult(one), oneSig] })
     rows.push(['verify one result (`verify`, as a transaction)', await clients.public.estimateGas({ account: clients.wallet.account, to: verifier, data: verifyData }), '≤ 160k'])
     rows.push(['verify one result (`verify`, called from a contract)', await inner(verifier, verifyData), ''])
+    const { functionId: _, ...oneV1 } = one
+    const v1Data = encodeFunctionData({ abi: NexusVerifier.abi, functionName: 'verify', args: [toContractResult(oneV1), sign(resultDigest(oneV1))] })
+    rows.push(['the same result as protocol v1 (`verify`, as a transaction)', await clients.public.estimateGas({ account: clients.wallet.account, to: verifier, data: v1Data }), ''])
+    rows.push(['the same result as protocol v1 (`verify`, called from a contract)', await inner(verifier, v1Data), ''])
 
     // 2. request + fulfil with the example consumer's callback (stores the output).
     const functionId = await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash })

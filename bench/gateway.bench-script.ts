@@ -117,11 +117,13 @@ export default async function (): Promise<void> {
     const burstMs = performance.now() - t0
 
     // 4. Baseline: the same function on one replica, straight HTTP, no gateway, no quorum.
-    const replica = createReplicaClient({ index: 1, url: stack.replicas[0]!.url })
+    const replica = createReplicaClient({ index: 1, url: stack.replicas[0]!.url, gatewayKey: stack.gatewayKey })
     await replica.pushArtifact(artifact.manifest, artifact.component)
     const input = toHex(new TextEncoder().encode('{"name":"bench"}'))
     const single: number[] = []
     const codeHash = String((artifact.manifest as { codeHash?: string }).codeHash)
+    // A replica runs a function's code only once told which version it runs (the gateway's deploy does this).
+    await replica.pushVersions('bench-single', [{ fromSeq: 1n, codeHash }])
     for (let k = 1; k <= SEQUENTIAL + 10; k++) {
       const s = performance.now()
       const out = await replica.execute({ functionId: 'bench-single', codeHash, seq: BigInt(k), input, trigger: 'http', timestampMs: 0n })

@@ -122,6 +122,7 @@ export function toZkFulfilArgs(
   const fields = {
     chainId: 0n,
     verifier: '0x0000000000000000000000000000000000000000' as Hex,
+    functionIdHash: zero, // not read in Groth16 mode (the struct's v2 field)
     codeHash: result.verificationKeyHash,
     seq: 0n,
     inputHash: keccak256(input),

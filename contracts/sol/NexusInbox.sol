@@ -13,7 +13,12 @@ import {INexusZkVerifier} from "./INexusZkVerifier.sol";
 ///         the output, and the inbox verifies it and calls the consumer back exactly once.
 /// @dev Functions are content-addressed: functionId = keccak256(abi.encode(mode, codeHash, zkVerifier)),
 ///      registered by anyone, never changed. The function's mode routes verification: threshold BLS
-///      through `verifier`, Groth16 through the registered INexusZkVerifier adapter.
+///      through `verifier`, Groth16 through the registered INexusZkVerifier adapter. A BLS function
+///      may also be bound to one gateway function (`registerBoundFunction`, id =
+///      keccak256(abi.encode(Mode.Bls, codeHash, address(0), nexusFunctionIdHash))): its requests
+///      then accept only protocol-v2 results whose digest names that gateway function, so a result
+///      of another function running the same code (other state) cannot answer them. Requests to an
+///      unbound function accept v1 and v2 results of any gateway function running the code.
 /// @dev Inherits INexusErrors so the verifier's named errors, bubbled up, decode with this ABI.
 contract NexusInbox is INexusErrors {
     enum Mode {
@@ -32,6 +37,8 @@ contract NexusInbox is INexusErrors {
         Mode mode;
         bytes32 codeHash;
         address zkVerifier;
+        /// keccak256(utf8(gateway function id)) a result must name (protocol v2), or zero: any.
+        bytes32 nexusFunctionIdHash;
     }
 
     struct Request {
@@ -61,6 +68,7 @@ contract NexusInbox is INexusErrors {
     mapping(bytes32 resultDigest => uint256 requestId) public fulfilledBy;
 
     event FunctionRegistered(bytes32 indexed functionId, Mode mode, bytes32 codeHash, address zkVerifier);
+    event FunctionBound(bytes32 indexed functionId, bytes32 indexed nexusFunctionIdHash);
     event Requested(
         uint256 indexed requestId,
         bytes32 indexed functionId,
@@ -69,7 +77,8 @@ contract NexusInbox is INexusErrors {
         bytes32 codeHash,
         uint64 callbackGasLimit,
         bytes32 inputHash,
-        bytes input
+        bytes input,
+        bytes32 nexusFunctionIdHash
     );
     event Fulfilled(
         uint256 indexed requestId, bytes32 indexed resultDigest, uint8 status, bool callbackOk, bytes output
@@ -82,6 +91,8 @@ contract NexusInbox is INexusErrors {
     error ResultAlreadyUsed(bytes32 resultDigest, uint256 requestId);
     error WrongMode(Mode mode);
     error WrongCodeHash(bytes32 codeHash);
+    /// The result names another gateway function than the one the request's function is bound to.
+    error WrongFunction(bytes32 nexusFunctionIdHash);
     error WrongInput(bytes32 inputHash);
     error OutputMismatch(bytes32 outputHash);
     error InvalidProof();
@@ -99,8 +110,20 @@ contract NexusInbox is INexusErrors {
         }
         functionId = keccak256(abi.encode(mode, codeHash, zkVerifier));
         if (functions[functionId].mode == Mode.Unregistered) {
-            functions[functionId] = FunctionInfo(mode, codeHash, zkVerifier);
+            functions[functionId] = FunctionInfo(mode, codeHash, zkVerifier, bytes32(0));
             emit FunctionRegistered(functionId, mode, codeHash, zkVerifier);
+        }
+    }
+
+    /// @notice Registers (idempotently) a BLS function bound to one gateway function: only
+    ///         protocol-v2 results naming `nexusFunctionIdHash` = keccak256(utf8(id)) fulfil its requests.
+    function registerBoundFunction(bytes32 codeHash, bytes32 nexusFunctionIdHash) external returns (bytes32 functionId) {
+        if (nexusFunctionIdHash == bytes32(0)) revert InvalidFunction();
+        functionId = keccak256(abi.encode(Mode.Bls, codeHash, address(0), nexusFunctionIdHash));
+        if (functions[functionId].mode == Mode.Unregistered) {
+            functions[functionId] = FunctionInfo(Mode.Bls, codeHash, address(0), nexusFunctionIdHash);
+            emit FunctionRegistered(functionId, Mode.Bls, codeHash, address(0));
+            emit FunctionBound(functionId, nexusFunctionIdHash);
         }
     }
 
@@ -120,7 +143,9 @@ contract NexusInbox is INexusErrors {
         r.state = State.Pending;
         r.functionId = functionId;
         r.inputHash = inputHash;
-        emit Requested(requestId, functionId, msg.sender, f.mode, f.codeHash, callbackGasLimit, inputHash, input);
+        emit Requested(
+            requestId, functionId, msg.sender, f.mode, f.codeHash, callbackGasLimit, inputHash, input, f.nexusFunctionIdHash
+        );
     }
 
     /// @notice Delivers a result. `attestation` is the 128-byte EIP-2537 group signature for a BLS
@@ -178,6 +203,8 @@ contract NexusInbox is INexusErrors {
             if (result.chainId != block.chainid) revert WrongChain(result.chainId);
             if (result.verifier != address(verifier)) revert WrongVerifier(result.verifier);
             if (result.codeHash != f.codeHash) revert WrongCodeHash(result.codeHash);
+            bytes32 bound = f.nexusFunctionIdHash;
+            if (bound != bytes32(0) && result.functionIdHash != bound) revert WrongFunction(result.functionIdHash);
         }
     }
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity ^0.8.28;
 
-/// @notice Every field of a protocol-v1 result digest (docs/protocol.md §1), in digest order.
+/// @notice Every field of a result digest (docs/protocol.md §1), in digest order.
+/// @dev `functionIdHash` = keccak256(utf8(gateway function id)) for a protocol-v2 result, or zero
+///      for a protocol-v1 result (which does not bind its function; no v2 id hashes to zero).
 struct NexusResult {
     uint256 chainId;
     address verifier;
+    bytes32 functionIdHash;
     bytes32 codeHash;
     uint64 seq;
     bytes32 inputHash;

@@ -5,15 +5,17 @@ import {BLS12381} from "./BLS12381.sol";
 import {NexusResult, BatchProof, INexusErrors} from "./NexusTypes.sol";
 
 /// @title NexusVerifier
-/// @notice Verifies Nexus protocol-v1 results attested by a t-of-n threshold BLS12-381 (min-sig)
+/// @notice Verifies Nexus protocol-v2 (and v1) results attested by a t-of-n threshold BLS12-381 (min-sig)
 ///         network: recomputes the digest from the fields, hashes it to G1 on-chain and checks the
 ///         pairing against the group key held here. Also stores attested batch roots, and rotates the
 ///         group key on a rotation message signed under the current key.
 /// @dev The group key lives in the code of a tiny data contract (written once per rotation), so a
 ///      verification reads it with one EXTCODECOPY instead of eight cold SLOADs.
 contract NexusVerifier is INexusErrors {
-    /// keccak256("nexus.result.v1")
+    /// keccak256("nexus.result.v1"): results without a function id (`functionIdHash == 0`)
     bytes32 public constant RESULT_DOMAIN = keccak256("nexus.result.v1");
+    /// keccak256("nexus.result.v2"): results that bind their function (`functionIdHash != 0`)
+    bytes32 public constant RESULT_DOMAIN_V2 = keccak256("nexus.result.v2");
     /// keccak256("nexus.rotate.v1")
     bytes32 public constant ROTATE_DOMAIN = keccak256("nexus.rotate.v1");
 
@@ -42,14 +44,34 @@ contract NexusVerifier is INexusErrors {
         }
     }
 
-    /// @notice The protocol-v1 digest of `r` (docs/protocol.md §1).
+    /// @notice The digest of `r` (docs/protocol.md §1): protocol v2 when `r.functionIdHash` is set,
+    ///         with the function id between verifier and codeHash; protocol v1 (no function id) when
+    ///         it is zero. The two domains differ, so a result cannot be moved from one to the other.
     function digest(NexusResult calldata r) public pure returns (bytes32) {
         if (r.status > 3) revert InvalidStatus(r.status);
+        if (r.functionIdHash == bytes32(0)) {
+            return keccak256(
+                abi.encode(
+                    RESULT_DOMAIN,
+                    r.chainId,
+                    r.verifier,
+                    r.codeHash,
+                    r.seq,
+                    r.inputHash,
+                    r.status,
+                    r.outputHash,
+                    r.stateRootBefore,
+                    r.stateRootAfter,
+                    r.fuelUsed
+                )
+            );
+        }
         return keccak256(
             abi.encode(
-                RESULT_DOMAIN,
+                RESULT_DOMAIN_V2,
                 r.chainId,
                 r.verifier,
+                r.functionIdHash,
                 r.codeHash,
                 r.seq,
                 r.inputHash,

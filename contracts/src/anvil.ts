@@ -1,9 +1,12 @@
 // A real local chain for tests, `nexus dev` and benchmarks: anvil (from @foundry-rs/anvil) with
-// the Prague hardfork (EIP-2537 precompiles), on a free port, killed on stop.
+// the Prague hardfork (EIP-2537 precompiles), on a free port, killed on stop — and never left
+// running when the Node process that started it dies, however it dies: on Linux and macOS anvil
+// runs under child-guard.mjs, in a process group of its own that stop() signals as a whole.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { NexusError } from '../../framework/src/errors/base.ts'
 
 const require = createRequire(import.meta.url)
@@ -23,7 +26,11 @@ export type StartAnvilOptions = {
   timeoutMs?: number
 }
 
+/** `process` is anvil's guard (child-guard.mjs) where there is one: its exit is anvil's exit. */
 export type Anvil = { rpcUrl: string; port: number; process: ChildProcess; stop(): Promise<void> }
+
+const childGuard = fileURLToPath(new URL('./child-guard.mjs', import.meta.url))
+const guarded = process.platform !== 'win32'
 
 export class AnvilStartError extends NexusError {
   override name = 'AnvilStartError'
@@ -53,7 +60,19 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<Anvil> {
   const args = ['--port', String(opts.port ?? 0), '--hardfork', opts.hardfork ?? 'prague', '--chain-id', String(opts.chainId ?? 31337)]
   if (opts.blockTime !== undefined) args.push('--block-time', String(opts.blockTime))
   args.push(...(opts.args ?? []))
-  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  // The guard's stdin is the lifeline: it closes when this process dies.
+  const child = guarded
+    ? spawn(process.execPath, [childGuard, anvilBinary(), ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true })
+    : spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      // The whole group: the guard and anvil, even if the guard is killed before it can forward.
+      if (guarded && child.pid) process.kill(-child.pid, sig)
+      else child.kill(sig)
+    } catch {
+      // already gone
+    }
+  }
   const timeoutMs = opts.timeoutMs ?? 20_000
 
   let output = ''
@@ -61,7 +80,7 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<Anvil> {
     const timer = setTimeout(() => fail(new Error(`no "Listening on" line within ${timeoutMs} ms`)), timeoutMs)
     const fail = (cause: unknown) => {
       clearTimeout(timer)
-      child.kill('SIGKILL')
+      signal('SIGKILL')
       reject(new AnvilStartError('anvil did not start', { cause, metaMessages: output ? [output.slice(-2000)] : [] }))
     }
     const onData = (chunk: Buffer) => {
@@ -81,15 +100,18 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<Anvil> {
   })
   child.removeAllListeners('exit')
   const rpcUrl = `http://127.0.0.1:${port}`
-  await waitForRpc(rpcUrl, timeoutMs)
+  await waitForRpc(rpcUrl, timeoutMs).catch((err: unknown) => {
+    signal('SIGKILL')
+    throw err
+  })
 
   let stopped: Promise<void> | undefined
   const stop = () =>
     (stopped ??= new Promise<void>((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done()
       child.once('exit', () => done())
-      child.kill('SIGTERM')
-      setTimeout(() => child.kill('SIGKILL'), 3_000).unref()
+      signal('SIGTERM')
+      setTimeout(() => signal('SIGKILL'), 3_000).unref()
     }))
   return { rpcUrl, port, process: child, stop }
 }

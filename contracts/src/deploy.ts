@@ -6,8 +6,10 @@ import {
   getAddress,
   http,
   isHex,
+  keccak256,
   parseEventLogs,
   size,
+  toBytes,
   type Abi,
   type Account,
   type Address,
@@ -95,19 +97,29 @@ export type RegisterFunctionParameters = {
   codeHash: Hex
   /** INexusZkVerifier adapter; required for Groth16, must be absent for BLS. */
   zkVerifier?: Address
+  /**
+   * BLS only: bind the inbox function to this gateway function id (`registerBoundFunction`), so that
+   * only protocol-v2 results of that function fulfil its requests. Absent: any function running the code.
+   */
+  nexusFunctionId?: string
 }
 
 /** Registers a function in the inbox (idempotent) and returns its functionId. */
 export async function registerFunction(clients: Clients, p: RegisterFunctionParameters): Promise<Hex> {
   const zk = p.zkVerifier ?? '0x0000000000000000000000000000000000000000'
-  const { request, result } = await clients.public.simulateContract({
-    account: clients.wallet.account,
-    address: p.inbox,
-    abi: NexusInbox.abi,
-    functionName: 'registerFunction',
-    args: [p.mode, p.codeHash, zk],
-  })
-  const hash = await clients.wallet.writeContract(request)
+  if (p.nexusFunctionId !== undefined && p.mode !== FunctionMode.Bls) throw new DeployError('only a BLS function can be bound to a gateway function id')
+  const base = { account: clients.wallet.account, address: p.inbox, abi: NexusInbox.abi } as const
+  let hash: Hex
+  let result: Hex
+  if (p.nexusFunctionId === undefined) {
+    const simulated = await clients.public.simulateContract({ ...base, functionName: 'registerFunction', args: [p.mode, p.codeHash, zk] })
+    ;({ result } = simulated)
+    hash = await clients.wallet.writeContract(simulated.request)
+  } else {
+    const simulated = await clients.public.simulateContract({ ...base, functionName: 'registerBoundFunction', args: [p.codeHash, keccak256(toBytes(p.nexusFunctionId))] })
+    ;({ result } = simulated)
+    hash = await clients.wallet.writeContract(simulated.request)
+  }
   const receipt = await clients.public.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new DeployError('registerFunction reverted', { details: `tx ${hash}` })
   return result

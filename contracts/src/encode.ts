@@ -1,12 +1,17 @@
 // Conversions between the Nexus wire formats (compressed ZCash/IETF points, JSON result fields)
 // and what the contracts take (EIP-2537 uncompressed points, the NexusResult tuple).
 import { bls12_381 } from '@noble/curves/bls12-381.js'
-import { bytesToHex, hexToBytes, isHex, type Address, type Hex } from 'viem'
+import { bytesToHex, hexToBytes, isHex, keccak256, toBytes, zeroHash, type Address, type Hex } from 'viem'
 import { NexusError } from '../../framework/src/errors/base.ts'
 
 export class PointEncodingError extends NexusError {
   override name = 'PointEncodingError'
   override code = 'NEXUS_CONTRACTS_POINT_ENCODING'
+}
+
+export class ResultEncodingError extends NexusError {
+  override name = 'ResultEncodingError'
+  override code = 'NEXUS_CONTRACTS_RESULT_ENCODING'
 }
 
 const Fp = bls12_381.fields.Fp
@@ -79,6 +84,8 @@ export function g1FromEip2537(encoded: Hex): Hex {
 export type ContractResult = {
   chainId: bigint
   verifier: Address
+  /** keccak256(utf8(functionId)) for a protocol-v2 result, zero for a v1 result. */
+  functionIdHash: Hex
   codeHash: Hex
   seq: bigint
   inputHash: Hex
@@ -92,6 +99,9 @@ export type ContractResult = {
 export type ResultFieldsLike = {
   chainId: bigint | number | string
   verifier: string
+  /** Protocol v2: the function id, and/or its hash (as the result JSON carries both). Absent: v1. */
+  functionId?: string
+  functionIdHash?: string
   codeHash: string
   seq: bigint | number | string
   inputHash: string
@@ -102,11 +112,21 @@ export type ResultFieldsLike = {
   fuelUsed: bigint | number | string
 }
 
-/** Normalises result fields (ResultFields from the attestation module, or JSON) for a contract call. */
+/** The struct's `functionIdHash`: from `functionId` (checked against `functionIdHash` when both are given), zero for v1. */
+function functionIdHashOf(f: ResultFieldsLike): Hex {
+  const given = f.functionIdHash?.toLowerCase() as Hex | undefined
+  if (f.functionId === undefined) return given ?? zeroHash
+  const hash = keccak256(toBytes(f.functionId))
+  if (given !== undefined && given !== hash) throw new ResultEncodingError(`functionIdHash ${given} is not keccak256(utf8(${JSON.stringify(f.functionId)}))`)
+  return hash
+}
+
+/** Normalises result fields (ResultFields from the attestation module, or JSON; v1 or v2) for a contract call. */
 export function toContractResult(f: ResultFieldsLike): ContractResult {
   return {
     chainId: BigInt(f.chainId),
     verifier: f.verifier as Address,
+    functionIdHash: functionIdHashOf(f),
     codeHash: f.codeHash as Hex,
     seq: BigInt(f.seq),
     inputHash: f.inputHash as Hex,

@@ -27,6 +27,7 @@ export {
   toFulfilArgs,
   toBatchProof,
   PointEncodingError,
+  ResultEncodingError,
   type ContractResult,
   type ResultFieldsLike,
   type AttestedResultLike,

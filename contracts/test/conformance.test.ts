@@ -1,11 +1,13 @@
 // One conformance suite, two verifiers (Hono's common.case pattern): every case must get the same
-// verdict from the TypeScript verifier (framework/src/attest) and from NexusVerifier on-chain.
+// verdict from the TypeScript verifier (framework/src/attest) and from NexusVerifier on-chain —
+// the protocol-v1 and protocol-v2 vectors, and results of both protocols made here.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { keccak256, toHex, type Address, type Hex } from 'viem'
+import { encodeFunctionData, keccak256, toHex, type Address, type Hex } from 'viem'
 import { startAnvil, type Anvil } from '../src/anvil.ts'
 import { createClients, deployArtifact, deployNexus, type Clients } from '../src/deploy.ts'
 import { Fp, g1ToEip2537, toContractResult, type ResultFieldsLike } from '../src/encode.ts'
 import * as NexusVerifier from '../generated/NexusVerifier.ts'
+import * as GasMeter from '../generated/GasMeter.ts'
 import {
   decodeG1,
   encodeG1,
@@ -14,11 +16,12 @@ import {
   parseNetwork,
   parseResultFields,
   resultDigest,
+  resultProtocol,
   verifyAttestation,
   verifyResult,
   type Network,
 } from '../../framework/src/attest/index.ts'
-import { attest, fieldsFor, revertName, testNetwork, vectors } from './helpers.ts'
+import { attest, fieldsFor, revertName, testNetwork, vectors, vectorsV2, type Vectors } from './helpers.ts'
 
 type Verdict = 'valid' | 'bad-signature' | 'malformed-point' | 'not-in-subgroup'
 type Case = {
@@ -30,20 +33,21 @@ type Case = {
   signatureEip2537?: Hex
   /** When present, verifyResult (the full JSON path) is used, else verifyAttestation. */
   output?: Hex
-  network: 'vectors' | 'generated' | 'other'
+  network: 'vectors' | 'vectorsV2' | 'generated' | 'other'
   expected: Verdict
 }
 
-const vectorNetwork: Network = parseNetwork({
-  protocol: 'nexus.result.v1',
-  t: vectors.network.t,
-  n: vectors.network.n,
-  groupPublicKey: vectors.network.groupPublicKey,
-  sharePublicKeys: vectors.network.shares.map(({ index, publicKey }) => ({ index, publicKey })),
-})
+const networkOf = (v: Vectors): Network =>
+  parseNetwork({
+    protocol: 'nexus.result.v1',
+    t: v.network.t,
+    n: v.network.n,
+    groupPublicKey: v.network.groupPublicKey,
+    sharePublicKeys: v.network.shares.map(({ index, publicKey }) => ({ index, publicKey })),
+  })
 const generated = testNetwork('conformance')
 const other = testNetwork('conformance-other')
-const networks = { vectors: vectorNetwork, generated: generated.network, other: other.network }
+const networks = { vectors: networkOf(vectors), vectorsV2: networkOf(vectorsV2), generated: generated.network, other: other.network }
 
 const VECTOR_VERIFIER: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
 const byCode: Record<string, Verdict> = {
@@ -62,19 +66,24 @@ const vectorVerdict = (why: string): Verdict =>
 
 const isSquare = (v: bigint) => v === 0n || Fp.pow(v, (Fp.ORDER - 1n) / 2n) === 1n
 
-function cases(): Case[] {
+function vectorCases(set: Vectors, network: 'vectors' | 'vectorsV2', tag: string): Case[] {
   const list: Case[] = []
-  for (const [i, v] of vectors.valid.entries())
-    list.push({ name: `vector valid #${i}`, fields: v.fields, signature: v.signature, signatureEip2537: v.signatureEip2537, network: 'vectors', expected: 'valid' })
-  for (const v of vectors.invalid)
+  for (const [i, v] of set.valid.entries())
+    list.push({ name: `${tag} vector valid #${i}`, fields: v.fields, signature: v.signature, signatureEip2537: v.signatureEip2537, network, expected: 'valid' })
+  for (const v of set.invalid)
     list.push({
-      name: `vector invalid: ${v.why}`,
+      name: `${tag} vector invalid: ${v.why}`,
       fields: v.fields,
       signature: v.signature,
       signatureEip2537: v.signatureEip2537 ?? (v.why.includes('47 bytes') ? (`0x${'11'.repeat(127)}` as Hex) : undefined),
-      network: 'vectors',
+      network,
       expected: vectorVerdict(v.why),
     })
+  return list
+}
+
+function cases(): Case[] {
+  const list: Case[] = [...vectorCases(vectors, 'vectors', 'v1'), ...vectorCases(vectorsV2, 'vectorsV2', 'v2')]
 
   // Results produced by the attestation code (3 of 4 replicas), and variations of them.
   const output: Hex = '0x68656c6c6f'
@@ -122,6 +131,17 @@ function cases(): Case[] {
     network: 'generated',
     expected: 'not-in-subgroup',
   })
+
+  // Protocol v2: the same result made by function "victim"; presented as "attacker" (same code,
+  // seq, input and roots), or with the function id dropped, it no longer verifies.
+  const v2 = { ...fields, functionId: 'victim' }
+  const goodV2 = attest(generated, v2, output, [2, 3, 4])
+  list.push({ name: 'generated v2: 3-of-4 result (verifyResult path)', fields: goodV2.fields, signature: goodV2.signature, output, network: 'generated', expected: 'valid' })
+  list.push({ name: 'generated v2: result of "victim" presented as "attacker"', fields: jsonFields({ ...v2, functionId: 'attacker' }), signature: goodV2.signature, network: 'generated', expected: 'bad-signature' })
+  list.push({ name: 'generated v2: function id dropped (read as v1)', fields: jsonFields(fields), signature: goodV2.signature, network: 'generated', expected: 'bad-signature' })
+  list.push({ name: 'generated v1: function id added (read as v2)', fields: jsonFields(v2), signature: good.signature, network: 'generated', expected: 'bad-signature' })
+  for (const [name, change] of flips)
+    list.push({ name: `generated v2: ${name} flipped`, fields: jsonFields({ ...v2, ...change }), signature: goodV2.signature, network: 'generated', expected: 'bad-signature' })
   return list
 }
 const jsonFields = (f: ReturnType<typeof fieldsFor>): ResultFieldsLike => ({ ...f, chainId: f.chainId.toString(), seq: f.seq.toString(), fuelUsed: f.fuelUsed.toString() })
@@ -137,6 +157,8 @@ beforeAll(async () => {
   // The vectors' verifier address is the first deployment of anvil's first account.
   contractFor.vectors = (await deployNexus(clients, { groupPublicKey: vectors.network.groupPublicKey })).verifier
   expect(contractFor.vectors).toBe(VECTOR_VERIFIER)
+  // `verify` checks the signature only (binding is verifyBound's), so any address serves the v2 key.
+  contractFor.vectorsV2 = (await deployArtifact(clients, NexusVerifier, [vectorsV2.network.groupPublicKeyEip2537])).address
   contractFor.generated = (await deployArtifact(clients, NexusVerifier, [await eip(generated.network.groupPublicKey)])).address
   contractFor.other = (await deployArtifact(clients, NexusVerifier, [await eip(other.network.groupPublicKey)])).address
 })
@@ -151,7 +173,7 @@ const implementations: Record<string, (c: Case) => Promise<Verdict>> = {
     try {
       if (c.output !== undefined) {
         const r = await verifyResult(
-          { protocol: 'nexus.result.v1', kind: 'bls', fields: c.fields, digest: resultDigest(parseResultFields(c.fields)), output: c.output, signature: c.signature, signers: [1, 2, 3], groupPublicKey: network.groupPublicKey },
+          { protocol: resultProtocol(parseResultFields(c.fields)), kind: 'bls', fields: c.fields, digest: resultDigest(parseResultFields(c.fields)), output: c.output, signature: c.signature, signers: [1, 2, 3], groupPublicKey: network.groupPublicKey },
           network,
         )
         if (r.ok) return 'valid'
@@ -186,6 +208,26 @@ describe.each(Object.keys(implementations))('%s verifier', (impl) => {
   test.each(all.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     expect(await implementations[impl]!(c)).toBe(c.expected)
   })
+})
+
+test('both vector sets are in the suite: v1 4 valid + 9 invalid, v2 5 valid + 11 invalid', () => {
+  const count = (network: Case['network'], valid: boolean) => all.filter((c) => c.network === network && (c.expected === 'valid') === valid).length
+  expect([count('vectors', true), count('vectors', false), count('vectorsV2', true), count('vectorsV2', false)]).toEqual([4, 9, 5, 11])
+})
+
+test('gas: NexusVerifier.verify of a v2 result against the same result as v1 (same run)', async () => {
+  const meter = await deployArtifact(clients, GasMeter)
+  const output: Hex = '0x68656c6c6f'
+  const base = fieldsFor({ verifier: VECTOR_VERIFIER, input: '0x01', output, seq: 9n })
+  const gas: Record<string, { tx: bigint; inner: bigint }> = {}
+  for (const [label, f] of [['v1', base], ['v2', { ...base, functionId: 'wordfreq-count' }]] as const) {
+    const r = attest(generated, f, output)
+    const data = encodeFunctionData({ abi: NexusVerifier.abi, functionName: 'verify', args: [toContractResult(r.fields), g1ToEip2537(r.signature)] })
+    const { result: [inner, ok] } = await clients.public.simulateContract({ address: meter.address, abi: GasMeter.abi, functionName: 'measure', args: [contractFor.generated!, data] })
+    expect(ok, label).toBe(true)
+    gas[label] = { tx: await clients.public.estimateGas({ account: clients.wallet.account, to: contractFor.generated!, data }), inner }
+  }
+  console.log(`verify gas: v1 tx ${gas.v1!.tx} / inner ${gas.v1!.inner}; v2 tx ${gas.v2!.tx} / inner ${gas.v2!.inner}`)
 })
 
 test('the suite has both verdicts and every error kind', () => {

@@ -26,9 +26,10 @@ export type Vectors = {
   invalid: { why: string; fields: ResultFieldsLike; signature: Hex; signatureEip2537?: Hex }[]
 }
 
-export const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/protocol-v1.json', import.meta.url), 'utf8'),
-) as Vectors
+const loadVectors = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/vectors/${name}.json`, import.meta.url), 'utf8')) as Vectors
+export const vectors = loadVectors('protocol-v1')
+/** Protocol v2 (the function id in the digest), from the same independent implementation. */
+export const vectorsV2 = loadVectors('protocol-v2')
 
 export const DST = 'NEXUS-V1-BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_'
 const Fr = bls12_381.fields.Fr
@@ -104,10 +105,11 @@ export function testNetwork(seed = 'contracts-test'): TestNetwork {
 export const CODE_HASH = sha256(hex('nexus example component'))
 
 /** The fields a replica would produce for `input` → `output` (state roots and fuel are made up). */
-export function fieldsFor(p: { verifier: Address; input: Hex; output: Hex; seq: bigint; status?: 0 | 1 | 2 | 3; codeHash?: Hex; chainId?: bigint }): ResultFields {
+export function fieldsFor(p: { verifier: Address; input: Hex; output: Hex; seq: bigint; status?: 0 | 1 | 2 | 3; codeHash?: Hex; chainId?: bigint; functionId?: string }): ResultFields {
   return {
     chainId: p.chainId ?? 31337n,
     verifier: p.verifier,
+    ...(p.functionId === undefined ? {} : { functionId: p.functionId }),
     codeHash: p.codeHash ?? CODE_HASH,
     seq: p.seq,
     inputHash: keccak(p.input),

@@ -46,10 +46,13 @@ async function ask(consumer: Address, abi: typeof NexusConsumerExample.abi | typ
   return event.args
 }
 
-/** The replicas' side: run the "function" (here: reverse the input bytes) and attest the result. */
-function execute(input: Hex, status: 0 | 1 = 0): AttestedResult {
+/**
+ * The replicas' side: run the gateway function `nexusFunction` (here: reverse the input bytes) and
+ * attest the result — protocol v2, as replicas sign today; `nexusFunction: null` makes a v1 result.
+ */
+function execute(input: Hex, status: 0 | 1 = 0, nexusFunction: string | null = 'reverse'): AttestedResult {
   const output = toHex(Uint8Array.from(Buffer.from(input.slice(2), 'hex')).reverse())
-  return attest(net, fieldsFor({ verifier, input, output, seq: ++seq, status }), output)
+  return attest(net, fieldsFor({ verifier, input, output, seq: ++seq, status, functionId: nexusFunction ?? undefined }), output)
 }
 
 const fulfil = (requestId: bigint, a: AttestedResult, gas?: bigint) => {
@@ -78,6 +81,7 @@ describe('NexusInbox round trip', () => {
     expect(ev).toMatchObject({ functionId, consumer, mode: FunctionMode.Bls, codeHash: CODE_HASH, inputHash: keccak256(input), input, callbackGasLimit: 200_000n })
 
     const attested = execute(ev.input)
+    expect(attested.protocol).toBe('nexus.result.v2')
     // The off-chain verifier agrees before we spend gas.
     expect(await verifyResult(attested, { ...net.network, chainId: '31337', verifier })).toEqual({ ok: true, digest: attested.digest })
 
@@ -184,5 +188,46 @@ describe('NexusInbox rejections', () => {
     expect(
       await revertName(clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'request', args: [functionId, '0x', 5_000_001n] })),
     ).toBe('CallbackGasTooHigh')
+  })
+})
+
+describe('NexusInbox and protocol v2 (the function id in the digest)', () => {
+  test('an unbound function takes v2 and still v1 results; a v2 result with its function id changed is InvalidSignature', async () => {
+    const consumer = (await deployArtifact(clients, TestConsumer, [inbox])).address
+    const ev = await ask(consumer, TestConsumer.abi, '0x0c0d')
+    const v2 = execute(ev.input)
+    const { result, output, signature } = toFulfilArgs(v2)
+    expect(result.functionIdHash).toBe(keccak256(toHex('reverse')))
+    const asOther = { ...result, functionIdHash: keccak256(toHex('attacker')) }
+    expect(await revertName(clients.public.simulateContract({ account: clients.wallet.account, address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [ev.requestId, asOther, output, signature] }))).toBe('InvalidSignature')
+    const v1 = execute(ev.input, 0, null)
+    expect(v1.protocol).toBe('nexus.result.v1')
+    expect(toFulfilArgs(v1).result.functionIdHash).toBe(`0x${'00'.repeat(32)}`)
+    const receipt = await send(fulfil(ev.requestId, v1))
+    expect(parseEventLogs({ abi: NexusInbox.abi, eventName: 'Fulfilled', logs: receipt.logs })[0]?.args.resultDigest).toBe(v1.digest)
+    const ev2 = await ask(consumer, TestConsumer.abi, '0x0c0e')
+    await send(fulfil(ev2.requestId, execute(ev2.input)))
+    expect(await clients.public.readContract({ address: consumer, abi: TestConsumer.abi, functionName: 'calls' })).toBe(2n)
+  })
+
+  test('a function bound to one gateway function: a correctly signed result of another function with the same code is WrongFunction, so is a v1 result', async () => {
+    const bound = await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash: CODE_HASH, nexusFunctionId: 'reverse' })
+    expect(bound).not.toBe(functionId) // its own content address
+    expect(await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash: CODE_HASH, nexusFunctionId: 'reverse' })).toBe(bound) // idempotent
+    const consumer = (await deployArtifact(clients, TestConsumer, [inbox])).address
+    const receipt = await send(clients.wallet.writeContract({ address: consumer, abi: TestConsumer.abi, functionName: 'ask', args: [bound, '0x0e0f', 100_000n] }))
+    const [ev] = parseEventLogs({ abi: NexusInbox.abi, eventName: 'Requested', logs: receipt.logs })
+    // The event tells the relay which gateway function must answer.
+    expect(ev!.args.nexusFunctionIdHash).toBe(keccak256(toHex('reverse')))
+    const other = execute(ev!.args.input, 0, 'attacker')
+    expect(await verifyResult(other, net.network)).toMatchObject({ ok: true }) // validly signed, just not this function's
+    expect(await revertName(simulateFulfil(ev!.args.requestId, other))).toBe('WrongFunction')
+    expect(await revertName(simulateFulfil(ev!.args.requestId, execute(ev!.args.input, 0, null)))).toBe('WrongFunction')
+    await send(fulfil(ev!.args.requestId, execute(ev!.args.input)))
+    expect(await clients.public.readContract({ address: consumer, abi: TestConsumer.abi, functionName: 'calls' })).toBe(1n)
+    // An unbound registration's event says "any function".
+    const unbound = await ask(consumer, TestConsumer.abi, '0x01')
+    expect(unbound.nexusFunctionIdHash).toBe(`0x${'00'.repeat(32)}`)
+    expect(await revertName(clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'registerBoundFunction', args: [CODE_HASH, `0x${'00'.repeat(32)}`] }))).toBe('InvalidFunction')
   })
 })

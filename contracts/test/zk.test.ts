@@ -54,7 +54,7 @@ test('a zk request is fulfilled with a Groth16 proof, not a signature', async ()
   const output = uints(publicSignals.map(BigInt))
   const zero = `0x${'00'.repeat(32)}` as Hex
   const result = (out: Hex) => ({
-    chainId: 31337n, verifier: inbox, codeHash: circuit.verificationKeyHash, seq: 0n, inputHash: ev!.args.inputHash, status: 0,
+    chainId: 31337n, verifier: inbox, functionIdHash: zero, codeHash: circuit.verificationKeyHash, seq: 0n, inputHash: ev!.args.inputHash, status: 0,
     outputHash: keccak256(out), stateRootBefore: zero, stateRootAfter: zero, fuelUsed: 0n,
   })
   const attestation = (p: Hex, i: Hex = input) => encodeAbiParameters([{ type: 'bytes' }, { type: 'bytes' }], [i, p])

@@ -73,7 +73,7 @@ for (const { name, make } of availableBackends()) {
     beforeAll(async () => {
       ;({ project, out } = await buildExample())
       const backend = await make()
-      replica = await createReplica({ index: 1, ...backend.store(1), cacheDir: join(out, 'cache'), chainId: 31337n, verifier: zeroAddress })
+      replica = await createReplica({ index: 1, ...backend.store(1), cacheDir: join(out, 'cache'), chainId: 31337n, verifier: zeroAddress, requireVersions: false })
       cleanup = () => backend.cleanup()
       for (const fn of project.functions) await replica.deploy({ component: fn.component!, manifest: fn.manifest! })
     })

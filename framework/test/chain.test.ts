@@ -28,7 +28,7 @@ beforeAll(async () => {
   fn = (await buildProject(config, { out })).functions[0]!
   // Limits from the config land in the manifest (the replica enforces them).
   expect(fn.manifest!.limits.fuel).toBe(20_000_000)
-  replica = await createReplica({ index: 1, cacheDir: join(out, 'cache'), chainId: 31337n, verifier: zeroAddress, rpc: { '31337': anvil.rpcUrl } })
+  replica = await createReplica({ index: 1, cacheDir: join(out, 'cache'), chainId: 31337n, verifier: zeroAddress, requireVersions: false, rpc: { '31337': anvil.rpcUrl } })
   await replica.deploy({ component: fn.component!, manifest: fn.manifest! })
 })
 afterAll(async () => {

@@ -1,26 +1,46 @@
 // Standalone gateway process:
-// node --import tsx gateway/src/bin.ts --data <dir> --replicas <url,url,…> --network <network.json> --api-key <key> [--port 8787]
+// NEXUS_API_KEYS=<key> node --import tsx gateway/src/bin.ts --data <dir> --replicas <url,url,…> --network <network.json> [--port 8787]
+//   [--api-key-file <file>]   (deployer keys, one per line; or NEXUS_API_KEYS=k1,k2 — never on the command line)
+//   [--admin-key-file <file>] (admin keys, which may repoint any function; or NEXUS_ADMIN_KEYS)
+//   [--gateway-key-file <file>] (or NEXUS_GATEWAY_KEY: the secret replicas authenticate the gateway by)
 //   [--chains <chains.json>]  (a JSON array of ChainSpec, framework/src/triggers/spec.ts: follow these chains' events and blocks)
 // (DATABASE_URL selects PostgreSQL instead of PGlite.) Prints {"event":"listening","port"} when up.
+// SIGINT/SIGTERM: the clean stop of Gateway.close(); a second signal exits at once.
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { parseNetwork } from '../../framework/src/attest/index.ts'
 import type { ChainSpec } from '../../framework/src/triggers/spec.ts'
-import { createGateway } from './gateway.ts'
+import { PRIVATE_UMASK } from '../../runtime/src/store/private-dir.ts'
+import { createGateway, type Gateway } from './gateway.ts'
+import { GATEWAY_KEY_ENV, loadGatewayKey } from '../../runtime/src/replica/gateway-auth.ts'
+import { readAdminKeys, readApiKeys, SecretOnCommandLineError } from './secrets.ts'
+
+// State this process writes (PGlite files) is private to its user.
+process.umask(PRIVATE_UMASK)
+const usage = 'usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key-file <file>] [--admin-key-file <file>] [--gateway-key-file <file>] [--port <p>] [--host <h>] [--chains <chains.json>]'
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: '.nexus/gateway' },
     replicas: { type: 'string' },
     network: { type: 'string' },
-    'api-key': { type: 'string', multiple: true, default: [] },
+    // Refused below with a message saying what to use instead.
+    'api-key': { type: 'string', multiple: true },
+    'api-key-file': { type: 'string', multiple: true, default: [] },
+    'admin-key-file': { type: 'string', multiple: true, default: [] },
     port: { type: 'string', default: '8787' },
     host: { type: 'string', default: '127.0.0.1' },
     chains: { type: 'string' },
+    // The secret replicas authenticate this gateway by: a file, or NEXUS_GATEWAY_KEY (never argv).
+    'gateway-key-file': { type: 'string' },
   },
 })
+if (values['api-key']) {
+  console.error(`gateway: ${new SecretOnCommandLineError('--api-key', '--api-key-file <file> or NEXUS_API_KEYS').shortMessage}`)
+  process.exit(2)
+}
 if (!values.replicas || !values.network) {
-  console.error('usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key <key>] [--port <p>]')
+  console.error(usage)
   process.exit(2)
 }
 const network = parseNetwork(JSON.parse(await readFile(values.network, 'utf8')))
@@ -29,19 +49,46 @@ if (chains !== undefined && !Array.isArray(chains)) {
   console.error(`gateway: ${values.chains} must hold a JSON array of chain specs`)
   process.exit(2)
 }
-const gateway = await createGateway({
-  database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.NEXUS_GATEWAY_SCHEMA } : { dataDir: values.data },
-  replicas: values.replicas.split(','),
-  network,
-  apiKeys: values['api-key'],
-  chains,
-  logger: (m) => console.error(m),
-})
-const port = await gateway.listen(Number(values.port), values.host)
-console.log(JSON.stringify({ event: 'listening', port }))
-const stop = async () => {
-  await gateway.close()
-  process.exit(0)
+const gatewayKey = loadGatewayKey(values['gateway-key-file'])
+if (!gatewayKey) {
+  console.error(`gateway: --gateway-key-file <path> or ${GATEWAY_KEY_ENV} is required (the key the replicas authenticate the gateway by)`)
+  process.exit(2)
 }
-process.once('SIGINT', stop)
-process.once('SIGTERM', stop)
+
+let gateway: Gateway | undefined
+let signals = 0
+const onSignal = (signal: NodeJS.Signals) => {
+  if (++signals > 1) {
+    console.error(`gateway: second ${signal}, exiting without draining`)
+    process.exit(130)
+  }
+  console.error(`gateway: ${signal}, stopping (send it again to force)`)
+  void (gateway?.close() ?? Promise.resolve()).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    },
+  )
+}
+process.on('SIGINT', onSignal)
+process.on('SIGTERM', onSignal)
+
+try {
+  gateway = await createGateway({
+    gatewayKey,
+    database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.NEXUS_GATEWAY_SCHEMA } : { dataDir: values.data },
+    replicas: values.replicas.split(','),
+    network,
+    apiKeys: await readApiKeys(values['api-key-file']),
+    adminKeys: await readAdminKeys(values['admin-key-file']),
+    chains,
+    logger: (m) => console.error(m),
+  })
+  const port = await gateway.listen(Number(values.port), values.host)
+  console.log(JSON.stringify({ event: 'listening', port }))
+} catch (err) {
+  console.error(`gateway: ${err instanceof Error ? err.message : String(err)}`)
+  await gateway?.close().catch(() => {})
+  process.exit(1)
+}

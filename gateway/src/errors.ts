@@ -26,7 +26,21 @@ export const UnauthorizedError = define('UnauthorizedError', 'UNAUTHORIZED', 401
 export const NotFoundError = define('NotFoundError', 'NOT_FOUND', 404)
 export const UnknownFunctionError = define('UnknownFunctionError', 'UNKNOWN_FUNCTION', 404)
 export const UnknownResultError = define('UnknownResultError', 'UNKNOWN_RESULT', 404)
+export const ForbiddenError = define('ForbiddenError', 'FORBIDDEN', 403)
+export const ArtifactConflictError = define('ArtifactConflictError', 'ARTIFACT_CONFLICT', 409)
 export const IdempotencyConflictError = define('IdempotencyConflictError', 'IDEMPOTENCY_CONFLICT', 409)
 export const PayloadTooLargeError = define('PayloadTooLargeError', 'PAYLOAD_TOO_LARGE', 413)
 export const UnsupportedMediaTypeError = define('UnsupportedMediaTypeError', 'UNSUPPORTED_MEDIA_TYPE', 415)
 export const NotReadyError = define('NotReadyError', 'NOT_READY', 503)
+
+/** A known route asked with a method it does not serve; `allow` becomes the `Allow` header. */
+export class MethodNotAllowedError extends GatewayError {
+  override name = 'MethodNotAllowedError'
+  override code = 'METHOD_NOT_ALLOWED'
+  override status = 405
+  readonly allow: string[]
+  constructor(message: string, allow: string[], parameters?: NexusErrorParameters) {
+    super(message, parameters)
+    this.allow = allow
+  }
+}

@@ -1,5 +1,7 @@
-// Wires the gateway: database → log → scheduler (replica clients) → HTTP app.
-import { serve, type ServerType } from '@hono/node-server'
+// Wires the gateway: database → log → scheduler (replica clients) → HTTP app. close() is the clean
+// stop: stop accepting (HTTP, cron, chains), answer what is in flight, let the scheduler settle
+// what was acknowledged (bounded), then close the database.
+import { createNodeServer, type HttpLimits, type NodeServer } from './server/node-server.ts'
 import type { Hono } from 'hono'
 import type { Network } from '../../framework/src/attest/index.ts'
 import { createDatabase, type CreateDatabaseParameters, type Database } from './database/index.ts'
@@ -18,9 +20,13 @@ export type CreateGatewayParameters = {
   database?: CreateDatabaseParameters
   /** Replica base URLs, index i+1 for entry i. */
   replicas: string[]
+  /** The secret the replicas authenticate this gateway by (docs/protocol.md, "Trust model"); at least 16 bytes. */
+  gatewayKey: Uint8Array
   network: Network
   /** Deployer API keys. */
   apiKeys: string[]
+  /** Admin keys: may also repoint functions other keys created (docs/gateway.md, "Ownership"). Default: none. */
+  adminKeys?: string[]
   limits?: CreateAppParameters['limits']
   /** Log line sink. Default: no logging. */
   logger?: (message: string) => void
@@ -56,6 +62,14 @@ export type CreateGatewayParameters = {
   chains?: ChainSpec[]
   /** NexusInbox relays: requests on these inboxes become invocations, results are fulfilled. Default: none. */
   inboxes?: InboxRelayConfig[]
+  /** Timeouts and connection cap of the HTTP server (gateway/src/server/node-server.ts). */
+  http?: HttpLimits
+  /**
+   * close(): how long requests in flight may take to be answered, and then how long acknowledged
+   * invocations may take to settle, ms each; what is left stays pending in the log for the next
+   * start. Default: 10_000.
+   */
+  stopGraceMs?: number
 }
 
 export type Gateway = {
@@ -70,8 +84,11 @@ export type Gateway = {
   inboxes: InboxRelay[]
   /** The cron ticker (undefined when `cron: false`). */
   cron?: CronTicker
-  /** Start an HTTP server; resolves with the bound port. */
+  /** Start an HTTP server; resolves with the bound port, rejects if it cannot bind (nothing left listening). */
   listen(port?: number, hostname?: string): Promise<number>
+  /** Stop accepting at once (503 to requests still arriving on open connections); close() does this first. */
+  stopAccepting(): void
+  /** The clean stop (see the top of this file). Idempotent. */
   close(): Promise<void>
 }
 
@@ -79,24 +96,33 @@ export type Gateway = {
 export async function createGateway(p: CreateGatewayParameters): Promise<Gateway> {
   if (p.replicas.length !== p.network.n) throw new Error(`network has n = ${p.network.n} but ${p.replicas.length} replica URLs were given`)
   const database = await createDatabase(p.database)
+  // A start that fails after the database opened must not keep it (and its lock) open.
+  const closeOnFailure = <T>(step: Promise<T>) =>
+    step.catch(async (err: unknown) => {
+      await database.close().catch(() => {})
+      throw err
+    })
   const log = createLog({ db: database.db })
   const metrics = createMetrics()
-  const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url }))
-  const curve = await loadWasmCurve(p.logger)
+  const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url, gatewayKey: p.gatewayKey }))
+  const curve = await closeOnFailure(loadWasmCurve(p.logger))
   const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, checkDelayMs: p.checkDelayMs, hedgeMs: p.hedgeMs, spareCatchUpMs: p.spareCatchUpMs, spareQuietMs: p.spareQuietMs, curve, ...p.batching })
   const pushArtifact = async (codeHash: string) => {
     const artifact = await log.getArtifact(codeHash)
     if (!artifact) return
     await Promise.all(replicas.map((r) => r.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => p.logger?.(String(err)))))
   }
-  const app = createApp({ log, scheduler, metrics, replicas, threshold: p.network.t, apiKeys: p.apiKeys, limits: p.limits, onArtifact: (h) => void pushArtifact(h) })
+  const app = createApp({ log, scheduler, metrics, replicas, threshold: p.network.t, apiKeys: p.apiKeys, adminKeys: p.adminKeys, limits: p.limits, onArtifact: (h) => void pushArtifact(h) })
   if (p.zk) app.route('/v1/zk', p.zk.app)
-  await scheduler.start()
+  await closeOnFailure(scheduler.start())
   const cron = p.cron === false ? undefined : createCronTicker({ log, db: database.db, submit: (i) => scheduler.submit(i), onEvent: p.logger, ...p.cron })
   cron?.start()
   const chainServices = createChainServices({ db: database.db, log, scheduler, chains: p.chains, inboxes: p.inboxes, logger: p.logger })
   chainServices.start()
-  let server: ServerType | undefined
+  let server: NodeServer | undefined
+  const graceMs = p.stopGraceMs ?? 10_000
+  let closing: Promise<void> | undefined
+  const stopAccepting = () => server?.stopAccepting()
   return {
     app,
     log,
@@ -107,17 +133,20 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     triggers: chainServices.triggers,
     inboxes: chainServices.inboxes,
     listen(port = 0, hostname = '127.0.0.1') {
-      return new Promise((resolve) => {
-        server = serve({ fetch: app.fetch, port, hostname }, (info) => resolve(info.port))
-      })
+      server = createNodeServer(app.fetch, p.http)
+      return server.listen(port, hostname)
     },
     cron,
-    async close() {
-      await cron?.stop()
-      await chainServices.stop()
-      await scheduler.stop()
-      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()))
-      await database.close()
-    },
+    stopAccepting,
+    close: () =>
+      (closing ??= (async () => {
+        stopAccepting()
+        await cron?.stop()
+        await chainServices.stop()
+        await server?.close(graceMs)
+        if (!(await scheduler.drain(graceMs))) p.logger?.(`stopping with invocations still pending after ${graceMs} ms; they run after the next start`)
+        await scheduler.stop()
+        await database.close()
+      })()),
   }
 }

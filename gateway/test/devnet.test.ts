@@ -58,12 +58,12 @@ test('the dev network is bound to the deployed NexusVerifier: what it signs veri
   expect((await ensureKeys(keys, { t: 3, n: 4 })).network.verifier).toBe(devnet.contracts.verifier) // written to network.json
   expect((await bindNetwork(keys, { chainId: String(devnet.chainId), verifier: devnet.contracts.verifier })).changed).toBe(false)
 
-  // 3 of the 4 share keys sign a result bound as the replicas now are (--chain-id/--verifier from network.json).
+  // 3 of the 4 share keys sign a (protocol v2) result bound as the replicas now are (--chain-id/--verifier from network.json).
   const shares = await Promise.all([1, 2, 3].map(async (i) => JSON.parse(await readFile(join(keys, `replica-${i}.key.json`), 'utf8')) as ShareKey))
   const signed = (verifier: Address) => {
     const output = toHex('{"greeting":"hello, chain"}')
     const fields: ResultFields = {
-      chainId: BigInt(network.chainId!), verifier, codeHash: keccak256(toHex('code')), seq: 1n, inputHash: keccak256(toHex('{}')), status: 0,
+      chainId: BigInt(network.chainId!), verifier, functionId: 'hello', codeHash: keccak256(toHex('code')), seq: 1n, inputHash: keccak256(toHex('{}')), status: 0,
       outputHash: keccak256(output), stateRootBefore: keccak256(toHex('before')), stateRootAfter: keccak256(toHex('after')), fuelUsed: 1n,
     }
     const digest = resultDigest(fields)

@@ -7,6 +7,8 @@ import { resultDigest, parseResultFields, verifyResult } from '../../framework/s
 import { startReplica } from '../src/dev/index.ts'
 import type { Gateway } from '../src/index.ts'
 import { API_KEY, deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'
+import { BAD_GATEWAY, forward } from './replica-proxy.ts'
+import { createReplicaClient } from '../src/replicas/index.ts'
 
 const N = Number(process.env.NEXUS_E2E_INVOCATIONS ?? 500)
 let stack: Stack
@@ -81,6 +83,25 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
     expect(fn.body.triggers[0].kind).toBe('http')
   })
 
+  test('two functions with the same code: identical fields but the function id, so each result verifies only as its own (protocol v2)', async () => {
+    for (const name of ['twin-a', 'twin-b']) expect((await deploy(url, await helloArtifact(name))).status).toBe(201)
+    // Both at once, then wait: two cores shared by the replicas and the rest of CI.
+    const ids = await Promise.all(['twin-a', 'twin-b'].map(async (fn) => (await json(await invoke(fn, '{"name":"twin"}', {}, '?mode=async'))).body.id as string))
+    expect(await waitAttested(url, ids, 500_000)).toEqual(new Set())
+    const [a, b] = await Promise.all(ids.map(async (id) => (await json(await fetch(`${url}/v1/results/${id}`))).body.result))
+    expect(a.protocol).toBe('nexus.result.v2')
+    expect([a.fields.functionId, b.fields.functionId]).toEqual(['twin-a', 'twin-b'])
+    const { functionId: _a, functionIdHash: _ah, ...restA } = a.fields
+    const { functionId: _b, functionIdHash: _bh, ...restB } = b.fields
+    expect(restA).toEqual(restB) // same code hash, seq 1, input, output, empty root before and after
+    expect(a.digest).not.toBe(b.digest)
+    expect(await verifyResult(a, stack.network, { functionId: 'twin-a' })).toEqual({ ok: true, digest: a.digest })
+    // twin-a's result presented as twin-b's, digest recomputed: the signature does not verify.
+    const presented = { ...a, fields: b.fields, digest: b.digest }
+    const verdict = await verifyResult(presented, stack.network, { functionId: 'twin-b' })
+    expect(verdict.ok ? 'ok' : verdict.error.code).toBe('NEXUS_ATTEST_BAD_SIGNATURE')
+  }, 600_000)
+
   test('a handler error is attested (status 1), not retried', async () => {
     const { status, body } = await json(await invoke('hello', '{"by":1.5}', {}, '?timeoutMs=60000'))
     expect(status).toBe(200)
@@ -90,6 +111,8 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
 
   test('bad input: a clear 4xx with a code, nothing written', async () => {
     const before = (await json(await fetch(`${url}/v1/functions/hello`))).body.lastSeq
+    const listFunctions = async () => (await json(await fetch(`${url}/v1/functions`))).body.items.map((f: any) => f.id)
+    const functionsBefore = await listFunctions()
     const cases: [Promise<Response>, number, string][] = [
       [fetch(`${url}/v1/functions`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: '{"manifest":' }), 400, 'MALFORMED_JSON'],
       [invoke('hello', '{"name":'), 400, 'MALFORMED_JSON'],
@@ -107,8 +130,9 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
       expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code })
       expect(typeof res.body.error.message).toBe('string')
     }
-    const functions = (await json(await fetch(`${url}/v1/functions`))).body.items.map((f: any) => f.id)
-    expect(functions).toEqual(['hello'])
+    // Earlier tests deploy other functions (the twins); the refused deploys added none.
+    expect(await listFunctions()).toEqual(functionsBefore)
+    expect(functionsBefore).toContain('hello')
     expect((await json(await fetch(`${url}/v1/functions/hello`))).body.lastSeq).toBe(before)
 
     // Idempotency-Key: same body → same invocation; different body → 409 and nothing written.
@@ -193,7 +217,10 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
     const deadline = Date.now() + 600_000
     let states: any[] = []
     while (Date.now() < deadline) {
-      states = await Promise.all(stack.replicas.map(async (r) => (await json(await fetch(`${r.url}/v1/functions/hello/state`))).body))
+      states = await Promise.all(stack.replicas.map(async (r) => {
+        const state = await createReplicaClient({ index: r.index, url: r.url, gatewayKey: stack.gatewayKey }).state('hello')
+        return { lastAppliedSeq: state?.lastAppliedSeq.toString(), stateRoot: state?.stateRoot }
+      }))
       if (states.every((s) => BigInt(s.lastAppliedSeq) === head)) break
       await sleep(500)
     }
@@ -209,8 +236,9 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
     const proxy: Server = createServer(async (req, res) => {
       const chunks: Buffer[] = []
       for await (const c of req) chunks.push(c as Buffer)
-      const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) })
-      let text = await upstream.text()
+      const upstream = await forward(target, req, Buffer.concat(chunks))
+      if (!upstream) return void res.writeHead(502, { 'content-type': 'application/json' }).end(BAD_GATEWAY)
+      let text = upstream.text
       if (req.url === '/v1/execute' && upstream.ok) {
         const body = JSON.parse(text)
         body.output = toHex(new TextEncoder().encode('{"greeting":"forged"}'))

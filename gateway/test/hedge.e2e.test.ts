@@ -71,7 +71,7 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
       // Every replica applies every seq, the spare after the first wave's t-th answer left its proxy
       // (from seq 2: the first one may find a replica still without the artifact, which releases the spare).
       for (let seq = 1; seq <= 5; seq++) {
-        for (let k = 0; k < 100 && new Set(of('hello-hedge', seq, 'request').map((e) => e.replica)).size < 4; k++) await sleep(50)
+        for (let k = 0; k < 600 && new Set(of('hello-hedge', seq, 'request').map((e) => e.replica)).size < 4; k++) await sleep(50)
         const requests = of('hello-hedge', seq, 'request').sort((a, b) => a.at - b.at)
         expect([...new Set(requests.map((e) => e.replica))].sort()).toEqual([1, 2, 3, 4])
         if (seq === 1) continue
@@ -80,7 +80,10 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
         expect(answers).toHaveLength(3)
         expect(requests[3]!.at).toBeGreaterThanOrEqual(answers[2]!.at)
       }
-      const roots = await Promise.all(stack.replicas.map((r) => createReplicaClient({ index: r.index, url: r.url }).state('hello-hedge')))
+      // The spare's last catch-up may still be applying when its request was seen: wait for it.
+      const clients = stack.replicas.map((r) => createReplicaClient({ index: r.index, url: r.url, gatewayKey: stack.gatewayKey }))
+      for (let k = 0; k < 200 && (await Promise.all(clients.map((c) => c.state('hello-hedge')))).some((s) => s?.lastAppliedSeq !== 5n); k++) await sleep(50)
+      const roots = await Promise.all(clients.map((c) => c.state('hello-hedge')))
       expect(roots.map((s) => s?.lastAppliedSeq)).toEqual([5n, 5n, 5n, 5n])
       expect(new Set(roots.map((s) => s?.stateRoot)).size).toBe(1)
     } finally {
@@ -124,7 +127,7 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
         bodies.push(await res.json())
       }
       for (const body of bodies) expect((await verifyResult(body.result, stack.network)).ok).toBe(true)
-      const clients = stack.replicas.map((r) => createReplicaClient({ index: r.index, url: r.url }))
+      const clients = stack.replicas.map((r) => createReplicaClient({ index: r.index, url: r.url, gatewayKey: stack.gatewayKey }))
       for (let k = 0; k < 100 && (await Promise.all(clients.map((c) => c.state(name)))).some((s) => s?.lastAppliedSeq !== 10n); k++) await sleep(50)
       const states = await Promise.all(clients.map((c) => c.state(name)))
       expect(states.map((s) => s?.lastAppliedSeq)).toEqual([10n, 10n, 10n, 10n])

@@ -91,6 +91,9 @@ describe('inbox round trip on anvil (3-of-4 real replicas)', () => {
     // The invocation ran on the request's input bytes verbatim (what the inbox's inputHash binds).
     const [inv] = await invocationsOf(gw.gateway, 'asker')
     expect(inv!.trigger).toBe('inbox')
+    // Replicas sign protocol v2: the result names its function, and the inbox verified that digest.
+    expect(inv!.result).toMatchObject({ protocol: 'nexus.result.v2', fields: { protocol: 'nexus.result.v2', functionId: 'asker' } })
+    expect(events[0]!.args.resultDigest).toBe((inv!.result as { digest: Hex }).digest)
     expect(Buffer.from(inv!.input.slice(2), 'hex').toString()).toBe('{"name":"chain"}')
 
     // Replaying the same attested result: the inbox refuses it.
@@ -118,5 +121,20 @@ describe('inbox round trip on anvil (3-of-4 real replicas)', () => {
     // Exactly one new relayer transaction: the fulfil of the new request.
     expect(await clients.public.getTransactionCount({ address: relayer })).toBe(nonce + 1)
     expect(await read<bigint>('answered')).toBe(3n)
+  }, TEST_TIMEOUT)
+
+  test('an inbox function bound to a gateway function is served by that function; one bound to a function nobody deployed is skipped', async () => {
+    const codeHash = (await invocationsOf(gw.gateway, 'asker'))[0]!.codeHash as Hex
+    const bound = await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash, nexusFunctionId: 'asker' })
+    const ghost = await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash, nexusFunctionId: 'ghost' })
+    const boundConsumer = (await deployArtifact(clients, NexusConsumerExample, [inbox, bound])).address
+    const ghostConsumer = (await deployArtifact(clients, NexusConsumerExample, [inbox, ghost])).address
+    const skippedBefore = gw.inboxes[0]!.status().skipped
+    for (const address of [ghostConsumer, boundConsumer])
+      await clients.public.waitForTransactionReceipt({ hash: await clients.wallet.writeContract({ address, abi: NexusConsumerExample.abi, functionName: 'ask', args: [toHex('{"name":"bound"}')] }) })
+    await mine(2)
+    await until('the bound consumer got its answer', async () => (await read<bigint>('answered', [], boundConsumer)) >= 1n, 240_000, 250)
+    await until('the ghost request was skipped', async () => gw.inboxes[0]!.status().skipped > skippedBefore, 60_000, 250)
+    expect(await read<bigint>('answered', [], ghostConsumer)).toBe(0n)
   }, TEST_TIMEOUT)
 })

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { keccak256, toHex } from 'viem'
 import { parseResultFields, resultDigest, verifyResult } from '../../framework/src/attest/index.ts'
 import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'
+import { BAD_GATEWAY, forward } from './replica-proxy.ts'
 
 type Proxy = { url: string; open: boolean; close(): void }
 let stack: Stack
@@ -27,8 +28,9 @@ async function proxy(target: string, rewrite?: (path: string, body: any) => void
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     if (!p.open) return res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"HELD"}}')
-    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) })
-    let text = await upstream.text()
+    const upstream = await forward(target, req, Buffer.concat(chunks))
+    if (!upstream) return void res.writeHead(502, { 'content-type': 'application/json' }).end(BAD_GATEWAY)
+    let text = upstream.text
     if (rewrite && upstream.ok && req.url?.startsWith('/v1/execute')) {
       const body = JSON.parse(text)
       rewrite(req.url, body)

@@ -1,7 +1,34 @@
 // Test fixture: a real HTTP proxy in front of a real replica, to make it misbehave or to watch it.
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Headers a test proxy forwards to the replica: JSON, and the gateway's signature (the path and
+ * body reach the replica unchanged, so it still verifies).
+ */
+export function forwardHeaders(req: IncomingMessage): Record<string, string> {
+  const auth: Record<string, string> = {}
+  for (const name of ['authorization', 'x-nexus-time']) if (typeof req.headers[name] === 'string') auth[name] = req.headers[name] as string
+  return { 'content-type': 'application/json', ...auth }
+}
+
+/**
+ * Forward a request to the replica at `target`. Undefined when the replica is gone (stopped, or it
+ * reset a reused connection): the caller answers 502, as a proxy does, which the gateway treats as
+ * unavailable, instead of leaving an unhandled rejection in the test.
+ */
+export async function forward(target: string, req: IncomingMessage, body: Buffer): Promise<{ status: number; ok: boolean; text: string } | undefined> {
+  try {
+    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: forwardHeaders(req), body: req.method === 'GET' ? undefined : new Uint8Array(body) })
+    return { status: upstream.status, ok: upstream.ok, text: await upstream.text() }
+  } catch {
+    return undefined
+  }
+}
+
+/** The 502 a test proxy answers when `forward` found no replica. */
+export const BAD_GATEWAY = JSON.stringify({ error: { code: 'BAD_GATEWAY', message: 'the replica behind this proxy did not answer' } })
 
 export type ProxyOptions = {
   /** Edit /v1/execute answers. */
@@ -25,8 +52,9 @@ export async function proxy(target: string, options: ProxyOptions): Promise<{ ur
     for await (const c of req) chunks.push(c as Buffer)
     if (req.url === '/v1/execute') options.onExecute?.(JSON.parse(Buffer.concat(chunks).toString('utf8')))
     if (req.url === '/v1/execute-batch') options.onExecuteBatch?.(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) })
-    let text = await upstream.text()
+    const upstream = await forward(target, req, Buffer.concat(chunks))
+    if (!upstream) return void res.writeHead(502, { 'content-type': 'application/json' }).end(BAD_GATEWAY)
+    let text = upstream.text
     if (req.method === 'GET' && req.url?.endsWith('/state') && options.stateDelayMs) await sleep(options.stateDelayMs)
     if (req.url === '/v1/execute' && upstream.ok) {
       if (options.delayMs) await sleep(options.delayMs)

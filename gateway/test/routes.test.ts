@@ -39,6 +39,9 @@ describe('gateway HTTP routes', () => {
   let gateway: Gateway
   let url: string
 
+  // The in-process replicas serve only this gateway (runtime/src/replica/gateway-auth.ts).
+  const gatewayKey = new TextEncoder().encode('routes-test-gateway-key')
+
   beforeAll(async () => {
     const root = await mkdtemp(join(tmpdir(), 'nexus-routes-'))
     const [artifact] = await Promise.all([
@@ -49,9 +52,9 @@ describe('gateway HTTP routes', () => {
       }),
     ])
     const urls = await Promise.all(replicas.sort((a, b) => a.index - b.index).map((r) => new Promise<string>((resolve) => {
-      servers.push(serve({ fetch: createReplicaApp(r).fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(`http://127.0.0.1:${info.port}`)))
+      servers.push(serve({ fetch: createReplicaApp(r, { gatewayKey }).fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(`http://127.0.0.1:${info.port}`)))
     })))
-    gateway = await createGateway({ replicas: urls, network: keys.network, apiKeys: ['k'], limits: { invokeBytes: 1024, syncTimeoutMs: 60_000 } })
+    gateway = await createGateway({ replicas: urls, gatewayKey, network: keys.network, apiKeys: ['k'], limits: { invokeBytes: 1024, syncTimeoutMs: 60_000 } })
     url = `http://127.0.0.1:${await gateway.listen(0)}`
     const manifest = {
       ...artifact.manifest,

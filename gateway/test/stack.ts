@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildHandler } from '../../runtime/src/index.ts'
-import { ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../src/dev/index.ts'
+import { ensureGatewayKey, ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../src/dev/index.ts'
 import { createGateway, type CreateGatewayParameters, type Gateway } from '../src/index.ts'
 import type { Network } from '../../framework/src/attest/index.ts'
 
@@ -19,14 +19,16 @@ export function helloArtifact(name = 'hello') {
   return built.then((a) => ({ ...a, manifest: { ...a.manifest, name } }))
 }
 
-export type Stack = { root: string; keysDir: string; network: Network; replicas: ReplicaProcess[] }
+/** `gatewayKey`: what the replicas authenticate the gateway by (keysDir/gateway.key, as `nexus dev`). */
+export type Stack = { root: string; keysDir: string; network: Network; replicas: ReplicaProcess[]; gatewayKey: Uint8Array }
 
 export async function startStack(): Promise<Stack> {
   const root = await mkdtemp(join(tmpdir(), 'nexus-gw-'))
   const keysDir = join(root, 'keys')
   const { network } = await ensureKeys(keysDir, { t: 3, n: 4 })
+  const gatewayKey = await ensureGatewayKey(keysDir)
   const replicas = await startReplicas(root, keysDir, 4)
-  return { root, keysDir, network, replicas }
+  return { root, keysDir, network, replicas, gatewayKey }
 }
 
 export async function startGateway(stack: Stack, urls = stack.replicas.map((r) => r.url), dataDir?: string, batching?: CreateGatewayParameters['batching'], extra: Partial<CreateGatewayParameters> = {}): Promise<{ gateway: Gateway; url: string }> {
@@ -35,6 +37,7 @@ export async function startGateway(stack: Stack, urls = stack.replicas.map((r) =
       ? { databaseUrl: process.env.DATABASE_URL, schema: `gw_${Date.now()}_${Math.floor(Math.random() * 1e6)}` }
       : { dataDir },
     replicas: urls,
+    gatewayKey: stack.gatewayKey,
     network: stack.network,
     apiKeys: [API_KEY],
     batching,

@@ -44,8 +44,8 @@ async function startGatewayProcess(name: string, chains: ChainSpec[]): Promise<{
   const chainsFile = join(stack.root, `chains-${name}.json`)
   await writeFile(chainsFile, JSON.stringify(chains))
   const args = ['--import', 'tsx', join(repoRoot, 'gateway/src/bin.ts'), '--data', join(stack.root, `gateway-${name}`), '--replicas', stack.replicas.map((r) => r.url).join(','),
-    '--network', join(stack.root, 'keys', 'network.json'), '--api-key', API_KEY, '--port', '0', '--chains', chainsFile]
-  const env = { ...process.env, NEXUS_GATEWAY_SCHEMA: chainGatewaySchema(name) }
+    '--network', join(stack.root, 'keys', 'network.json'), '--gateway-key-file', join(stack.root, 'keys', 'gateway.key'), '--port', '0', '--chains', chainsFile]
+  const env = { ...process.env, NEXUS_API_KEYS: API_KEY, NEXUS_GATEWAY_SCHEMA: chainGatewaySchema(name) }
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', process.env.NEXUS_DEBUG ? 'inherit' : 'ignore'], env })
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)))

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { zeroAddress, type Hex } from 'viem'
 import type { Network } from '../../framework/src/attest/index.ts'
 import type { ChainSpec, TriggerSpec } from '../../framework/src/triggers/spec.ts'
-import { ensureKeys, startReplica, type ReplicaProcess } from '../src/dev/index.ts'
+import { ensureGatewayKey, ensureKeys, startReplica, type ReplicaProcess } from '../src/dev/index.ts'
 import { createGateway, type Gateway } from '../src/index.ts'
 import type { InboxRelay, InboxRelayConfig } from '../src/inbox/index.ts'
 import { createChainServices, type TriggerService } from '../src/triggers/index.ts'
@@ -15,13 +15,14 @@ import { API_KEY, deploy, helloArtifact } from './stack.ts'
 
 export { API_KEY, deploy }
 
-export type ChainStack = { root: string; network: Network; replicas: ReplicaProcess[] }
+export type ChainStack = { root: string; network: Network; replicas: ReplicaProcess[]; gatewayKey: Uint8Array }
 
 /** Keys (t=3, n=4) bound to `chainId`/`verifier`, and 4 replica processes that sign for them. */
 export async function startChainStack({ chainId = '31337', verifier = zeroAddress }: { chainId?: string; verifier?: string } = {}): Promise<ChainStack> {
   const root = await mkdtemp(join(tmpdir(), 'nexus-trig-'))
   const keysDir = join(root, 'keys')
   const { network } = await ensureKeys(keysDir, { t: 3, n: 4, chainId, verifier })
+  const gatewayKey = await ensureGatewayKey(keysDir)
   const settled = await Promise.allSettled(
     [1, 2, 3, 4].map((i) => startReplica({ index: i, dataDir: join(root, `replica-${i}`), keyFile: join(keysDir, `replica-${i}.key.json`), chainId, verifier })),
   )
@@ -31,7 +32,7 @@ export async function startChainStack({ chainId = '31337', verifier = zeroAddres
     await Promise.all(replicas.map((r) => r.stop()))
     throw failed.reason
   }
-  return { root, network, replicas }
+  return { root, network, replicas, gatewayKey }
 }
 
 export type ChainGateway = { gateway: Gateway; url: string; triggers: TriggerService; inboxes: InboxRelay[]; close(): Promise<void> }
@@ -51,6 +52,7 @@ export async function startChainGateway(
       ? { databaseUrl: process.env.DATABASE_URL, schema: chainGatewaySchema(p.name) }
       : { dataDir: join(stack.root, `gateway-${p.name}`) },
     replicas: stack.replicas.map((r) => r.url),
+    gatewayKey: stack.gatewayKey,
     network: stack.network,
     apiKeys: [API_KEY],
     logger,

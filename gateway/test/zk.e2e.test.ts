@@ -78,10 +78,12 @@ beforeAll(async () => {
   }
   // Prover 0 always returns a proof that does not verify: whatever it takes must fall back to prover 1.
   pool = createProverPool({ size: 2, timeoutMs: 120_000, faults: ['wrong-proof', undefined] })
-  zk = await createZkService({ handlers: [handlerPath], circuits, cacheDir: zkCache, pool, limits: { fuel: 5_000_000 } })
+  // A 32 MiB cap: fuel prices every page grown (docs/runtime.md), so 5M fuel reaches a 32 MiB cap
+  // but not the default 128 MiB one, and `allocates` must end on the cap, not on fuel.
+  zk = await createZkService({ handlers: [handlerPath], circuits, cacheDir: zkCache, pool, limits: { fuel: 5_000_000, memoryPages: 512 } })
   const { network } = await ensureKeys(join(tmp, 'keys'), { t: 1, n: 1 })
   // No BLS function is invoked here: the replica URL is never called.
-  gateway = await createGateway({ replicas: ['http://127.0.0.1:9'], network, apiKeys: ['k'], zk })
+  gateway = await createGateway({ replicas: ['http://127.0.0.1:9'], gatewayKey: new TextEncoder().encode('zk-test-gateway-key-unused'), network, apiKeys: ['k'], zk })
   baseUrl = `http://127.0.0.1:${await gateway.listen(0)}`
 
   anvil = await startAnvil()
@@ -218,7 +220,7 @@ describe('zk functions over the gateway', () => {
     await expectInvalid(await post('preimage', { preimage: 'hello' }), 'preimage: "hello" is not a decimal or 0x-hex integer')
     await expectInvalid(await post('throws', {}), /could not be mapped[\s\S]*boom: no preimage today/)
     await expectInvalid(await post('spins', { n: 1 }), 'ran out of fuel (limit 5000000)')
-    await expectInvalid(await post('allocates', { mib: 16 }), /out of memory/) // the sandbox's memory cap (128 MiB)
+    await expectInvalid(await post('allocates', { mib: 16 }), /out of memory/) // the sandbox's memory cap (32 MiB here)
     // Well-typed but not a member of the tree: the witness calculator refuses; not retried.
     await expectInvalid(await post('member', { ...memberRequest, secret: '67' }), 'The inputs do not satisfy circuit "merkle3"')
 

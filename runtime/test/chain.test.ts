@@ -69,7 +69,9 @@ describe.each(availableBackends())('chain reads on $name', ({ make }) => {
   let seq = 0n
   const invoke = (op: object, blockNumber?: bigint) => ({
     functionId: 'chain-reader', codeHash: artifact.manifest.codeHash as Hex, seq: ++seq, input: enc.encode(JSON.stringify(op)),
-    trigger: blockNumber === undefined ? 'http' : 'event', timestampMs: 1_700_000_000_000n,
+    // A chain-pinned invocation of a function without declared chain triggers: as the inbox relay
+    // sends it (replicas refuse `event` for a manifest that declares none).
+    trigger: blockNumber === undefined ? 'http' : 'inbox', timestampMs: 1_700_000_000_000n,
     ...(blockNumber === undefined ? {} : { chainId: 31337n, blockNumber }),
   })
   const outputOf = (r: { output: Uint8Array }) => dec.decode(r.output)
@@ -129,11 +131,8 @@ describe.each(availableBackends())('chain reads on $name', ({ make }) => {
     const req = { ...invoke({ op: 'balanceOf', token, owner: BOB }, after), seq: 1n }
     await expect(down.execute(req)).rejects.toBeInstanceOf(ChainUnavailableError)
     expect((await down.state('chain-reader')).lastAppliedSeq).toBe(0n)
-    const res = await createReplicaApp(down).request('/v1/execute', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...req, seq: '1', input: toHexString(req.input), timestampMs: req.timestampMs.toString(), chainId: '31337', blockNumber: after.toString() }),
-    })
+    const res = await createReplicaApp(down, { gatewayKey: suite.gatewayKey }).request('/v1/execute', suite.signed('POST', '/v1/execute',
+      JSON.stringify({ ...req, seq: '1', input: toHexString(req.input), timestampMs: req.timestampMs.toString(), chainId: '31337', blockNumber: after.toString() })))
     expect(res.status).toBe(503)
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('CHAIN_UNAVAILABLE')
     // No RPC for the chain at all: also unavailable, not an attested error.

@@ -20,7 +20,7 @@ describe('replica HTTP server', () => {
   beforeAll(async () => {
     replica = await suite.replica(1)
     codeHash = (await replica.deploy(await mixedFixture())).codeHash
-    const server = createReplicaServer(replica)
+    const server = createReplicaServer(replica, { gatewayKey: suite.gatewayKey })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     close = () => new Promise((resolve) => server.close(() => resolve()))
@@ -28,7 +28,7 @@ describe('replica HTTP server', () => {
   afterAll(() => close?.())
 
   const post = (body: string | object, path = '/v1/execute') =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+    fetch(`${url}${path}`, suite.signed('POST', path, typeof body === 'string' ? body : JSON.stringify(body)))
   const execute = (seq: number, op: object, hash: Hex = codeHash) => post(executeRequestJson(suite.request(hash, seq, op)))
 
   it('executes and answers exactly what the Hono route answers for the same (already applied) seq', async () => {
@@ -36,7 +36,7 @@ describe('replica HTTP server', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json')
     const direct = await post(executeRequestJson(suite.request(codeHash, 1, { op: 'incr', key: 'k', n: 2 })))
-    const viaHono = await createReplicaApp(replica).request('/v1/execute', { method: 'POST', body: JSON.stringify(executeRequestJson(suite.request(codeHash, 1, { op: 'incr', key: 'k', n: 2 }))) })
+    const viaHono = await createReplicaApp(replica, { gatewayKey: suite.gatewayKey }).request('/v1/execute', suite.signed('POST', '/v1/execute', JSON.stringify(executeRequestJson(suite.request(codeHash, 1, { op: 'incr', key: 'k', n: 2 })))))
     const body = await res.json()
     expect(await direct.json()).toEqual(body)
     expect(await viaHono.json()).toEqual(body)
@@ -66,8 +66,8 @@ describe('replica HTTP server', () => {
 
   it('leaves every other route to the Hono app', async () => {
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ ok: true, index: 1 })
-    const state = await (await fetch(`${url}/v1/functions/mixed/state`)).json()
+    const state = await (await fetch(`${url}/v1/functions/mixed/state`, suite.signed('GET', '/v1/functions/mixed/state'))).json()
     expect(state.lastAppliedSeq).toBe('2')
-    expect((await fetch(`${url}/v1/execute`)).status).toBe(404) // GET is not the fast path
+    expect((await fetch(`${url}/v1/execute`, suite.signed('GET', '/v1/execute'))).status).toBe(404) // GET is not the fast path
   })
 })

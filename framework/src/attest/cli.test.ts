@@ -9,7 +9,7 @@ import { keccak256, toBytes, type Hex } from 'viem'
 import { afterAll, describe, expect, test, vi } from 'vitest'
 import { run as keygen } from '../cli/commands/keygen.ts'
 import { run as verify } from '../cli/commands/verify.ts'
-import { combineShares, createAttestedResult, parseNetwork, resultDigest, signShare, type ResultFields, type ShareKey } from './index.ts'
+import { combineShares, createAttestedResult, parseNetwork, parseResultFields, resultDigest, signShare, type ResultFields, type ShareKey } from './index.ts'
 
 const dirs: string[] = []
 async function tempDir() {
@@ -33,13 +33,14 @@ async function capture(fn: () => Promise<number>) {
   }
 }
 
-async function signedResult(dir: string, signerIndices: number[]) {
+async function signedResult(dir: string, signerIndices: number[], functionId?: string) {
   const keys = await Promise.all(signerIndices.map(async (i) => JSON.parse(await readFile(join(dir, `replica-${i}.key.json`), 'utf8')) as ShareKey))
   const network = parseNetwork(JSON.parse(await readFile(join(dir, 'network.json'), 'utf8')))
   const output: Hex = '0x2a'
   const fields: ResultFields = {
     chainId: 31337n,
     verifier: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+    ...(functionId === undefined ? {} : { functionId }),
     codeHash: keccak256(toBytes('c')),
     seq: 1n,
     inputHash: keccak256(toBytes('i')),
@@ -113,4 +114,43 @@ test('as a real process: exit codes 0 and 1', async () => {
     code: 1,
     out: 'invalid: malformed point (signature): point at infinity [NEXUS_ATTEST_MALFORMED_POINT]',
   })
+})
+
+test('nexus verify: v2 and v1 results both verify; a result of one function presented as another (same code) is rejected', async () => {
+  const dir = await tempDir()
+  await capture(() => keygen(['--t', '2', '--n', '3', '--out', dir, '--seed', 'cli-v2']))
+  const net = join(dir, 'network.json')
+  const v = (file: string, ...extra: string[]) => capture(() => verify([file, '--network', net, ...extra]))
+  const write = async (name: string, value: unknown) => (await writeFile(join(dir, name), JSON.stringify(value)), join(dir, name))
+
+  const v2 = await signedResult(dir, [1, 3], 'victim')
+  expect(v2.result.protocol).toBe('nexus.result.v2')
+  expect(v2.result.fields).toMatchObject({ protocol: 'nexus.result.v2', functionId: 'victim', functionIdHash: keccak256(toBytes('victim')) })
+  const v1 = await signedResult(dir, [1, 3])
+  expect(v1.result.protocol).toBe('nexus.result.v1')
+  expect(v1.digest).not.toBe(v2.digest)
+  expect(await v(await write('v2.json', v2.result))).toEqual({ code: 0, out: `ok ${v2.digest}` })
+  expect(await v(await write('v1.json', v1.result))).toEqual({ code: 0, out: `ok ${v1.digest}` })
+
+  // Same code, same seq, same roots: only the function id differs. Digest recomputed, so only the signature can tell.
+  const { functionIdHash: _, ...fieldsWithoutHash } = v2.result.fields
+  const asOther = { ...v2.result, fields: { ...fieldsWithoutHash, functionId: 'attacker' } }
+  const asOtherFields = parseResultFields(asOther.fields)
+  expect((await v(await write('as-other.json', { ...asOther, digest: resultDigest(asOtherFields) }))).out).toMatch(/^invalid: signature does not verify .* \[NEXUS_ATTEST_BAD_SIGNATURE\]$/)
+  expect((await v(await write('as-other-digest.json', asOther))).out).toMatch(/\[NEXUS_ATTEST_DIGEST_MISMATCH\]$/)
+  // The v2 result with its function id dropped and relabelled v1.
+  const { protocol: __, functionId: ___, functionIdHash: ____, ...v1Fields } = v2.result.fields
+  const dropped = { ...v2.result, protocol: 'nexus.result.v1', fields: v1Fields }
+  expect((await v(await write('dropped.json', { ...dropped, digest: resultDigest(parseResultFields(v1Fields)) }))).out).toMatch(/\[NEXUS_ATTEST_BAD_SIGNATURE\]$/)
+  expect((await v(await write('mislabelled.json', { ...v2.result, protocol: 'nexus.result.v1', fields: { ...v2.result.fields, protocol: 'nexus.result.v1' } }))).out).toBe(
+    'invalid: malformed fields.functionId: a nexus.result.v1 result has no function id [NEXUS_ATTEST_MALFORMED_RESULT]',
+  )
+  expect((await v(await write('mislabelled-top.json', { ...v2.result, protocol: 'nexus.result.v1' }))).out).toBe(
+    'invalid: malformed protocol: "nexus.result.v1" does not match the fields (a function id) [NEXUS_ATTEST_MALFORMED_RESULT]',
+  )
+
+  // --function: the caller says which function it asked for.
+  expect(await v(join(dir, 'v2.json'), '--function', 'victim')).toEqual({ code: 0, out: `ok ${v2.digest}` })
+  expect(await v(join(dir, 'v2.json'), '--function', 'other')).toEqual({ code: 1, out: 'invalid: wrong functionId: caller expects "other", result has "victim" [NEXUS_ATTEST_FIELD_MISMATCH]' })
+  expect(await v(join(dir, 'v1.json'), '--function', 'victim')).toEqual({ code: 1, out: 'invalid: wrong functionId: caller expects "victim", result has none (a v1 result) [NEXUS_ATTEST_FIELD_MISMATCH]' })
 })

@@ -1,12 +1,17 @@
-// The result digest of protocol v1 (docs/protocol.md §1): keccak256 of the ABI encoding of a
-// domain tag and the ten result fields. The Solidity verifier recomputes exactly this.
+// The result digest (docs/protocol.md §1): keccak256 of the ABI encoding of a domain tag and the
+// result fields. Protocol v2 adds the function id, so two functions deployed with the same code
+// (same code hash, same seq, same empty root at the start) can no longer swap results; v1 results
+// (no function id) still digest as before, so everything signed under v1 keeps verifying. The
+// Solidity verifier recomputes exactly this.
 import { encodeAbiParameters, toBytes, type Address, type Hex } from 'viem'
 import { keccak256 } from '../hash/keccak.ts'
 
-/** The ten signed fields of a result. */
+/** The signed fields of a result. `functionId` present: protocol v2; absent: protocol v1. */
 export type ResultFields = {
   chainId: bigint
   verifier: Address
+  /** The gateway's function id (UTF-8 string); the digest binds `keccak256(utf8(functionId))`. */
+  functionId?: string
   codeHash: Hex
   seq: bigint
   inputHash: Hex
@@ -20,11 +25,26 @@ export type ResultFields = {
 export const RESULT_PROTOCOL = 'nexus.result.v1'
 /** keccak256("nexus.result.v1") = 0x7a9001493b650650598bb69351c70f82fa0c38949ba2a0bf31ed45152cb667e3 */
 export const RESULT_DOMAIN: Hex = keccak256(toBytes(RESULT_PROTOCOL))
+export const RESULT_PROTOCOL_V2 = 'nexus.result.v2'
+/** keccak256("nexus.result.v2") = 0x5b9925a5755da8df403c0e4d14382a942136f763781f2568ffaea0aac7e6dce4 */
+export const RESULT_DOMAIN_V2: Hex = keccak256(toBytes(RESULT_PROTOCOL_V2))
 
-const digestParameters = [
-  { type: 'bytes32' }, // domain
-  { type: 'uint256' }, // chainId
-  { type: 'address' }, // verifier
+export type ResultProtocol = typeof RESULT_PROTOCOL | typeof RESULT_PROTOCOL_V2
+
+/** The protocol a set of fields digests under: v2 when it names a function. */
+export function resultProtocol(fields: Pick<ResultFields, 'functionId'>): ResultProtocol {
+  return fields.functionId === undefined ? RESULT_PROTOCOL : RESULT_PROTOCOL_V2
+}
+
+/**
+ * `keccak256(utf8(functionId))`: what the v2 digest (and the Solidity struct's `functionIdHash`) holds.
+ * @example functionIdHash('wordfreq-count') // 0xc35ff11a…
+ */
+export function functionIdHash(functionId: string): Hex {
+  return keccak256(toBytes(functionId))
+}
+
+const tail = [
   { type: 'bytes32' }, // codeHash
   { type: 'uint64' }, // seq
   { type: 'bytes32' }, // inputHash
@@ -34,27 +54,27 @@ const digestParameters = [
   { type: 'bytes32' }, // stateRootAfter
   { type: 'uint64' }, // fuelUsed
 ] as const
+const v1Parameters = [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'address' }, ...tail] as const
+// The function id sits between verifier and codeHash: that is the order the independent
+// implementation's vectors (../shared/vectors/protocol-v2.json) were made with (docs/protocol.md §1).
+const v2Parameters = [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'address' }, { type: 'bytes32' }, ...tail] as const
 
-/** The 352-byte `abi.encode(domain, ...fields)` that the digest hashes. */
+const tailValues = (f: ResultFields) =>
+  [f.codeHash, f.seq, f.inputHash, f.status, f.outputHash, f.stateRootBefore, f.stateRootAfter, f.fuelUsed] as const
+
+/**
+ * The `abi.encode(domain, ...fields)` that the digest hashes: 352 bytes for v1, 384 for v2
+ * (`abi.encode(domain, chainId, verifier, functionIdHash, codeHash, seq, …, fuelUsed)`).
+ */
 export function encodeResultFields(fields: ResultFields): Hex {
-  return encodeAbiParameters(digestParameters, [
-    RESULT_DOMAIN,
-    fields.chainId,
-    fields.verifier,
-    fields.codeHash,
-    fields.seq,
-    fields.inputHash,
-    fields.status,
-    fields.outputHash,
-    fields.stateRootBefore,
-    fields.stateRootAfter,
-    fields.fuelUsed,
-  ])
+  if (fields.functionId === undefined) return encodeAbiParameters(v1Parameters, [RESULT_DOMAIN, fields.chainId, fields.verifier, ...tailValues(fields)])
+  return encodeAbiParameters(v2Parameters, [RESULT_DOMAIN_V2, fields.chainId, fields.verifier, functionIdHash(fields.functionId), ...tailValues(fields)])
 }
 
 /**
- * Digest a result: `keccak256(abi.encode(domain, chainId, verifier, ..., fuelUsed))`.
- * @example resultDigest({ chainId: 31337n, verifier, codeHash, seq: 1n, ... }) // 0xbcb6…
+ * Digest a result: v2 `keccak256(abi.encode(domainV2, chainId, verifier, keccak256(functionId), codeHash, ..., fuelUsed))`
+ * when `fields.functionId` is set, else v1 `keccak256(abi.encode(domain, chainId, verifier, codeHash, ..., fuelUsed))`.
+ * @example resultDigest({ chainId: 31337n, verifier, functionId: 'wordfreq-count', codeHash, seq: 1n, ... }) // 0x786a…
  */
 export function resultDigest(fields: ResultFields): Hex {
   return keccak256(encodeResultFields(fields))

@@ -51,13 +51,13 @@ export class DigestMismatchError extends NexusError {
   }
 }
 
-/** A field the network pins (chainId, verifier) differs from the result's. */
+/** A field the network pins (chainId, verifier), or the caller expects (functionId), differs from the result's. */
 export class FieldMismatchError extends NexusError {
   override name = 'FieldMismatchError'
   override code = 'NEXUS_ATTEST_FIELD_MISMATCH'
   readonly field: string
-  constructor(field: string, expected: string, actual: string) {
-    super(`wrong ${field}: network expects ${expected}, result has ${actual}`)
+  constructor(field: string, expected: string, actual: string, pinnedBy: 'network' | 'caller' = 'network') {
+    super(`wrong ${field}: ${pinnedBy} expects ${expected}, result has ${actual}`)
     this.field = field
   }
 }

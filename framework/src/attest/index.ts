@@ -1,5 +1,16 @@
-// @nexus/framework/attest — threshold BLS attestation of results (protocol v1, docs/protocol.md).
-export { RESULT_DOMAIN, RESULT_PROTOCOL, encodeResultFields, resultDigest, type ResultFields } from './digest.ts'
+// @nexus/framework/attest — threshold BLS attestation of results (protocols v1 and v2, docs/protocol.md).
+export {
+  RESULT_DOMAIN,
+  RESULT_DOMAIN_V2,
+  RESULT_PROTOCOL,
+  RESULT_PROTOCOL_V2,
+  encodeResultFields,
+  functionIdHash,
+  resultDigest,
+  resultProtocol,
+  type ResultFields,
+  type ResultProtocol,
+} from './digest.ts'
 export {
   CURVE_ORDER,
   NEXUS_DST,
@@ -62,7 +73,14 @@ export {
   type ParsedResult,
   type ResultFieldsJson,
 } from './result.ts'
-export { verifyAttestation, verifyResult, type AttestationInput, type VerifyResultOptions, type VerifyResultReturnType } from './verify.ts'
+export {
+  verifyAttestation,
+  verifyResult,
+  type AttestationInput,
+  type VerifyAttestationOptions,
+  type VerifyResultOptions,
+  type VerifyResultReturnType,
+} from './verify.ts'
 export {
   BadBatchProofError,
   BadShareError,

@@ -1,7 +1,8 @@
 // The JSON a gateway serves for an attested result (docs/protocol.md §5), and a strict parser
 // that turns untrusted JSON into typed fields or a `MalformedResultError` naming the bad field.
+// v2 results name their function (fields.functionId); v1 results, which do not, keep parsing.
 import type { Address, Hex } from 'viem'
-import { RESULT_PROTOCOL, resultDigest, type ResultFields } from './digest.ts'
+import { RESULT_PROTOCOL, RESULT_PROTOCOL_V2, functionIdHash, resultDigest, resultProtocol, type ResultFields, type ResultProtocol } from './digest.ts'
 import { MalformedResultError } from './errors.ts'
 
 /** Result fields as JSON: bigints as decimal strings. */
@@ -16,12 +17,18 @@ export type ResultFieldsJson = {
   stateRootBefore: Hex
   stateRootAfter: Hex
   fuelUsed: string
+  /** v2 only (absent in v1 results), in the order the conformance vectors write them. */
+  protocol?: ResultProtocol
+  functionId?: string
+  /** keccak256(utf8(functionId)): the bytes32 the digest and the Solidity struct hold. */
+  functionIdHash?: Hex
 }
 
 export type BatchInclusion = { root: Hex; index: number; size: number; proof: Hex[] }
 
 export type AttestedResult = {
-  protocol: 'nexus.result.v1'
+  /** `nexus.result.v2` when `fields.functionId` is set, else `nexus.result.v1`. */
+  protocol: ResultProtocol
   kind: 'bls'
   fields: ResultFieldsJson
   digest: Hex
@@ -34,7 +41,7 @@ export type AttestedResult = {
 }
 
 export function fieldsToJson(fields: ResultFields): ResultFieldsJson {
-  return {
+  const json: ResultFieldsJson = {
     chainId: fields.chainId.toString(),
     verifier: fields.verifier,
     codeHash: fields.codeHash,
@@ -46,6 +53,12 @@ export function fieldsToJson(fields: ResultFields): ResultFieldsJson {
     stateRootAfter: fields.stateRootAfter,
     fuelUsed: fields.fuelUsed.toString(),
   }
+  if (fields.functionId !== undefined) {
+    json.protocol = RESULT_PROTOCOL_V2
+    json.functionId = fields.functionId
+    json.functionIdHash = functionIdHash(fields.functionId)
+  }
+  return json
 }
 
 export type CreateAttestedResultParameters = {
@@ -60,7 +73,7 @@ export type CreateAttestedResultParameters = {
 /** Assemble the served JSON shape (digest recomputed from the fields). */
 export function createAttestedResult(p: CreateAttestedResultParameters): AttestedResult {
   const result: AttestedResult = {
-    protocol: RESULT_PROTOCOL,
+    protocol: resultProtocol(p.fields),
     kind: 'bls',
     fields: fieldsToJson(p.fields),
     digest: resultDigest(p.fields),
@@ -101,16 +114,46 @@ function index(value: unknown, field: string): number {
   return value
 }
 
-/** Parse and range-check the ten digest fields (JSON numbers accepted when they are safe integers). */
+// A lone surrogate would be encoded as U+FFFD, so two different strings would share one hash.
+const loneSurrogate = /\p{Cs}/u
+
+/**
+ * The function id of v2 fields, undefined for v1. `protocol` in the fields is optional (the
+ * replicas' wire omits it); when present it must agree with whether a function id is there, and
+ * `functionIdHash`, when present, must be the hash of `functionId`.
+ */
+function parseFunctionId(value: Record<string, unknown>, prefix: string): string | undefined {
+  const { protocol, functionId } = value
+  if (protocol !== undefined && protocol !== RESULT_PROTOCOL && protocol !== RESULT_PROTOCOL_V2)
+    throw new MalformedResultError(`${prefix}.protocol`, `expected "${RESULT_PROTOCOL}" or "${RESULT_PROTOCOL_V2}", got ${JSON.stringify(protocol)}`)
+  if (functionId === undefined) {
+    if (protocol === RESULT_PROTOCOL_V2) throw new MalformedResultError(`${prefix}.functionId`, `required by ${RESULT_PROTOCOL_V2}`)
+    if (value.functionIdHash !== undefined) throw new MalformedResultError(`${prefix}.functionIdHash`, 'given without functionId')
+    return undefined
+  }
+  if (protocol === RESULT_PROTOCOL) throw new MalformedResultError(`${prefix}.functionId`, `a ${RESULT_PROTOCOL} result has no function id`)
+  if (typeof functionId !== 'string' || functionId.length === 0 || loneSurrogate.test(functionId))
+    throw new MalformedResultError(`${prefix}.functionId`, 'expected a non-empty string of well-formed Unicode')
+  if (value.functionIdHash !== undefined && bytes32(value.functionIdHash, `${prefix}.functionIdHash`) !== functionIdHash(functionId))
+    throw new MalformedResultError(`${prefix}.functionIdHash`, 'is not keccak256(utf8(functionId))')
+  return functionId
+}
+
+/**
+ * Parse and range-check the digest fields (JSON numbers accepted when they are safe integers).
+ * With `functionId` the fields are v2 (the returned object carries it), without it v1.
+ */
 export function parseResultFields(value: unknown, prefix = 'fields'): ResultFields {
   if (!isObject(value)) throw new MalformedResultError(prefix, 'expected an object')
   const { status } = value
   if (status !== 0 && status !== 1 && status !== 2 && status !== 3) throw new MalformedResultError(`${prefix}.status`, 'expected 0, 1, 2 or 3')
   if (typeof value.verifier !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value.verifier))
     throw new MalformedResultError(`${prefix}.verifier`, 'expected a 20-byte hex address')
+  const functionId = parseFunctionId(value, prefix)
   return {
     chainId: uint(value.chainId, `${prefix}.chainId`, UINT256_MAX),
     verifier: value.verifier as Address,
+    ...(functionId === undefined ? {} : { functionId }),
     codeHash: bytes32(value.codeHash, `${prefix}.codeHash`),
     seq: uint(value.seq, `${prefix}.seq`, UINT64_MAX),
     inputHash: bytes32(value.inputHash, `${prefix}.inputHash`),
@@ -135,9 +178,13 @@ export type ParsedResult = {
 /** Validate an untrusted `kind: 'bls'` result. Points are only checked for being strings here; decoding is the verifier's job. */
 export function parseAttestedResult(value: unknown): ParsedResult {
   if (!isObject(value)) throw new MalformedResultError('result', 'expected a JSON object')
-  if (value.protocol !== RESULT_PROTOCOL) throw new MalformedResultError('protocol', `expected "${RESULT_PROTOCOL}", got ${JSON.stringify(value.protocol)}`)
+  if (value.protocol !== RESULT_PROTOCOL && value.protocol !== RESULT_PROTOCOL_V2)
+    throw new MalformedResultError('protocol', `expected "${RESULT_PROTOCOL}" or "${RESULT_PROTOCOL_V2}", got ${JSON.stringify(value.protocol)}`)
   if (value.kind !== 'bls') throw new MalformedResultError('kind', `expected "bls", got ${JSON.stringify(value.kind)}`)
   const fields = parseResultFields(value.fields)
+  // A v2 result relabelled v1 (or the reverse) is refused here, before any digest is computed.
+  if (resultProtocol(fields) !== value.protocol)
+    throw new MalformedResultError('protocol', `${JSON.stringify(value.protocol)} does not match the fields (${fields.functionId === undefined ? 'no function id' : 'a function id'})`)
   if (typeof value.signature !== 'string') throw new MalformedResultError('signature', 'expected a hex string')
   if (typeof value.groupPublicKey !== 'string') throw new MalformedResultError('groupPublicKey', 'expected a hex string')
   if (!Array.isArray(value.signers)) throw new MalformedResultError('signers', 'expected an array of replica indices')

@@ -4,7 +4,7 @@
 import { BaseError, ContractFunctionRevertedError, keccak256, toBytes, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import * as NexusVerifier from '../../../contracts/generated/NexusVerifier.ts'
-import { createClients, deployArtifact, startAnvil, type Anvil, type Clients } from '../../../contracts/src/index.ts'
+import { createClients, deployArtifact, startAnvil, toContractResult, type Anvil, type Clients } from '../../../contracts/src/index.ts'
 import {
   combineShares,
   decodeG1,
@@ -34,9 +34,11 @@ afterAll(async () => {
   await anvil?.stop()
 })
 
+// Odd seqs are protocol v2 (they name a function), even ones v1: both must agree on-chain.
 const fieldsFor = (seq: number): ResultFields => ({
   chainId: 31337n,
   verifier,
+  ...(seq % 2 === 1 ? { functionId: `fn-${seq % 3}` } : {}),
   codeHash: keccak256(toBytes('code')),
   seq: BigInt(seq),
   inputHash: keccak256(toBytes(`in ${seq}`)),
@@ -51,8 +53,14 @@ function sign(message: Hex, indices: number[]) {
   return combineShares(message, dkg.shares.filter((s) => indices.includes(s.index)).map((k) => signShare(message, k)), dkg.network).signature
 }
 
-const read = (functionName: string, args: readonly unknown[]) =>
-  clients.public.readContract({ address: verifier, abi: NexusVerifier.abi, functionName, args } as never) as Promise<unknown>
+const read = (functionName: string, [first, ...rest]: readonly unknown[]) =>
+  clients.public.readContract({
+    address: verifier,
+    abi: NexusVerifier.abi,
+    functionName,
+    // The NexusResult tuple (with functionIdHash) from ResultFields; other arguments as they are.
+    args: [typeof first === 'object' && first !== null && 'inputHash' in first ? toContractResult(first as ResultFields) : first, ...rest],
+  } as never) as Promise<unknown>
 
 async function revertName(p: Promise<unknown>): Promise<string> {
   try {
@@ -83,6 +91,13 @@ describe('this module and the Solidity verifier agree', () => {
     expect(await revertName(read('verify', [{ ...fields, fuelUsed: fields.fuelUsed + 1n }, signature]))).toBe('InvalidSignature')
     const share = g1ToEip2537(decodeG1(signShare(digest, dkg.shares[0]!).signature))
     expect(await revertName(read('verify', [fields, share]))).toBe('InvalidSignature')
+    // v2: the same result presented as another function, or with its function id dropped.
+    const v2 = fieldsFor(9)
+    const v2Signature = g1ToEip2537(decodeG1(sign(resultDigest(v2), [1, 2, 3])))
+    expect(await read('verify', [v2, v2Signature])).toBe(resultDigest(v2))
+    expect(await revertName(read('verify', [{ ...v2, functionId: 'another' }, v2Signature]))).toBe('InvalidSignature')
+    const { functionId: _, ...asV1 } = v2
+    expect(await revertName(read('verify', [asV1, v2Signature]))).toBe('InvalidSignature')
   })
 
   test('batch roots and inclusion proofs from merkleTree verify on-chain, for every index of odd and even batches', async () => {

@@ -4,6 +4,7 @@ import {
   combineShares,
   createAttestedResult,
   dealerKeygen,
+  merkleTree,
   resultDigest,
   signShare,
   verifyResult,
@@ -86,5 +87,39 @@ describe('verifyResult', () => {
     const delegated = await verifyResult({ protocol: 'nexus.result.v1', kind: 'zk' }, network)
     expect(delegated.ok).toBe(false) // a zk result without a proof is never valid, whoever checks it
     if (!delegated.ok) expect(delegated.error.code).not.toBe('NEXUS_ATTEST_ZK_UNAVAILABLE')
+  })
+})
+
+describe('verifyResult, protocol v2', () => {
+  const v2Fields: ResultFields = { ...fields, functionId: 'victim' }
+  const asAttested = (f: ResultFields, message: Hex, batch?: AttestedResult['batch']) =>
+    createAttestedResult({ fields: f, output, ...combineShares(message, shares.map((k) => signShare(message, k)), network), groupPublicKey: network.groupPublicKey, batch })
+
+  test('two functions with the same code, seq and roots have different digests; each result verifies only as its own function', async () => {
+    const victim = asAttested(v2Fields, resultDigest(v2Fields))
+    const otherFields: ResultFields = { ...fields, functionId: 'attacker' }
+    expect(resultDigest(otherFields)).not.toBe(resultDigest(v2Fields))
+    expect(resultDigest(v2Fields)).not.toBe(digest) // nor the v1 digest of the same fields
+    expect(await verifyResult(JSON.parse(JSON.stringify(victim)), network, { functionId: 'victim' })).toEqual({ ok: true, digest: resultDigest(v2Fields) })
+    const presented = { ...victim, fields: { ...victim.fields, functionId: 'attacker', functionIdHash: undefined }, digest: resultDigest(otherFields) }
+    expect(await codeOf(presented)).toBe('NEXUS_ATTEST_BAD_SIGNATURE')
+    const asked = await verifyResult(victim, network, { functionId: 'attacker' })
+    expect(asked.ok ? 'ok' : asked.error.code).toBe('NEXUS_ATTEST_FIELD_MISMATCH')
+    // v1 results still verify, but never for a caller who asks for a function.
+    expect(await codeOf(good)).toBe('ok')
+    const v1Asked = await verifyResult(good, network, { functionId: 'victim' })
+    expect(v1Asked.ok ? 'ok' : v1Asked.error.code).toBe('NEXUS_ATTEST_FIELD_MISMATCH')
+    const zkAsked = await verifyResult({ protocol: 'nexus.result.v1', kind: 'zk' }, network, { functionId: 'victim' })
+    expect(zkAsked.ok ? 'ok' : zkAsked.error.shortMessage).toBe('wrong functionId: caller expects "victim", result has none (a zk result)')
+  })
+
+  test('a batch mixing v1 and v2 digests: a v2 result verifies by inclusion, and not as another function', async () => {
+    const list = [{ ...v2Fields, seq: 1n }, { ...fields, seq: 2n }, { ...v2Fields, seq: 3n }]
+    const tree = merkleTree(list.map(resultDigest))
+    const batched = asAttested(list[2]!, tree.root, { root: tree.root, index: 2, size: 3, proof: tree.proofs[2]! })
+    expect(batched.protocol).toBe('nexus.result.v2')
+    expect(await codeOf(JSON.parse(JSON.stringify(batched)))).toBe('ok')
+    const other: ResultFields = { ...list[2]!, functionId: 'attacker' }
+    expect(await codeOf({ ...batched, fields: { ...batched.fields, functionId: 'attacker', functionIdHash: undefined }, digest: resultDigest(other) })).toBe('NEXUS_ATTEST_BAD_BATCH_PROOF')
   })
 })

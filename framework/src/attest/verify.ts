@@ -32,17 +32,28 @@ export type AttestationInput = {
   batch?: BatchInclusion
 }
 
+export type VerifyAttestationOptions = {
+  /**
+   * The function the caller asked for: the result must be v2 and name it. A v1 result does not bind
+   * its function (another function with the same code could have produced it), so it is refused.
+   */
+  functionId?: string
+}
+
 /**
  * Check the signature part of a result (everything except the output bytes). Returns the digest;
- * throws the typed error of the first failed check.
+ * throws the typed error of the first failed check. v2 fields (with `functionId`) are checked
+ * against the v2 digest, v1 fields against the v1 digest.
  */
-export function verifyAttestation(input: AttestationInput, network: Network): Hex {
+export function verifyAttestation(input: AttestationInput, network: Network, options: VerifyAttestationOptions = {}): Hex {
   const digest = resultDigest(input.fields)
   if (input.digest !== undefined && input.digest.toLowerCase() !== digest) throw new DigestMismatchError(digest, input.digest)
   if (network.chainId !== undefined && BigInt(network.chainId) !== input.fields.chainId)
     throw new FieldMismatchError('chainId', network.chainId, input.fields.chainId.toString())
   if (network.verifier !== undefined && network.verifier.toLowerCase() !== input.fields.verifier.toLowerCase())
     throw new FieldMismatchError('verifier', network.verifier, input.fields.verifier)
+  if (options.functionId !== undefined && options.functionId !== input.fields.functionId)
+    throw new FieldMismatchError('functionId', JSON.stringify(options.functionId), input.fields.functionId === undefined ? 'none (a v1 result)' : JSON.stringify(input.fields.functionId), 'caller')
   if (input.groupPublicKey !== undefined && input.groupPublicKey.toLowerCase() !== network.groupPublicKey.toLowerCase())
     throw new WrongKeyError(network.groupPublicKey, input.groupPublicKey)
   if (input.signers !== undefined) {
@@ -75,7 +86,7 @@ type ZkVerifyModule = { verifyZkResult(result: unknown): Promise<VerifyResultRet
 // Kept in a variable so neither tsc nor bundlers pull the GPL snarkjs path in eagerly.
 const zkVerifierModule = '../zk/verify.ts'
 
-export type VerifyResultOptions = {
+export type VerifyResultOptions = VerifyAttestationOptions & {
   /** Module (relative to this file, or absolute URL) exporting `verifyZkResult`. Default: `'../zk/verify.ts'` */
   zkVerifier?: string
 }
@@ -96,18 +107,22 @@ async function verifyZk(result: unknown, specifier: string): Promise<VerifyResul
 }
 
 /**
- * Verify an attested result (untrusted JSON) against a network: shape, output hash, digest,
- * pinned chain/verifier, group key, signers, batch proof, and the BLS signature.
+ * Verify an attested result (untrusted JSON, protocol v1 or v2) against a network: shape, output
+ * hash, digest, pinned chain/verifier, the expected function (`options.functionId`), group key,
+ * signers, batch proof, and the BLS signature.
  * @example const v = await verifyResult(JSON.parse(body), network); if (!v.ok) console.log(v.error.shortMessage)
  */
 export async function verifyResult(result: unknown, network: Network, options: VerifyResultOptions = {}): Promise<VerifyResultReturnType> {
-  if (typeof result === 'object' && result !== null && (result as { kind?: unknown }).kind === 'zk')
+  if (typeof result === 'object' && result !== null && (result as { kind?: unknown }).kind === 'zk') {
+    // A zk result names no function: it cannot satisfy a caller who asks for one.
+    if (options.functionId !== undefined) return { ok: false, error: new FieldMismatchError('functionId', JSON.stringify(options.functionId), 'none (a zk result)', 'caller') }
     return verifyZk(result, options.zkVerifier ?? zkVerifierModule)
+  }
   try {
     const parsed = parseAttestedResult(result)
     const outputHash = keccak256(parsed.output)
     if (outputHash !== parsed.fields.outputHash) throw new OutputMismatchError(parsed.fields.outputHash, outputHash)
-    const digest = verifyAttestation(parsed, network)
+    const digest = verifyAttestation(parsed, network, options)
     return { ok: true, digest }
   } catch (err) {
     return { ok: false, error: asNexusError(err) }

@@ -23,7 +23,8 @@ export function entrySource(fn: CollectedFunction, triggers: TriggerSpec[]): str
     `const triggers = ${JSON.stringify(triggers)}`,
     `const call = ${call}`,
     'export function handle(input) {',
-    '  return runFunction(host, triggers, call, input)',
+    // The runtime's guest prelude turns thrown non-Errors and non-bytes results into handler errors.
+    '  return __nexusRunHandler(() => runFunction(host, triggers, call, input))',
     '}',
     '',
   ].join('\n')

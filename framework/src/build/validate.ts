@@ -28,7 +28,7 @@ export function validateConfig(config: NexusConfig, file: string): void {
   const t = config.threshold ?? defaultThreshold(n)
   if (!Number.isSafeInteger(n) || n < 1) fail('`replicas` must be a positive integer')
   if (!Number.isSafeInteger(t) || t < 1 || t > n) fail(`\`threshold\` must be an integer in 1..${n} (replicas)`)
-  const limitKeys = ['fuel', 'memoryPages', 'maxValueBytes', 'maxFileBytes', 'maxKeyBytes', 'maxOutputBytes']
+  const limitKeys = ['fuel', 'memoryPages', 'maxValueBytes', 'maxFileBytes', 'maxKeyBytes', 'maxOutputBytes', 'maxWriteKeys', 'maxWriteBytes']
   for (const [k, v] of Object.entries(config.limits ?? {})) {
     if (!limitKeys.includes(k)) fail(`unknown limit "${k}"; known limits: ${limitKeys.join(', ')}`)
     if (!Number.isSafeInteger(v) || (v as number) <= 0) fail(`limits.${k} must be a positive integer`)

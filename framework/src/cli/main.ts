@@ -3,6 +3,9 @@
 // `run(argv: string[]): Promise<number>` (the exit code), so tests call commands as a library.
 import { NexusError } from '../errors/base.ts'
 
+// Everything a command writes (state, keys, build output) is private to its user: 0600 / 0700.
+process.umask(0o077)
+
 type CommandModule = { run(argv: string[]): Promise<number>; summary: string }
 
 const commands: Record<string, () => Promise<CommandModule>> = {
@@ -11,6 +14,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   keygen: () => import('./commands/keygen.ts'),
   verify: () => import('./commands/verify.ts'),
   replica: () => import('./commands/replica.ts'),
+  repair: () => import('./commands/repair.ts'),
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -60,6 +60,10 @@ export type FunctionLimits = {
   maxFileBytes?: number
   maxKeyBytes?: number
   maxOutputBytes?: number
+  /** Distinct KV keys and file paths one invocation may write. Default: 256. */
+  maxWriteKeys?: number
+  /** Bytes one invocation may write (KV keys and values, file bytes). Default: 32 MiB. */
+  maxWriteBytes?: number
 }
 
 /**

@@ -15,6 +15,8 @@ export const functions = pgTable('nexus_functions', {
   codeHash: text('code_hash').notNull(),
   /** Last seq handed out; incremented in the same transaction that writes the invocation. */
   lastSeq: bigint('last_seq', { mode: 'bigint' }).notNull().default(0n),
+  /** sha256 hex of the deploy key that created it (0003_function_owner.sql); NULL before that migration. */
+  owner: text('owner'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })
@@ -28,7 +30,9 @@ export const functionVersions = pgTable(
     fromSeq: bigint('from_seq', { mode: 'bigint' }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.functionId, t.codeHash] })],
+  // Keyed by fromSeq (migrations/gateway/0003): A → B → A is three versions; a redeploy before any
+  // invocation replaces the version at that seq.
+  (t) => [primaryKey({ columns: [t.functionId, t.fromSeq] })],
 )
 
 export type Disagreement = { replica: number; digest?: string; reason: string }
@@ -53,6 +57,8 @@ export const invocations = pgTable(
     state: text('state').notNull().default('pending').$type<'pending' | 'attested' | 'disputed'>(),
     result: jsonb('result').$type<Record<string, unknown>>(),
     disagreements: jsonb('disagreements').notNull().default([]).$type<Disagreement[]>(),
+    /** 'watchdog' once the log decided to abort this invocation (0004_watchdog_abort.sql); replicas record a fixed result for it. */
+    abort: text('abort').$type<'watchdog'>(),
     attestedAt: timestamp('attested_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

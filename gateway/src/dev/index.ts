@@ -1,13 +1,16 @@
 // The embedded dev stack: key files on first run, n replica child processes (`nexus replica`),
 // and a gateway on PGlite, all under one directory (`.nexus/` for `nexus dev`). Tests and the
-// benchmark use the same functions, so what they exercise is what `npm start` runs.
+// benchmark use the same functions, so what they exercise is what `npm start` runs. Secrets reach
+// the children as file paths (the share key file), never on their command line.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { loadGatewayKey } from '../../../runtime/src/replica/gateway-auth.ts'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { zeroAddress, type Address } from 'viem'
+import { randomBytes } from 'node:crypto'
 import { dealerKeygen, encodeG2, parseNetwork, sharePublicKey, type Network } from '../../../framework/src/attest/index.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
@@ -17,8 +20,10 @@ const nodeFlags = ['--experimental-wasm-extended-const', '--import', 'tsx']
 /** Generate dealer keys (t-of-n) into `dir` unless network.json already exists. Returns the network. */
 export async function ensureKeys(dir: string, { t, n, chainId = '31337', verifier = zeroAddress }: { t: number; n: number; chainId?: string; verifier?: string }): Promise<{ network: Network; created: boolean }> {
   const networkFile = join(dir, 'network.json')
+  // The key directory holds the share secrets: this user's alone, also when it already existed.
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await chmod(dir, 0o700)
   if (existsSync(networkFile)) return { network: parseNetwork(JSON.parse(await readFile(networkFile, 'utf8'))), created: false }
-  await mkdir(dir, { recursive: true })
   const { network, shares } = dealerKeygen({ t, n })
   network.chainId = chainId
   network.verifier = verifier as `0x${string}`
@@ -30,6 +35,26 @@ export async function ensureKeys(dir: string, { t, n, chainId = '31337', verifie
   }
   await writeFile(networkFile, `${JSON.stringify(network, null, 2)}\n`)
   return { network: parseNetwork(network), created: true }
+}
+
+/** The file holding the secret replicas authenticate their gateway by, in a keys directory. */
+export const gatewayKeyFile = (keysDir: string) => join(keysDir, 'gateway.key')
+
+/**
+ * The gateway key of a keys directory: read, or on first run generated (32 random bytes, hex) and
+ * written with mode 0600. The dev stack hands the file to replicas and the bytes to the gateway.
+ */
+export async function ensureGatewayKey(keysDir: string): Promise<Uint8Array> {
+  const file = gatewayKeyFile(keysDir)
+  if (!existsSync(file)) {
+    await mkdir(keysDir, { recursive: true })
+    // 'wx': two stacks starting at once on one directory never overwrite each other's key.
+    await writeFile(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err
+    })
+  }
+  await chmod(file, 0o600)
+  return loadGatewayKey(file)!
 }
 
 /**
@@ -60,6 +85,8 @@ export type StartReplicaParameters = {
   index: number
   dataDir: string
   keyFile: string
+  /** File holding the gateway key (`--gateway-key-file`). Default: `gateway.key` beside `keyFile`. */
+  gatewayKeyFile?: string
   /** Default: 0 (any free port). */
   port?: number
   chainId?: string
@@ -72,12 +99,15 @@ export type StartReplicaParameters = {
 
 /** Spawn `nexus replica` and wait for its `listening` line. */
 export async function startReplica(p: StartReplicaParameters): Promise<ReplicaProcess> {
-  const args = [...nodeFlags, cliMain, 'replica', '--index', String(p.index), '--port', String(p.port ?? 0), '--data', p.dataDir, '--key', p.keyFile]
+  const args = [...nodeFlags, cliMain, 'replica', '--index', String(p.index), '--port', String(p.port ?? 0), '--data', p.dataDir, '--key', p.keyFile, '--gateway-key-file', p.gatewayKeyFile ?? join(dirname(p.keyFile), 'gateway.key')]
   if (p.chainId) args.push('--chain-id', p.chainId)
   if (p.verifier) args.push('--verifier', p.verifier)
   for (const [chainId, url] of Object.entries(p.rpc ?? {})) args.push('--rpc', `${chainId}=${url}`)
   await mkdir(p.dataDir, { recursive: true })
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } })
+  // The IPC channel is the child's lifeline: `nexus replica` stops when it closes, so a replica
+  // never outlives this process however it dies. Its own process group: a terminal's Ctrl-C reaches
+  // only this process, which stops the replicas after the gateway has drained.
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env }, detached: true })
   const log = p.onLog ?? (process.env.NEXUS_DEBUG ? (l: string) => console.error(`[replica ${p.index}] ${l}`) : () => {})
   createInterface({ input: child.stderr! }).on('line', log)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -109,6 +139,7 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
 
 /** Start replicas 1..n of a key directory, each with its data under `<root>/replica-<i>`. */
 export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[], options: { rpc?: Record<string, string>; chainId?: string; verifier?: string } = {}): Promise<ReplicaProcess[]> {
+  await ensureGatewayKey(keysDir)
   const settled = await Promise.allSettled(
     Array.from({ length: n }, (_, k) =>
       startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k], rpc: options.rpc, chainId: options.chainId, verifier: options.verifier }),

@@ -2,10 +2,12 @@
 // invocations, and submits `fulfil` once they are attested, from a configured relayer account.
 //
 // What binds the invocation to the request: the inbox checks `result.inputHash == keccak256(input)`
-// of the request, `result.codeHash` against the registered function, and `chainId`/`verifier`
-// against itself. So the invocation's input is the request's `input` bytes verbatim (trigger
-// 'inbox', no envelope), the gateway function must run the registered code hash, and the network
-// must be keyed for this chain and verifier.
+// of the request, `result.codeHash` against the registered function, `chainId`/`verifier` against
+// itself and, for a function bound to a gateway function (registerBoundFunction), that the
+// protocol-v2 result names that function. So the invocation's input is the request's `input` bytes
+// verbatim (trigger 'inbox', no envelope), the gateway function must run the registered code hash
+// (and be the bound one when the event names one), and the network must be keyed for this chain
+// and verifier. Replicas sign v2 results, which the inbox verifies like v1 ones.
 //
 // Exactly once: the invocation is idempotent by (chainId, blockHash, logIndex) of the event; the
 // fulfilment is tracked in nexus_inbox_requests and, before sending, checked against the inbox's
@@ -21,11 +23,13 @@ import {
   encodeEventTopics,
   hexToBytes,
   http,
+  zeroHash,
   type Hex,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import * as NexusInbox from '../../../contracts/generated/NexusInbox.ts'
 import { toFulfilArgs, type AttestedResultLike } from '../../../contracts/src/encode.ts'
+import { functionIdHash } from '../../../framework/src/attest/index.ts'
 import type { ChainSpec } from '../../../framework/src/triggers/spec.ts'
 import type { Db } from '../database/index.ts'
 import { inboxRequests } from '../triggers/tables.ts'
@@ -74,10 +78,12 @@ export function createInboxRelay(p: { config: InboxRelayConfig; chain: ChainSpec
   let loop: Promise<void> | undefined
   const counts = { requests: 0, fulfilled: 0, failed: 0, skipped: 0 }
 
-  async function gatewayFunction(functionId: Hex, codeHash: Hex): Promise<string | undefined> {
+  async function gatewayFunction(functionId: Hex, codeHash: Hex, bound: Hex): Promise<string | undefined> {
+    // A bound inbox function names its gateway function (by hash): only that one's results are accepted.
+    const fits = (id: string) => bound === zeroHash || functionIdHash(id) === bound.toLowerCase()
     const mapped = config.functions?.[functionId] ?? config.functions?.[functionId.toLowerCase() as Hex]
-    if (mapped) return mapped
-    return (await log.listFunctions()).find((f) => f.codeHash === codeHash.toLowerCase())?.id
+    if (mapped) return fits(mapped) ? mapped : undefined
+    return (await log.listFunctions()).find((f) => f.codeHash === codeHash.toLowerCase() && fits(f.id))?.id
   }
 
   const sink: LogSink = {
@@ -91,10 +97,11 @@ export function createInboxRelay(p: { config: InboxRelayConfig; chain: ChainSpec
         counts.skipped++
         return logger(`[inbox] request ${args.requestId}: mode ${args.mode} is not served by the replicated path; skipped`)
       }
-      const functionId = await gatewayFunction(args.functionId, args.codeHash)
+      const functionId = await gatewayFunction(args.functionId, args.codeHash, args.nexusFunctionIdHash)
       if (!functionId) {
         counts.skipped++
-        return logger(`[inbox] request ${args.requestId}: no deployed function runs code ${args.codeHash}; skipped`)
+        const bound = args.nexusFunctionIdHash === zeroHash ? '' : ` as the function bound by hash ${args.nexusFunctionIdHash}`
+        return logger(`[inbox] request ${args.requestId}: no deployed function runs code ${args.codeHash}${bound}; skipped`)
       }
       const { invocation } = await appendChainInvocation(p, {
         functionId,

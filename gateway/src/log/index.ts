@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
-import { IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
+import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
 import { rowsOf } from '../../../runtime/src/store/migrate.ts'
+import { sameManifest } from '../../../runtime/src/build/manifest.ts'
 
 export type Invocation = typeof invocations.$inferSelect
 export type FunctionRecord = typeof functions.$inferSelect
@@ -29,6 +30,15 @@ export type AppendParameters = {
 
 export type Log = ReturnType<typeof createLog>
 
+/** Who deploys: the fingerprint (sha256 hex) of their key, and whether it is an admin key. */
+export type DeployerIdentity = { fingerprint: string; admin: boolean }
+
+/** Only the key that created a function (or an admin key) may point it at other code. */
+export function assertMayRepoint(fn: FunctionRecord, by: DeployerIdentity): void {
+  if (by.admin || fn.owner === null || fn.owner === by.fingerprint) return
+  throw new ForbiddenError(`Function "${fn.id}" belongs to another deploy key; only that key or an admin key may point it at new code.`)
+}
+
 /** Postgres unique_violation, from either driver (PGlite and postgres-js both expose `code`). */
 const isUniqueViolation = (err: unknown): boolean => {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === '23505') return true
@@ -50,10 +60,18 @@ export function createLog({ db }: { db: Db }) {
   }
 
   return {
-    /** Store an artifact by code hash. Returns false when it was already there (idempotent). */
+    /**
+     * Store an artifact by code hash. Returns false when it was already there with the same
+     * manifest (idempotent; the function name may differ); another manifest for the same code is
+     * an ArtifactConflictError (409) and changes nothing.
+     */
     async putArtifact(codeHash: string, manifest: Record<string, unknown>, componentBase64: string): Promise<boolean> {
       const rows = await db.insert(artifacts).values({ codeHash, manifest, component: componentBase64 }).onConflictDoNothing().returning({ codeHash: artifacts.codeHash })
-      return rows.length > 0
+      if (rows.length > 0) return true
+      const stored = await this.getManifest(codeHash)
+      if (stored && !sameManifest(stored, manifest))
+        throw new ArtifactConflictError(`Code ${codeHash} is already deployed with another manifest (limits, triggers, world or meter differ); deploy it with the stored manifest (GET /v1/artifacts/${codeHash}) or change the code.`)
+      return false
     },
 
     async getArtifact(codeHash: string): Promise<ArtifactRecord | undefined> {
@@ -67,18 +85,25 @@ export function createLog({ db }: { db: Db }) {
       return row?.manifest
     },
 
-    /** Point a function at a code hash (creating it or adding a version). Idempotent. */
-    async deployFunction(functionId: string, codeHash: string): Promise<{ created: boolean; function: FunctionRecord }> {
+    /**
+     * Point a function at a code hash (creating it or adding a version). Idempotent. With `by`, the
+     * deployer's key fingerprint becomes a new function's owner, and repointing an existing one to
+     * other code needs that owner or an admin (else ForbiddenError, nothing changed).
+     */
+    async deployFunction(functionId: string, codeHash: string, by?: DeployerIdentity): Promise<{ created: boolean; function: FunctionRecord }> {
       return db.transaction(async (tx) => {
         const [existing] = await tx.select().from(functions).where(eq(functions.id, functionId)).for('update')
         if (existing?.codeHash === codeHash) return { created: false, function: existing }
+        if (existing && by) assertMayRepoint(existing, by)
         let row: FunctionRecord
         if (existing) {
-          ;[row] = (await tx.update(functions).set({ codeHash, updatedAt: new Date() }).where(eq(functions.id, functionId)).returning()) as [FunctionRecord]
+          const owner = existing.owner ?? by?.fingerprint ?? null // a function from before ownership is adopted
+          ;[row] = (await tx.update(functions).set({ codeHash, owner, updatedAt: new Date() }).where(eq(functions.id, functionId)).returning()) as [FunctionRecord]
         } else {
-          ;[row] = (await tx.insert(functions).values({ id: functionId, codeHash }).returning()) as [FunctionRecord]
+          ;[row] = (await tx.insert(functions).values({ id: functionId, codeHash, owner: by?.fingerprint ?? null }).returning()) as [FunctionRecord]
         }
-        await tx.insert(functionVersions).values({ functionId, codeHash, fromSeq: row.lastSeq + 1n }).onConflictDoNothing()
+        await tx.insert(functionVersions).values({ functionId, codeHash, fromSeq: row.lastSeq + 1n })
+          .onConflictDoUpdate({ target: [functionVersions.functionId, functionVersions.fromSeq], set: { codeHash, createdAt: new Date() } })
         return { created: true, function: row }
       })
     },
@@ -128,7 +153,7 @@ export function createLog({ db }: { db: Db }) {
         const invocation: Invocation = {
           id, functionId: p.functionId, seq: BigInt(row.seq), codeHash: row.code_hash, input: p.input, trigger: p.trigger, timestampMs,
           chainId: p.chainId ?? null, blockNumber: p.blockNumber ?? null, idempotencyKey: p.idempotencyKey ?? null, requestHash: p.requestHash,
-          state: 'pending', result: null, disagreements: [], attestedAt: null, createdAt,
+          state: 'pending', result: null, disagreements: [], abort: null, attestedAt: null, createdAt,
         }
         return { invocation, created: true }
       } catch (err) {
@@ -188,6 +213,14 @@ export function createLog({ db }: { db: Db }) {
       await db.execute(sql`UPDATE ${invocations} SET state = 'attested', result = x.result, disagreements = x.disagreements, attested_at = ${attestedAt.toISOString()}::timestamptz
         FROM jsonb_to_recordset(${rows}::jsonb) AS x(id text, result jsonb, disagreements jsonb)
         WHERE ${invocations.id} = x.id`)
+    },
+
+    /**
+     * A replica's wall-clock watchdog fired on this pending invocation: record the decision to abort
+     * it. From now on it is sent marked aborted and every replica records the fixed abort result.
+     */
+    async recordAbort(id: string, reason: 'watchdog'): Promise<void> {
+      await db.update(invocations).set({ abort: reason }).where(and(eq(invocations.id, id), eq(invocations.state, 'pending')))
     },
 
     /** No digest can reach t shares any more: the invocation is settled as disputed (no result). */

@@ -1,7 +1,7 @@
 // One conformance suite for the ordered log, run against every storage backend (PGlite, Postgres).
 import { describe, expect, test } from 'vitest'
 import type { Database } from '../database/index.ts'
-import { IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
+import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
 import { createLog } from './index.ts'
 
 const H1 = `0x${'a1'.repeat(32)}`
@@ -24,6 +24,35 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect(versions.map((v) => [v.codeHash, v.fromSeq])).toEqual([[H1, 1n], [H2, 2n]])
         const { invocation } = await log.append({ functionId: 'f', input: '0x02', trigger: 'http', requestHash: 'y' })
         expect(invocation.codeHash).toBe(H2)
+        // Back to H1 (replicas bind code by seq from this list: it must say what ran every seq), then
+        // to H2 and at once to H1 again before any invocation: the later deploy is what seq 3 runs.
+        expect((await log.deployFunction('f', H1)).created).toBe(true)
+        expect((await log.deployFunction('f', H2)).created).toBe(true)
+        expect((await log.deployFunction('f', H1)).created).toBe(true)
+        expect((await log.listVersions('f')).map((v) => [v.codeHash, v.fromSeq])).toEqual([[H1, 1n], [H2, 2n], [H1, 3n]])
+      } finally {
+        await database.close()
+      }
+    })
+
+    test('another manifest for stored code is a conflict; repointing needs the owner or an admin', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        const manifest = { name: 'f', limits: { fuel: 10 }, triggers: [] }
+        expect(await log.putArtifact(H1, manifest, 'AA==')).toBe(true)
+        // Same manifest under another name, keys in another order: the same artifact.
+        expect(await log.putArtifact(H1, { triggers: [], limits: { fuel: 10 }, name: 'g' }, 'AA==')).toBe(false)
+        await expect(log.putArtifact(H1, { ...manifest, limits: { fuel: 11 } }, 'AA==')).rejects.toThrow(ArtifactConflictError)
+        expect((await log.getManifest(H1))?.limits).toEqual({ fuel: 10 })
+        await log.putArtifact(H2, { name: 'f' }, 'AQ==')
+        const owner = { fingerprint: 'owner-fp', admin: false }
+        expect((await log.deployFunction('f', H1, owner)).function.owner).toBe('owner-fp')
+        await expect(log.deployFunction('f', H2, { fingerprint: 'other-fp', admin: false })).rejects.toThrow(ForbiddenError)
+        expect((await log.getFunction('f'))?.codeHash).toBe(H1)
+        expect((await log.deployFunction('f', H1, { fingerprint: 'other-fp', admin: false })).created).toBe(false) // not a repoint
+        expect((await log.deployFunction('f', H2, { fingerprint: 'admin-fp', admin: true })).function).toMatchObject({ codeHash: H2, owner: 'owner-fp' })
+        expect((await log.deployFunction('f', H1, owner)).created).toBe(true)
       } finally {
         await database.close()
       }

@@ -1,9 +1,12 @@
-// HTTP client of one replica (the runtime's `createReplicaApp`): push artifacts, execute one
-// invocation, read a function's applied state. Errors are classified so the scheduler can decide
-// between "retry later", "resend from seq", and "push the artifact first".
+// HTTP client of one replica (the runtime's `createReplicaApp`): push artifacts and versions,
+// execute one invocation, read a function's applied state. Every request but /health is signed
+// with the gateway key (runtime/src/replica/gateway-auth.ts). Errors are classified so the
+// scheduler can decide between "retry later", "resend from seq", "push the artifact (or the
+// function's versions) first", and "this replica diverged from the log".
 import type { Hex } from 'viem'
 import { parseResultFields, type ResultFields } from '../../../framework/src/attest/index.ts'
-import { postJson, type JsonResponse } from './post-json.ts'
+import { postJson, type JsonResponse, type SignRequest } from './post-json.ts'
+import { signRequest } from '../../../runtime/src/replica/gateway-auth.ts'
 
 export type ReplicaExecuteRequest = {
   functionId: string
@@ -14,6 +17,8 @@ export type ReplicaExecuteRequest = {
   timestampMs: bigint
   chainId?: bigint
   blockNumber?: bigint
+  /** The log aborted this invocation after a watchdog (runtime/src/replica/watchdog-abort.ts). */
+  abort?: 'watchdog'
 }
 
 export type ReplicaExecuteResult = {
@@ -23,17 +28,24 @@ export type ReplicaExecuteResult = {
   share?: { index: number; signature: Hex }
 }
 
-export type ExecuteOutcome =
-  | { kind: 'ok'; result: ReplicaExecuteResult }
+/** Why a replica did not answer an execute with a result. */
+export type ExecuteRefusal =
   | { kind: 'seq-gap'; expected: bigint }
   | { kind: 'unknown-code' }
+  /** The replica does not have the function's version for this seq: push the versions. */
+  | { kind: 'unbound'; reason: string }
+  /** The replica applied this seq with another input or code than the log's (SEQ_MISMATCH). */
+  | { kind: 'diverged'; reason: string }
   | { kind: 'unavailable'; reason: string }
+  /** The replica's wall-clock watchdog fired on a seq (nothing recorded): the log must abort it. */
+  | { kind: 'watchdog' }
 
-export type BatchOutcome =
-  | { kind: 'ok'; results: ReplicaExecuteResult[]; root: Hex; share?: { index: number; signature: Hex } }
-  | { kind: 'seq-gap'; expected: bigint }
-  | { kind: 'unknown-code' }
-  | { kind: 'unavailable'; reason: string }
+export type ExecuteOutcome = { kind: 'ok'; result: ReplicaExecuteResult } | ExecuteRefusal
+
+export type BatchOutcome = { kind: 'ok'; results: ReplicaExecuteResult[]; root: Hex; share?: { index: number; signature: Hex } } | ExecuteRefusal
+
+/** Which code a function runs from which seq (the log's `nexus_function_versions`). */
+export type FunctionVersion = { fromSeq: bigint; codeHash: string }
 
 export type ReplicaClient = {
   index: number
@@ -42,6 +54,10 @@ export type ReplicaClient = {
   /** Consecutive seqs of one function; the replica signs one share over the Merkle root of the digests. */
   executeBatch(reqs: ReplicaExecuteRequest[]): Promise<BatchOutcome>
   pushArtifact(manifest: Record<string, unknown>, componentBase64: string): Promise<void>
+  /** Tell the replica which code the function runs from which seq. Throws when it refuses. */
+  pushVersions(functionId: string, versions: FunctionVersion[]): Promise<void>
+  /** Make the replica forget a function (repair after a divergence). Throws when it refuses. */
+  resetFunction(functionId: string): Promise<void>
   state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Hex } | undefined>
   health(): Promise<boolean>
 }
@@ -51,6 +67,8 @@ export type CreateReplicaClientParameters = {
   url: string
   /** Per-request timeout in ms. Default: 10_000. */
   timeoutMs?: number
+  /** The secret the replicas authenticate this gateway by (runtime/src/replica/gateway-auth.ts). */
+  gatewayKey: Uint8Array
 }
 
 const requestJson = (req: ReplicaExecuteRequest) => ({
@@ -62,6 +80,7 @@ const requestJson = (req: ReplicaExecuteRequest) => ({
   timestampMs: req.timestampMs.toString(),
   ...(req.chainId === undefined ? {} : { chainId: req.chainId.toString() }),
   ...(req.blockNumber === undefined ? {} : { blockNumber: req.blockNumber.toString() }),
+  ...(req.abort === undefined ? {} : { abort: req.abort }),
 })
 
 const parseResult = (body: any): ReplicaExecuteResult => ({
@@ -74,10 +93,15 @@ const parseShare = (share: any) => (share && typeof share.signature === 'string'
 
 const reasonOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err))
 
-/** @example const replica = createReplicaClient({ index: 1, url: 'http://127.0.0.1:7101' }) */
-export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateReplicaClientParameters): ReplicaClient {
+/** @example const replica = createReplicaClient({ index: 1, url: 'http://127.0.0.1:7101', gatewayKey }) */
+export function createReplicaClient({ index, url, timeoutMs = 10_000, gatewayKey }: CreateReplicaClientParameters): ReplicaClient {
   const base = url.replace(/\/$/, '')
-  const post = (path: string, body: unknown, ms = timeoutMs) => postJson(`${base}${path}`, body, ms)
+  // The replica checks the path as it receives it: the base URL's own path (if any) is part of it.
+  const prefix = new URL(base).pathname.replace(/\/$/, '')
+  const signer = (path: string): SignRequest => (method, payload) => signRequest(gatewayKey, method, `${prefix}${path}`, payload)
+  const post = (path: string, body: unknown, ms = timeoutMs, method = 'POST') => postJson(`${base}${path}`, body, ms, signer(path), method)
+  const get = (path: string, ms = timeoutMs) => postJson(`${base}${path}`, undefined, ms, signer(path), 'GET')
+  const refused = async (what: string, res: JsonResponse) => new Error(`replica ${index}: ${what} failed: HTTP ${res.status} ${await res.text()}`)
 
   /** POST an execute request and classify the answer: a 2xx JSON body, or what the scheduler does next. */
   async function call(path: string, body: unknown, ms: number): Promise<{ kind: 'body'; body: any } | Exclude<ExecuteOutcome, { kind: 'ok' }>> {
@@ -96,6 +120,9 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateRe
     const code = json?.error?.code
     if (res.status === 409 && code === 'SEQ_GAP') return { kind: 'seq-gap', expected: BigInt(json.error.expected) }
     if (res.status === 404 && code === 'UNKNOWN_CODE') return { kind: 'unknown-code' }
+    if (res.status === 409 && code === 'CODE_NOT_BOUND') return { kind: 'unbound', reason: String(json.error.message) }
+    if (res.status === 409 && code === 'SEQ_MISMATCH') return { kind: 'diverged', reason: String(json.error.message) }
+    if (code === 'WATCHDOG') return { kind: 'watchdog' }
     if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${json?.error?.message ?? ''}`.trim() }
     return { kind: 'body', body: json }
   }
@@ -125,15 +152,21 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000 }: CreateRe
     },
     async pushArtifact(manifest, componentBase64) {
       const res = await post('/v1/artifacts', { manifest, component: componentBase64 }, 120_000)
-      if (!res.ok) throw new Error(`replica ${index}: artifact upload failed: HTTP ${res.status} ${await res.text()}`)
+      if (!res.ok) throw await refused('artifact upload', res)
+    },
+    async pushVersions(functionId, versions) {
+      const body = { versions: versions.map((v) => ({ fromSeq: v.fromSeq.toString(), codeHash: v.codeHash })) }
+      const res = await post(`/v1/functions/${encodeURIComponent(functionId)}/versions`, body, timeoutMs, 'PUT')
+      if (!res.ok) throw await refused('version push', res)
+    },
+    async resetFunction(functionId) {
+      const res = await post(`/v1/functions/${encodeURIComponent(functionId)}/reset`, {}, 60_000)
+      if (!res.ok) throw await refused('reset', res)
     },
     async state(functionId) {
       try {
-        const res = await fetch(`${base}/v1/functions/${encodeURIComponent(functionId)}/state`, { signal: AbortSignal.timeout(timeoutMs) })
-        if (!res.ok) {
-          await res.body?.cancel().catch(() => {})
-          return res.status === 404 ? { lastAppliedSeq: 0n, stateRoot: '0x' } : undefined
-        }
+        const res = await get(`/v1/functions/${encodeURIComponent(functionId)}/state`)
+        if (!res.ok) return res.status === 404 ? { lastAppliedSeq: 0n, stateRoot: '0x' } : undefined
         const body: any = await res.json()
         return { lastAppliedSeq: BigInt(body.lastAppliedSeq), stateRoot: body.stateRoot }
       } catch {

@@ -8,14 +8,22 @@ export type JsonResponse = { status: number; ok: boolean; json(): Promise<any>; 
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
 
-/** Resolves with the status and body; rejects on a connection error or when `timeoutMs` elapses first. */
-export function postJson(url: string, body: unknown, timeoutMs: number): Promise<JsonResponse> {
-  return send(url, Buffer.from(JSON.stringify(body)), timeoutMs, true)
+/** Extra headers for a request, from its exact body bytes (the replica's gateway signature). */
+export type SignRequest = (method: string, payload: Buffer) => Record<string, string>
+
+/**
+ * Resolves with the status and body; rejects on a connection error or when `timeoutMs` elapses
+ * first. `body` undefined sends no body (GET).
+ */
+export function postJson(url: string, body: unknown, timeoutMs: number, sign?: SignRequest, method = 'POST'): Promise<JsonResponse> {
+  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body))
+  return send(url, method, payload, sign?.(method, payload) ?? {}, timeoutMs, true)
 }
 
-function send(url: string, payload: Buffer, timeoutMs: number, mayRetry: boolean): Promise<JsonResponse> {
+function send(url: string, method: string, payload: Buffer, extra: Record<string, string>, timeoutMs: number, mayRetry: boolean): Promise<JsonResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
+    const headers = method === 'GET' ? extra : { 'content-type': 'application/json', 'content-length': payload.length, ...extra }
+    const req = http.request(url, { method, agent, headers }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('error', fail)
@@ -37,11 +45,11 @@ function send(url: string, payload: Buffer, timeoutMs: number, mayRetry: boolean
       // fresh one (the Node docs' advice; execute is idempotent, a resent seq is answered from the record).
       if (mayRetry && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
         clearTimeout(timer)
-        send(url, payload, timeoutMs, false).then(resolve, reject)
+        send(url, method, payload, extra, timeoutMs, false).then(resolve, reject)
       } else {
         fail(err)
       }
     })
-    req.end(payload)
+    req.end(method === 'GET' ? undefined : payload)
   })
 }

@@ -7,17 +7,13 @@ import type { Hono } from 'hono'
 import { bytesToHex } from 'viem'
 import { encodeTriggerPayload, type RoutePayload } from '../../../framework/src/triggers/payload.ts'
 import { manifestTriggers, type RouteTriggerSpec } from '../../../framework/src/triggers/spec.ts'
-import { GatewayError, InvalidRequestError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
+import { InvalidRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { answerInvocation } from '../server/answer.ts'
 import { findRoute } from './match.ts'
 
-export class MethodNotAllowedError extends GatewayError {
-  override name = 'MethodNotAllowedError'
-  override code = 'METHOD_NOT_ALLOWED'
-  override status = 405
-}
+export { MethodNotAllowedError }
 
 export type MountRoutesParameters = {
   log: Log
@@ -53,8 +49,13 @@ export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
     const url = new URL(c.req.url)
     const path = url.pathname.replace(PREFIX, '') || '/'
     const { match, allowed } = findRoute(await routesOf(fn.codeHash), c.req.method, path)
+    // HEAD would have to run the handler to know its headers: it is refused, never invoked.
+    if (c.req.method === 'HEAD') {
+      if (allowed.length > 0) throw new MethodNotAllowedError(`HEAD is not served on function routes (it would invoke the function); use ${allowed.join(', ')}.`, allowed)
+      throw new NotFoundError(`Function "${fn.id}" has no route for ${path}.`)
+    }
     if (!match) {
-      if (allowed.length > 0) throw new MethodNotAllowedError(`${c.req.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}.`)
+      if (allowed.length > 0) throw new MethodNotAllowedError(`${c.req.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}.`, allowed)
       throw new NotFoundError(`Function "${fn.id}" has no route for ${c.req.method} ${path}.`)
     }
     const declared = Number(c.req.header('content-length') ?? 0)

@@ -40,6 +40,8 @@ import { assertInSubgroup } from '../../../framework/src/attest/points.ts'
 import type { Invocation, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient, ReplicaExecuteRequest, ReplicaExecuteResult } from '../replicas/index.ts'
+import { bindVersions, createDivergenceTracker } from './divergence.ts'
+import { createWatchdogAborts } from './watchdog.ts'
 
 export type Scheduler = ReturnType<typeof createScheduler>
 
@@ -143,14 +145,24 @@ const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed 
 const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   functionId: inv.functionId, codeHash: inv.codeHash, seq: inv.seq, input: inv.input as Hex, trigger: inv.trigger, timestampMs: inv.timestampMs,
   chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
+  ...(inv.abort ? { abort: inv.abort } : {}),
 })
 
 export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, spareCatchUpMs = 200, spareQuietMs = 10, curve, onEvent = () => {} }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
+  const divergence = createDivergenceTracker({ metrics, onEvent })
+  const replicaIndexes = replicas.map((c) => c.index)
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
+  /** Replica index → whether it answered its last request or health probe (nexus_replica_up). */
+  const replicaUp = new Map<number, boolean>()
+  const setReplicaUp = (index: number, up: boolean) => {
+    replicaUp.set(index, up)
+    metrics.set('nexus_replica_up', 'Whether the replica answered its last request (or, after a failed one, its health probe)', { replica: index }, up ? 1 : 0)
+  }
   let running = false
   const loops: Promise<void>[] = []
   const n = replicas.length
+  const watchdogs = createWatchdogAborts({ log, metrics, onEvent })
 
   function newSignal(lane: Lane) {
     lane.waiting = new Promise((resolve) => {
@@ -201,6 +213,8 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       ;(slot.checked ??= new Set()).add(answer)
     }
     if (f.seq !== slot.invocation.seq) return `answered seq ${f.seq} for seq ${slot.invocation.seq}`
+    // Protocol v2: the signed fields name the function; a v1 answer (no function id) or another function's is not ours.
+    if (f.functionId !== slot.invocation.functionId) return `answered for function ${JSON.stringify(f.functionId ?? null)}, not ${JSON.stringify(slot.invocation.functionId)}`
     if (f.codeHash.toLowerCase() !== slot.invocation.codeHash.toLowerCase()) return 'wrong code hash'
     slot.inputHash ??= keccak256(slot.invocation.input as Hex)
     if (f.inputHash !== slot.inputHash) return 'wrong input hash'
@@ -391,7 +405,9 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     const disagreeing = (x: Response) => slot.disagreements.some((d) => d.replica === x.replica)
     const valid = [...slot.responses.values()].filter((x) => x.result.share && !disagreeing(x))
     // An answer without a share (from a catch-up batch) can still be asked for one: not counted as final.
+    // A replica that diverged from the log for this function will not answer: final too.
     const final = [...slot.responses.values()].filter((x) => x.result.share || disagreeing(x)).length
+      + divergence.silent(lane.functionId, replicaIndexes, (r) => slot.responses.has(r))
     if (largestGroup(valid.map((x) => [x.replica, x.result.digest])) + (n - final) >= network.t) return
     slot.disputed = true
     slot.spares?.release()
@@ -473,8 +489,19 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       for (const x of records) settle(lane, x.slot, x.attested, x.status)
       return
     }
+    maybeSplit(lane, batch, groups)
+  }
+
+  /** No root of this batch can reach t (diverged replicas will not answer): attest it one by one. */
+  function maybeSplit(lane: Lane, batch: Batch, groups?: Map<string, number[]>) {
+    if (batch.settled || batch.single) return
+    if (!groups) {
+      groups = new Map()
+      for (const [r, x] of batch.responses) if (!x.invalid && x.share) groups.set(x.root, [...(groups.get(x.root) ?? []), r])
+    }
     const best = Math.max(0, ...[...groups.values()].map((m) => m.filter((r) => !batch.responses.get(r)!.invalid).length))
-    if (best + (n - batch.responses.size) >= network.t) return
+    const silent = divergence.silent(lane.functionId, replicaIndexes, (r) => batch.responses.has(r))
+    if (best + (n - batch.responses.size - silent) >= network.t) return
     // No root can reach t: attest this range one invocation at a time (each replica re-serves its record).
     batch.single = true
     metrics.inc('nexus_batch_splits_total', 'Batches whose roots disagreed and fell back to single attestation')
@@ -630,12 +657,39 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     let delay = backoff.minMs
     const fail = async (reason: string) => {
       if (delay === backoff.minMs) onEvent(`replica ${client.index} unavailable for ${lane.functionId}: ${reason}`)
-      metrics.set('nexus_replica_up', 'Whether the replica answered its last request', { replica: client.index }, 0)
       lane.cursors[i] = undefined
-      await sleep(delay)
+      // A failure of this lane (an artifact the replica refused, an answer it gave with an error)
+      // is not the replica being down: ask it, so nexus_replica_up does not report a healthy replica down.
+      const probe = client.health().then((up) => setReplicaUp(client.index, up))
+      await Promise.all([sleep(delay), probe])
       delay = Math.min(delay * 2, backoff.maxMs)
     }
+    // Once per seq: a replica still unbound right after its versions were pushed is retried with backoff.
+    let boundAt: bigint | undefined
+    /** A refusal resending cannot fix: push the function's versions, or settle a divergence. */
+    const refused = async (outcome: { kind: 'unbound' | 'diverged'; reason: string }, seq: bigint, slot?: Slot) => {
+      if (outcome.kind === 'unbound') {
+        if (boundAt === seq) return fail(outcome.reason)
+        boundAt = seq
+        const bound = await bindVersions(log, client, lane.functionId)
+        if (bound.ok) return
+        if (!bound.conflict) return fail(bound.reason)
+        outcome = { kind: 'diverged', reason: bound.reason }
+      }
+      divergence.mark(lane.functionId, client.index, seq, outcome.reason)
+      lane.cursors[i] = undefined
+      if (slot) await recordLate(slot, { replica: client.index, reason: `diverged from the log: ${outcome.reason}` })
+      // Invocations and batches that were waiting for this replica settle without it.
+      for (const b of lane.batches.values()) maybeSplit(lane, b)
+      for (const pending of [...lane.slots.values()]) if (!done(pending)) await maybeDispute(lane, pending)
+      lane.wake()
+    }
     while (running) {
+      if (divergence.has(lane.functionId, client.index)) {
+        lane.cursors[i] = undefined
+        await divergence.waitForRepair(lane.functionId, client, () => running, () => lane.waiting)
+        continue
+      }
       if (lane.rewind[i]) {
         lane.rewind[i] = false
         lane.cursors[i] = undefined
@@ -679,7 +733,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         switch (outcome.kind) {
           case 'ok':
             delay = backoff.minMs
-            metrics.set('nexus_replica_up', 'Whether the replica answered its last request', { replica: client.index }, 1)
+            setReplicaUp(client.index, true)
             lane.cursors[i] = batch.end + 1n
             await onBatchResponse(lane, batch, slots, client.index, outcome)
             break
@@ -694,9 +748,19 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
               await client.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => fail(String(err)))
             }
             break
+          case 'unbound':
+          case 'diverged':
+            await refused(outcome, batch.start)
+            break
           case 'unavailable':
             await fail(outcome.reason)
             break
+          case 'watchdog': {
+            const seq = await watchdogs.timedOutSeq(client, lane.functionId)
+            const slot = slots.find((s) => s.invocation.seq === seq)
+            if (!slot || !(await watchdogs.abort(slot, client.index))) await fail('watchdog fired on an invocation that cannot be aborted')
+            break
+          }
         }
         continue
       }
@@ -720,7 +784,7 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       switch (outcome.kind) {
         case 'ok':
           delay = backoff.minMs
-          metrics.set('nexus_replica_up', 'Whether the replica answered its last request', { replica: client.index }, 1)
+          setReplicaUp(client.index, true)
           lane.cursors[i] = cursor + 1n
           await onResponse(lane, slot, client.index, outcome.result)
           break
@@ -734,8 +798,16 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
           await client.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => fail(String(err)))
           break
         }
+        case 'unbound':
+        case 'diverged':
+          await refused(outcome, cursor, slot)
+          break
         case 'unavailable':
           await fail(outcome.reason)
+          break
+        case 'watchdog':
+          // Settled through the log, never retried as is: the loop resends it marked aborted.
+          if (!(await watchdogs.abort(slot, client.index))) await fail('watchdog fired on an invocation settled without this replica')
           break
       }
     }
@@ -782,7 +854,28 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     },
     /** A function was deployed: make sure its lane exists. */
     ensureLane(functionId: string, head: bigint) {
-      if (running) startLane(functionId, head)
+      if (!running) return
+      startLane(functionId, head)
+      // Bind the new version on every replica now rather than on its first invocation (a loop
+      // that meets CODE_NOT_BOUND pushes the versions itself, so a failure here only costs that).
+      for (const client of replicas) void bindVersions(log, client, functionId)
+    },
+    /** Replicas that diverged from the log, per function (see divergence.ts). */
+    diverged: () => divergence.list(),
+    /**
+     * Repair a replica that diverged for a function: it forgets the function, and its loop
+     * re-applies it from the log from seq 1. Throws when the replica refuses the reset.
+     */
+    async repair(functionId: string, replica: number) {
+      const client = replicas.find((c) => c.index === replica)
+      if (!client) throw new Error(`no replica ${replica}`)
+      await client.resetFunction(functionId)
+      divergence.clear(functionId, replica)
+      const lane = lanes.get(functionId)
+      if (lane) {
+        lane.rewind[replica - 1] = true
+        lane.wake()
+      }
     },
     /**
      * Resolves with the settled (attested or disputed) invocation, or undefined after `timeoutMs`.
@@ -817,9 +910,35 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
      * but not recorded yet (its signature check is pending) is served as it was answered.
      */
     current: seen,
+    /** Replicas not known to be down (answered their last request or health probe), and how many there are. */
+    replicasUp(): { up: number; n: number; t: number } {
+      return { up: replicas.filter((r) => replicaUp.get(r.index) !== false).length, n: replicas.length, t: network.t }
+    },
     /** Per-replica cursor per function (for /ready and tests). */
     status() {
-      return [...lanes.values()].map((l) => ({ functionId: l.functionId, head: l.head.toString(), cursors: l.cursors.map((c) => c?.toString() ?? null) }))
+      return [...lanes.values()].map((l) => ({
+        functionId: l.functionId, head: l.head.toString(), cursors: l.cursors.map((c) => c?.toString() ?? null),
+        diverged: replicaIndexes.filter((r) => divergence.has(l.functionId, r)),
+      }))
+    },
+    /**
+     * A clean stop's drain: wait, at most `timeoutMs`, until every invocation handed to the lanes
+     * is settled, then record what is still queued for its check. Resolves false if some were not
+     * (they stay pending in the log and run after the next start).
+     */
+    async drain(timeoutMs: number): Promise<boolean> {
+      const deadline = performance.now() + timeoutMs
+      const unsettled = () => [...lanes.values()].some((lane) => [...lane.slots.values()].some((slot) => !done(slot)))
+      let settled = true
+      while (unsettled()) {
+        if (performance.now() >= deadline) {
+          settled = false
+          break
+        }
+        await sleep(20)
+      }
+      await checks.drain()
+      return settled
     },
     async stop() {
       running = false

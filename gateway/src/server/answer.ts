@@ -1,6 +1,7 @@
 // How the API answers an invocation it has just appended (POST /invoke and @onHttp routes alike):
 // attested → 200, disputed → 502 NO_QUORUM with the disagreements, async or not ready within the
-// timeout → 202; always with the result URL in Location.
+// timeout → 202 with the reason it is still pending (below quorum, async, or the wait ran out);
+// always with the result URL in Location.
 import type { Context } from 'hono'
 import type { Invocation } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
@@ -11,6 +12,14 @@ const noQuorum = (inv: Invocation) => ({
   error: { code: 'NO_QUORUM', message: `Fewer than t replicas agree on any result of seq ${inv.seq}; the invocation is disputed.`, disagreements: inv.disagreements },
   ...invocationJson(inv),
 })
+
+/** Why a 202 is still pending: the caller can tell "retry later" from "the network is below quorum". */
+function pendingReason(scheduler: Scheduler, mode: 'sync' | 'async', timeoutMs: number) {
+  const { up, n, t } = scheduler.replicasUp()
+  if (up < t) return { reason: 'below_quorum', message: `Only ${up} of ${n} replicas are up and ${t} must sign; the invocation is kept and runs when enough are back.`, replicasUp: up, threshold: t }
+  if (mode === 'async') return { reason: 'async', message: 'Accepted; poll the result URL.' }
+  return { reason: 'timeout', message: `Not attested within ${timeoutMs} ms; poll the result URL.` }
+}
 
 export async function answerInvocation(
   c: Context,
@@ -23,5 +32,5 @@ export async function answerInvocation(
   const settled = invocation.state === 'pending' && mode === 'sync' ? await scheduler.waitFor(invocation.id, timeoutMs, created ? invocation : undefined) : invocation
   if (settled?.state === 'attested') return c.json(invocationJson(settled), 200, location)
   if (settled?.state === 'disputed') return c.json(noQuorum(settled), 502, location)
-  return c.json(invocationJson(invocation), 202, location)
+  return c.json({ ...invocationJson(invocation), pending: pendingReason(scheduler, mode, timeoutMs) }, 202, location)
 }

@@ -1,23 +1,23 @@
 // The gateway's HTTP API (Hono). Every error leaves as `{ error: { code, message } }` with a
 // stable code; every check on a request runs before anything is written to the log.
-import { createHash, timingSafeEqual } from 'node:crypto'
-import { Hono, type Context } from 'hono'
+import { createHash } from 'node:crypto'
+import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { bytesToHex } from 'viem'
 import { NexusError } from '../../../framework/src/errors/base.ts'
 import {
   GatewayError,
-  InvalidArtifactError,
   InvalidRequestError,
   MalformedJsonError,
+  MethodNotAllowedError,
   NotReadyError,
   PayloadTooLargeError,
-  UnauthorizedError,
   UnknownFunctionError,
   UnknownResultError,
   NotFoundError,
 } from '../errors.ts'
+import { InvalidManifestError } from '../../../runtime/src/build/manifest.ts'
 import type { FunctionRecord, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient } from '../replicas/index.ts'
@@ -26,6 +26,8 @@ import { openapi } from './openapi.ts'
 import { answerInvocation } from './answer.ts'
 import { functionJson, invocationJson } from './serialize.ts'
 import { mountRoutes } from '../routes/index.ts'
+import { mountDeploy } from './deploy.ts'
+import { createAllowedMethods } from './methods.ts'
 
 export type CreateAppParameters = {
   log: Log
@@ -35,6 +37,8 @@ export type CreateAppParameters = {
   threshold: number
   /** Deployer API keys (`Authorization: Bearer <key>`). */
   apiKeys: string[]
+  /** Admin keys: deploy keys that may also repoint a function another key created. Default: none. */
+  adminKeys?: string[]
   limits?: {
     /** Max invoke body, bytes. Default: 1 MiB. */
     invokeBytes?: number
@@ -58,49 +62,8 @@ const tooLarge = (limit: number) =>
     },
   })
 
-async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text()
-  try {
-    return JSON.parse(text)
-  } catch (err) {
-    throw new MalformedJsonError('Request body is not valid JSON.', { cause: err })
-  }
-}
-
-function checkKey(c: Context, keys: string[]) {
-  const header = c.req.header('authorization') ?? ''
-  const match = /^Bearer\s+(\S+)$/i.exec(header)
-  if (!match) throw new UnauthorizedError('Missing deployer API key (Authorization: Bearer <key>).')
-  const given = Buffer.from(match[1]!)
-  const ok = keys.some((k) => {
-    const want = Buffer.from(k)
-    return want.length === given.length && timingSafeEqual(want, given)
-  })
-  if (!ok) throw new UnauthorizedError('Invalid deployer API key.')
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/** Validate a deploy body: manifest shape, base64 component, wasm component header, code hash. */
-function parseArtifact(body: unknown): { manifest: Record<string, unknown>; component: Uint8Array; base64: string; codeHash: string; name: string } {
-  if (!isObject(body)) throw new InvalidRequestError('Expected a JSON object { manifest, component }.')
-  const { manifest, component } = body
-  if (!isObject(manifest)) throw new InvalidArtifactError('manifest: expected an object.')
-  if (typeof manifest.name !== 'string' || !FUNCTION_ID.test(manifest.name))
-    throw new InvalidArtifactError('manifest.name: expected 1-63 characters of [a-z0-9_-], starting with a letter or digit.')
-  if (typeof manifest.codeHash !== 'string' || !CODE_HASH.test(manifest.codeHash.toLowerCase()))
-    throw new InvalidArtifactError('manifest.codeHash: expected 0x-prefixed sha256 hex.')
-  if (typeof component !== 'string' || component.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(component))
-    throw new InvalidArtifactError('component: expected base64 of the component bytes.')
-  const bytes = new Uint8Array(Buffer.from(component, 'base64'))
-  // Component model binaries: "\0asm" then version 0x0d 0x00 and layer 0x01 0x00.
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d || bytes[6] !== 1 || bytes[7] !== 0)
-    throw new InvalidArtifactError('component: not a WebAssembly component (bad header).')
-  const codeHash = `0x${createHash('sha256').update(bytes).digest('hex')}`
-  if (codeHash !== manifest.codeHash.toLowerCase())
-    throw new InvalidArtifactError(`manifest.codeHash ${manifest.codeHash} does not match the component (sha256 ${codeHash}).`)
-  return { manifest: { ...manifest, codeHash }, component: bytes, base64: component, codeHash, name: manifest.name }
-}
+/** Largest seq a cursor can name (int8 in the log). */
+const MAX_CURSOR = (1n << 63n) - 1n
 
 export function createApp(p: CreateAppParameters): Hono {
   const { log, scheduler, metrics } = p
@@ -109,14 +72,36 @@ export function createApp(p: CreateAppParameters): Hono {
   const syncTimeoutMs = p.limits?.syncTimeoutMs ?? 10_000
   const app = new Hono()
 
+  const allowed = createAllowedMethods(app)
   app.onError((err, c) => {
+    if (err instanceof MethodNotAllowedError) return c.json({ error: { code: err.code, message: err.shortMessage } }, 405, { Allow: err.allow.join(', ') })
     if (err instanceof GatewayError) return c.json({ error: { code: err.code, message: err.shortMessage } }, err.status as 400)
+    if (err instanceof InvalidManifestError) return c.json({ error: { code: err.code, message: err.shortMessage, field: err.field } }, 400)
     if (err instanceof HTTPException) return c.json({ error: { code: err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP_ERROR', message: err.message } }, err.status)
     if (err instanceof NexusError) return c.json({ error: { code: err.code, message: err.shortMessage } }, 400)
     console.error(err)
     return c.json({ error: { code: 'INTERNAL', message: 'Internal error.' } }, 500)
   })
-  app.notFound(() => {
+  // An answer sent before the request body was read (401 before a deploy's body, 413 on
+  // Content-Length) must not leave that connection for reuse: the rest of the body is still on its
+  // way, and a client that sends its next request on the socket sees "other side closed" when the
+  // server gives up draining it. `Connection: close` ends it cleanly after this answer.
+  app.use(async (c, next) => {
+    await next()
+    const request = c.req.raw
+    if (request.body === null || (request.bodyUsed && c.res.status !== 413)) return
+    try {
+      c.res.headers.set('connection', 'close')
+    } catch {
+      // A response with immutable headers (e.g. passed through from fetch): copy it.
+      const copy = new Response(c.res.body, c.res)
+      copy.headers.set('connection', 'close')
+      c.res = copy
+    }
+  })
+  app.notFound((c) => {
+    const allow = allowed(c.req.path)
+    if (allow.length > 0) throw new MethodNotAllowedError(`${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow.join(', ')}.`, allow)
     throw new NotFoundError('No such route.')
   })
 
@@ -126,22 +111,15 @@ export function createApp(p: CreateAppParameters): Hono {
     const up = await Promise.all(p.replicas.map((r) => r.health()))
     const healthy = up.filter(Boolean).length
     if (healthy < p.threshold) throw new NotReadyError(`${healthy} of ${p.replicas.length} replicas healthy; threshold is ${p.threshold}.`)
-    return c.json({ ok: true, replicas: p.replicas.map((r, i) => ({ index: r.index, url: r.url, healthy: up[i] })) })
+    // diverged: replicas that applied a seq differently from the log, per function (scheduler/divergence.ts).
+    return c.json({ ok: true, replicas: p.replicas.map((r, i) => ({ index: r.index, url: r.url, healthy: up[i] })), diverged: scheduler.diverged() })
   })
   app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
   app.get('/openapi.json', (c) => c.json(openapi))
 
   const v1 = new Hono()
 
-  v1.post('/functions', tooLarge(deployBytes), async (c) => {
-    checkKey(c, p.apiKeys)
-    const artifact = parseArtifact(await readJson(c))
-    const newArtifact = await log.putArtifact(artifact.codeHash, artifact.manifest, artifact.base64)
-    const { created, function: fn } = await log.deployFunction(artifact.name, artifact.codeHash)
-    if (newArtifact || created) p.onArtifact?.(artifact.codeHash)
-    scheduler.ensureLane(fn.id, fn.lastSeq)
-    return c.json({ id: fn.id, codeHash: artifact.codeHash, created }, created ? 201 : 200)
-  })
+  mountDeploy(v1, { log, scheduler, apiKeys: p.apiKeys, adminKeys: p.adminKeys, deployBytes, onArtifact: p.onArtifact })
 
   const describeFunction = async (fn: FunctionRecord) => functionJson(fn, await log.getManifest(fn.codeHash))
   v1.get('/functions', async (c) => c.json({ items: await Promise.all((await log.listFunctions()).map(describeFunction)) }))
@@ -192,7 +170,7 @@ export function createApp(p: CreateAppParameters): Hono {
   v1.get('/functions/:id/results', async (c) => {
     const fn = await loadFunction(c.req.param('id'))
     const cursor = c.req.query('cursor') ?? '0'
-    if (!/^(0|[1-9][0-9]{0,18})$/.test(cursor)) throw new InvalidRequestError('cursor: expected the nextCursor of a previous page.')
+    if (!/^(0|[1-9][0-9]{0,18})$/.test(cursor) || BigInt(cursor) > MAX_CURSOR) throw new InvalidRequestError('cursor: expected the nextCursor of a previous page.')
     const limit = Number(c.req.query('limit') ?? 100)
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new InvalidRequestError('limit must be an integer in 1..500.')
     const rows = await log.range(fn.id, BigInt(cursor), limit)

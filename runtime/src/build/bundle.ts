@@ -1,6 +1,29 @@
-import { build, type BuildOptions } from 'esbuild'
+import { basename, dirname } from 'node:path'
+import { build, type BuildOptions, type Plugin } from 'esbuild'
 import { guestPrelude } from './guest-prelude.ts'
 import { BuildError } from './errors.ts'
+
+/**
+ * The QuickJS guest bindings trap (`unreachable`) when a u64 argument is a BigInt, so
+ * `fs.seek(fd, 0n)` — the type the WIT bindings declare — killed the invocation. Imports of the fs
+ * interface resolve to this shim, which passes the offset on as a Number (offsets past 2^53 are
+ * past any file anyway). The shim itself imports the real interface (external).
+ */
+const fsShim: Plugin = {
+  name: 'nexus-fs-shim',
+  setup(b) {
+    b.onResolve({ filter: /^nexus:function\/fs(@[0-9.]+)?$/ }, (args) =>
+      args.namespace === 'nexus-fs-shim' ? { path: args.path, external: true } : { path: args.path, namespace: 'nexus-fs-shim' })
+    b.onLoad({ filter: /.*/, namespace: 'nexus-fs-shim' }, (args) => ({
+      loader: 'js',
+      contents: [
+        `import * as fs from ${JSON.stringify(args.path)}`,
+        'export const { open, read, write, close, stat, readdir, mkdir, unlink, rename } = fs',
+        "export function seek(fd, offset) { return fs.seek(fd, typeof offset === 'bigint' ? Number(offset) : offset) }",
+      ].join('\n'),
+    }))
+  },
+}
 
 /** esbuild options every guest bundle shares: one ES module for QuickJS, nothing written to disk. */
 export const guestBundleOptions = {
@@ -18,16 +41,27 @@ export const guestBundleOptions = {
 
 /** Bundle with the shared guest options (overridable) and return the one output file's text. */
 export async function bundleGuestSource(options: BuildOptions): Promise<string> {
-  const result = await build({ ...guestBundleOptions, ...options, write: false })
+  const result = await build({ ...guestBundleOptions, ...options, plugins: [fsShim, ...(options.plugins ?? [])], write: false })
   const file = result.outputFiles[0]
   if (!file) throw new Error('esbuild produced no output')
   return file.text
 }
 
-/** Bundles a TypeScript/JavaScript handler and its dependencies into one ESM file for QuickJS. */
+/**
+ * Bundles a TypeScript/JavaScript handler and its dependencies into one ESM file for QuickJS. The
+ * handler's `handle` is called through the prelude's `__nexusRunHandler`, which turns what the
+ * component bindings cannot lower (a thrown non-Error, a Promise, a non-bytes value) into a
+ * handler error naming it instead of a trap.
+ */
 export async function bundleHandler(entry: string): Promise<string> {
   try {
-    return await bundleGuestSource({ entryPoints: [entry], banner: { js: guestPrelude } })
+    const contents = [
+      `import * as handlerModule from ${JSON.stringify(`./${basename(entry)}`)}`,
+      'export function handle(input) {',
+      '  return __nexusRunHandler(() => handlerModule.handle(input))',
+      '}',
+    ].join('\n')
+    return await bundleGuestSource({ stdin: { contents, resolveDir: dirname(entry), sourcefile: 'nexus-entry.js', loader: 'js' }, banner: { js: guestPrelude } })
   } catch (cause) {
     throw new BuildError(`Could not bundle handler ${entry}.`, { cause })
   }

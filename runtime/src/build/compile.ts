@@ -18,21 +18,12 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
   const codeHash = codeHashOf(component)
   const dir = join(options.cacheDir, `${codeHash.slice(2)}-${METER_VERSION}-${options.memoryPages}`)
   if (existsSync(join(dir, 'READY'))) return { dir, codeHash }
-  let files: Record<string, Uint8Array>
-  try {
-    ;({ files } = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true }))
-  } catch (cause) {
-    throw new InvalidArtifactError('The artifact is not a valid component of the nexus:function world.', { cause })
-  }
+  const files = await compileFiles(component, options.memoryPages)
   // Write to a temporary folder and rename: a crash mid-way never leaves a half-compiled cache entry.
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`
   await mkdir(tmp, { recursive: true })
   try {
-    for (const [name, bytes] of Object.entries(files)) {
-      if (name.includes('/')) continue // interface typings
-      const out = name.endsWith('.wasm') ? meterModule(bytes, { maxPages: options.memoryPages }) : bytes
-      await writeFile(join(tmp, name), out)
-    }
+    for (const [name, bytes] of Object.entries(files)) await writeFile(join(tmp, name), bytes)
     await writeFile(join(tmp, 'READY'), codeHash)
     await rm(dir, { recursive: true, force: true })
     await rename(tmp, dir)
@@ -41,4 +32,28 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
     throw err
   }
   return { dir, codeHash }
+}
+
+/**
+ * The compile step itself, in memory: transpile, then meter every core module. The gateway runs
+ * this on a deploy (runtime/src/build/check-component.ts) so that what it accepts is what every
+ * replica will compile.
+ */
+export async function compileFiles(component: Uint8Array, memoryPages: number): Promise<Record<string, Uint8Array>> {
+  let files: Record<string, Uint8Array>
+  try {
+    ;({ files } = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true }))
+  } catch (cause) {
+    throw new InvalidArtifactError('The artifact is not a valid component of the nexus:function world.', { cause })
+  }
+  const out: Record<string, Uint8Array> = {}
+  for (const [name, bytes] of Object.entries(files)) {
+    if (name.includes('/')) continue // interface typings
+    try {
+      out[name] = name.endsWith('.wasm') ? meterModule(bytes, { maxPages: memoryPages }) : bytes
+    } catch (cause) {
+      throw new InvalidArtifactError(`The artifact's core module ${name} cannot be metered.`, { cause })
+    }
+  }
+  return out
 }

@@ -23,6 +23,28 @@ import { now as __nexusNow, randomBytes as __nexusRandomBytes } from 'nexus:func
     return x / 2 ** 53
   }
 }
+// The component bindings lower only a returned Uint8Array and a thrown Error or string; anything else
+// (a thrown object, a Promise, a string or number returned) trapped as "unreachable". Entries call
+// the handler through this, so those become handler errors that say what happened.
+globalThis.__nexusRunHandler = (run) => {
+  const describe = (v) => {
+    if (v === null || typeof v !== 'object') return typeof v === 'string' ? JSON.stringify(v.slice(0, 200)) : String(v)
+    try { return (Object.getPrototypeOf(v)?.constructor?.name ?? 'Object') + ' ' + String(JSON.stringify(v)).slice(0, 200) } catch { return Object.prototype.toString.call(v) }
+  }
+  let out
+  try {
+    out = run()
+  } catch (e) {
+    if (e instanceof Error) throw new Error(typeof e.message === 'string' && e.message ? e.message : String(e.name ?? 'Error'))
+    if (typeof e === 'string') throw new Error(e)
+    throw new Error('handler threw a non-Error value: ' + describe(e))
+  }
+  if (out instanceof Uint8Array) return out
+  if (out !== null && typeof out === 'object' && typeof out.then === 'function') {
+    throw new Error('handler returned a Promise: handlers run synchronously (host calls are synchronous); return a Uint8Array')
+  }
+  throw new Error('handler returned ' + (out === null ? 'null' : typeof out) + ' instead of a Uint8Array: ' + describe(out))
+}
 if (typeof globalThis.TextEncoder === 'undefined') {
   globalThis.TextEncoder = class TextEncoder {
     get encoding() { return 'utf-8' }

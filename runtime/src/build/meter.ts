@@ -1,6 +1,7 @@
 import binaryen from 'binaryen'
 import { capMemories } from './wasm-sections.ts'
 import { FUEL_IMPORT } from './fuel-import.ts'
+import { meterBulkMemory } from './meter-bulk.ts'
 
 // What the guest modules use and Node 20's V8 accepts. Not Features.All: binaryen would then
 // write newer encodings (e.g. compact import sections) that V8 cannot read.
@@ -9,13 +10,17 @@ const FEATURES =
   binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.CallIndirectOverlong | binaryen.Features.ReferenceTypes | binaryen.Features.Multivalue |
   binaryen.Features.ExtendedConst | binaryen.Features.SIMD128
 
-/** Version of the metering scheme; part of the manifest because fuel figures are signed. */
-export const METER_VERSION = 'nexus-fuel-v1'
+/**
+ * Version of the metering scheme; part of the manifest because fuel figures are signed.
+ * v2: bulk memory instructions pay per byte, host calls and storage per byte (sandbox/fuel-schedule.ts).
+ */
+export const METER_VERSION = 'nexus-fuel-v2'
 
 /**
  * Instruments one core module with a deterministic fuel counter: one unit is charged on every
- * function entry and every loop iteration (binaryen's `log-execution` hook points), plus what
- * the host charges for imports. When the counter drops below zero the guest executes
+ * function entry and every loop iteration (binaryen's `log-execution` hook points), every bulk
+ * memory instruction pays for the bytes it moves (meter-bulk.ts), plus what the host charges for
+ * imports. When the counter drops below zero the guest executes
  * `unreachable`, so running out of fuel is a trap at the same instruction on every replica,
  * never a wall-clock timeout. Memories are capped at `maxPages`.
  */
@@ -42,6 +47,7 @@ export function meterModule(core: Uint8Array, opts: { maxPages: number }): Uint8
         module.if(module.i64.lt_s(fuel(), module.i64.const(0n)), module.unreachable()),
       ]),
     )
+    meterBulkMemory(module, 'nexus_fuel', opts.maxPages)
     if (!module.validate()) throw new Error('metered module failed validation')
     return module.emitBinary()
   } finally {

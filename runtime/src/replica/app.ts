@@ -1,17 +1,22 @@
-// The replica's small HTTP API, driven by the gateway.
-import { Hono } from 'hono'
+// The replica's small HTTP API, driven by its gateway and by nobody else: every route but
+// GET /health answers 401 unless the request is signed with the gateway key (gateway-auth.ts).
+import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { NexusError } from '../../../framework/src/errors/base.ts'
 import type { Manifest } from '../build/artifact.ts'
 import type { Replica } from './replica.ts'
 import { SeqGapError } from './errors.ts'
+import { verifyRequest } from './gateway-auth.ts'
+import { parseVersions, versionsJson } from './versions-wire.ts'
 import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest } from './wire.ts'
 
 const statusOf: Record<string, ContentfulStatusCode> = {
-  SEQ_GAP: 409, SEQ_MISMATCH: 409, UNKNOWN_CODE: 404, INVALID_ARTIFACT: 400, BAD_REQUEST: 400,
+  SEQ_GAP: 409, SEQ_MISMATCH: 409, UNAUTHORIZED: 401, CODE_NOT_BOUND: 409, VERSION_CONFLICT: 409, TRIGGER_NOT_DECLARED: 422, UNKNOWN_CODE: 404, INVALID_ARTIFACT: 400, BAD_REQUEST: 400,
   // A chain read failed (RPC down or behind): nothing was recorded; the gateway retries later.
   CHAIN_UNAVAILABLE: 503,
+  // The wall-clock backstop fired: nothing was recorded; the gateway settles it as an abort in the log.
+  WATCHDOG: 503,
 }
 
 /** Most bytes one execute request may carry. */
@@ -25,13 +30,35 @@ export function errorResponse(err: unknown): { status: ContentfulStatusCode; bod
   return { status: 500, body: { error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } } }
 }
 
-export function createReplicaApp(replica: Replica): Hono {
+export type ReplicaAppOptions = {
+  /** The secret the gateway signs its requests with (gateway-auth.ts). */
+  gatewayKey: Uint8Array
+}
+
+/** Verifies the gateway's signature over method, path and body before any route runs. */
+function gatewayAuth(key: Uint8Array): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method === 'GET' && c.req.path === '/health') return next()
+    const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD'
+    const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array(0)
+    const url = new URL(c.req.url)
+    verifyRequest(key, c.req.method, url.pathname + url.search, body, (name) => c.req.header(name))
+    // The body was read here: hand the routes (and their body limits) a fresh copy of it.
+    if (hasBody) c.req.raw = new Request(c.req.raw, { body })
+    return next()
+  }
+}
+
+export function createReplicaApp(replica: Replica, options: ReplicaAppOptions): Hono {
+  if (!(options?.gatewayKey instanceof Uint8Array) || options.gatewayKey.length === 0) throw new TypeError('createReplicaApp: gatewayKey is required')
   const app = new Hono()
   app.onError((err, c) => {
     const { status, body } = errorResponse(err)
     return c.json(body, status)
   })
   app.get('/health', (c) => c.json({ ok: true, index: replica.index }))
+  // Bounds what the signature check reads; routes keep their own, smaller limits.
+  app.use('*', bodyLimit({ maxSize: 32 << 20 }), gatewayAuth(options.gatewayKey))
   app.post('/v1/artifacts', bodyLimit({ maxSize: 32 << 20 }), async (c) => {
     const body = (await c.req.json()) as { manifest?: Manifest; component?: string }
     if (!body?.manifest || typeof body.component !== 'string') throw new TypeError('expected { manifest, component: base64 }')
@@ -49,6 +76,18 @@ export function createReplicaApp(replica: Replica): Hono {
   app.post('/v1/execute-batch', bodyLimit({ maxSize: 32 << 20 }), async (c) => {
     const requests = parseExecuteBatchRequest(await c.req.json())
     return c.json(executedBatchJson(await replica.executeBatch(requests)))
+  })
+  // Which code the function runs from which seq (the gateway sends its deployed versions).
+  app.put('/v1/functions/:id/versions', bodyLimit({ maxSize: 1 << 20 }), async (c) => {
+    const id = c.req.param('id')
+    await replica.bindVersions(id, parseVersions(await c.req.json()))
+    return c.json({ versions: versionsJson(await replica.versions(id)) })
+  })
+  app.get('/v1/functions/:id/versions', async (c) => c.json({ versions: versionsJson(await replica.versions(c.req.param('id'))) }))
+  // Repair of a replica that diverged from the log: forget the function; the gateway re-applies it.
+  app.post('/v1/functions/:id/reset', async (c) => {
+    await replica.resetFunction(c.req.param('id'))
+    return c.json({ ok: true })
   })
   app.get('/v1/functions/:id/state', async (c) => {
     const s = await replica.state(c.req.param('id'))

@@ -22,3 +22,26 @@ export class SeqMismatchError extends NexusError {
   override name = 'SeqMismatchError'
   override code = 'SEQ_MISMATCH'
 }
+
+/** The execute's code hash is not the version deployed for that function at that seq (or none is). */
+export class CodeNotBoundError extends NexusError {
+  override name = 'CodeNotBoundError'
+  override code = 'CODE_NOT_BOUND'
+  constructor(readonly functionId: string, readonly seq: bigint, codeHash: string, readonly active: string | undefined) {
+    super(active === undefined
+      ? `No version of ${functionId} is deployed on this replica for seq ${seq}.`
+      : `Seq ${seq} of ${functionId} runs ${active}, not ${codeHash}.`)
+  }
+}
+
+/** A version push that would change which code ran an already applied seq: history is not rewritten. */
+export class VersionConflictError extends NexusError {
+  override name = 'VersionConflictError'
+  override code = 'VERSION_CONFLICT'
+}
+
+/** The invocation's trigger kind is not one its function's manifest declares. */
+export class TriggerNotDeclaredError extends NexusError {
+  override name = 'TriggerNotDeclaredError'
+  override code = 'TRIGGER_NOT_DECLARED'
+}

@@ -11,9 +11,13 @@ import type { HexStateProof } from '../store/state-root.ts'
 import { compileComponent } from '../build/compile.ts'
 import { codeHashOf, type Manifest } from '../build/artifact.ts'
 import { InvalidArtifactError } from '../build/errors.ts'
-import { createSandbox } from '../sandbox/sandbox.ts'
+import { createSandbox, WatchdogError } from '../sandbox/sandbox.ts'
+import { abortedOutcome, createWatchdogMemory } from './watchdog-abort.ts'
+import { withDefaultLimits } from '../sandbox/limits.ts'
 import type { LogLine } from '../sandbox/invocation-context.ts'
-import { SeqGapError, SeqMismatchError, UnknownCodeError } from './errors.ts'
+import { CodeNotBoundError, SeqGapError, SeqMismatchError, UnknownCodeError, VersionConflictError } from './errors.ts'
+import { checkTrigger } from './trigger-check.ts'
+import { createVersionStore, type FunctionVersion } from '../store/function-versions.ts'
 import { createChainReader } from '../chain/reader.ts'
 import { isChainRead } from '../chain/requests.ts'
 import { ChainUnavailableError } from '../chain/errors.ts'
@@ -46,6 +50,12 @@ export type ReplicaOptions = {
   rpc?: Record<string, string>
   /** Write-behind tuning (flush delay, caches); see runtime/src/store/hot-store.ts. */
   store?: HotStoreOptions
+  /**
+   * Refuse an execute whose code hash is not the version bound to its function at its seq
+   * (`bindVersions`). Only in-process embedders that do their own ordering (the runtime's own
+   * unit tests) turn this off; the replica process never does. Default: true.
+   */
+  requireVersions?: boolean
 }
 
 export type ExecuteRequest = {
@@ -57,6 +67,8 @@ export type ExecuteRequest = {
   timestampMs: bigint
   chainId?: bigint
   blockNumber?: bigint
+  /** The log aborted this invocation after a watchdog: record the fixed abort result without running it (watchdog-abort.ts). */
+  abort?: 'watchdog'
 }
 
 export type ExecutedResult = {
@@ -88,6 +100,18 @@ export type Replica = {
    */
   executeBatch(requests: ExecuteRequest[]): Promise<ExecutedBatch>
   state(functionId: string): Promise<{ lastAppliedSeq: bigint; stateRoot: Hex }>
+  /**
+   * Record which code the function runs from which seq, as the gateway deployed it. A version that
+   * would change the code of an already applied seq is refused (VersionConflictError).
+   */
+  bindVersions(functionId: string, versions: FunctionVersion[]): Promise<void>
+  /** The function's versions, by fromSeq. */
+  versions(functionId: string): Promise<FunctionVersion[]>
+  /**
+   * Forget everything of one function (state, applied results, versions): the repair of a
+   * replica that diverged from the log; the gateway then re-applies the function from seq 1.
+   */
+  resetFunction(functionId: string): Promise<void>
   /** The proof of one KV key's value or absence against the current state root (docs/runtime.md, "State root and proofs"). */
   proveKey(functionId: string, key: string): Promise<HexStateProof>
   /** Flushes unflushed invocations and closes the store. `discardUnflushed` (tests only) drops them, as a crash would. */
@@ -103,10 +127,13 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   }
   const handle = await openStore(storeOptions)
   const store = createHotStore(handle.db, options.store)
+  const versionStore = createVersionStore(handle.db)
+  const requireVersions = options.requireVersions ?? true
   const sandbox = createSandbox({ watchdogMs: options.watchdogMs })
   const compiled = new Map<string, Promise<{ dir: string; manifest: Manifest }>>()
   const queues = new Map<string, Promise<unknown>>()
   const chain = createChainReader({ rpc: options.rpc ?? {} })
+  const watchdogs = createWatchdogMemory()
   const signShare = options.shareKey ? await loadShareSigner(options.shareKey, options.signer, options.warn) : undefined
 
   function load(codeHash: string) {
@@ -125,10 +152,13 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     return entry
   }
 
+  // Protocol v2: the digest binds the function id, so a function's result cannot pass for another's
+  // with the same code (docs/protocol.md §1).
   function fieldsOf(request: { functionId: string; codeHash: Hex }, r: AppliedResult): ResultFields {
     return {
       chainId: options.chainId,
       verifier: options.verifier,
+      functionId: request.functionId,
       codeHash: request.codeHash,
       seq: r.seq,
       inputHash: toHex(r.inputHash),
@@ -147,6 +177,10 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   }
 
   async function apply(request: ExecuteRequest, signIt = true): Promise<ExecutedResult> {
+    if (requireVersions) {
+      const active = await versionStore.activeAt(request.functionId, request.seq)
+      if (active !== request.codeHash) throw new CodeNotBoundError(request.functionId, request.seq, request.codeHash, active)
+    }
     const inputHash = keccak256(request.input)
     const previous = await store.applied(request.functionId, request.seq)
     if (previous) {
@@ -159,16 +193,19 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     const { lastAppliedSeq, stateRoot } = await store.state(request.functionId)
     if (request.seq !== lastAppliedSeq + 1n) throw new SeqGapError(request.functionId, lastAppliedSeq + 1n, request.seq)
     const { dir, manifest } = await load(request.codeHash)
+    checkTrigger(request.functionId, request.trigger, manifest as unknown as Record<string, unknown>)
     const randomSeed = keccak256(encodeAbiParameters(
       [{ type: 'bytes32' }, { type: 'string' }, { type: 'uint64' }, { type: 'bytes32' }],
       [request.codeHash, request.functionId, request.seq, inputHash],
     ))
     let chainFailure: unknown
-    const outcome = await sandbox.execute({
+    const limits = withDefaultLimits(manifest.limits)
+    if (!request.abort) watchdogs.check(request.functionId, request.seq, inputHash)
+    const outcome = request.abort ? abortedOutcome(limits) : await sandbox.execute({
       codeHash: request.codeHash,
       dir,
       input: request.input,
-      limits: manifest.limits,
+      limits,
       reuse: !options.freshInstances,
       info: {
         functionId: request.functionId,
@@ -184,6 +221,9 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
         const pin = { chainId: request.chainId ?? options.chainId, blockNumber: request.blockNumber }
         return chain.read(pin, r).catch((err: unknown) => { chainFailure ??= err; throw err })
       },
+    }).catch((err: unknown) => {
+      if (err instanceof WatchdogError) watchdogs.remember(request.functionId, request.seq, inputHash)
+      throw err
     })
     // A failed RPC is not a property of the invocation: record nothing, let the gateway retry.
     if (chainFailure) throw chainFailure instanceof ChainUnavailableError ? chainFailure : new ChainUnavailableError('Chain read failed.', { cause: chainFailure })
@@ -197,6 +237,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       stateRootBefore: stateRoot,
     }
     const stateRootAfter = await store.commit(request.functionId, record, outcome.writes)
+    watchdogs.forget(request.functionId, request.seq)
     return sign(fieldsOf(request, { ...record, stateRootAfter }), outcome.output, outcome.logs, signIt)
   }
 
@@ -229,6 +270,33 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     async state(functionId) {
       const s = await store.state(functionId)
       return { lastAppliedSeq: s.lastAppliedSeq, stateRoot: toHex(s.stateRoot) }
+    },
+    bindVersions(functionId, incoming) {
+      return enqueue(functionId, async () => {
+        const { lastAppliedSeq } = await store.state(functionId)
+        const before = await versionStore.list(functionId)
+        const byFrom = new Map(before.map((v) => [v.fromSeq, v.codeHash]))
+        for (const v of incoming) byFrom.set(v.fromSeq, v.codeHash)
+        const after = [...byFrom].map(([fromSeq, codeHash]) => ({ fromSeq, codeHash })).sort((a, b) => (a.fromSeq < b.fromSeq ? -1 : 1))
+        const activeAt = (list: FunctionVersion[], seq: bigint) => list.filter((v) => v.fromSeq <= seq).at(-1)?.codeHash
+        // The code only changes at a fromSeq: comparing there covers every applied seq.
+        for (const seq of new Set([...before, ...after].map((v) => v.fromSeq))) {
+          if (seq > lastAppliedSeq) continue
+          const was = activeAt(before, seq)
+          if (was !== undefined && was !== activeAt(after, seq))
+            throw new VersionConflictError(`Seq ${seq} of ${functionId} was applied with ${was}; a version cannot change the code of applied seqs.`)
+        }
+        await versionStore.save(functionId, incoming)
+      })
+    },
+    versions(functionId) {
+      return versionStore.list(functionId)
+    },
+    resetFunction(functionId) {
+      return enqueue(functionId, async () => {
+        await store.dropFunction(functionId)
+        await versionStore.drop(functionId)
+      })
     },
     async proveKey(functionId, key) {
       const { siblings, other } = await store.proveKey(functionId, key)

@@ -1,24 +1,26 @@
 // The replica's HTTP server: the Hono app (app.ts) for everything, except POST /v1/execute, which a
 // plain node:http handler serves. That route is on every invocation's path, three replicas at a
 // time on the dev stack's two cores; building a WHATWG Request and Response around it cost ≈ 15 %
-// of a replica's main-thread CPU per invocation. Same body limit, same JSON, same errors.
+// of a replica's main-thread CPU per invocation. Same body limit, same JSON, same errors, same
+// gateway authentication (checked on the raw body before it is parsed).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
-import { createReplicaApp, errorResponse, EXECUTE_BODY_LIMIT } from './app.ts'
+import { createReplicaApp, errorResponse, EXECUTE_BODY_LIMIT, type ReplicaAppOptions } from './app.ts'
+import { verifyRequest } from './gateway-auth.ts'
 import type { Replica } from './replica.ts'
 import { executedResultJson, parseExecuteRequest } from './wire.ts'
 
 /** An http.Server (not yet listening) serving the replica API. */
-export function createReplicaServer(replica: Replica): Server {
-  const app = createReplicaApp(replica)
+export function createReplicaServer(replica: Replica, options: ReplicaAppOptions): Server {
+  const app = createReplicaApp(replica, options)
   const viaHono = getRequestListener(app.fetch)
   return createServer((req, res) => {
-    if (req.method === 'POST' && req.url === '/v1/execute') void execute(replica, req, res)
+    if (req.method === 'POST' && req.url === '/v1/execute') void execute(replica, options.gatewayKey, req, res)
     else void viaHono(req, res)
   })
 }
 
-async function execute(replica: Replica, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function execute(replica: Replica, gatewayKey: Uint8Array, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let status = 200
   let body: unknown
   try {
@@ -27,7 +29,11 @@ async function execute(replica: Replica, req: IncomingMessage, res: ServerRespon
       status = 413
       body = { error: { code: 'PAYLOAD_TOO_LARGE', message: `request body exceeds ${EXECUTE_BODY_LIMIT} bytes` } }
     } else {
-      body = executedResultJson(await replica.execute(parseExecuteRequest(JSON.parse(raw))))
+      verifyRequest(gatewayKey, 'POST', '/v1/execute', raw, (name) => {
+        const value = req.headers[name]
+        return Array.isArray(value) ? value[0] : value
+      })
+      body = executedResultJson(await replica.execute(parseExecuteRequest(JSON.parse(raw.toString('utf8')))))
     }
   } catch (err) {
     ;({ status, body } = errorResponse(err))
@@ -37,8 +43,8 @@ async function execute(replica: Replica, req: IncomingMessage, res: ServerRespon
   res.end(text)
 }
 
-/** The body as text, or undefined once it exceeds `limit` bytes (the rest is drained, not kept). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+/** The body's bytes, or undefined once it exceeds `limit` bytes (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -46,7 +52,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
       size += chunk.length
       if (size <= limit) chunks.push(chunk)
     })
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }

@@ -5,6 +5,8 @@ import type { ExecuteRequest, ExecutedBatch, ExecutedResult } from './replica.ts
 export type ExecuteRequestJson = {
   functionId: string; codeHash: Hex; seq: string; input: Hex; trigger: string; timestampMs: string
   chainId?: string; blockNumber?: string
+  /** Set by the gateway once the log records that this invocation is aborted (see ExecuteRequest.abort). */
+  abort?: 'watchdog'
 }
 
 const hexRe = /^0x([0-9a-fA-F]{2})*$/
@@ -21,6 +23,7 @@ export function parseExecuteRequest(body: unknown): ExecuteRequest {
   if (typeof b!.trigger !== 'string') bad('trigger')
   if (typeof b!.timestampMs !== 'string' || !intRe.test(b!.timestampMs)) bad('timestampMs')
   for (const f of ['chainId', 'blockNumber'] as const) if (b![f] !== undefined && !intRe.test(String(b![f]))) bad(f)
+  if (b!.abort !== undefined && b!.abort !== 'watchdog') bad('abort')
   return {
     functionId: b!.functionId!,
     codeHash: b!.codeHash as Hex,
@@ -30,6 +33,7 @@ export function parseExecuteRequest(body: unknown): ExecuteRequest {
     timestampMs: BigInt(b!.timestampMs!),
     chainId: b!.chainId === undefined ? undefined : BigInt(b!.chainId),
     blockNumber: b!.blockNumber === undefined ? undefined : BigInt(b!.blockNumber),
+    ...(b!.abort === undefined ? {} : { abort: b!.abort }),
   }
 }
 
@@ -39,6 +43,7 @@ export function executeRequestJson(r: ExecuteRequest): ExecuteRequestJson {
     timestampMs: r.timestampMs.toString(),
     ...(r.chainId === undefined ? {} : { chainId: r.chainId.toString() }),
     ...(r.blockNumber === undefined ? {} : { blockNumber: r.blockNumber.toString() }),
+    ...(r.abort === undefined ? {} : { abort: r.abort }),
   }
 }
 

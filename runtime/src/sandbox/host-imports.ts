@@ -127,17 +127,18 @@ export function createHostImports(current: () => InvocationContext) {
       const size = Math.max(data.length, pos + bytes.length)
       if (size > ctx.limits.maxFileBytes) fsError('too-large')
       ctx.charge(bytes.length)
-      const next = new Uint8Array(size)
-      next.set(data)
-      next.set(bytes, pos)
-      ctx.overlay.put(d.path, { kind: 'file', data: next })
+      // In place: a 1-byte write into a 16 MiB file must not copy the file (overlay.ts).
+      ctx.overlay.writeFile(d.path, pos, bytes)
       d.pos = pos + bytes.length
       return bytes.length
     },
-    seek(fd: number, offset: bigint): void {
-      descriptor(fd).pos = Number(offset)
+    seek(fd: number, offset: bigint | number): void {
+      current().charge(0)
+      // Past the largest file a write fails with too-large anyway; keep the position a safe integer.
+      descriptor(fd).pos = Number(BigInt(offset) > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : offset)
     },
     close(fd: number): void {
+      current().charge(0)
       descriptor(fd)
       fds().delete(fd)
     },
@@ -213,14 +214,19 @@ export function createHostImports(current: () => InvocationContext) {
   }
 
   const env = {
-    now: (): bigint => current().info.timestampMs,
+    now(): bigint {
+      const ctx = current()
+      ctx.charge(0)
+      return ctx.info.timestampMs
+    },
     randomBytes(len: number): Uint8Array {
       const ctx = current()
       if (len > 1 << 16) throw new GuestFault('random-bytes: at most 65536 bytes per call')
-      ctx.charge(len)
+      ctx.chargeRandom(len)
       return ctx.randomBytes(len)
     },
     invocation() {
+      current().charge(0)
       const { functionId, seq, trigger, chainId, blockNumber } = current().info
       return { functionId, seq, trigger, chainId, blockNumber }
     },

@@ -13,6 +13,15 @@ export class SandboxError extends NexusError {
   override code = 'SANDBOX_FAILED'
 }
 
+/**
+ * The wall-clock backstop fired: the invocation has no result and nothing was recorded. The gateway
+ * settles it through the log as an attested abort (docs/runtime.md, "Watchdog aborts").
+ */
+export class WatchdogError extends SandboxError {
+  override name = 'WatchdogError'
+  override code = 'WATCHDOG'
+}
+
 export type ExecuteParameters = Omit<WorkerRequest, 'id'> & {
   /** Answers the worker's storage reads for this invocation. */
   read: (request: ReadRequest) => Promise<unknown>
@@ -61,7 +70,7 @@ export function createSandbox(options: { watchdogMs?: number } = {}): Sandbox {
           cleanup()
           void current.thread.terminate()
           if (worker === current) worker = undefined
-          reject(new SandboxError(`Invocation exceeded the ${watchdogMs} ms watchdog; the sandbox was restarted.`))
+          reject(new WatchdogError(`Invocation exceeded the ${watchdogMs} ms watchdog; the sandbox was restarted.`))
         }, watchdogMs)
         const onMessage = (response: WorkerResponse) => {
           if (response.id !== id) return

@@ -18,4 +18,9 @@ export class BoundedCache<V> {
     this.map.set(key, value)
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!)
   }
+
+  /** Forget everything (a function's state was dropped; rare). */
+  clear(): void {
+    this.map.clear()
+  }
 }

@@ -1,12 +1,16 @@
 // One drizzle database per replica: PGlite in a data directory by default, PostgreSQL (one
 // schema per replica) when a URL is given. Both speak the same SQL, so the code above is shared.
+// Either way the store is this process's alone while open: the directory is locked
+// (dir-lock.ts) and made private (private-dir.ts), the schema advisory-locked (schema-lock.ts).
 import { PGlite } from '@electric-sql/pglite'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { migrate } from './migrate.ts'
-
-import { mkdir } from 'node:fs/promises'
+import { lockDirectory } from './dir-lock.ts'
+import { lockSchema } from './schema-lock.ts'
+import { makePrivate } from './private-dir.ts'
+import type { StoreLockLostError } from './lock-errors.ts'
 
 export type Database = ReturnType<typeof drizzlePglite> | ReturnType<typeof drizzlePostgres>
 export type Store<db = Database> = { db: db; kind: 'pglite' | 'postgres'; close(): Promise<void> }
@@ -22,6 +26,17 @@ export type OpenStoreOptions = {
   migrations: string
   /** drizzle relational schema, for `db.query`. Default: none. */
   tables?: Record<string, unknown>
+  /**
+   * PostgreSQL only: the schema's lock connection dropped, so another process may now write the
+   * same schema. Default: print the error and exit the process (fail-stop).
+   */
+  onLockLost?: (error: StoreLockLostError) => void
+}
+
+/** Nothing written after a lost lock can be trusted, so the process stops rather than go on. */
+const exitOnLockLost = (error: StoreLockLostError) => {
+  console.error(error.message)
+  process.exit(70)
 }
 
 /** Opens (and migrates) a store; `db` is the caller's drizzle type, the same on both drivers. */
@@ -29,17 +44,43 @@ export async function openStore<db = Database>(options: OpenStoreOptions): Promi
   if (options.databaseUrl) {
     const schema = options.schema ?? 'public'
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`)
-    const admin = postgres(options.databaseUrl, { max: 1, onnotice: () => {} })
-    await admin.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
-    await admin.end()
-    const client = postgres(options.databaseUrl, { max: 4, onnotice: () => {}, connection: { search_path: schema } })
-    const db = drizzlePostgres(client, { schema: options.tables })
-    await migrate(db, options.migrations)
-    return { db: db as db, kind: 'postgres', close: () => client.end() }
+    const lock = await lockSchema({ databaseUrl: options.databaseUrl, schema, onLost: options.onLockLost ?? exitOnLockLost })
+    try {
+      const admin = postgres(options.databaseUrl, { max: 1, onnotice: () => {} })
+      await admin.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+      await admin.end()
+      const client = postgres(options.databaseUrl, { max: 4, onnotice: () => {}, connection: { search_path: schema } })
+      const db = drizzlePostgres(client, { schema: options.tables })
+      await migrate(db, options.migrations).catch(async (err: unknown) => {
+        await client.end()
+        throw err
+      })
+      return { db: db as db, kind: 'postgres', close: () => client.end().finally(() => lock.release()) }
+    } catch (err) {
+      await lock.release()
+      throw err
+    }
   }
-  if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
-  const client = new PGlite(options.dataDir)
-  const db = drizzlePglite(client, { schema: options.tables })
-  await migrate(db, options.migrations)
-  return { db: db as db, kind: 'pglite', close: () => client.close() }
+  if (!options.dataDir) {
+    const client = new PGlite()
+    const db = drizzlePglite(client, { schema: options.tables })
+    await migrate(db, options.migrations)
+    return { db: db as db, kind: 'pglite', close: () => client.close() }
+  }
+  const lock = await lockDirectory(options.dataDir)
+  try {
+    await makePrivate(options.dataDir)
+    const client = new PGlite(options.dataDir)
+    const db = drizzlePglite(client, { schema: options.tables })
+    await migrate(db, options.migrations).catch(async (err: unknown) => {
+      await client.close()
+      throw err
+    })
+    // Files PGlite created while opening and migrating get the private mode too.
+    await makePrivate(options.dataDir)
+    return { db: db as db, kind: 'pglite', close: () => client.close().finally(() => lock.release()) }
+  } catch (err) {
+    await lock.release()
+    throw err
+  }
 }

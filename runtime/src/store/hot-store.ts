@@ -15,6 +15,8 @@ import { createReplicaStore, leafChanges, nodeLoader, SeqConflictError, type App
 import { COMPACT_TREE, isInner, nodeKey, proveKeyPath, treeKey, updateTree, ZERO, type StateProof } from './state-root.ts'
 import { rebuildOldFormatTree } from './tree-format.ts'
 import { BoundedCache } from './bounded-cache.ts'
+import { appliedResults, files, functionState, kvEntries, smtNodes } from './schema.ts'
+import { eq } from 'drizzle-orm'
 import { emptyLayer, functionLayer, mergeLayers, writeLayer, type FunctionLayer, type Layer } from './pending-layer.ts'
 import type { FileEntry, ReadRequest } from '../sandbox/sync-channel.ts'
 import type { WriteSet } from '../sandbox/overlay.ts'
@@ -280,6 +282,22 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
     commit,
     proveKey,
     flush: flushAll,
+    /**
+     * Delete everything of one function (its invocations must not run meanwhile: the replica calls
+     * this on the function's queue). What is pending is flushed first, so no later flush writes
+     * the old state back; the caches are cleared whole, as this is a rare repair.
+     */
+    async dropFunction(functionId: string): Promise<void> {
+      await flushAll()
+      await db.transaction(async (tx) => {
+        for (const table of [kvEntries, files, smtNodes, functionState, appliedResults])
+          await tx.delete(table).where(eq(table.functionId, functionId))
+      })
+      states.delete(functionId)
+      nodeCache.clear()
+      kvCache.clear()
+      fileCache.clear()
+    },
     saveArtifact: stored.saveArtifact,
     loadArtifact: stored.loadArtifact,
     /** Flushes what is pending; no commits after this. */

@@ -53,3 +53,10 @@ export const artifacts = pgTable('artifacts', {
   manifest: jsonb('manifest').notNull(),
   component: bytea('component').notNull(),
 })
+
+/** Which code a function runs from which seq (migrations/replica/0002_function_versions.sql). */
+export const functionVersions = pgTable('function_versions', {
+  functionId: text('function_id').notNull(),
+  fromSeq: bigint('from_seq', { mode: 'bigint' }).notNull(),
+  codeHash: text('code_hash').notNull(),
+}, (t) => [primaryKey({ columns: [t.functionId, t.fromSeq] })])

@@ -6,13 +6,16 @@
 // are deployed, the network (keys/network.json) is bound to the deployed NexusVerifier so results
 // verify on-chain, the replicas get `--rpc` for chain reads, and the gateway follows the chain and
 // relays the example consumer's NexusInbox requests (fulfil sent from anvil's account 1).
-// Ctrl-C stops it; state persists.
+// Ctrl-C (SIGINT/SIGTERM) stops it cleanly, state kept: the gateway stops accepting and drains
+// what it acknowledged, then the replicas and anvil stop; a second Ctrl-C forces. The children
+// never outlive this process (each watches a lifeline to it, gateway/src/dev and
+// contracts/src/anvil.ts), and a start that fails midway stops what it had started.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { bindNetwork, ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../../../../gateway/src/dev/index.ts'
+import { bindNetwork, ensureGatewayKey, ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../../../../gateway/src/dev/index.ts'
 import { createGateway, type Gateway } from '../../../../gateway/src/index.ts'
 import { bundleHandler } from '../../../../runtime/src/build/bundle.ts'
 import { manifestFor } from '../../../../runtime/src/index.ts'
@@ -35,7 +38,10 @@ const buildFolder = (configPath: string) => basename(dirname(configPath))
 
 async function apiKey(dir: string): Promise<string> {
   const file = join(dir, 'deploy-api-key')
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim()
+  if (existsSync(file)) {
+    await chmod(file, 0o600)
+    return (await readFile(file, 'utf8')).trim()
+  }
   const key = `nxs_${randomBytes(18).toString('base64url')}`
   await writeFile(file, `${key}\n`, { mode: 0o600 })
   return key
@@ -64,6 +70,9 @@ export async function run(argv: string[]): Promise<number> {
   const t = Number(values.t)
   const n = Number(values.n)
   const started = performance.now()
+  // Keys, the deploy key, logs and state: this user's alone (the stores below lock and tighten their own).
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await chmod(dir, 0o700)
   let { network, created } = await ensureKeys(join(dir, 'keys'), { t, n })
   console.log(created ? `generated ${t}-of-${n} keys in ${join(dir, 'keys')}` : `reusing keys in ${join(dir, 'keys')}`)
   const key = await apiKey(dir)
@@ -81,11 +90,32 @@ export async function run(argv: string[]): Promise<number> {
   let replicas: ReplicaProcess[] = []
   let gateway: Gateway | undefined
   let devnet: Devnet | undefined
-  const shutdown = async () => {
-    await gateway?.close().catch(() => {})
-    await Promise.all(replicas.map((r) => r.stop()))
-    await devnet?.stop()
+  let stopping: Promise<void> | undefined
+  // Gateway first (stop accepting, drain), then what it needs; idempotent.
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      await gateway?.close().catch((err: unknown) => console.error(`gateway: ${err instanceof Error ? err.message : String(err)}`))
+      await Promise.all(replicas.map((r) => r.stop()))
+      await devnet?.stop()
+    })())
+  let stopRequested!: () => void
+  const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve))
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      console.error(`${signal} again: forcing the stop`)
+      for (const r of replicas) r.child.kill('SIGKILL')
+      // anvil's guard sees this process exit and stops it.
+      process.exit(130)
+    }
+    console.log(`stopping… (${signal} again to force)`)
+    stopRequested()
+    // A signal during start: stop what has started so far; nothing after this point is kept.
+    if (!ready) void shutdown().finally(() => process.exit(130))
   }
+  let ready = false
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
     const devnetSpec = chains.get('devnet')
     if (devnetSpec) {
@@ -108,6 +138,8 @@ export async function run(argv: string[]): Promise<number> {
     const gatewayParameters: Parameters<typeof createGateway>[0] & { chains?: ChainSpec[] } = {
       database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: join(dir, 'gateway') },
       replicas: replicas.map((r) => r.url),
+      // Generated beside the share keys on first run (0600); the replicas read the same file.
+      gatewayKey: await ensureGatewayKey(join(dir, 'keys')),
       network,
       apiKeys: [key],
       logger: (m) => console.log(`gateway: ${m}`),
@@ -168,17 +200,17 @@ ${deployed.includes('token-balances') ? `Token balances indexed from ExampleToke
 ` : ''}
 ${inboxDemo}Ctrl-C to stop (state is kept for the next start).`)
     console.log(JSON.stringify({ event: 'ready', url, functions: deployed }))
+    ready = true
 
-    await new Promise<void>((done) => {
-      process.once('SIGINT', done)
-      process.once('SIGTERM', done)
-    })
-    console.log('stopping…')
+    await stopSignal
     await shutdown()
     return 0
   } catch (err) {
     await shutdown()
     throw err
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
   }
 }
 

@@ -1,3 +1,5 @@
+// `nexus replica`: one replica process. Its state (data dir, PGlite files) is private to its user
+// and locked to this process (runtime/src/store); the share key is read from the file --key names.
 import { parseArgs } from 'node:util'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -5,6 +7,8 @@ import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { zeroAddress, type Address, type Hex } from 'viem'
 import { createReplica, createReplicaServer } from '../../../../runtime/src/index.ts'
+import { GATEWAY_KEY_ENV, loadGatewayKey } from '../../../../runtime/src/replica/gateway-auth.ts'
+import { makePrivate } from '../../../../runtime/src/store/private-dir.ts'
 
 export const summary = 'Run one replica process (HTTP API for the gateway).'
 
@@ -18,6 +22,8 @@ export async function run(argv: string[]): Promise<number> {
       data: { type: 'string' },
       schema: { type: 'string' },
       key: { type: 'string' },
+      // The secret the gateway signs its requests with: a file, or NEXUS_GATEWAY_KEY (never argv).
+      'gateway-key-file': { type: 'string' },
       'chain-id': { type: 'string', default: '31337' },
       verifier: { type: 'string', default: zeroAddress },
       // `--rpc <chainId>=<url>`, repeatable: where handlers' chain reads go.
@@ -29,7 +35,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.index || !/^\d+$/.test(values.index)) throw new Error('nexus replica: --index <n> is required')
   const index = Number(values.index)
   if (values.signer !== 'wasm' && values.signer !== 'noble') throw new Error(`nexus replica: --signer expects wasm or noble, got "${values.signer}"`)
+  const gatewayKey = loadGatewayKey(values['gateway-key-file'])
+  if (!gatewayKey) throw new Error(`nexus replica: --gateway-key-file <path> or ${GATEWAY_KEY_ENV} is required (the replica serves only its gateway)`)
   const data = resolve(values.data ?? `.nexus/replica-${index}`)
+  await makePrivate(data)
   const shareKey = values.key ? (JSON.parse(await readFile(values.key, 'utf8')) as { index: number; secretKey: Hex }) : undefined
   const replica = await createReplica({
     index,
@@ -46,15 +55,31 @@ export async function run(argv: string[]): Promise<number> {
     signer: values.signer,
     warn: (message) => console.error(`[replica ${index}] ${message}`),
   })
-  const server = createReplicaServer(replica)
+  const server = createReplicaServer(replica, { gatewayKey })
   server.listen(Number(values.port), values.host, () => {
     // The gateway (and tests) read this line to learn the port.
     console.log(JSON.stringify({ event: 'listening', index, port: (server.address() as AddressInfo).port }))
   })
+  // Stop on SIGINT/SIGTERM, or when the process that started us is gone (its IPC channel closed:
+  // `nexus dev` died, even by SIGKILL). A second signal, or a stop that takes too long, exits at once.
   await new Promise<void>((done) => {
-    const stop = () => server.close(() => done())
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    let stopping = false
+    const stop = (why: string) => {
+      if (stopping) {
+        console.error(`[replica ${index}] ${why} again: exiting without a clean stop`)
+        process.exit(130)
+      }
+      stopping = true
+      setTimeout(() => process.exit(1), 15_000).unref()
+      server.close(() => done())
+      server.closeAllConnections()
+    }
+    process.on('SIGINT', () => stop('SIGINT'))
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    if (process.channel) {
+      process.channel.unref()
+      process.once('disconnect', () => stop('parent gone'))
+    }
   })
   await replica.close()
   return 0

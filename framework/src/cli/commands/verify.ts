@@ -1,5 +1,7 @@
-// `nexus verify <result.json> --network <network.json>`: prints `ok <digest>` (exit 0) or
-// `invalid: <reason>` (exit 1). Usage errors exit 2.
+// `nexus verify <result.json> --network <network.json> [--function <id>]`: prints `ok <digest>`
+// (exit 0) or `invalid: <reason>` (exit 1). Usage errors exit 2. Results of protocol v1 and v2 both
+// verify; `--function` also requires a v2 result of that function (a v1 result does not say which
+// function produced it).
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { NexusError } from '../../errors/base.ts'
@@ -7,7 +9,7 @@ import { parseNetwork, verifyResult } from '../../attest/index.ts'
 
 export const summary = 'verify an attested result (BLS or zk) against a network file'
 
-const usage = 'usage: nexus verify <result.json> --network <network.json>'
+const usage = 'usage: nexus verify <result.json> --network <network.json> [--function <id>]'
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string
@@ -26,7 +28,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
 export async function run(argv: string[]): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: { network: { type: 'string' } }, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: argv, options: { network: { type: 'string' }, function: { type: 'string' } }, allowPositionals: true, strict: true })
   } catch (err) {
     console.error(`nexus verify: ${(err as Error).message}\n${usage}`)
     return 2
@@ -38,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const network = parseNetwork(await readJson(parsed.values.network, 'network file'))
-    const verdict = await verifyResult(await readJson(resultPath, 'result file'), network)
+    const verdict = await verifyResult(await readJson(resultPath, 'result file'), network, { functionId: parsed.values.function })
     if (verdict.ok) {
       console.log(`ok ${verdict.digest}`)
       return 0
