@@ -1,7 +1,7 @@
 // `npm run bench -- attest`: threshold BLS attestation costs (noble-curves, pure JS; one row with the replicas' WebAssembly signer).
 import { keccak256, toBytes, type Hex } from 'viem'
-import { loadShareSigner, loadWasmCurve } from '../framework/src/attest/wasm-loader.ts'
-import { decodeG2, pairingCheck } from '../framework/src/attest/points.ts'
+import { loadShareSigner, loadWasmCurve } from '@nexus/protocol/attest'
+import { decodeG2, pairingCheck } from '@nexus/protocol/attest'
 import {
   combineShares,
   createAttestedResult,
@@ -15,7 +15,7 @@ import {
   verifyResult,
   verifyShare,
   type ResultFields,
-} from '../framework/src/attest/index.ts'
+} from '@nexus/protocol/attest'
 
 function measure(iterations: number, fn: (i: number) => void): number {
   fn(0) // warm up

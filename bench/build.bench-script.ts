@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { encodeAbiParameters, encodeEventTopics, erc20Abi, toHex, zeroAddress, type Hex } from 'viem'
-import { compileComponent } from '../runtime/src/index.ts'
-import { createSandbox } from '../runtime/src/sandbox/sandbox.ts'
-import { buildProject } from '../framework/src/build/index.ts'
-import { encodeTriggerPayload } from '../framework/src/triggers/payload.ts'
+import { compileComponent } from '@nexus/runtime'
+import { createSandbox } from '@nexus/runtime'
+import { buildProject } from '@nexus/framework/build'
+import { encodeTriggerPayload } from '@nexus/protocol'
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!
 const ms = (x: number) => `${x.toFixed(3)} ms`

@@ -2,13 +2,13 @@
 // replicas sign, and the same result as v1), a fulfil with its callback, storing a batch root and
 // checking one result in a batch of 100. Prints a markdown table.
 import { encodeFunctionData, keccak256, parseEventLogs, sha256, toHex, type Address, type Hex } from 'viem'
-import { startAnvil } from '../contracts/src/anvil.ts'
-import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunction } from '../contracts/src/deploy.ts'
-import { g1ToEip2537, toBatchProof, toContractResult } from '../contracts/src/encode.ts'
-import * as NexusVerifier from '../contracts/generated/NexusVerifier.ts'
-import * as NexusInbox from '../contracts/generated/NexusInbox.ts'
-import * as NexusConsumerExample from '../contracts/generated/NexusConsumerExample.ts'
-import * as GasMeter from '../contracts/generated/GasMeter.ts'
+import { startAnvil } from '@nexus/contracts'
+import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunction } from '@nexus/contracts'
+import { g1ToEip2537, toBatchProof, toContractResult } from '@nexus/contracts'
+import * as NexusVerifier from '@nexus/contracts/generated/NexusVerifier'
+import * as NexusInbox from '@nexus/contracts/generated/NexusInbox'
+import * as NexusConsumerExample from '@nexus/contracts/generated/NexusConsumerExample'
+import * as GasMeter from '@nexus/contracts/generated/GasMeter'
 import {
   combineShares,
   dealerKeygen,
@@ -16,7 +16,7 @@ import {
   resultDigest,
   signShare,
   type ResultFields,
-} from '../framework/src/attest/index.ts'
+} from '@nexus/protocol/attest'
 
 const BATCH = 100
 

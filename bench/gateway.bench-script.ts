@@ -2,10 +2,10 @@
 // on a 3-of-4 network of real replica processes, next to the same function executed by a single
 // replica over HTTP without a gateway or quorum (the overhead ratio).
 import { keccak256, toHex } from 'viem'
-import { combineSharesUnverified, dealerKeygen, signShare } from '../framework/src/attest/index.ts'
-import { loadShareSigner, loadWasmCurve } from '../framework/src/attest/wasm-loader.ts'
-import { createReplicaClient } from '../gateway/src/replicas/index.ts'
-import { buildHandler } from '../runtime/src/index.ts'
+import { combineSharesUnverified, dealerKeygen, signShare } from '@nexus/protocol/attest'
+import { loadShareSigner, loadWasmCurve } from '@nexus/protocol/attest'
+import { createReplicaClient } from '@nexus/gateway'
+import { buildHandler } from '@nexus/runtime'
 import { deploy, helloArtifact, startGateway, startStack } from '../gateway/test/stack.ts'
 
 const quantile = (xs: number[], q: number) => {

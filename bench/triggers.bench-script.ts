@@ -3,10 +3,10 @@
 // the attested result. anvil + 3-of-4 real replica processes + in-process gateway on PGlite.
 // NEXUS_BENCH_TRIGGER_LOGS and NEXUS_BENCH_TRIGGER_TIP change the sizes.
 import { getAbiItem, pad, toEventSelector, type Address } from 'viem'
-import * as ExampleToken from '../contracts/generated/ExampleToken.ts'
-import { startAnvil } from '../contracts/src/anvil.ts'
-import { createClients, deployArtifact } from '../contracts/src/deploy.ts'
-import type { ChainSpec, EventTriggerSpec } from '../framework/src/triggers/spec.ts'
+import * as ExampleToken from '@nexus/contracts/generated/ExampleToken'
+import { startAnvil } from '@nexus/contracts'
+import { createClients, deployArtifact } from '@nexus/contracts'
+import type { ChainSpec, EventTriggerSpec } from '@nexus/protocol'
 import { deploy, invocationsOf, startChainGateway, startChainStack, triggerArtifact, until } from '../gateway/test/triggers.stack.ts'
 
 const quantile = (xs: number[], q: number) => {

@@ -2,7 +2,7 @@
 // and the speedup of two parallel single-threaded provers over one multi-threaded prover.
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { verifyGroth16 } from '../framework/src/zk/index.ts'
+import { verifyGroth16 } from '@nexus/protocol/zk'
 import {
   buildCircuit,
   buildGroth16Verifier,
@@ -14,17 +14,17 @@ import {
   toZkFulfilArgs,
   type BuiltCircuit,
   type CircuitDefinition,
-} from '../circuits/src/index.ts'
-import { repoRoot } from '../circuits/src/paths.ts'
-import { poseidon } from '../circuits/test/helpers/poseidon.ts'
-import { startAnvil } from '../contracts/src/anvil.ts'
-import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunction } from '../contracts/src/deploy.ts'
-import * as NexusInbox from '../contracts/generated/NexusInbox.ts'
-import * as NexusGroth16Adapter from '../contracts/generated/NexusGroth16Adapter.ts'
-import * as TestConsumer from '../contracts/generated/TestConsumer.ts'
-import { dealerKeygen } from '../framework/src/attest/index.ts'
+} from '@nexus/circuits'
+import { repoRoot } from '@nexus/cli/dev'
+import { poseidon } from '@nexus/testkit/poseidon'
+import { startAnvil } from '@nexus/contracts'
+import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunction } from '@nexus/contracts'
+import * as NexusInbox from '@nexus/contracts/generated/NexusInbox'
+import * as NexusGroth16Adapter from '@nexus/contracts/generated/NexusGroth16Adapter'
+import * as TestConsumer from '@nexus/contracts/generated/TestConsumer'
+import { dealerKeygen } from '@nexus/protocol/attest'
 import { parseEventLogs } from 'viem'
-import { createZkGuest } from '../gateway/src/zk/index.ts'
+import { createZkGuest } from '@nexus/gateway/zk'
 
 const cacheDir = join(repoRoot, '.nexus', 'bench-circuits')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!

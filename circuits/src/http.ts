@@ -1,6 +1,6 @@
 // A Web-standard request handler for zk invocations, for the gateway to mount (Hono: `app.post('/zk/:name', (c) => handler(c.req.raw))`):
 //   POST /zk/<name>  body: JSON request  →  200 zk result | 400 invalid input | 404 unknown | 502 provers failed
-import type { ZkFunction } from '@nexus/framework/zk'
+import type { ZkFunction } from '@nexus/protocol/zk'
 import { isZkErrorResult, type ZkExecutor } from './invoke.ts'
 
 export function createZkHttpHandler(parameters: {

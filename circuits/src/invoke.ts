@@ -1,8 +1,6 @@
 // Run a zk function: request → (pure, validated) circuit inputs → one prover (with fallback) →
 // verified proof → result JSON. Failures become error results, never crashes.
-import {
-  NexusError,
-} from '@nexus/framework'
+import { NexusError } from '@nexus/protocol'
 import {
   ZK_PROTOCOL,
   ZkInputError,
@@ -11,7 +9,7 @@ import {
   type ZkErrorResult,
   type ZkFunction,
   type ZkResult,
-} from '@nexus/framework/zk'
+} from '@nexus/protocol/zk'
 import type { BuiltCircuit } from './build/build-circuit.ts'
 import type { ProverPool, ProverProgress } from './prover/pool.ts'
 

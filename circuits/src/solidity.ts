@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { ZkBuildError, type Groth16Proof } from '@nexus/framework/zk'
+import { ZkBuildError, type Groth16Proof } from '@nexus/protocol/zk'
 import { encodeAbiParameters, keccak256, type Abi, type Hex } from 'viem'
 import type { BuiltCircuit } from './build/build-circuit.ts'
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
-import { computeZkDigest, verifyZkResult, type ZkErrorResult, type ZkResult } from '@nexus/framework/zk'
+import { computeZkDigest, verifyZkResult, type ZkErrorResult, type ZkResult } from '@nexus/protocol/zk'
 import type { Abi, Address } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
@@ -21,8 +21,8 @@ import {
   type ProverPool,
   type ProverProgress,
 } from '../src/index.ts'
-import { member, preimage } from './helpers/functions.ts'
-import { merklePath, poseidon } from './helpers/poseidon.ts'
+import { member, preimage } from '@nexus/testkit/zk-functions'
+import { merklePath, poseidon } from '@nexus/testkit/poseidon'
 import { buildSmallCircuits, createClients, deployArtifact, startAnvil } from './helpers/setup.ts'
 
 type Chain = Awaited<ReturnType<typeof startAnvil>>

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { NexusError } from '../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 const require = createRequire(import.meta.url)
 

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { NexusError } from '../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 const require = createRequire(import.meta.url)
 

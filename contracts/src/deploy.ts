@@ -21,7 +21,7 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { NexusError } from '../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 import * as NexusVerifier from '../generated/NexusVerifier.ts'
 import * as NexusInbox from '../generated/NexusInbox.ts'
 import { g2ToEip2537 } from './encode.ts'

@@ -2,7 +2,7 @@
 // and what the contracts take (EIP-2537 uncompressed points, the NexusResult tuple).
 import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { bytesToHex, hexToBytes, isHex, keccak256, toBytes, zeroHash, type Address, type Hex } from 'viem'
-import { NexusError } from '../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 export class PointEncodingError extends NexusError {
   override name = 'PointEncodingError'

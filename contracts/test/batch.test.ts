@@ -17,8 +17,8 @@ import {
   verifyMerkleProof,
   verifyResult,
   type ResultFields,
-} from '../../framework/src/attest/index.ts'
-import { CODE_HASH, fieldsFor, revertName, testNetwork } from './helpers.ts'
+} from '@nexus/protocol/attest'
+import { CODE_HASH, fieldsFor, revertName, testNetwork } from '@nexus/testkit/contracts'
 
 const net = testNetwork('batch-test')
 let anvil: Anvil

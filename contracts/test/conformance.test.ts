@@ -20,8 +20,8 @@ import {
   verifyAttestation,
   verifyResult,
   type Network,
-} from '../../framework/src/attest/index.ts'
-import { attest, fieldsFor, revertName, testNetwork, vectors, vectorsV2, type Vectors } from './helpers.ts'
+} from '@nexus/protocol/attest'
+import { attest, fieldsFor, revertName, testNetwork, vectors, vectorsV2, type Vectors } from '@nexus/testkit/contracts'
 
 type Verdict = 'valid' | 'bad-signature' | 'malformed-point' | 'not-in-subgroup'
 type Case = {

@@ -8,8 +8,8 @@ import { toFulfilArgs } from '../src/encode.ts'
 import * as NexusInbox from '../generated/NexusInbox.ts'
 import * as NexusConsumerExample from '../generated/NexusConsumerExample.ts'
 import * as TestConsumer from '../generated/TestConsumer.ts'
-import { verifyResult, type AttestedResult } from '../../framework/src/attest/index.ts'
-import { attest, CODE_HASH, fieldsFor, revertName, testNetwork } from './helpers.ts'
+import { verifyResult, type AttestedResult } from '@nexus/protocol/attest'
+import { attest, CODE_HASH, fieldsFor, revertName, testNetwork } from '@nexus/testkit/contracts'
 
 const net = testNetwork()
 let anvil: Anvil

@@ -7,7 +7,7 @@ import { createClients, deployArtifact, deployNexus, type Clients } from '../src
 import { g1ToEip2537, g2ToEip2537, PointEncodingError } from '../src/encode.ts'
 import * as NexusVerifier from '../generated/NexusVerifier.ts'
 import * as GasMeter from '../generated/GasMeter.ts'
-import { groupSecret, publicKeyEip2537, result, revertName, signEip2537, vectors } from './helpers.ts'
+import { groupSecret, publicKeyEip2537, result, revertName, signEip2537, vectors } from '@nexus/testkit/contracts'
 
 let anvil: Anvil
 let clients: Clients

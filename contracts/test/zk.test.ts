@@ -9,9 +9,9 @@ import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunct
 import * as NexusInbox from '../generated/NexusInbox.ts'
 import * as NexusGroth16Adapter from '../generated/NexusGroth16Adapter.ts'
 import * as TestConsumer from '../generated/TestConsumer.ts'
-import { buildCircuit, buildGroth16Verifier, builtinCircuits, toSolidityProofArgs, type BuiltCircuit } from '../../circuits/src/index.ts'
+import { buildCircuit, buildGroth16Verifier, builtinCircuits, toSolidityProofArgs, type BuiltCircuit } from '@nexus/circuits'
 import { repoRoot } from '../src/build.ts'
-import { revertName } from './helpers.ts'
+import { revertName } from '@nexus/testkit/contracts'
 
 let anvil: Anvil
 let clients: Clients
@@ -26,7 +26,7 @@ beforeAll(async () => {
   circuit = await buildCircuit({ circuit: builtinCircuits['poseidon-preimage'], cacheDir: join(repoRoot, '.nexus', 'test-circuits') })
   anvil = await startAnvil()
   clients = createClients(anvil.rpcUrl)
-  ;({ inbox } = await deployNexus(clients, { groupPublicKey: (await import('./helpers.ts')).vectors.network.groupPublicKey }))
+  ;({ inbox } = await deployNexus(clients, { groupPublicKey: (await import('@nexus/testkit/contracts')).vectors.network.groupPublicKey }))
   const groth16 = await deployArtifact(clients, await buildGroth16Verifier(circuit))
   const adapter = await deployArtifact(clients, NexusGroth16Adapter, [groth16.address, 1n, 0n])
   functionId = await registerFunction(clients, { inbox, mode: FunctionMode.Groth16, codeHash: circuit.verificationKeyHash, zkVerifier: adapter.address })

@@ -1,4 +1,4 @@
-export { NexusError, toError, type NexusErrorParameters } from './errors/base.ts'
-export * from './attest/index.ts'
+export { NexusError, toError, type NexusErrorParameters } from '@nexus/protocol'
+export * from '@nexus/protocol/attest'
 export * from './decorators/index.ts'
 export { configDefaults, defaultThreshold } from './config/index.ts'

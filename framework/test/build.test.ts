@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { encodeAbiParameters, getAddress, encodeEventTopics, erc20Abi, toHex, zeroAddress, type Hex } from 'viem'
-import { createReplica, type Replica } from '../../runtime/src/index.ts'
-import { availableBackends } from '../../runtime/test/fixtures/backends.ts'
+import { createReplica, type Replica } from '@nexus/runtime'
+import { availableBackends } from '@nexus/testkit/backends'
 import { buildProject, TriggerValidationError, type BuiltProject } from '../src/build/index.ts'
-import { encodeTriggerPayload, type TriggerPayload } from '../src/triggers/payload.ts'
+import { encodeTriggerPayload, type TriggerPayload } from '@nexus/protocol'
 
 const exampleConfig = fileURLToPath(new URL('../../examples/token/nexus.config.ts', import.meta.url))
 const badConfig = fileURLToPath(new URL('./fixtures/bad-event/nexus.config.ts', import.meta.url))

@@ -8,11 +8,11 @@
 // SIGINT/SIGTERM: the clean stop of Gateway.close(); a second signal exits at once.
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { parseNetwork } from '../../framework/src/attest/index.ts'
-import type { ChainSpec } from '../../framework/src/triggers/spec.ts'
-import { PRIVATE_UMASK } from '../../runtime/src/store/private-dir.ts'
+import { parseNetwork } from '@nexus/protocol/attest'
+import type { ChainSpec } from '@nexus/protocol'
+import { PRIVATE_UMASK } from '@nexus/runtime/store'
 import { createGateway, type Gateway } from './gateway.ts'
-import { GATEWAY_KEY_ENV, loadGatewayKey } from '../../runtime/src/replica/gateway-auth.ts'
+import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { readAdminKeys, readApiKeys, SecretOnCommandLineError } from './secrets.ts'
 
 // State this process writes (PGlite files) is private to its user.

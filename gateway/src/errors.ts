@@ -1,6 +1,6 @@
 // Gateway errors: each has a stable `code` (served as `{ error: { code, message } }`) and the
 // HTTP status it maps to at the API boundary.
-import { NexusError, type NexusErrorParameters } from '../../framework/src/errors/base.ts'
+import { NexusError, type NexusErrorParameters } from '@nexus/protocol'
 
 export class GatewayError extends NexusError {
   override name = 'GatewayError'

@@ -2,7 +2,7 @@
 // the environment (NEXUS_API_KEYS, comma-separated) — never the command line, which every user of
 // the machine can read in `ps` and /proc/<pid>/cmdline.
 import { readFile } from 'node:fs/promises'
-import { NexusError } from '../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 export class SecretOnCommandLineError extends NexusError {
   override name = 'SecretOnCommandLineError'

@@ -4,8 +4,8 @@
 // re-combined from good shares. With verifyBeforeAnswer the caller only ever sees the good one.
 import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { bls } from '../../framework/src/attest/points.ts'
-import { encodeG1, verifyResult } from '../../framework/src/attest/index.ts'
+import { bls } from '@nexus/protocol/attest'
+import { encodeG1, verifyResult } from '@nexus/protocol/attest'
 import { proxy } from './replica-proxy.ts'
 import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'
 

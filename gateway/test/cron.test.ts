@@ -1,7 +1,7 @@
 // The cron parser (5-field, UTC) and the ticker on a real gateway log (PGlite, and PostgreSQL when
 // DATABASE_URL is set): one invocation per tick, never twice across restarts, bounded catch-up.
 import { afterEach, describe, expect, test } from 'vitest'
-import { decodeTriggerPayload } from '../../framework/src/triggers/payload.ts'
+import { decodeTriggerPayload } from '@nexus/protocol'
 import { createDatabase, type Database } from '../src/database/index.ts'
 import { createLog } from '../src/log/index.ts'
 import type { Invocation } from '../src/log/index.ts'

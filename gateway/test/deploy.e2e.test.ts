@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco'
-import { manifestFor } from '../../runtime/src/build/artifact.ts'
+import { manifestFor } from '@nexus/runtime/build'
 import type { Gateway } from '../src/index.ts'
 import { startInProcessStack, type InProcessStack } from './inprocess-stack.ts'
 import { helloArtifact } from './stack.ts'
@@ -33,7 +33,7 @@ const functionIds = async () => (await get('/v1/functions')).items.map((f: any) 
 /** A second, different valid component: the hand-written WAT echo (runtime/test/fixtures). */
 async function echoArtifact(name: string): Promise<Artifact> {
   const wat = await readFile(new URL('../../runtime/test/fixtures/echo.wat', import.meta.url), 'utf8')
-  const witSource = await readFile(new URL('../../runtime/wit/nexus.wit', import.meta.url), 'utf8')
+  const witSource = await readFile(new URL('../../protocol/wit/nexus.wit', import.meta.url), 'utf8')
   const component = await componentNew(await componentEmbed({ binary: await parse(wat), witSource, world: 'nexus:function/function' }))
   return { manifest: manifestFor(name, component) as unknown as Record<string, unknown>, component: Buffer.from(component).toString('base64') }
 }

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createDatabase } from '../src/database/index.ts'
 import { createLog, type Invocation } from '../src/log/index.ts'
-import { repoRoot } from '../src/dev/index.ts'
+import { repoRoot } from '@nexus/cli/dev'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 let root: string
@@ -85,7 +85,7 @@ type Dev = { proc: ChildProcess; output: () => string; ready: Promise<string>; e
 
 function startDev(args: string[]): Dev {
   const { DATABASE_URL: _, ...env } = process.env
-  const proc = spawn(process.execPath, ['--experimental-wasm-extended-const', '--import', 'tsx', join(repoRoot, 'framework/src/cli/main.ts'), 'dev', '--dir', join(root, 'nexus'), '--port', '0', '--devnet-port', '0', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env })
+  const proc = spawn(process.execPath, ['--experimental-wasm-extended-const', '--import', 'tsx', join(repoRoot, 'cli/src/main.ts'), 'dev', '--dir', join(root, 'nexus'), '--port', '0', '--devnet-port', '0', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env })
   started.push(proc)
   let output = ''
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))

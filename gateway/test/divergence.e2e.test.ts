@@ -7,7 +7,7 @@
 // Two divergent replicas of four (t = 3) make the invocation disputed at once, not retried forever.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { toHex, type Hex } from 'viem'
-import { verifyResult } from '../../framework/src/attest/index.ts'
+import { verifyResult } from '@nexus/protocol/attest'
 import type { Gateway } from '../src/index.ts'
 import { createReplicaClient } from '../src/replicas/index.ts'
 import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'

@@ -5,8 +5,8 @@
 // arrives and when its answer leaves (and can replace a replica's share with an invalid one).
 import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { encodeG1, verifyResult } from '../../framework/src/attest/index.ts'
-import { bls } from '../../framework/src/attest/points.ts'
+import { encodeG1, verifyResult } from '@nexus/protocol/attest'
+import { bls } from '@nexus/protocol/attest'
 import { createReplicaClient } from '../src/replicas/index.ts'
 import { proxy } from './replica-proxy.ts'
 import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'

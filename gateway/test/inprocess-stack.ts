@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { zeroAddress } from 'viem'
-import { dealerKeygen, type Network } from '../../framework/src/attest/index.ts'
-import { createReplica, createReplicaApp, type Replica } from '../../runtime/src/index.ts'
+import { dealerKeygen, type Network } from '@nexus/protocol/attest'
+import { createReplica, createReplicaApp, type Replica } from '@nexus/runtime'
 import { createGateway, type CreateGatewayParameters, type Gateway } from '../src/index.ts'
 
 export type InProcessStack = {

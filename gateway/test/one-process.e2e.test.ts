@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ensureKeys, repoRoot } from '../src/dev/index.ts'
+import { ensureKeys, repoRoot } from '@nexus/cli/dev'
 
 let root: string
 const children: ChildProcess[] = []
@@ -81,7 +81,7 @@ if (process.env.DATABASE_URL) {
 }
 
 test('two `nexus replica` processes on one data directory: the second is refused, naming the first’s pid', async () => {
-  const args = [join(repoRoot, 'framework/src/cli/main.ts'), 'replica', '--index', '1', '--port', '0', '--data', join(root, 'replica-1'), '--key', join(root, 'keys', 'replica-1.key.json')]
+  const args = [join(repoRoot, 'cli/src/main.ts'), 'replica', '--index', '1', '--port', '0', '--data', join(root, 'replica-1'), '--key', join(root, 'keys', 'replica-1.key.json')]
   const first = start(args, env({}))
   await first.ready
   const second = start(args, env({}))

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { keccak256, toHex } from 'viem'
-import { parseResultFields, resultDigest, verifyResult } from '../../framework/src/attest/index.ts'
+import { parseResultFields, resultDigest, verifyResult } from '@nexus/protocol/attest'
 import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'
 import { BAD_GATEWAY, forward } from './replica-proxy.ts'
 

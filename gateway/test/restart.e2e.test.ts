@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { verifyResult } from '../../framework/src/attest/index.ts'
-import { repoRoot } from '../src/dev/index.ts'
+import { verifyResult } from '@nexus/protocol/attest'
+import { repoRoot } from '@nexus/cli/dev'
 import { API_KEY, deploy, helloArtifact, startStack, type Stack } from './stack.ts'
 
 let stack: Stack

@@ -2,10 +2,10 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildHandler } from '../../runtime/src/index.ts'
-import { ensureGatewayKey, ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '../src/dev/index.ts'
+import { buildHandler } from '@nexus/runtime'
+import { ensureGatewayKey, ensureKeys, repoRoot, startReplicas, type ReplicaProcess } from '@nexus/cli/dev'
 import { createGateway, type CreateGatewayParameters, type Gateway } from '../src/index.ts'
-import type { Network } from '../../framework/src/attest/index.ts'
+import type { Network } from '@nexus/protocol/attest'
 
 export const API_KEY = 'test-deploy-key'
 

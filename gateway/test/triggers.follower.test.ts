@@ -4,9 +4,9 @@
 import { startRpcProxy } from './rpc-proxy.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { getAbiItem, pad, toEventSelector, toHex, type Address, type Hex } from 'viem'
-import * as ExampleToken from '../../contracts/generated/ExampleToken.ts'
-import { startAnvil, type Anvil } from '../../contracts/src/anvil.ts'
-import { createClients, deployArtifact, type Clients } from '../../contracts/src/deploy.ts'
+import * as ExampleToken from '@nexus/contracts/generated/ExampleToken'
+import { startAnvil, type Anvil } from '@nexus/contracts'
+import { createClients, deployArtifact, type Clients } from '@nexus/contracts'
 import { createChainRpc, createFollower, isRangeError, isTransientError, LogRangeError } from '../src/triggers/index.ts'
 
 let anvil: Anvil

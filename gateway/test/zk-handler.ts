@@ -1,13 +1,13 @@
 // A handler file with zk functions, as an author writes it (test fixture for gateway/test/zk*.test.ts).
 // The gateway builds these declarations into a component and runs each `inputs` mapping in the
 // deterministic runtime before proving.
-import { zk } from '@nexus/framework/zk'
+import { zk } from '@nexus/protocol/zk'
 
 // Marks the realm that loaded this file: the gateway must never load author code into its own process.
 ;(globalThis as { nexusZkFixtureLoaded?: boolean }).nexusZkFixtureLoaded = true
 
 // The same declarations the circuits tests prove, served here through the gateway.
-export { member, preimage } from '../../circuits/test/helpers/functions.ts'
+export { member, preimage } from '@nexus/testkit/zk-functions'
 
 /** Salt = the clock: in the runtime the clock is the invocation's (0 here), never the host's. */
 export const stamped = zk({

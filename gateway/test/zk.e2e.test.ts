@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { encodeAbiParameters, parseEventLogs, type Address, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { computeZkDigest, verifyZkResult, type ZkErrorResult, type ZkResult } from '../../framework/src/zk/index.ts'
-import { verifyResult } from '../../framework/src/attest/index.ts'
+import { computeZkDigest, verifyZkResult, type ZkErrorResult, type ZkResult } from '@nexus/protocol/zk'
+import { verifyResult } from '@nexus/protocol/attest'
 import {
   buildCircuit,
   buildGroth16Verifier,
@@ -22,15 +22,15 @@ import {
   toZkFulfilArgs,
   type BuiltCircuit,
   type ProverPool,
-} from '../../circuits/src/index.ts'
-import { merklePath, poseidon } from '../../circuits/test/helpers/poseidon.ts'
-import { startAnvil, type Anvil } from '../../contracts/src/anvil.ts'
-import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunction, type Clients } from '../../contracts/src/deploy.ts'
-import * as NexusInbox from '../../contracts/generated/NexusInbox.ts'
-import * as NexusGroth16Adapter from '../../contracts/generated/NexusGroth16Adapter.ts'
-import * as TestConsumer from '../../contracts/generated/TestConsumer.ts'
-import { revertName } from '../../contracts/test/helpers.ts'
-import { ensureKeys, repoRoot } from '../src/dev/index.ts'
+} from '@nexus/circuits'
+import { merklePath, poseidon } from '@nexus/testkit/poseidon'
+import { startAnvil, type Anvil } from '@nexus/contracts'
+import { createClients, deployArtifact, deployNexus, FunctionMode, registerFunction, type Clients } from '@nexus/contracts'
+import * as NexusInbox from '@nexus/contracts/generated/NexusInbox'
+import * as NexusGroth16Adapter from '@nexus/contracts/generated/NexusGroth16Adapter'
+import * as TestConsumer from '@nexus/contracts/generated/TestConsumer'
+import { revertName } from '@nexus/testkit/contracts'
+import { ensureKeys, repoRoot } from '@nexus/cli/dev'
 import { createGateway, type Gateway } from '../src/index.ts'
 import { createZkService, type ZkService } from '../src/zk/index.ts'
 
@@ -143,7 +143,7 @@ describe('zk functions over the gateway', () => {
     await writeFile(good, JSON.stringify(result))
     await writeFile(bad, JSON.stringify({ ...result, publicSignals: [result.publicSignals[0], result.publicSignals[1], '8'] }))
     const cli = (file: string) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'framework/src/cli/main.ts'), 'verify', file, '--network', join(tmp, 'keys', 'network.json')], {
+      promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli/src/main.ts'), 'verify', file, '--network', join(tmp, 'keys', 'network.json')], {
         cwd: repoRoot,
         env: { ...process.env, NEXUS_ZK_KEYS: join(circuits.merkle3.dir, '..', 'vk') },
       }).then((r) => ({ code: 0, out: r.stdout }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }))

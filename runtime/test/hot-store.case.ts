@@ -11,7 +11,7 @@ import { files, functionState, kvEntries, smtNodes } from '../src/store/schema.t
 import { buildTree, fileValueHash, kvValueHash, leafHash, nodeId, treeKey, verifyProof } from '../src/store/state-root.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
 import { mixedWorkload } from './fixtures/workload.ts'
-import type { Backend } from './fixtures/backends.ts'
+import type { Backend } from '@nexus/testkit/backends'
 import { replicaSuite } from './fixtures/replica-suite.ts'
 
 const enc = new TextEncoder()

@@ -12,7 +12,7 @@ import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco'
 import { createReplicaServer, manifestFor, type Replica } from '../src/index.ts'
 import { signRequest } from '../src/replica/gateway-auth.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
-import { availableBackends } from './fixtures/backends.ts'
+import { availableBackends } from '@nexus/testkit/backends'
 import { replicaSuite } from './fixtures/replica-suite.ts'
 
 async function watEchoComponent(): Promise<Uint8Array> {

@@ -7,7 +7,7 @@ import { createReplicaApp, createReplicaServer, type Replica } from '../src/inde
 import { executeRequestJson } from '../src/replica/wire.ts'
 import { EXECUTE_BODY_LIMIT } from '../src/replica/app.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
-import { availableBackends } from './fixtures/backends.ts'
+import { availableBackends } from '@nexus/testkit/backends'
 import { replicaSuite } from './fixtures/replica-suite.ts'
 
 describe('replica HTTP server', () => {

@@ -1,11 +1,11 @@
 // The replica conformance suite, run once per storage backend (see replica.test.ts).
 import { expect, test } from 'vitest'
 import { keccak256, toHex, type Hex } from 'viem'
-import { combineShares, merkleRoot } from '../../framework/src/attest/index.ts'
+import { combineShares, merkleRoot } from '@nexus/protocol/attest'
 import { SeqGapError, verifyStateProof, stateProofFromHex, treeKey, leafHash, kvValueHash, type Replica, type ExecutedResult } from '../src/index.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
 import { mixedWorkload } from './fixtures/workload.ts'
-import type { Backend } from './fixtures/backends.ts'
+import type { Backend } from '@nexus/testkit/backends'
 import { replicaSuite } from './fixtures/replica-suite.ts'
 
 const enc = new TextEncoder()

@@ -1,5 +1,5 @@
 import { describe } from 'vitest'
-import { availableBackends } from './fixtures/backends.ts'
+import { availableBackends } from '@nexus/testkit/backends'
 import { defineReplicaSuite } from './replica.case.ts'
 import { defineHotStoreSuite } from './hot-store.case.ts'
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { computeVerificationKeyHash, registerVerificationKey, ZkBuildError, type Groth16VerificationKey } from '@nexus/framework/zk'
+import { computeVerificationKeyHash, registerVerificationKey, ZkBuildError, type Groth16VerificationKey } from '@nexus/protocol/zk'
 import type { Hex } from 'viem'
 import { defaultCacheDir, defaultPtauDir, nodeModulesDir, repoRoot } from '../paths.ts'
 import type { CircuitDefinition } from '../registry.ts'

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { ZkBuildError } from '@nexus/framework/zk'
+import { ZkBuildError } from '@nexus/protocol/zk'
 
 const require = createRequire(import.meta.url)
 

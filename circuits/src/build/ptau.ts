@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ZkBuildError } from '@nexus/framework/zk'
+import { ZkBuildError } from '@nexus/protocol/zk'
 import { snarkjsLogger, type OnBuildProgress } from './logger.ts'
 
 export type PtauHeader = { power: number; prepared: boolean }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
-import { ZkBuildError } from '@nexus/framework/zk'
+import { ZkBuildError } from '@nexus/protocol/zk'
 
 const includeRe = /^\s*include\s+"([^"]+)"\s*;/gm
 

@@ -11,7 +11,7 @@ import {
   type CircuitInputs,
   type Groth16Proof,
   type Groth16VerificationKey,
-} from '@nexus/framework/zk'
+} from '@nexus/protocol/zk'
 import type { ChildMessage, ProveJob, ProverFault } from './protocol.ts'
 
 const childPath = fileURLToPath(new URL('./child.ts', import.meta.url))

@@ -1,5 +1,5 @@
 // Messages between the prover pool and its child processes.
-import type { Groth16Proof } from '@nexus/framework/zk'
+import type { Groth16Proof } from '@nexus/protocol/zk'
 
 /** Deliberate misbehaviour of one prover, for testing fallback against real processes. */
 export type ProverFault = 'crash' | 'hang' | 'error' | 'wrong-proof'

@@ -13,5 +13,5 @@ export async function buildSmallCircuits(): Promise<Record<'poseidon-preimage' |
   }
 }
 
-export { startAnvil } from '../../../contracts/src/anvil.ts'
-export { createClients, deployArtifact } from '../../../contracts/src/deploy.ts'
+export { startAnvil } from '@nexus/contracts'
+export { createClients, deployArtifact } from '@nexus/contracts'

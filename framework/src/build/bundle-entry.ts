@@ -5,9 +5,9 @@
 // Reproducible: esbuild names every bundled module in a comment relative to its working
 // directory, so the working directory is the project root and the entry is fed through stdin
 // under a fixed name. The same sources give the same code hash whatever the cwd or --out is.
-import { BuildError } from '../../../runtime/src/index.ts'
-import { bundleGuestSource } from '../../../runtime/src/build/bundle.ts'
-import { guestPrelude } from '../../../runtime/src/build/guest-prelude.ts'
+import { BuildError } from '@nexus/runtime'
+import { bundleGuestSource } from '@nexus/runtime/build'
+import { guestPrelude } from '@nexus/runtime/build'
 
 export async function bundleEntry(entry: { source: string; name: string; root: string }): Promise<string> {
   try {

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { NexusError } from '../errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 import { collectFunctions, collectZkFunctions, handlerLoadHint, type CollectedFunction, type CollectedZkFunction } from './collect.ts'
 import { HandlerLoadError } from './errors.ts'
 

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises'
 import { pathToFileURL } from 'node:url'
 import { registrationsOf, type Registration, type SourceSite } from '../decorators/registry.ts'
-import { isZkFunction } from '../zk/declare.ts'
+import { isZkFunction } from '@nexus/protocol/zk'
 import { HandlerLoadError } from './errors.ts'
 
 export type CollectedFunction = {

@@ -1,7 +1,7 @@
 // The generated entry of one function's component: imports the host interfaces, the handler file
 // and the framework's guest runtime, and exports `handle(input)` for the WIT world.
 import { fileURLToPath } from 'node:url'
-import type { TriggerSpec } from '../triggers/spec.ts'
+import type { TriggerSpec } from '@nexus/protocol'
 import type { CollectedFunction } from './collect.ts'
 
 const guestModule = fileURLToPath(new URL('../context/guest.ts', import.meta.url))

@@ -1,5 +1,5 @@
 // Errors of `nexus build`: every one names what to fix.
-import { NexusError, type NexusErrorParameters } from '../errors/base.ts'
+import { NexusError, type NexusErrorParameters } from '@nexus/protocol'
 import type { SourceSite } from '../decorators/registry.ts'
 
 export class ConfigLoadError extends NexusError {

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest'
 import { erc20Abi, pad } from 'viem'
 import { defineConfig } from '../config/define.ts'
 import type { Declaration, Registration } from '../decorators/registry.ts'
-import { matchRoute, selectRoute } from '../context/route.ts'
+import { matchRoute, selectRoute } from '@nexus/protocol'
 import { ConfigLoadError, TriggerValidationError } from './errors.ts'
 import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
 

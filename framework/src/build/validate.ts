@@ -4,8 +4,8 @@
 import { encodeEventTopics, isAddress, toEventSelector, type Abi, type AbiEvent, type Hex } from 'viem'
 import { configDefaults, defaultThreshold, type NexusConfig } from '../config/define.ts'
 import type { Registration } from '../decorators/registry.ts'
-import { routePatternProblem } from '../context/route.ts'
-import type { ChainSpec, TriggerSpec } from '../triggers/spec.ts'
+import { routePatternProblem } from '@nexus/protocol'
+import type { ChainSpec, TriggerSpec } from '@nexus/protocol'
 import { ConfigLoadError, TriggerValidationError } from './errors.ts'
 
 const list = (names: string[]) => (names.length ? names.join(', ') : '(none)')

@@ -3,7 +3,7 @@
 // generics keep every literal (contract names, ABIs, event names) so handler contexts are typed
 // from the config, the way Ponder's `ponder.on` is.
 import type { Abi, Address } from 'viem'
-import type { Finality } from '../triggers/spec.ts'
+import type { Finality } from '@nexus/protocol'
 
 export type ChainConfig = {
   chainId: number

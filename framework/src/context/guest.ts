@@ -2,10 +2,10 @@
 // handler's trigger (framework/src/triggers/payload.ts), calls the handler and encodes its result.
 // Only the generated entry (framework/src/build/entry.ts) imports this file.
 import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex } from 'viem'
-import type { BlockPayload, CronPayload, EventPayload, RoutePayload, TriggerPayload } from '../triggers/payload.ts'
-import type { EventTriggerSpec, RouteTriggerSpec, TriggerSpec } from '../triggers/spec.ts'
+import type { BlockPayload, CronPayload, EventPayload, RoutePayload, TriggerPayload } from '@nexus/protocol'
+import type { EventTriggerSpec, RouteTriggerSpec, TriggerSpec } from '@nexus/protocol'
 import type { Host } from './host.ts'
-import { selectRoute } from './route.ts'
+import { selectRoute } from '@nexus/protocol'
 import { decodeEvent } from './decode-event.ts'
 import { encodeOutput, toJson } from './output.ts'
 import type { AnyContext, BaseContext, ChainContext, FsContext, KvContext } from './types.ts'

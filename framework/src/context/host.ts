@@ -1,4 +1,4 @@
-// The host imports of the `nexus:function` world (runtime/wit/nexus.wit) as the generated guest
+// The host imports of the `nexus:function` world (protocol/wit/nexus.wit) as the generated guest
 // entry passes them in. The framework never imports `nexus:function/*` itself, so handler files
 // and this package load in Node at build time; only the entry, inside the component, does.
 

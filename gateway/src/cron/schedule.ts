@@ -3,7 +3,7 @@
 // names (JAN..DEC, SUN..SAT), weekday 7 = Sunday. As in Vixie cron, when both day-of-month and
 // day-of-week are restricted a day matches if EITHER does. No seconds field, no `@hourly` macros,
 // no `L`/`W`/`#`: a schedule using them is rejected with the field that failed.
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 export class InvalidCronScheduleError extends NexusError {
   override name = 'InvalidCronScheduleError'

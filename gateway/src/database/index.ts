@@ -1,7 +1,8 @@
 // The gateway database: PGlite in a data directory by default (in memory when none is given),
 // PostgreSQL when a URL is given (tables in their own schema). Same SQL, same code above it.
+import { fileURLToPath } from 'node:url'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { openStore, type Store } from '../../../runtime/src/store/database.ts'
+import { openStore, type Store } from '@nexus/runtime/store'
 import { schema } from './schema.ts'
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
@@ -23,7 +24,7 @@ export function createDatabase(parameters: CreateDatabaseParameters = {}): Promi
     dataDir: parameters.dataDir,
     databaseUrl: parameters.databaseUrl,
     schema: parameters.databaseUrl ? (parameters.schema ?? 'nexus_gateway') : undefined,
-    migrations: 'gateway',
+    migrations: { name: 'gateway', root: fileURLToPath(new URL('../../migrations', import.meta.url)) },
     tables: schema,
   })
 }

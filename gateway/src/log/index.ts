@@ -6,8 +6,8 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
-import { rowsOf } from '../../../runtime/src/store/migrate.ts'
-import { sameManifest } from '../../../runtime/src/build/manifest.ts'
+import { rowsOf } from '@nexus/runtime/store'
+import { sameManifest } from '@nexus/runtime/build'
 
 export type Invocation = typeof invocations.$inferSelect
 export type FunctionRecord = typeof functions.$inferSelect

@@ -4,9 +4,9 @@
 // scheduler can decide between "retry later", "resend from seq", "push the artifact (or the
 // function's versions) first", and "this replica diverged from the log".
 import type { Hex } from 'viem'
-import { parseResultFields, type ResultFields } from '../../../framework/src/attest/index.ts'
+import { parseResultFields, type ResultFields } from '@nexus/protocol/attest'
 import { postJson, type JsonResponse, type SignRequest } from './post-json.ts'
-import { signRequest } from '../../../runtime/src/replica/gateway-auth.ts'
+import { signRequest } from '@nexus/runtime'
 
 export type ReplicaExecuteRequest = {
   functionId: string

@@ -2,7 +2,7 @@
 // literal segments and `:name` parameters (one whole segment each); no wildcards or regexes, so
 // two gateways always agree on which route a path hits. Parameters are matched here only to pick a
 // route; the handler's entry extracts them again from the payload's path.
-import type { RouteTriggerSpec } from '../../../framework/src/triggers/spec.ts'
+import type { RouteTriggerSpec } from '@nexus/protocol'
 
 export type RouteMatch = { route: RouteTriggerSpec; params: Record<string, string> }
 

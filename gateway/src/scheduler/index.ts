@@ -16,7 +16,7 @@
 // later, as one batch, once the function is quiet or spareCatchUpMs has passed, so that its work
 // does not compete with the next invocation's first wave for the same CPUs.
 import type { Hex } from 'viem'
-import { keccak256 } from '../../../framework/src/hash/keccak.ts'
+import { keccak256 } from '@nexus/protocol'
 import {
   combineShares,
   combineSharesUnverified,
@@ -32,11 +32,11 @@ import {
   type G1Point,
   type Network,
   type ResultFields,
-} from '../../../framework/src/attest/index.ts'
+} from '@nexus/protocol/attest'
 import type { Disagreement } from '../database/index.ts'
-import type { WasmCurve } from '../../../framework/src/attest/wasm-loader.ts'
+import type { WasmCurve } from '@nexus/protocol/attest'
 // Internal: with the curve's test, remembers a point found in the subgroup, so findInvalidSignatures does not check it again.
-import { assertInSubgroup } from '../../../framework/src/attest/points.ts'
+import { assertInSubgroup } from '@nexus/protocol/attest'
 import type { Invocation, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient, ReplicaExecuteRequest, ReplicaExecuteResult } from '../replicas/index.ts'

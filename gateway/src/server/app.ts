@@ -5,7 +5,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { bytesToHex } from 'viem'
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 import {
   GatewayError,
   InvalidRequestError,
@@ -17,7 +17,7 @@ import {
   UnknownResultError,
   NotFoundError,
 } from '../errors.ts'
-import { InvalidManifestError } from '../../../runtime/src/build/manifest.ts'
+import { InvalidManifestError } from '@nexus/runtime/build'
 import type { FunctionRecord, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient } from '../replicas/index.ts'

@@ -1,5 +1,5 @@
 // JSON shapes served by the API (bigints as decimal strings).
-import { manifestTriggers } from '../../../framework/src/triggers/spec.ts'
+import { manifestTriggers } from '@nexus/protocol'
 import type { FunctionRecord, Invocation } from '../log/index.ts'
 
 const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const

@@ -1,6 +1,6 @@
 // Everything the gateway runs against chains, wired together: the trigger service (one loop per
 // chain) and the inbox relays, whose `Requested` subscriptions ride on the trigger service.
-import type { ChainSpec } from '../../../framework/src/triggers/spec.ts'
+import type { ChainSpec } from '@nexus/protocol'
 import type { Db } from '../database/index.ts'
 import { createInboxRelay, type InboxRelay, type InboxRelayConfig } from '../inbox/relay.ts'
 import type { Log } from '../log/index.ts'

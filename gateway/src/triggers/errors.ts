@@ -1,6 +1,6 @@
 // Errors of the trigger service and the inbox relay, with stable codes. None of them reaches an
 // HTTP client: a failed polling round is logged and retried from the persisted cursor.
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 /** The RPC kept failing (dropped connections, 429, 5xx) after every retry. */
 export class RpcUnavailableError extends NexusError {

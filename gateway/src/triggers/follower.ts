@@ -3,7 +3,7 @@
 // walks back through parent hashes until they link up with what it holds (the common ancestor);
 // everything above the ancestor that it held is orphaned. Deliveries only ever use headers from
 // here, and only at or below the final block, so an orphaned block is never delivered as final.
-import type { Finality } from '../../../framework/src/triggers/spec.ts'
+import type { Finality } from '@nexus/protocol'
 import type { BlockHeader, ChainRpc } from './rpc.ts'
 
 export type Follower = ReturnType<typeof createFollower>

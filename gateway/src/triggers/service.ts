@@ -4,8 +4,8 @@
 // header of its block, append the invocations (idempotent by (chainId, blockHash, logIndex) or
 // (chainId, blockNumber)), then persist the cursor. A crash between append and cursor write
 // re-delivers on restart and the log's idempotency key absorbs it: every trigger exactly once.
-import type { ChainSpec, TriggerSpec } from '../../../framework/src/triggers/spec.ts'
-import { manifestTriggers } from '../../../framework/src/triggers/spec.ts'
+import type { ChainSpec, TriggerSpec } from '@nexus/protocol'
+import { manifestTriggers } from '@nexus/protocol'
 import type { Db } from '../database/index.ts'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'

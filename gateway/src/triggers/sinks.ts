@@ -2,8 +2,8 @@
 // block sink (an @onBlock trigger). Each has its own persisted cursor, keyed by `key`.
 import { createHash } from 'node:crypto'
 import { bytesToHex, type Hex } from 'viem'
-import { encodeTriggerPayload, triggerIdempotencyKey, type BlockPayload, type EventPayload } from '../../../framework/src/triggers/payload.ts'
-import type { BlockTriggerSpec, EventTriggerSpec } from '../../../framework/src/triggers/spec.ts'
+import { encodeTriggerPayload, triggerIdempotencyKey, type BlockPayload, type EventPayload } from '@nexus/protocol'
+import type { BlockTriggerSpec, EventTriggerSpec } from '@nexus/protocol'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import type { BlockHeader, LogFilter, RpcLog } from './rpc.ts'

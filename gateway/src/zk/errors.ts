@@ -1,5 +1,5 @@
 // Errors of the gateway's zk path that are not already framework zk errors.
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 /** A handler file's zk declarations could not be bundled or componentized for the runtime. */
 export class ZkGuestBuildError extends NexusError {

@@ -4,15 +4,16 @@
 // (framework/src/build/component-cache.ts): an unchanged handler is not componentized again.
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cachedComponent } from '../../../framework/src/build/component-cache.ts'
-import { bundleGuestSource } from '../../../runtime/src/build/bundle.ts'
-import { guestPrelude } from '../../../runtime/src/build/guest-prelude.ts'
-import { manifestFor, type Artifact, type Limits } from '../../../runtime/src/index.ts'
+import { cachedComponent } from '@nexus/runtime/build'
+import { bundleGuestSource } from '@nexus/runtime/build'
+import { guestPrelude } from '@nexus/runtime/build'
+import { manifestFor, type Artifact, type Limits } from '@nexus/runtime'
 import { ZkGuestBuildError } from './errors.ts'
 import { guestEntrySource } from './guest-entry.ts'
+import { zkGuestModule } from '@nexus/protocol/zk'
 
 /** The guest-safe part of `@nexus/framework/zk` (no snarkjs, viem or node: built-ins). */
-const guestFramework = fileURLToPath(new URL('../../../framework/src/zk/guest.ts', import.meta.url))
+const guestFramework = zkGuestModule
 
 export type BuildZkGuestParameters = {
   /** The handler file that exports `zk(...)` declarations. */

@@ -10,7 +10,7 @@ import {
   validateCircuitInputs,
   type CircuitInputs,
   type SignalSpecs,
-} from '../../../framework/src/zk/index.ts'
+} from '@nexus/protocol/zk'
 import {
   Status,
   compileComponent,
@@ -18,7 +18,7 @@ import {
   type ExecuteParameters,
   type Limits,
   type Manifest,
-} from '../../../runtime/src/index.ts'
+} from '@nexus/runtime'
 import { ZkOutputError, ZkGuestBuildError } from './errors.ts'
 import { buildZkGuest } from './guest-build.ts'
 import type { GuestError, GuestFunction, GuestReply } from './guest-entry.ts'

@@ -7,7 +7,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
-import type { ZkErrorResult, ZkResult } from '../../../framework/src/zk/index.ts'
+import type { ZkErrorResult, ZkResult } from '@nexus/protocol/zk'
 import { GatewayError, MalformedJsonError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { ZkServiceFunction } from './service.ts'
 

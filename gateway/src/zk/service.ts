@@ -7,7 +7,7 @@
 // never served.
 import { join, resolve } from 'node:path'
 import type { Hono } from 'hono'
-import type { SignalSpecs, ZkErrorResult, ZkFunction, ZkResult } from '../../../framework/src/zk/index.ts'
+import type { SignalSpecs, ZkErrorResult, ZkFunction, ZkResult } from '@nexus/protocol/zk'
 import {
   buildCircuit,
   builtinCircuits,
@@ -17,8 +17,8 @@ import {
   type CircuitDefinition,
   type ProverPool,
   type ProverProgress,
-} from '../../../circuits/src/index.ts'
-import type { Limits } from '../../../runtime/src/index.ts'
+} from '@nexus/circuits'
+import type { Limits } from '@nexus/runtime'
 import { ZkConfigError } from './errors.ts'
 import { createZkGuest, type ZkGuest } from './guest.ts'
 import { createZkRoutes } from './routes.ts'

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { bundleHandler } from './bundle.ts'
 import { componentizeJs } from './componentize.ts'
 import { METER_VERSION } from './meter.ts'
-import { witWorld } from './wit.ts'
+import { witWorld } from '@nexus/protocol/wit'
 import { defaultLimits, type Limits } from '../sandbox/limits.ts'
 
 /** Everything a replica needs besides the component bytes. */

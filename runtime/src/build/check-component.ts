@@ -12,7 +12,7 @@ import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jc
 import { compileFiles } from './compile.ts'
 import { importedInterfaces, type ImportedInterfaces } from './component-imports.ts'
 import { InvalidArtifactError } from './errors.ts'
-import { witDir } from './wit.ts'
+import { witDir } from '@nexus/protocol/wit'
 
 type World = { imports: ImportedInterfaces; exports: string[] }
 

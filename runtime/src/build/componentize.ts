@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { promisify } from 'node:util'
-import { witDir } from './wit.ts'
+import { witDir } from '@nexus/protocol/wit'
 import { BuildError } from './errors.ts'
 
 const run = promisify(execFile)

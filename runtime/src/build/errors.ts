@@ -1,4 +1,4 @@
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 export class BuildError extends NexusError {
   override name = 'BuildError'

@@ -2,11 +2,11 @@
 // the right type and in range, before anything is stored. A manifest that passes here can be
 // compiled and run by every replica; one that does not is refused with an error naming the field,
 // instead of being accepted and then never running (a lane pending forever).
-import { NexusError, type NexusErrorParameters } from '../../../framework/src/errors/base.ts'
+import { NexusError, type NexusErrorParameters } from '@nexus/protocol'
 import { defaultLimits, type Limits } from '../sandbox/limits.ts'
 import type { Manifest } from './artifact.ts'
 import { METER_VERSION } from './meter.ts'
-import { witWorld } from './wit.ts'
+import { witWorld } from '@nexus/protocol/wit'
 
 /** A manifest field is missing, of the wrong type or out of range. `field` is its path, e.g. `manifest.limits.fuel`. */
 export class InvalidManifestError extends NexusError {

@@ -1,4 +1,4 @@
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 /**
  * A chain read could not be answered (RPC down, timeout, node behind the pinned block, no RPC

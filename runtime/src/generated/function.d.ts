@@ -1,4 +1,4 @@
-// Generated from runtime/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.
+// Generated from protocol/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.
 // world root:component/root
 import type * as NexusFunctionChain from './interfaces/nexus-function-chain.js'; // nexus:function/chain@0.1.0
 import type * as NexusFunctionEnv from './interfaces/nexus-function-env.js'; // nexus:function/env@0.1.0

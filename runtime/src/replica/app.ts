@@ -3,7 +3,7 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 import type { Manifest } from '../build/artifact.ts'
 import type { Replica } from './replica.ts'
 import { SeqGapError } from './errors.ts'

@@ -1,4 +1,4 @@
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 /** The replica has not applied the invocations before this one; the sender must resend from `expected`. */
 export class SeqGapError extends NexusError {

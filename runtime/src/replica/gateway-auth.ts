@@ -5,7 +5,7 @@
 // model"). The key comes from a file or the environment, never argv; comparison is constant-time.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 /** The header carrying `Nexus-HMAC-SHA256 <hex>`. */
 export const AUTH_HEADER = 'authorization'

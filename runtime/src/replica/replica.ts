@@ -1,9 +1,9 @@
 // One replica: deploys artifacts, applies each function's invocations strictly in seq order on
 // its own store, and signs every result with its key share.
 import { encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
-import { keccak256 } from '../../../framework/src/hash/keccak.ts'
-import { merkleRoot, resultDigest, type ResultFields } from '../../../framework/src/attest/index.ts'
-import { loadShareSigner } from '../../../framework/src/attest/wasm-loader.ts'
+import { keccak256 } from '@nexus/protocol'
+import { merkleRoot, resultDigest, type ResultFields } from '@nexus/protocol/attest'
+import { loadShareSigner } from '@nexus/protocol/attest'
 import { openStore, type OpenStoreOptions } from '../store/database.ts'
 import type { AppliedResult } from '../store/replica-store.ts'
 import { createHotStore, type HotStoreOptions } from '../store/hot-store.ts'

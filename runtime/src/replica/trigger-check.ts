@@ -3,7 +3,7 @@
 // gateway offers every function; `event`, `block`, `route` and `cron` exist only where the
 // function's manifest declares them (framework/src/triggers/spec.ts). Anything else is refused,
 // so an execute cannot present a function as run by a trigger it never had.
-import { manifestTriggers } from '../../../framework/src/triggers/spec.ts'
+import { manifestTriggers } from '@nexus/protocol'
 import { TriggerNotDeclaredError } from './errors.ts'
 
 const OPEN_TO_EVERY_FUNCTION = new Set(['http', 'inbox'])

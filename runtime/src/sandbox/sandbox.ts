@@ -5,7 +5,7 @@ import { MessageChannel, Worker } from 'node:worker_threads'
 import { serveSyncCalls, type ReadRequest } from './sync-channel.ts'
 import type { WorkerRequest, WorkerResponse } from './protocol.ts'
 import type { InvocationOutcome } from './run-invocation.ts'
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 import { workerBundlePath } from './worker-bundle.ts'
 
 export class SandboxError extends NexusError {

@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
-import { migrate } from './migrate.ts'
+import { migrate, type MigrationSet } from './migrate.ts'
 import { lockDirectory } from './dir-lock.ts'
 import { lockSchema } from './schema-lock.ts'
 import { makePrivate } from './private-dir.ts'
@@ -22,8 +22,8 @@ export type OpenStoreOptions = {
   databaseUrl?: string
   /** PostgreSQL schema holding this store's tables. Default: 'public'. */
   schema?: string
-  /** Which migrations folder to apply (`migrations/<name>`). */
-  migrations: string
+  /** Which migrations to apply: a set of this package (`migrations/<name>`) or another package's folder. */
+  migrations: MigrationSet
   /** drizzle relational schema, for `db.query`. Default: none. */
   tables?: Record<string, unknown>
   /**

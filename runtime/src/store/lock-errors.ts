@@ -1,7 +1,7 @@
 // The errors of "one process per state" (dir-lock.ts, schema-lock.ts): a second process that
 // opens a data directory or a PostgreSQL schema already in use is refused at once, told who holds
 // it, and the holder learns when it can no longer prove it is the only writer.
-import { NexusError } from '../../../framework/src/errors/base.ts'
+import { NexusError } from '@nexus/protocol'
 
 /** Who holds a lock, as far as it could be learned (the holder says so itself when it is alive). */
 export type LockHolder = { pid?: number; host?: string; startedAt?: string }

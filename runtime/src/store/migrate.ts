@@ -4,12 +4,20 @@ import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import type { Database } from './database.ts'
 
-const root = fileURLToPath(new URL('../../../migrations', import.meta.url))
+/** The replica's own migrations ship in this package; other packages (the gateway) pass their folder. */
+const ownRoot = fileURLToPath(new URL('../../migrations', import.meta.url))
 
-/** Applies `migrations/<set>/*.sql` in name order, once each, recording them in `nexus_migrations`. */
-export async function migrate(db: Database, set: string): Promise<void> {
+/**
+ * A set of migrations: a name (recorded as `<name>/<file>` in `nexus_migrations`, so it must never
+ * change) and, for sets that live in another package, the folder holding `<name>/*.sql`.
+ */
+export type MigrationSet = string | { name: string; root: string }
+
+/** Applies `<root>/<name>/*.sql` in name order, once each, recording them in `nexus_migrations`. */
+export async function migrate(db: Database, migrations: MigrationSet): Promise<void> {
   await db.execute(sql`CREATE TABLE IF NOT EXISTS nexus_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
-  const dir = join(root, set)
+  const set = typeof migrations === 'string' ? migrations : migrations.name
+  const dir = join(typeof migrations === 'string' ? ownRoot : migrations.root, set)
   for (const name of (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()) {
     const id = `${set}/${name}`
     const text = await readFile(join(dir, name), 'utf8')

@@ -17,7 +17,7 @@
 //   - 64 bytes, single leaf: key ‖ leafHash — the key tells a walk whether it met the key it wants.
 // Keeping both in the existing column (instead of a migration adding one) keeps one row per node
 // and the one-query path load the write-behind store already does.
-import { keccak256Bytes } from '../../../framework/src/hash/keccak.ts'
+import { keccak256Bytes } from '@nexus/protocol'
 
 export const ZERO = new Uint8Array(32)
 export const DEPTH = 256

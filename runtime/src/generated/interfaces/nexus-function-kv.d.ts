@@ -1,4 +1,4 @@
-// Generated from runtime/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.
+// Generated from protocol/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.
 /** @module Interface nexus:function/kv@0.1.0 **/
 export function get(key: string): Uint8Array | undefined;
 export function set(key: string, value: Uint8Array): void;

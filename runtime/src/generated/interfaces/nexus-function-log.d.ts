@@ -1,4 +1,4 @@
-// Generated from runtime/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.
+// Generated from protocol/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.
 /** @module Interface nexus:function/log@0.1.0 **/
 export function write(level: Level, message: string): void;
 /**

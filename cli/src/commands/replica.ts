@@ -1,0 +1,97 @@
+// `nexus replica`: one replica process. Its state (data dir, PGlite files) is private to its user
+// and locked to this process (runtime/src/store); the share key is read from the file --key names.
+import { parseArgs } from 'node:util'
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { zeroAddress, type Address, type Hex } from 'viem'
+import { createReplica, createReplicaServer } from '@nexus/runtime'
+import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
+import { makePrivate } from '@nexus/runtime/store'
+
+export const summary = 'Run one replica process (HTTP API for the gateway).'
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      index: { type: 'string' },
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string' },
+      schema: { type: 'string' },
+      key: { type: 'string' },
+      // The secret the gateway signs its requests with: a file, or NEXUS_GATEWAY_KEY (never argv).
+      'gateway-key-file': { type: 'string' },
+      'chain-id': { type: 'string', default: '31337' },
+      verifier: { type: 'string', default: zeroAddress },
+      // `--rpc <chainId>=<url>`, repeatable: where handlers' chain reads go.
+      rpc: { type: 'string', multiple: true, default: [] },
+      // Share signing engine: wasm (default, falls back to noble if it cannot load) or noble.
+      signer: { type: 'string', default: 'wasm' },
+    },
+  })
+  if (!values.index || !/^\d+$/.test(values.index)) throw new Error('nexus replica: --index <n> is required')
+  const index = Number(values.index)
+  if (values.signer !== 'wasm' && values.signer !== 'noble') throw new Error(`nexus replica: --signer expects wasm or noble, got "${values.signer}"`)
+  const gatewayKey = loadGatewayKey(values['gateway-key-file'])
+  if (!gatewayKey) throw new Error(`nexus replica: --gateway-key-file <path> or ${GATEWAY_KEY_ENV} is required (the replica serves only its gateway)`)
+  const data = resolve(values.data ?? `.nexus/replica-${index}`)
+  await makePrivate(data)
+  const shareKey = values.key ? (JSON.parse(await readFile(values.key, 'utf8')) as { index: number; secretKey: Hex }) : undefined
+  const replica = await createReplica({
+    index,
+    dataDir: process.env.DATABASE_URL ? undefined : join(data, 'db'),
+    databaseUrl: process.env.DATABASE_URL,
+    // On PostgreSQL each replica's tables live in a schema derived from its data directory: the same
+    // replica restarted finds its state again, and two stacks on one database never share a replica.
+    schema: values.schema ?? `replica_${index}_${createHash('sha256').update(data).digest('hex').slice(0, 12)}`,
+    cacheDir: join(data, 'artifacts'),
+    shareKey: shareKey ? { index: shareKey.index, secretKey: shareKey.secretKey } : undefined,
+    chainId: BigInt(values['chain-id']),
+    verifier: values.verifier as Address,
+    rpc: parseRpcFlags(values.rpc ?? []),
+    signer: values.signer,
+    warn: (message) => console.error(`[replica ${index}] ${message}`),
+  })
+  const server = createReplicaServer(replica, { gatewayKey })
+  server.listen(Number(values.port), values.host, () => {
+    // The gateway (and tests) read this line to learn the port.
+    console.log(JSON.stringify({ event: 'listening', index, port: (server.address() as AddressInfo).port }))
+  })
+  // Stop on SIGINT/SIGTERM, or when the process that started us is gone (its IPC channel closed:
+  // `nexus dev` died, even by SIGKILL). A second signal, or a stop that takes too long, exits at once.
+  await new Promise<void>((done) => {
+    let stopping = false
+    const stop = (why: string) => {
+      if (stopping) {
+        console.error(`[replica ${index}] ${why} again: exiting without a clean stop`)
+        process.exit(130)
+      }
+      stopping = true
+      setTimeout(() => process.exit(1), 15_000).unref()
+      server.close(() => done())
+      server.closeAllConnections()
+    }
+    process.on('SIGINT', () => stop('SIGINT'))
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    if (process.channel) {
+      process.channel.unref()
+      process.once('disconnect', () => stop('parent gone'))
+    }
+  })
+  await replica.close()
+  return 0
+}
+
+/** `['31337=http://127.0.0.1:8545']` → `{ '31337': 'http://127.0.0.1:8545' }`. */
+export function parseRpcFlags(flags: string[]): Record<string, string> {
+  const rpc: Record<string, string> = {}
+  for (const flag of flags) {
+    const m = /^(\d{1,20})=(https?:\/\/\S+)$/.exec(flag)
+    if (!m) throw new Error(`nexus replica: --rpc expects <chainId>=<http(s) url>, got "${flag}"`)
+    rpc[m[1]!] = m[2]!
+  }
+  return rpc
+}

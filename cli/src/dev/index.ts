@@ -1,0 +1,156 @@
+// The embedded dev stack: key files on first run, n replica child processes (`nexus replica`),
+// and a gateway on PGlite, all under one directory (`.nexus/` for `nexus dev`). Tests and the
+// benchmark use the same functions, so what they exercise is what `npm start` runs. Secrets reach
+// the children as file paths (the share key file), never on their command line.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { loadGatewayKey } from '@nexus/runtime'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { zeroAddress, type Address } from 'viem'
+import { randomBytes } from 'node:crypto'
+import { dealerKeygen, encodeG2, parseNetwork, sharePublicKey, type Network } from '@nexus/protocol/attest'
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+const cliMain = join(repoRoot, 'cli/src/main.ts')
+const nodeFlags = ['--experimental-wasm-extended-const', '--import', 'tsx']
+
+/** Generate dealer keys (t-of-n) into `dir` unless network.json already exists. Returns the network. */
+export async function ensureKeys(dir: string, { t, n, chainId = '31337', verifier = zeroAddress }: { t: number; n: number; chainId?: string; verifier?: string }): Promise<{ network: Network; created: boolean }> {
+  const networkFile = join(dir, 'network.json')
+  // The key directory holds the share secrets: this user's alone, also when it already existed.
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await chmod(dir, 0o700)
+  if (existsSync(networkFile)) return { network: parseNetwork(JSON.parse(await readFile(networkFile, 'utf8'))), created: false }
+  const { network, shares } = dealerKeygen({ t, n })
+  network.chainId = chainId
+  network.verifier = verifier as `0x${string}`
+  for (const share of shares) {
+    const path = join(dir, `replica-${share.index}.key.json`)
+    const file = { protocol: 'nexus.result.v1', index: share.index, secretKey: share.secretKey, publicKey: encodeG2(sharePublicKey(share)), t, n, groupPublicKey: network.groupPublicKey }
+    await writeFile(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
+    await chmod(path, 0o600)
+  }
+  await writeFile(networkFile, `${JSON.stringify(network, null, 2)}\n`)
+  return { network: parseNetwork(network), created: true }
+}
+
+/** The file holding the secret replicas authenticate their gateway by, in a keys directory. */
+export const gatewayKeyFile = (keysDir: string) => join(keysDir, 'gateway.key')
+
+/**
+ * The gateway key of a keys directory: read, or on first run generated (32 random bytes, hex) and
+ * written with mode 0600. The dev stack hands the file to replicas and the bytes to the gateway.
+ */
+export async function ensureGatewayKey(keysDir: string): Promise<Uint8Array> {
+  const file = gatewayKeyFile(keysDir)
+  if (!existsSync(file)) {
+    await mkdir(keysDir, { recursive: true })
+    // 'wx': two stacks starting at once on one directory never overwrite each other's key.
+    await writeFile(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err
+    })
+  }
+  await chmod(file, 0o600)
+  return loadGatewayKey(file)!
+}
+
+/**
+ * Pin the network in `dir/network.json` to a chain and the `NexusVerifier` deployed there, so the
+ * results the replicas sign can be checked on-chain (the digest commits to chainId and verifier).
+ * Rewrites the file only when the binding changed (a redeployed verifier moves it); the keys stay.
+ */
+export async function bindNetwork(dir: string, binding: { chainId: string; verifier: Address }): Promise<{ network: Network; changed: boolean }> {
+  const networkFile = join(dir, 'network.json')
+  const raw = JSON.parse(await readFile(networkFile, 'utf8')) as Record<string, unknown>
+  const changed = raw.chainId !== binding.chainId || String(raw.verifier ?? '').toLowerCase() !== binding.verifier.toLowerCase()
+  if (changed) await writeFile(networkFile, `${JSON.stringify({ ...raw, chainId: binding.chainId, verifier: binding.verifier }, null, 2)}\n`)
+  return { network: parseNetwork(changed ? { ...raw, chainId: binding.chainId, verifier: binding.verifier } : raw), changed }
+}
+
+export type ReplicaProcess = {
+  index: number
+  url: string
+  port: number
+  child: ChildProcess
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>
+  /** SIGKILL and wait for exit (a crash). */
+  kill(): Promise<void>
+}
+
+export type StartReplicaParameters = {
+  index: number
+  dataDir: string
+  keyFile: string
+  /** File holding the gateway key (`--gateway-key-file`). Default: `gateway.key` beside `keyFile`. */
+  gatewayKeyFile?: string
+  /** Default: 0 (any free port). */
+  port?: number
+  chainId?: string
+  verifier?: string
+  /** Where the child's stderr goes. Default: discarded unless NEXUS_DEBUG is set. */
+  onLog?: (line: string) => void
+  /** JSON-RPC URL per chain id for handlers' chain reads (`--rpc <chainId>=<url>`). */
+  rpc?: Record<string, string>
+}
+
+/** Spawn `nexus replica` and wait for its `listening` line. */
+export async function startReplica(p: StartReplicaParameters): Promise<ReplicaProcess> {
+  const args = [...nodeFlags, cliMain, 'replica', '--index', String(p.index), '--port', String(p.port ?? 0), '--data', p.dataDir, '--key', p.keyFile, '--gateway-key-file', p.gatewayKeyFile ?? join(dirname(p.keyFile), 'gateway.key')]
+  if (p.chainId) args.push('--chain-id', p.chainId)
+  if (p.verifier) args.push('--verifier', p.verifier)
+  for (const [chainId, url] of Object.entries(p.rpc ?? {})) args.push('--rpc', `${chainId}=${url}`)
+  await mkdir(p.dataDir, { recursive: true })
+  // The IPC channel is the child's lifeline: `nexus replica` stops when it closes, so a replica
+  // never outlives this process however it dies. Its own process group: a terminal's Ctrl-C reaches
+  // only this process, which stops the replicas after the gateway has drained.
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env }, detached: true })
+  const log = p.onLog ?? (process.env.NEXUS_DEBUG ? (l: string) => console.error(`[replica ${p.index}] ${l}`) : () => {})
+  createInterface({ input: child.stderr! }).on('line', log)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const port = await new Promise<number>((resolve, reject) => {
+    const limit = Number(process.env.NEXUS_REPLICA_START_TIMEOUT_MS ?? 240_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`replica ${p.index} did not start within ${limit / 1000} s`))
+    }, limit)
+    child.once('exit', (code) => reject(new Error(`replica ${p.index} exited with ${code} before listening`)))
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { event?: string; port?: number }
+        if (msg.event === 'listening' && msg.port) {
+          clearTimeout(timer)
+          resolve(msg.port)
+          return
+        }
+      } catch {}
+      log(line)
+    })
+  })
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+    await exited
+  }
+  return { index: p.index, port, url: `http://127.0.0.1:${port}`, child, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') }
+}
+
+/** Start replicas 1..n of a key directory, each with its data under `<root>/replica-<i>`. */
+export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[], options: { rpc?: Record<string, string>; chainId?: string; verifier?: string } = {}): Promise<ReplicaProcess[]> {
+  await ensureGatewayKey(keysDir)
+  const settled = await Promise.allSettled(
+    Array.from({ length: n }, (_, k) =>
+      startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k], rpc: options.rpc, chainId: options.chainId, verifier: options.verifier }),
+    ),
+  )
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) {
+    // Never leave children behind when one of them could not start.
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)))
+    throw failed.reason
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<ReplicaProcess>).value)
+}
+export { startDevnet, DEVNET_CHAIN_ID, DEVNET_PORT, DEVNET_RELAYER_KEY, type Devnet, type DevnetContracts, type StartDevnetParameters } from './devnet.ts'

@@ -1,0 +1,27 @@
+// @nexus/protocol — the facts every Nexus package shares, written once. This root entry holds no
+// curve code and no Node built-ins, so a handler bundle that imports one name from it stays small;
+// BLS attestation is `@nexus/protocol/attest`, the WIT world's folder is `@nexus/protocol/wit`.
+export { NexusError, toError, type NexusErrorParameters } from './errors/base.ts'
+export { keccak256, keccak256Bytes, keccakEngine } from './hash/keccak.ts'
+export { matchRoute, routePatternProblem, selectRoute } from './route.ts'
+export {
+  manifestTriggers,
+  type BlockTriggerSpec,
+  type ChainSpec,
+  type CronTriggerSpec,
+  type EventTriggerSpec,
+  type Finality,
+  type RouteTriggerSpec,
+  type TriggerSpec,
+} from './triggers/spec.ts'
+export {
+  decodeTriggerPayload,
+  encodeTriggerPayload,
+  triggerIdempotencyKey,
+  type BlockPayload,
+  type CronPayload,
+  type EventPayload,
+  type RoutePayload,
+  type TriggerKind,
+  type TriggerPayload,
+} from './triggers/payload.ts'

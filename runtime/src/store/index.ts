@@ -1,0 +1,4 @@
+// `@nexus/runtime/store`: one opener and migrator for PGlite and PostgreSQL, shared with the gateway.
+export { openStore, type Store } from './database.ts'
+export { migrate, rowsOf, type MigrationSet } from './migrate.ts'
+export { makePrivate, PRIVATE_UMASK } from './private-dir.ts'
