@@ -13,7 +13,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['nexus-source'] } },
   test: {
-    include: ['{protocol,framework,runtime,gateway,contracts,circuits,cli}/{src,test}/**/*.test.ts', 'examples/**/*.test.ts'],
+    include: ['{protocol,framework,runtime,gateway,contracts,circuits,cli}/{src,test}/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/generated/**', '.nexus/**'],
     pool: 'forks',
     poolOptions: { forks: { execArgv: ['--experimental-wasm-extended-const', sourceCondition] } },

@@ -1,5 +1,5 @@
 // Errors of the zk path (Nexus Zero). Codes are stable: they appear in error results and HTTP bodies.
-import { NexusError, type NexusErrorParameters } from '@nexus/protocol'
+import { NexusError, type NexusErrorParameters } from '../errors/base.ts'
 
 /** The request could not be mapped to valid circuit inputs, or the witness rejected them. */
 export class ZkInputError extends NexusError {

@@ -1,7 +1,7 @@
 // Off-chain verification of a zk result: shape → key lookup and hash → expectations → Groth16 pairing
 // check (snarkjs, loaded on demand because it is GPL) → optional output re-decoding.
 import type { Hex } from 'viem'
-import { NexusError } from '@nexus/protocol'
+import { NexusError } from '../errors/base.ts'
 import type { ZkFunction } from './declare.ts'
 import {
   ZkCircuitMismatchError,
