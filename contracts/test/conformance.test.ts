@@ -1,5 +1,5 @@
 // One conformance suite, two verifiers (Hono's common.case pattern): every case must get the same
-// verdict from the TypeScript verifier (framework/src/attest) and from NexusVerifier on-chain —
+// verdict from the TypeScript verifier (protocol/src/attest) and from NexusVerifier on-chain —
 // the protocol-v1 and protocol-v2 vectors, and results of both protocols made here.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { encodeFunctionData, keccak256, toHex, type Address, type Hex } from 'viem'

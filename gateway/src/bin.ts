@@ -3,7 +3,7 @@
 //   [--api-key-file <file>]   (deployer keys, one per line; or NEXUS_API_KEYS=k1,k2 — never on the command line)
 //   [--admin-key-file <file>] (admin keys, which may repoint any function; or NEXUS_ADMIN_KEYS)
 //   [--gateway-key-file <file>] (or NEXUS_GATEWAY_KEY: the secret replicas authenticate the gateway by)
-//   [--chains <chains.json>]  (a JSON array of ChainSpec, framework/src/triggers/spec.ts: follow these chains' events and blocks)
+//   [--chains <chains.json>]  (a JSON array of ChainSpec, protocol/src/triggers/spec.ts: follow these chains' events and blocks)
 // (DATABASE_URL selects PostgreSQL instead of PGlite.) Prints {"event":"listening","port"} when up.
 // SIGINT/SIGTERM: the clean stop of Gateway.close(); a second signal exits at once.
 import { readFile } from 'node:fs/promises'

@@ -1,5 +1,5 @@
 // Shared by the contract tests: the conformance vectors, a chain with Nexus deployed, and small
-// signing helpers written independently of framework/src/attest (so tests cross-check it).
+// signing helpers written independently of protocol/src/attest (so tests cross-check it).
 import { readFileSync } from 'node:fs'
 import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { BaseError, ContractFunctionRevertedError, hexToBytes, type Hex } from 'viem'
@@ -80,7 +80,7 @@ export async function revertName(call: Promise<unknown>): Promise<string | undef
 
 export const result = toContractResult
 
-// --- Replicas, played by the attestation code itself (framework/src/attest) -----------------------
+// --- Replicas, played by the attestation code itself (protocol/src/attest) -----------------------
 import { keccak256 as keccak, sha256, toHex as hex, type Address } from 'viem'
 import {
   combineShares,

@@ -8,7 +8,7 @@
 // relays the example consumer's NexusInbox requests (fulfil sent from anvil's account 1).
 // Ctrl-C (SIGINT/SIGTERM) stops it cleanly, state kept: the gateway stops accepting and drains
 // what it acknowledged, then the replicas and anvil stop; a second Ctrl-C forces. The children
-// never outlive this process (each watches a lifeline to it, gateway/src/dev and
+// never outlive this process (each watches a lifeline to it, cli/src/dev and
 // contracts/src/anvil.ts), and a start that fails midway stops what it had started.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'

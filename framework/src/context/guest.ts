@@ -1,5 +1,5 @@
 // Runs inside the component: turns the invocation's input bytes into the typed context of the
-// handler's trigger (framework/src/triggers/payload.ts), calls the handler and encodes its result.
+// handler's trigger (protocol/src/triggers/payload.ts), calls the handler and encodes its result.
 // Only the generated entry (framework/src/build/entry.ts) imports this file.
 import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type Hex } from 'viem'
 import type { BlockPayload, CronPayload, EventPayload, RoutePayload, TriggerPayload } from '@nexus/protocol'

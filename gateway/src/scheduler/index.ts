@@ -91,7 +91,7 @@ export type CreateSchedulerParameters = {
    * its answer. Default: 10.
    */
   spareQuietMs?: number
-  /** Faster curve operations for combining and checking (framework/src/attest/wasm-loader.ts). Default: noble. */
+  /** Faster curve operations for combining and checking (protocol/src/attest/wasm-loader.ts). Default: noble. */
   curve?: WasmCurve
   onEvent?: (message: string) => void
 }

@@ -130,6 +130,6 @@ export class ZkVerifierUnavailableError extends NexusError {
   override name = 'ZkVerifierUnavailableError'
   override code = 'NEXUS_ATTEST_ZK_UNAVAILABLE'
   constructor(parameters: NexusErrorParameters = {}) {
-    super('cannot verify a zk result: the zk verifier (framework/src/zk/verify.ts, needs snarkjs) is not available', parameters)
+    super('cannot verify a zk result: the zk verifier (protocol/src/zk/verify.ts, needs snarkjs) is not available', parameters)
   }
 }

@@ -35,7 +35,7 @@ export type ReplicaOptions = {
   cacheDir: string
   /** This replica's key share; without it results are unsigned. */
   shareKey?: { index: number; secretKey: Hex }
-  /** Share signing engine (framework/src/attest/wasm-loader.ts). Default: `wasm`, falling back to `noble`. */
+  /** Share signing engine (protocol/src/attest/wasm-loader.ts). Default: `wasm`, falling back to `noble`. */
   signer?: 'wasm' | 'noble'
   /** Where start-up notes go (e.g. a signer fallback). Default: nowhere. */
   warn?: (message: string) => void

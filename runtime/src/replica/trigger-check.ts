@@ -1,7 +1,7 @@
 // Which trigger kinds an invocation of a function may carry. `http` (every function's invoke URL)
 // and `inbox` (an on-chain inbox the gateway operator maps to a function) are entry points the
 // gateway offers every function; `event`, `block`, `route` and `cron` exist only where the
-// function's manifest declares them (framework/src/triggers/spec.ts). Anything else is refused,
+// function's manifest declares them (protocol/src/triggers/spec.ts). Anything else is refused,
 // so an execute cannot present a function as run by a trigger it never had.
 import { manifestTriggers } from '@nexus/protocol'
 import { TriggerNotDeclaredError } from './errors.ts'
