@@ -1,7 +1,7 @@
 // Builds a handler file's zk declarations into a component of the nexus:function world, so the
 // request → circuit-inputs mapping runs in the deterministic runtime (fuel, memory cap, fresh
 // instance) instead of the gateway's Node process. Bundled once and cached by the bundle
-// (framework/src/build/component-cache.ts): an unchanged handler is not componentized again.
+// (runtime/src/build/component-cache.ts): an unchanged handler is not componentized again.
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cachedComponent } from '@nexus/runtime/build'
