@@ -7,7 +7,7 @@
 // under a fixed name. The same sources give the same code hash whatever the cwd or --out is.
 import { BuildError } from '@nexus/runtime'
 import { bundleGuestSource } from '@nexus/runtime/build'
-import { guestPrelude } from '@nexus/runtime/build'
+import { guestPrelude, sourceConditions } from '@nexus/runtime/build'
 
 export async function bundleEntry(entry: { source: string; name: string; root: string }): Promise<string> {
   try {
@@ -16,7 +16,7 @@ export async function bundleEntry(entry: { source: string; name: string; root: s
       absWorkingDir: entry.root,
       mainFields: ['module', 'main'],
       // viem's root export reaches `isows`, whose Node build needs `ws` and Node built-ins.
-      conditions: ['browser', 'import', 'default'],
+      conditions: [...sourceConditions, 'browser', 'import', 'default'],
       banner: { js: guestPrelude },
     })
   } catch (cause) {

@@ -25,8 +25,13 @@ const fsShim: Plugin = {
   },
 }
 
+// Inside the repo (this file runs as TypeScript) the Nexus packages resolve to their source through
+// the `nexus-source` export condition; installed packages resolve to their dist JavaScript.
+export const sourceConditions: string[] = import.meta.url.endsWith('.ts') ? ['nexus-source'] : []
+
 /** esbuild options every guest bundle shares: one ES module for QuickJS, nothing written to disk. */
 export const guestBundleOptions = {
+  conditions: sourceConditions,
   bundle: true,
   write: false,
   format: 'esm',
