@@ -8,4 +8,5 @@ import { NexusError } from '../../../framework/src/errors/base.ts'
 export class ChainUnavailableError extends NexusError {
   override name = 'ChainUnavailableError'
   override code = 'CHAIN_UNAVAILABLE'
+  override status = 503
 }
