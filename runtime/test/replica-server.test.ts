@@ -79,6 +79,8 @@ describe('replica HTTP server', () => {
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ ok: true, index: 1 })
     const state = await (await fetch(`${url}/v1/functions/mixed/state`, suite.signed('GET', '/v1/functions/mixed/state'))).json()
     expect(state.lastAppliedSeq).toBe('2')
-    expect((await fetch(`${url}/v1/execute`, suite.signed('GET', '/v1/execute'))).status).toBe(404) // GET is not the fast path
+    const notFast = await fetch(`${url}/v1/execute`, suite.signed('GET', '/v1/execute')) // GET is not the fast path
+    expect(notFast.status).toBe(404)
+    expect(await notFast.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route.' } })
   })
 })

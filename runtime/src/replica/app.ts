@@ -6,7 +6,7 @@ import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
 import { errorBoundary } from '../../../framework/src/errors/http.ts'
 import type { Manifest } from '../build/artifact.ts'
 import type { Replica } from './replica.ts'
-import { BadRequestError, PayloadTooLargeError, UnknownCodeError } from './errors.ts'
+import { BadRequestError, PayloadTooLargeError, RouteNotFoundError, UnknownCodeError } from './errors.ts'
 import { verifyRequest } from './gateway-auth.ts'
 import { parseVersions, versionsJson } from './versions-wire.ts'
 import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest } from './wire.ts'
@@ -56,6 +56,9 @@ export function createReplicaApp(replica: Replica, options: ReplicaAppOptions): 
   if (!(options?.gatewayKey instanceof Uint8Array) || options.gatewayKey.length === 0) throw new TypeError('createReplicaApp: gatewayKey is required')
   const app = new Hono()
   app.onError(errorBoundary())
+  app.notFound(() => {
+    throw new RouteNotFoundError('No such route.')
+  })
   app.get('/health', (c) => c.json({ ok: true, index: replica.index }))
   // Bounds what the signature check reads; routes keep their own, smaller limits.
   app.use('*', bodyLimit(32 << 20), gatewayAuth(options.gatewayKey))

@@ -61,6 +61,13 @@ export class BadRequestError extends NexusError {
   override status = 400
 }
 
+/** No route of the replica API matches the request's method and path. */
+export class RouteNotFoundError extends NexusError {
+  override name = 'RouteNotFoundError'
+  override code = 'NOT_FOUND'
+  override status = 404
+}
+
 /** A request body over the route's limit: nothing is read past it, nothing is done. */
 export class PayloadTooLargeError extends NexusError {
   override name = 'PayloadTooLargeError'
