@@ -1,5 +1,6 @@
 // The gateway's HTTP API (Hono). Every error leaves as `{ error: { code, message } }` with a
-// stable code (framework/src/errors/http.ts); every check on a request runs before anything is written to the log.
+// stable code (framework/src/errors/http.ts); every check on a request runs before anything is
+// written to the log.
 import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
