@@ -1,11 +1,11 @@
 // Gateway errors: each has a stable `code` (served as `{ error: { code, message } }`) and the
-// HTTP status it maps to at the API boundary.
+// HTTP status it maps to at the API boundary (framework/src/errors/http.ts).
 import { NexusError, type NexusErrorParameters } from '@nexus/protocol'
 
 export class GatewayError extends NexusError {
   override name = 'GatewayError'
   override code = 'NEXUS_GATEWAY_ERROR'
-  status = 500
+  override status = 500
 }
 
 function define(name: string, code: string, status: number) {
@@ -32,6 +32,7 @@ export const IdempotencyConflictError = define('IdempotencyConflictError', 'IDEM
 export const PayloadTooLargeError = define('PayloadTooLargeError', 'PAYLOAD_TOO_LARGE', 413)
 export const UnsupportedMediaTypeError = define('UnsupportedMediaTypeError', 'UNSUPPORTED_MEDIA_TYPE', 415)
 export const NotReadyError = define('NotReadyError', 'NOT_READY', 503)
+export const ShuttingDownError = define('ShuttingDownError', 'SHUTTING_DOWN', 503)
 
 /** A known route asked with a method it does not serve; `allow` becomes the `Allow` header. */
 export class MethodNotAllowedError extends GatewayError {
@@ -42,5 +43,6 @@ export class MethodNotAllowedError extends GatewayError {
   constructor(message: string, allow: string[], parameters?: NexusErrorParameters) {
     super(message, parameters)
     this.allow = allow
+    this.httpHeaders = { Allow: allow.join(', ') }
   }
 }

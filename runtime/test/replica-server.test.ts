@@ -59,6 +59,17 @@ describe('replica HTTP server', () => {
     const tooLarge = await post('x'.repeat(EXECUTE_BODY_LIMIT + 1))
     expect(tooLarge.status).toBe(413)
     expect((await tooLarge.json()).error.code).toBe('PAYLOAD_TOO_LARGE')
+    // The Hono app answers its own bad input in the same shape, status and code (one error boundary).
+    const app = createReplicaApp(replica, { gatewayKey: suite.gatewayKey })
+    const viaHono = (path: string, body: string) => app.request(path, suite.signed('POST', path, body))
+    for (const path of ['/v1/execute', '/v1/execute-batch']) {
+      const honoMalformed = await viaHono(path, '{"functionId":')
+      expect({ path, status: honoMalformed.status, body: await honoMalformed.json() }).toEqual({ path, status: 400, body: { error: { code: 'BAD_REQUEST', message: 'request body is not valid JSON' } } })
+    }
+    const honoTooLarge = await viaHono('/v1/execute', 'x'.repeat(EXECUTE_BODY_LIMIT + 1))
+    expect({ status: honoTooLarge.status, body: await honoTooLarge.json() }).toEqual({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: `request body exceeds ${EXECUTE_BODY_LIMIT} bytes` } } })
+    const honoGap = await viaHono('/v1/execute', JSON.stringify(executeRequestJson(suite.request(codeHash, 5, { op: 'incr', key: 'k' }))))
+    expect({ status: honoGap.status, error: (await honoGap.json()).error }).toMatchObject({ status: 409, error: { code: 'SEQ_GAP', expected: '2' } })
     expect((await replica.state('mixed')).lastAppliedSeq).toBe(1n)
     // And the next seq still applies.
     expect((await execute(2, { op: 'incr', key: 'k' })).status).toBe(200)
@@ -68,6 +79,8 @@ describe('replica HTTP server', () => {
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ ok: true, index: 1 })
     const state = await (await fetch(`${url}/v1/functions/mixed/state`, suite.signed('GET', '/v1/functions/mixed/state'))).json()
     expect(state.lastAppliedSeq).toBe('2')
-    expect((await fetch(`${url}/v1/execute`, suite.signed('GET', '/v1/execute'))).status).toBe(404) // GET is not the fast path
+    const notFast = await fetch(`${url}/v1/execute`, suite.signed('GET', '/v1/execute')) // GET is not the fast path
+    expect(notFast.status).toBe(404)
+    expect(await notFast.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route.' } })
   })
 })

@@ -5,6 +5,7 @@
 // function's versions) first", and "this replica diverged from the log".
 import type { Hex } from 'viem'
 import { parseResultFields, type ResultFields } from '@nexus/protocol/attest'
+import type { ErrorBody } from '@nexus/protocol'
 import { postJson, type JsonResponse, type SignRequest } from './post-json.ts'
 import { signRequest } from '@nexus/runtime'
 
@@ -117,13 +118,15 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000, gatewayKey
     } catch (err) {
       return { kind: 'unavailable', reason: `bad response (HTTP ${res.status}): ${reasonOf(err)}` }
     }
-    const code = json?.error?.code
-    if (res.status === 409 && code === 'SEQ_GAP') return { kind: 'seq-gap', expected: BigInt(json.error.expected) }
+    // The replica answers errors in the one shape of every Nexus API (framework/src/errors/http.ts).
+    const error = res.ok ? undefined : (json as Partial<ErrorBody> | null)?.error
+    const code = error?.code
+    if (res.status === 409 && code === 'SEQ_GAP') return { kind: 'seq-gap', expected: BigInt(error!.expected!) }
     if (res.status === 404 && code === 'UNKNOWN_CODE') return { kind: 'unknown-code' }
-    if (res.status === 409 && code === 'CODE_NOT_BOUND') return { kind: 'unbound', reason: String(json.error.message) }
-    if (res.status === 409 && code === 'SEQ_MISMATCH') return { kind: 'diverged', reason: String(json.error.message) }
+    if (res.status === 409 && code === 'CODE_NOT_BOUND') return { kind: 'unbound', reason: String(error!.message) }
+    if (res.status === 409 && code === 'SEQ_MISMATCH') return { kind: 'diverged', reason: String(error!.message) }
     if (code === 'WATCHDOG') return { kind: 'watchdog' }
-    if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${json?.error?.message ?? ''}`.trim() }
+    if (!res.ok) return { kind: 'unavailable', reason: `HTTP ${res.status} ${code ?? ''} ${error?.message ?? ''}`.trim() }
     return { kind: 'body', body: json }
   }
 

@@ -1,13 +1,12 @@
 // The gateway's HTTP API (Hono). Every error leaves as `{ error: { code, message } }` with a
-// stable code; every check on a request runs before anything is written to the log.
+// stable code (framework/src/errors/http.ts); every check on a request runs before anything is
+// written to the log.
 import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { HTTPException } from 'hono/http-exception'
 import { bytesToHex } from 'viem'
-import { NexusError } from '@nexus/protocol'
+import { errorBoundary } from '@nexus/protocol'
 import {
-  GatewayError,
   InvalidRequestError,
   MalformedJsonError,
   MethodNotAllowedError,
@@ -17,7 +16,6 @@ import {
   UnknownResultError,
   NotFoundError,
 } from '../errors.ts'
-import { InvalidManifestError } from '@nexus/runtime/build'
 import type { FunctionRecord, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient } from '../replicas/index.ts'
@@ -73,15 +71,8 @@ export function createApp(p: CreateAppParameters): Hono {
   const app = new Hono()
 
   const allowed = createAllowedMethods(app)
-  app.onError((err, c) => {
-    if (err instanceof MethodNotAllowedError) return c.json({ error: { code: err.code, message: err.shortMessage } }, 405, { Allow: err.allow.join(', ') })
-    if (err instanceof GatewayError) return c.json({ error: { code: err.code, message: err.shortMessage } }, err.status as 400)
-    if (err instanceof InvalidManifestError) return c.json({ error: { code: err.code, message: err.shortMessage, field: err.field } }, 400)
-    if (err instanceof HTTPException) return c.json({ error: { code: err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP_ERROR', message: err.message } }, err.status)
-    if (err instanceof NexusError) return c.json({ error: { code: err.code, message: err.shortMessage } }, 400)
-    console.error(err)
-    return c.json({ error: { code: 'INTERNAL', message: 'Internal error.' } }, 500)
-  })
+  // Every route's errors, @onHttp routes' included (mounted on this app), leave through here.
+  app.onError(errorBoundary())
   // An answer sent before the request body was read (401 before a deploy's body, 413 on
   // Content-Length) must not leave that connection for reuse: the rest of the body is still on its
   // way, and a client that sends its next request on the socket sees "other side closed" when the

@@ -9,6 +9,8 @@
 // within headersTimeoutMs, and at most maxConnections are open at once.
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
+import { errorBody } from '@nexus/protocol'
+import { ShuttingDownError } from '../errors.ts'
 
 export type HttpLimits = {
   /** Time to receive a whole request (headers and body), ms. Default: 60_000. */
@@ -31,7 +33,7 @@ export type NodeServer = {
   close(graceMs: number): Promise<void>
 }
 
-const STOPPING_BODY = JSON.stringify({ error: { code: 'SHUTTING_DOWN', message: 'The gateway is stopping; retry on the next instance.' } })
+const STOPPING_BODY = JSON.stringify(errorBody(new ShuttingDownError('The gateway is stopping; retry on the next instance.')))
 
 export function createNodeServer(fetch: (request: Request) => Response | Promise<Response>, limits: HttpLimits = {}): NodeServer {
   const requestTimeout = limits.requestTimeoutMs ?? 60_000

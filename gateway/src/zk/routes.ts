@@ -6,9 +6,9 @@
 //   POST /v1/zk/:name  (request) → 200 zk result | 400 NEXUS_ZK_INVALID_INPUT | 500 NEXUS_ZK_OUTPUT_FAILED | 502 NEXUS_ZK_PROVER_FAILED
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { HTTPException } from 'hono/http-exception'
 import type { ZkErrorResult, ZkResult } from '@nexus/protocol/zk'
-import { GatewayError, MalformedJsonError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
+import { errorBoundary } from '@nexus/protocol'
+import { MalformedJsonError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { ZkServiceFunction } from './service.ts'
 
 export type CreateZkRoutesParameters = {
@@ -33,13 +33,8 @@ const statusOf = (code: string) => (code === 'NEXUS_ZK_INVALID_INPUT' ? 400 : co
 
 export function createZkRoutes(p: CreateZkRoutesParameters): Hono {
   const app = new Hono()
-  // Same shape as the main app's handler, so the routes behave the same mounted or standalone.
-  app.onError((err, c) => {
-    if (err instanceof GatewayError) return c.json({ error: { code: err.code, message: err.shortMessage } }, err.status as 400)
-    if (err instanceof HTTPException) return c.json({ error: { code: 'HTTP_ERROR', message: err.message } }, err.status)
-    console.error(err)
-    return c.json({ error: { code: 'INTERNAL', message: 'Internal error.' } }, 500)
-  })
+  // The main app's boundary too, so the routes behave the same mounted or standalone.
+  app.onError(errorBoundary())
   const find = (name: string) => {
     const f = p.functions.get(name)
     if (!f) throw new UnknownFunctionError(`Unknown zk function "${name}".`)

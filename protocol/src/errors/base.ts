@@ -1,5 +1,7 @@
 // The one error base of Nexus (modelled on viem's BaseError): a short message a user reads
-// first, then optional details and hints; every subclass has a fixed `name` and `code`.
+// first, then optional details and hints; every subclass has a fixed `name` and `code`. An error
+// a client can cause also says how it answers over HTTP (`status`, `httpFields`, `httpHeaders`):
+// errors/http.ts turns any thrown value into the one JSON error answer of every Nexus API.
 
 export type NexusErrorParameters = {
   cause?: unknown
@@ -15,6 +17,13 @@ export class NexusError extends Error {
   readonly shortMessage: string
   readonly details?: string
   readonly docsPath?: string
+  // `declare`: no own property unless a subclass sets one, so inspecting an error shows no noise.
+  /** HTTP status at an API boundary (errors/http.ts). Unset: 500. */
+  declare status?: number
+  /** Fields of the HTTP error body beside `code` and `message`, e.g. `{ field }`: only what any caller may see. */
+  declare httpFields?: Record<string, string>
+  /** Headers of the HTTP error answer, e.g. `Allow` on a 405. */
+  declare httpHeaders?: Record<string, string>
 
   constructor(shortMessage: string, parameters: NexusErrorParameters = {}) {
     const cause = parameters.cause

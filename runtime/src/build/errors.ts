@@ -8,4 +8,5 @@ export class BuildError extends NexusError {
 export class InvalidArtifactError extends NexusError {
   override name = 'InvalidArtifactError'
   override code = 'INVALID_ARTIFACT'
+  override status = 400
 }

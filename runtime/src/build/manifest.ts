@@ -12,10 +12,12 @@ import { witWorld } from '@nexus/protocol/wit'
 export class InvalidManifestError extends NexusError {
   override name = 'InvalidManifestError'
   override code = 'INVALID_ARTIFACT'
+  override status = 400
   readonly field: string
   constructor(field: string, message: string, parameters?: NexusErrorParameters) {
     super(`${field}: ${message}`, parameters)
     this.field = field
+    this.httpFields = { field }
   }
 }
 

@@ -8,4 +8,5 @@ import { NexusError } from '@nexus/protocol'
 export class ChainUnavailableError extends NexusError {
   override name = 'ChainUnavailableError'
   override code = 'CHAIN_UNAVAILABLE'
+  override status = 503
 }

@@ -1,34 +1,37 @@
 // The replica's small HTTP API, driven by its gateway and by nobody else: every route but
 // GET /health answers 401 unless the request is signed with the gateway key (gateway-auth.ts).
-import { Hono, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { NexusError } from '@nexus/protocol'
+// Errors answer like the gateway's (framework/src/errors/http.ts); each replica error names its status.
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
+import { errorBoundary } from '@nexus/protocol'
 import type { Manifest } from '../build/artifact.ts'
 import type { Replica } from './replica.ts'
-import { SeqGapError } from './errors.ts'
+import { BadRequestError, PayloadTooLargeError, RouteNotFoundError, UnknownCodeError } from './errors.ts'
 import { verifyRequest } from './gateway-auth.ts'
 import { parseVersions, versionsJson } from './versions-wire.ts'
 import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest } from './wire.ts'
 
-const statusOf: Record<string, ContentfulStatusCode> = {
-  SEQ_GAP: 409, SEQ_MISMATCH: 409, UNAUTHORIZED: 401, CODE_NOT_BOUND: 409, VERSION_CONFLICT: 409, TRIGGER_NOT_DECLARED: 422, UNKNOWN_CODE: 404, INVALID_ARTIFACT: 400, BAD_REQUEST: 400,
-  // A chain read failed (RPC down or behind): nothing was recorded; the gateway retries later.
-  CHAIN_UNAVAILABLE: 503,
-  // The wall-clock backstop fired: nothing was recorded; the gateway settles it as an abort in the log.
-  WATCHDOG: 503,
-}
-
 /** Most bytes one execute request may carry. */
 export const EXECUTE_BODY_LIMIT = 8 << 20
 
-/** The JSON error answer (status and body) for anything a route throws. */
-export function errorResponse(err: unknown): { status: ContentfulStatusCode; body: { error: Record<string, string> } } {
-  if (err instanceof SeqGapError) return { status: 409, body: { error: { code: err.code, message: err.shortMessage, expected: err.expected.toString() } } }
-  if (err instanceof NexusError) return { status: statusOf[err.code] ?? 500, body: { error: { code: err.code, message: err.shortMessage } } }
-  if (err instanceof TypeError || err instanceof SyntaxError) return { status: 400, body: { error: { code: 'BAD_REQUEST', message: err.message } } }
-  return { status: 500, body: { error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } } }
+/** A body limit that refuses with PAYLOAD_TOO_LARGE (413), as the execute fast path does. */
+const bodyLimit = (maxSize: number) =>
+  honoBodyLimit({
+    maxSize,
+    onError: () => {
+      throw new PayloadTooLargeError(`request body exceeds ${maxSize} bytes`)
+    },
+  })
+
+/** The request body as JSON; BAD_REQUEST (400) when it is not JSON. */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (cause) {
+    throw new BadRequestError('request body is not valid JSON', { cause })
+  }
 }
+const readJson = async (c: Context) => parseJsonBody(await c.req.text())
 
 export type ReplicaAppOptions = {
   /** The secret the gateway signs its requests with (gateway-auth.ts). */
@@ -52,35 +55,38 @@ function gatewayAuth(key: Uint8Array): MiddlewareHandler {
 export function createReplicaApp(replica: Replica, options: ReplicaAppOptions): Hono {
   if (!(options?.gatewayKey instanceof Uint8Array) || options.gatewayKey.length === 0) throw new TypeError('createReplicaApp: gatewayKey is required')
   const app = new Hono()
-  app.onError((err, c) => {
-    const { status, body } = errorResponse(err)
-    return c.json(body, status)
+  app.onError(errorBoundary())
+  app.notFound(() => {
+    throw new RouteNotFoundError('No such route.')
   })
   app.get('/health', (c) => c.json({ ok: true, index: replica.index }))
   // Bounds what the signature check reads; routes keep their own, smaller limits.
-  app.use('*', bodyLimit({ maxSize: 32 << 20 }), gatewayAuth(options.gatewayKey))
-  app.post('/v1/artifacts', bodyLimit({ maxSize: 32 << 20 }), async (c) => {
-    const body = (await c.req.json()) as { manifest?: Manifest; component?: string }
-    if (!body?.manifest || typeof body.component !== 'string') throw new TypeError('expected { manifest, component: base64 }')
+  app.use('*', bodyLimit(32 << 20), gatewayAuth(options.gatewayKey))
+  app.post('/v1/artifacts', bodyLimit(32 << 20), async (c) => {
+    const body = (await readJson(c)) as { manifest?: Manifest; component?: string } | null
+    if (!body?.manifest || typeof body.component !== 'string') throw new BadRequestError('expected { manifest, component: base64 }')
     const result = await replica.deploy({ manifest: body.manifest, component: new Uint8Array(Buffer.from(body.component, 'base64')) })
     return c.json(result)
   })
-  app.get('/v1/artifacts/:codeHash', async (c) =>
-    (await replica.hasCode(c.req.param('codeHash'))) ? c.json({ ok: true }) : c.json({ error: { code: 'UNKNOWN_CODE', message: 'not deployed' } }, 404))
+  app.get('/v1/artifacts/:codeHash', async (c) => {
+    const codeHash = c.req.param('codeHash')
+    if (!(await replica.hasCode(codeHash))) throw new UnknownCodeError(codeHash)
+    return c.json({ ok: true })
+  })
   // Served by server.ts without Hono in the replica process; kept here for in-process callers.
-  app.post('/v1/execute', bodyLimit({ maxSize: EXECUTE_BODY_LIMIT }), async (c) => {
-    const request = parseExecuteRequest(await c.req.json())
+  app.post('/v1/execute', bodyLimit(EXECUTE_BODY_LIMIT), async (c) => {
+    const request = parseExecuteRequest(await readJson(c))
     return c.json(executedResultJson(await replica.execute(request)))
   })
   // Batched attestation: consecutive seqs of one function, one transaction, one share over the Merkle root.
-  app.post('/v1/execute-batch', bodyLimit({ maxSize: 32 << 20 }), async (c) => {
-    const requests = parseExecuteBatchRequest(await c.req.json())
+  app.post('/v1/execute-batch', bodyLimit(32 << 20), async (c) => {
+    const requests = parseExecuteBatchRequest(await readJson(c))
     return c.json(executedBatchJson(await replica.executeBatch(requests)))
   })
   // Which code the function runs from which seq (the gateway sends its deployed versions).
-  app.put('/v1/functions/:id/versions', bodyLimit({ maxSize: 1 << 20 }), async (c) => {
+  app.put('/v1/functions/:id/versions', bodyLimit(1 << 20), async (c) => {
     const id = c.req.param('id')
-    await replica.bindVersions(id, parseVersions(await c.req.json()))
+    await replica.bindVersions(id, parseVersions(await readJson(c)))
     return c.json({ versions: versionsJson(await replica.versions(id)) })
   })
   app.get('/v1/functions/:id/versions', async (c) => c.json({ versions: versionsJson(await replica.versions(c.req.param('id'))) }))

@@ -22,6 +22,7 @@ const DOMAIN = 'nexus.replica-request.v1'
 export class UnauthorizedError extends NexusError {
   override name = 'UnauthorizedError'
   override code = 'UNAUTHORIZED'
+  override status = 401
 }
 
 /** A key shorter than this many bytes is refused: it could be guessed. */

@@ -15,7 +15,7 @@ import { createSandbox, WatchdogError } from '../sandbox/sandbox.ts'
 import { abortedOutcome, createWatchdogMemory } from './watchdog-abort.ts'
 import { withDefaultLimits } from '../sandbox/limits.ts'
 import type { LogLine } from '../sandbox/invocation-context.ts'
-import { CodeNotBoundError, SeqGapError, SeqMismatchError, UnknownCodeError, VersionConflictError } from './errors.ts'
+import { BadRequestError, CodeNotBoundError, SeqGapError, SeqMismatchError, UnknownCodeError, VersionConflictError } from './errors.ts'
 import { checkTrigger } from './trigger-check.ts'
 import { createVersionStore, type FunctionVersion } from '../store/function-versions.ts'
 import { createChainReader } from '../chain/reader.ts'
@@ -260,10 +260,10 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       return enqueue(request.functionId, () => apply(request))
     },
     async executeBatch(requests) {
-      if (requests.length === 0 || requests.length > MAX_BATCH) throw new TypeError(`a batch holds 1..${MAX_BATCH} invocations`)
+      if (requests.length === 0 || requests.length > MAX_BATCH) throw new BadRequestError(`a batch holds 1..${MAX_BATCH} invocations`)
       const functionId = requests[0]!.functionId
       requests.forEach((r, i) => {
-        if (r.functionId !== functionId || r.seq !== requests[0]!.seq + BigInt(i)) throw new TypeError('a batch is consecutive seqs of one function')
+        if (r.functionId !== functionId || r.seq !== requests[0]!.seq + BigInt(i)) throw new BadRequestError('a batch is consecutive seqs of one function')
       })
       return enqueue(functionId, () => applyBatch(requests))
     },

@@ -5,7 +5,9 @@
 // gateway authentication (checked on the raw body before it is parsed).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
-import { createReplicaApp, errorResponse, EXECUTE_BODY_LIMIT, type ReplicaAppOptions } from './app.ts'
+import { errorAnswer, isInternalError } from '@nexus/protocol'
+import { createReplicaApp, EXECUTE_BODY_LIMIT, parseJsonBody, type ReplicaAppOptions } from './app.ts'
+import { PayloadTooLargeError } from './errors.ts'
 import { verifyRequest } from './gateway-auth.ts'
 import type { Replica } from './replica.ts'
 import { executedResultJson, parseExecuteRequest } from './wire.ts'
@@ -23,23 +25,22 @@ export function createReplicaServer(replica: Replica, options: ReplicaAppOptions
 async function execute(replica: Replica, gatewayKey: Uint8Array, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let status = 200
   let body: unknown
+  let headers: Record<string, string> = {}
   try {
     const raw = await readBody(req, EXECUTE_BODY_LIMIT)
-    if (raw === undefined) {
-      status = 413
-      body = { error: { code: 'PAYLOAD_TOO_LARGE', message: `request body exceeds ${EXECUTE_BODY_LIMIT} bytes` } }
-    } else {
-      verifyRequest(gatewayKey, 'POST', '/v1/execute', raw, (name) => {
-        const value = req.headers[name]
-        return Array.isArray(value) ? value[0] : value
-      })
-      body = executedResultJson(await replica.execute(parseExecuteRequest(JSON.parse(raw.toString('utf8')))))
-    }
+    if (raw === undefined) throw new PayloadTooLargeError(`request body exceeds ${EXECUTE_BODY_LIMIT} bytes`)
+    verifyRequest(gatewayKey, 'POST', '/v1/execute', raw, (name) => {
+      const value = req.headers[name]
+      return Array.isArray(value) ? value[0] : value
+    })
+    body = executedResultJson(await replica.execute(parseExecuteRequest(parseJsonBody(raw.toString('utf8')))))
   } catch (err) {
-    ;({ status, body } = errorResponse(err))
+    // The same answer as the Hono app's errorBoundary(), written without a Response.
+    if (isInternalError(err)) console.error(err)
+    ;({ status, body, headers } = errorAnswer(err))
   }
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
   res.end(text)
 }
 

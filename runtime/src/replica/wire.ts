@@ -1,6 +1,7 @@
 // JSON encodings of replica requests and results: bigints as decimal strings, bytes as 0x-hex.
 import { toHex, type Hex } from 'viem'
 import type { ExecuteRequest, ExecutedBatch, ExecutedResult } from './replica.ts'
+import { BadRequestError } from './errors.ts'
 
 export type ExecuteRequestJson = {
   functionId: string; codeHash: Hex; seq: string; input: Hex; trigger: string; timestampMs: string
@@ -14,7 +15,7 @@ const intRe = /^\d{1,20}$/
 
 export function parseExecuteRequest(body: unknown): ExecuteRequest {
   const b = body as Partial<ExecuteRequestJson> | null
-  const bad = (field: string) => { throw new TypeError(`invalid field ${field}`) }
+  const bad = (field: string) => { throw new BadRequestError(`invalid field ${field}`) }
   if (!b || typeof b !== 'object') bad('body')
   if (typeof b!.functionId !== 'string' || !b!.functionId) bad('functionId')
   if (typeof b!.codeHash !== 'string' || !/^0x[0-9a-f]{64}$/.test(b!.codeHash)) bad('codeHash')
@@ -61,7 +62,7 @@ export function executedResultJson(r: ExecutedResult) {
 /** `{ requests: ExecuteRequestJson[] }` → requests (order and contiguity are checked by the replica). */
 export function parseExecuteBatchRequest(body: unknown): ExecuteRequest[] {
   const requests = (body as { requests?: unknown } | null)?.requests
-  if (!Array.isArray(requests)) throw new TypeError('invalid field requests')
+  if (!Array.isArray(requests)) throw new BadRequestError('invalid field requests')
   return requests.map(parseExecuteRequest)
 }
 

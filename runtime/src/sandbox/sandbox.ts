@@ -20,6 +20,8 @@ export class SandboxError extends NexusError {
 export class WatchdogError extends SandboxError {
   override name = 'WatchdogError'
   override code = 'WATCHDOG'
+  // Nothing was recorded; the gateway settles it as an abort in the log.
+  override status = 503
 }
 
 export type ExecuteParameters = Omit<WorkerRequest, 'id'> & {
