@@ -119,8 +119,9 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
       return outcomes.waitFor(id, timeoutMs, submitted?.id === id ? submitted : () => log.getInvocation(id))
     },
     /**
-     * The invocation as callers should see it: a result already answered to a synchronous caller
-     * but not recorded yet (its signature check is pending) is served as it was answered.
+     * The invocation as a waiter sees it: a result already answered to a synchronous caller but not
+     * recorded yet (its signature check is pending) as it was answered. The HTTP API does not serve
+     * from it (it reads the log, see untilRecorded); waitFor uses the same view.
      */
     current: outcomes.seen,
     /**
