@@ -6,10 +6,13 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
-import { rowsOf } from '@nexus/runtime/store'
-import { sameManifest } from '@nexus/runtime/build'
+import { rowsOf } from '../../../runtime/src/store/migrate.ts'
+import { sameManifest } from '../../../runtime/src/build/manifest.ts'
+import type { AttestedResult } from '../../../framework/src/attest/index.ts'
 
-export type Invocation = typeof invocations.$inferSelect
+type InvocationRow = typeof invocations.$inferSelect
+/** An invocation as the log holds it: `result` is the attested result, null until one is recorded. */
+export type Invocation = Omit<InvocationRow, 'result'> & { result: AttestedResult | null }
 export type FunctionRecord = typeof functions.$inferSelect
 export type ArtifactRecord = typeof artifacts.$inferSelect
 
@@ -47,10 +50,15 @@ const isUniqueViolation = (err: unknown): boolean => {
 
 const int8 = (value: bigint | undefined) => (value === undefined ? null : String(value))
 
+// The result column (jsonb) is only ever written by recordResult(s), which take an AttestedResult:
+// rows read back are typed as such here, once, instead of at every reader.
+const asInvocation = (row: InvocationRow): Invocation => row as Invocation
+const asInvocations = (rows: InvocationRow[]): Invocation[] => rows as Invocation[]
+
 export function createLog({ db }: { db: Db }) {
   async function findByKey(functionId: string, key: string): Promise<Invocation | undefined> {
     const [row] = await db.select().from(invocations).where(and(eq(invocations.functionId, functionId), eq(invocations.idempotencyKey, key)))
-    return row
+    return row && asInvocation(row)
   }
 
   function sameRequest(existing: Invocation, p: AppendParameters): { invocation: Invocation; created: false } {
@@ -169,22 +177,24 @@ export function createLog({ db }: { db: Db }) {
     async getInvocation(id: string): Promise<Invocation | undefined> {
       if (!/^[0-9a-f-]{36}$/.test(id)) return undefined
       const [row] = await db.select().from(invocations).where(eq(invocations.id, id))
-      return row
+      return row && asInvocation(row)
     },
 
     async getBySeq(functionId: string, seq: bigint): Promise<Invocation | undefined> {
       const [row] = await db.select().from(invocations).where(and(eq(invocations.functionId, functionId), eq(invocations.seq, seq)))
-      return row
+      return row && asInvocation(row)
     },
 
     /** Invocations of a function with seq > afterSeq, in seq order (results listing and catch-up). */
-    range(functionId: string, afterSeq: bigint, limit: number): Promise<Invocation[]> {
-      return db
-        .select()
-        .from(invocations)
-        .where(and(eq(invocations.functionId, functionId), gt(invocations.seq, afterSeq)))
-        .orderBy(asc(invocations.seq))
-        .limit(limit)
+    async range(functionId: string, afterSeq: bigint, limit: number): Promise<Invocation[]> {
+      return asInvocations(
+        await db
+          .select()
+          .from(invocations)
+          .where(and(eq(invocations.functionId, functionId), gt(invocations.seq, afterSeq)))
+          .orderBy(asc(invocations.seq))
+          .limit(limit),
+      )
     },
 
     /** Lowest seq of the function that is not attested yet (or lastSeq + 1 when all are). */
@@ -198,7 +208,7 @@ export function createLog({ db }: { db: Db }) {
       return (fn?.lastSeq ?? 0n) + 1n
     },
 
-    async recordResult(id: string, result: Record<string, unknown>, disagreements: Disagreement[]): Promise<void> {
+    async recordResult(id: string, result: AttestedResult, disagreements: Disagreement[]): Promise<void> {
       await db.update(invocations).set({ state: 'attested', result, disagreements, attestedAt: new Date() }).where(eq(invocations.id, id))
     },
 
@@ -206,7 +216,7 @@ export function createLog({ db }: { db: Db }) {
      * Record many attested results at once (a batch): ONE statement, one durable commit. The rows
      * travel as one JSON parameter (256 separate UPDATEs cost ~0.3 ms each on PGlite).
      */
-    async recordResults(items: { id: string; result: Record<string, unknown>; disagreements: Disagreement[] }[]): Promise<void> {
+    async recordResults(items: { id: string; result: AttestedResult; disagreements: Disagreement[] }[]): Promise<void> {
       if (items.length === 0) return
       const attestedAt = new Date()
       const rows = JSON.stringify(items.map((x) => ({ id: x.id, result: x.result, disagreements: x.disagreements })))

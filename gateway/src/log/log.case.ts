@@ -1,11 +1,23 @@
 // One conformance suite for the ordered log, run against every storage backend (PGlite, Postgres).
 import { describe, expect, test } from 'vitest'
+import type { AttestedResult } from '../../../framework/src/attest/index.ts'
 import type { Database } from '../database/index.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
 import { createLog } from './index.ts'
 
-const H1 = `0x${'a1'.repeat(32)}`
-const H2 = `0x${'b2'.repeat(32)}`
+const H1 = `0x${'a1'.repeat(32)}` as const
+const H2 = `0x${'b2'.repeat(32)}` as const
+
+/** An attested result of the shape the scheduler records (the log stores it as it is given). */
+const attested = (changes: Partial<AttestedResult> & { functionId?: string } = {}): AttestedResult => {
+  const { functionId = 'f', ...rest } = changes
+  return {
+    protocol: 'nexus.result.v2', kind: 'bls',
+    fields: { chainId: '1', verifier: `0x${'00'.repeat(20)}`, codeHash: H1, seq: '1', inputHash: H1, status: 0, outputHash: H1, stateRootBefore: H1, stateRootAfter: H1, fuelUsed: '0', protocol: 'nexus.result.v2', functionId, functionIdHash: H1 },
+    digest: H2, output: '0x', signature: '0x', signers: [1, 2, 3], groupPublicKey: '0x',
+    ...rest,
+  }
+}
 
 export function logConformance(backend: string, open: () => Promise<Database>) {
   describe(`ordered log (${backend})`, () => {
@@ -123,10 +135,11 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         const a = await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: '1' })
         await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: '2' })
         expect(await log.firstPendingSeq('f')).toBe(1n)
-        await log.recordResult(a.invocation.id, { digest: H2 }, [{ replica: 4, reason: 'x' }])
+        await log.recordResult(a.invocation.id, attested(), [{ replica: 4, reason: 'x' }])
         expect(await log.firstPendingSeq('f')).toBe(2n)
         const got = await log.getInvocation(a.invocation.id)
         expect(got).toMatchObject({ state: 'attested', result: { digest: H2 }, disagreements: [{ replica: 4, reason: 'x' }] })
+        expect(got!.result).toEqual(attested()) // the attested result comes back whole, as it was recorded
         expect(await log.getInvocation('not-a-uuid')).toBeUndefined()
       } finally {
         await database.close()
@@ -141,10 +154,10 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         await log.deployFunction('f', H1)
         const ids: string[] = []
         for (let k = 0; k < 4; k++) ids.push((await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: String(k) })).invocation.id)
-        await log.recordResults(ids.slice(0, 3).map((id, k) => ({ id, result: { digest: H2, batch: { index: k, text: 'quote " and \\ backslash' } }, disagreements: k === 1 ? [{ replica: 2, reason: 'x' }] : [] })))
+        await log.recordResults(ids.slice(0, 3).map((id, k) => ({ id, result: attested({ functionId: 'quote " and \\ backslash', batch: { root: H1, index: k, size: 3, proof: [] } }), disagreements: k === 1 ? [{ replica: 2, reason: 'x' }] : [] })))
         const rows = await log.range('f', 0n, 10)
         expect(rows.map((r) => r.state)).toEqual(['attested', 'attested', 'attested', 'pending'])
-        expect(rows[1]).toMatchObject({ result: { digest: H2, batch: { index: 1, text: 'quote " and \\ backslash' } }, disagreements: [{ replica: 2, reason: 'x' }] })
+        expect(rows[1]).toMatchObject({ result: { digest: H2, fields: { functionId: 'quote " and \\ backslash' }, batch: { index: 1 } }, disagreements: [{ replica: 2, reason: 'x' }] })
         expect(rows[0]!.attestedAt).toBeInstanceOf(Date)
         expect(rows[3]!.result).toBeNull()
         expect(await log.firstPendingSeq('f')).toBe(4n)

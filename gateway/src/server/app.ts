@@ -22,6 +22,7 @@ import type { ReplicaClient } from '../replicas/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { openapi } from './openapi.ts'
 import { answerInvocation } from './answer.ts'
+import { readResult, readResults } from './results.ts'
 import { functionJson, invocationJson } from './serialize.ts'
 import { mountRoutes } from '../routes/index.ts'
 import { mountDeploy } from './deploy.ts'
@@ -164,15 +165,15 @@ export function createApp(p: CreateAppParameters): Hono {
     if (!/^(0|[1-9][0-9]{0,18})$/.test(cursor) || BigInt(cursor) > MAX_CURSOR) throw new InvalidRequestError('cursor: expected the nextCursor of a previous page.')
     const limit = Number(c.req.query('limit') ?? 100)
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new InvalidRequestError('limit must be an integer in 1..500.')
-    const rows = await log.range(fn.id, BigInt(cursor), limit)
+    const rows = await readResults(log, scheduler, fn.id, BigInt(cursor), limit)
     const nextCursor = rows.length === limit ? rows.at(-1)!.seq.toString() : null
-    return c.json({ items: rows.map((row) => invocationJson(scheduler.current(row))), nextCursor })
+    return c.json({ items: rows.map(invocationJson), nextCursor })
   })
 
   v1.get('/results/:id', async (c) => {
-    const inv = await log.getInvocation(c.req.param('id'))
+    const inv = await readResult(log, scheduler, c.req.param('id'))
     if (!inv) throw new UnknownResultError(`Unknown result "${c.req.param('id')}".`)
-    return c.json(invocationJson(scheduler.current(inv)))
+    return c.json(invocationJson(inv))
   })
 
   v1.get('/artifacts/:codeHash', async (c) => {

@@ -5,7 +5,7 @@ import type { FunctionRecord, Invocation } from '../log/index.ts'
 const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
 
 export function invocationJson(inv: Invocation) {
-  const result = inv.result as { fields?: { status?: number } } | null
+  const status = inv.result?.fields.status
   return {
     id: inv.id,
     functionId: inv.functionId,
@@ -14,7 +14,7 @@ export function invocationJson(inv: Invocation) {
     trigger: inv.trigger,
     timestampMs: inv.timestampMs.toString(),
     state: inv.state,
-    status: result?.fields?.status === undefined ? null : (STATUS[result.fields.status] ?? null),
+    status: status === undefined ? null : (STATUS[status] ?? null),
     result: inv.result ?? null,
     disagreements: inv.disagreements,
     resultUrl: `/v1/results/${inv.id}`,

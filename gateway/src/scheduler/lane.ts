@@ -1,0 +1,132 @@
+// A lane is one function's scheduling state: its invocations in memory ("slots", by seq), the
+// batches cut over them, and each replica loop's position. Lanes of different functions share
+// nothing, so a slow function never holds up another. A slot leaves memory once its outcome is in
+// the log and every replica answered it; anything evicted is rebuilt from the log on demand.
+import type { Hex } from 'viem'
+import type { Disagreement } from '../database/index.ts'
+import type { Invocation, Log } from '../log/index.ts'
+import type { ReplicaExecuteRequest, ReplicaExecuteResult } from '../replicas/index.ts'
+
+export type Response = { replica: number; result: ReplicaExecuteResult }
+export type Slot = {
+  invocation: Invocation
+  responses: Map<number, Response>
+  attestedDigest?: string
+  disputed?: boolean
+  disagreements: Disagreement[]
+  firstSentAt?: number
+  /** keccak256 of the invocation's input, computed once. */
+  inputHash?: string
+  /** Answers (digest, output, fields) already checked for this slot: replicas that agree are not re-hashed. */
+  checked?: Set<string>
+  /** Replicas sent this invocation in its first wave (see hedgeMs), and the signal for the rest. */
+  sent?: number
+  spares?: Spares
+  /** The settled outcome is in the log (not only answered): the slot may leave memory. */
+  recorded?: boolean
+}
+export type Spares = { release: () => void; released: Promise<void>; done: boolean }
+export type BatchResponse = { root: Hex; share?: { index: number; signature: Hex }; results: ReplicaExecuteResult[]; invalid: boolean }
+export type Batch = {
+  start: bigint
+  end: bigint
+  responses: Map<number, BatchResponse>
+  single: boolean
+  settled: boolean
+  /** Merkle roots already computed for a list of digests (agreeing replicas send the same list). */
+  roots?: Map<string, Hex>
+}
+export type Lane = {
+  functionId: string
+  head: bigint
+  slots: Map<bigint, Slot>
+  batches: Map<bigint, Batch>
+  cursors: (bigint | undefined)[]
+  /** Set for every replica when a batch splits: its loop re-reads its position. */
+  rewind: boolean[]
+  /** performance.now() of the last submit or replica answer: a catching-up spare waits for quiet (spareQuietMs). */
+  lastActivity: number
+  wake: () => void
+  waiting: Promise<void>
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed === true
+export const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
+  functionId: inv.functionId, codeHash: inv.codeHash, seq: inv.seq, input: inv.input as Hex, trigger: inv.trigger, timestampMs: inv.timestampMs,
+  chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
+  ...(inv.abort ? { abort: inv.abort } : {}),
+})
+
+export function createLane(functionId: string, head: bigint, replicas: number): Lane {
+  const lane: Lane = { functionId, head, slots: new Map(), batches: new Map(), cursors: Array.from({ length: replicas }, () => undefined), rewind: Array.from({ length: replicas }, () => false), lastActivity: 0, wake: () => {}, waiting: Promise.resolve() }
+  newSignal(lane)
+  return lane
+}
+
+/** `lane.waiting` resolves at the next `lane.wake()`, which arms a fresh one. */
+function newSignal(lane: Lane) {
+  lane.waiting = new Promise((resolve) => {
+    lane.wake = () => {
+      resolve()
+      newSignal(lane)
+    }
+  })
+}
+
+/** A slot for an invocation read from the log, settled or not as the log says. */
+function slotFromLog(invocation: Invocation): Slot {
+  const slot: Slot = { invocation, responses: new Map(), disagreements: [...invocation.disagreements] }
+  if (invocation.state === 'attested') slot.attestedDigest = String(invocation.result?.digest)
+  if (invocation.state === 'disputed') slot.disputed = true
+  return slot
+}
+
+export async function slotFor(log: Log, lane: Lane, seq: bigint): Promise<Slot | undefined> {
+  let slot = lane.slots.get(seq)
+  if (slot) return slot
+  const invocation = await log.getBySeq(lane.functionId, seq)
+  if (!invocation) return undefined
+  slot = lane.slots.get(seq) // another loop may have loaded it meanwhile
+  if (slot) return slot
+  slot = slotFromLog(invocation)
+  lane.slots.set(seq, slot)
+  return slot
+}
+
+/** Slots start..end, loading the ones not in memory from the log in one query. */
+export async function slotsFor(log: Log, lane: Lane, start: bigint, end: bigint): Promise<Slot[] | undefined> {
+  const missing: bigint[] = []
+  for (let s = start; s <= end; s++) if (!lane.slots.has(s)) missing.push(s)
+  if (missing.length) {
+    const rows = await log.range(lane.functionId, missing[0]! - 1n, Number(end - missing[0]! + 1n))
+    for (const invocation of rows) {
+      if (invocation.seq > end || lane.slots.has(invocation.seq)) continue
+      lane.slots.set(invocation.seq, slotFromLog(invocation))
+    }
+  }
+  const slots: Slot[] = []
+  for (let s = start; s <= end; s++) {
+    const slot = lane.slots.get(s)
+    if (!slot) return undefined
+    slots.push(slot)
+  }
+  return slots
+}
+
+/** `n`: replicas in the network; a slot every one of them answered is no longer needed. */
+export function evict(lane: Lane, slot: Slot, n: number) {
+  if (done(slot) && slot.recorded && slot.responses.size >= n) lane.slots.delete(slot.invocation.seq)
+  // A replica that is down keeps attested slots alive; they can be rebuilt from the log.
+  if (lane.slots.size > 4096)
+    for (const [seq, s] of lane.slots) {
+      if (lane.slots.size <= 2048) break
+      if (done(s)) lane.slots.delete(seq)
+    }
+}
+
+export function firstPending(lane: Lane): bigint {
+  let min = lane.head + 1n
+  for (const [seq, slot] of lane.slots) if (!done(slot) && seq < min) min = seq
+  return min
+}

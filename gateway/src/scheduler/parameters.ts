@@ -1,0 +1,61 @@
+// What createScheduler takes. The defaults live in index.ts; the "why" of each knob is here,
+// beside the knob, because operators read this to tune a gateway.
+import type { Network } from '../../../framework/src/attest/index.ts'
+import type { WasmCurve } from '../../../framework/src/attest/wasm-loader.ts'
+import type { Log } from '../log/index.ts'
+import type { Metrics } from '../metrics.ts'
+import type { ReplicaClient } from '../replicas/index.ts'
+
+export type CreateSchedulerParameters = {
+  log: Log
+  replicas: ReplicaClient[]
+  network: Network
+  metrics: Metrics
+  /** Most seqs per batch. Default: 256 (1 disables batching). */
+  maxBatch?: number
+  /** Request body budget of one batch, bytes (the replica accepts 32 MiB; inputs travel as hex). Default: 16 MiB. */
+  maxBatchBytes?: number
+  /** Backoff bounds for an unavailable replica, ms. Default: 25 → 2000. */
+  backoff?: { minMs: number; maxMs: number }
+  /**
+   * Check a single invocation's combined signature before answering waiters (true), or answer as
+   * soon as t matching shares combine and check right after, batched, before recording (false).
+   * Default: false — see docs/gateway.md "Answer first, check before recording".
+   */
+  verifyBeforeAnswer?: boolean
+  /**
+   * How long combined signatures wait to be checked together, ms: the pairing (≈ 5 ms with `curve`,
+   * 15–25 ms with noble) is shared by everything combined meanwhile, so one-at-a-time traffic pays it
+   * once per ~200 ms instead of once per invocation. Default: 200 (0 with verifyBeforeAnswer).
+   */
+  checkDelayMs?: number
+  /**
+   * A single invocation goes to the first `t` replicas that reach it; the other `n − t` are sent it
+   * once those answered (attested, or not enough agreement), one of them failed, or after this many
+   * ms, whichever is first. Every replica still applies every seq; the spares just do it off the
+   * answer's path, which matters when replicas share CPUs (the dev stack: 4 replicas, 2 cores).
+   * 0 sends to all at once. Batches always go to all. Default: 50.
+   */
+  hedgeMs?: number
+  /**
+   * A spare that reaches invocations already attested (it was not needed for them) applies them
+   * later, in one batch: it waits while the function has invocations in flight, up to this many ms,
+   * so that its work (execution, signature, one HTTP call each) is not done beside the next
+   * invocation's first wave on the same CPUs. It goes at once when a pending invocation needs help
+   * (a first-wave replica failed, disagreed or is slower than hedgeMs, or a replica loop is down).
+   * 0: catch up at once, one invocation at a time. Default: 200.
+   */
+  spareCatchUpMs?: number
+  /**
+   * How long the function must have been quiet (nothing in flight, submitted or answered) before a
+   * spare catches up early, ms. A synchronous caller sends its next invocation within a few ms of
+   * its answer. Default: 10.
+   */
+  spareQuietMs?: number
+  /** Faster curve operations for combining and checking (framework/src/attest/wasm-loader.ts). Default: noble. */
+  curve?: WasmCurve
+  onEvent?: (message: string) => void
+}
+
+/** The parameters with every default applied, as the scheduler's parts see them. */
+export type SchedulerOptions = Required<Omit<CreateSchedulerParameters, 'curve'>> & Pick<CreateSchedulerParameters, 'curve'>
