@@ -6,9 +6,9 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
-import { rowsOf } from '../../../runtime/src/store/migrate.ts'
-import { sameManifest } from '../../../runtime/src/build/manifest.ts'
-import type { AttestedResult } from '../../../framework/src/attest/index.ts'
+import { rowsOf } from '@nexus/runtime/store'
+import { sameManifest } from '@nexus/runtime/build'
+import type { AttestedResult } from '@nexus/protocol/attest'
 
 type InvocationRow = typeof invocations.$inferSelect
 /** An invocation as the log holds it: `result` is the attested result, null until one is recorded. */

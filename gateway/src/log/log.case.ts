@@ -1,6 +1,6 @@
 // One conformance suite for the ordered log, run against every storage backend (PGlite, Postgres).
 import { describe, expect, test } from 'vitest'
-import type { AttestedResult } from '../../../framework/src/attest/index.ts'
+import type { AttestedResult } from '@nexus/protocol/attest'
 import type { Database } from '../database/index.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
 import { createLog } from './index.ts'

@@ -4,7 +4,7 @@
 // combine, every result recorded with its inclusion proof. When no root can reach t any more, the
 // batch falls back to one-by-one attestation.
 import type { Hex } from 'viem'
-import { combineShares, createAttestedResult, merkleRoot, merkleTree, TooFewSignersError, type AttestedResult } from '../../../framework/src/attest/index.ts'
+import { combineShares, createAttestedResult, merkleRoot, merkleTree, TooFewSignersError, type AttestedResult } from '@nexus/protocol/attest'
 import type { ReplicaExecuteResult } from '../replicas/index.ts'
 import type { SchedulerContext } from './context.ts'
 import { done, evict, type Batch, type Lane, type Slot } from './lane.ts'

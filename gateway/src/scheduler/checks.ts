@@ -3,9 +3,9 @@
 // threshold signature is unique, so the checked one is the one they got, unless a replica sent an
 // invalid share, which is then excluded and the result re-combined (repair).
 import type { Hex } from 'viem'
-import { combineShares, createAttestedResult, decodeG2, findInvalidSignatures, hashToG1, TooFewSignersError, type AttestedResult, type G1Point, type ResultFields } from '../../../framework/src/attest/index.ts'
+import { combineShares, createAttestedResult, decodeG2, findInvalidSignatures, hashToG1, TooFewSignersError, type AttestedResult, type G1Point, type ResultFields } from '@nexus/protocol/attest'
 // Internal: with the curve's test, remembers a point found in the subgroup, so findInvalidSignatures does not check it again.
-import { assertInSubgroup } from '../../../framework/src/attest/points.ts'
+import { assertInSubgroup } from '@nexus/protocol/attest'
 import type { SchedulerContext } from './context.ts'
 import type { Lane, Slot } from './lane.ts'
 import type { Outcomes } from './outcome.ts'

@@ -3,7 +3,7 @@
 // checks.ts); a batch, a dispute or a checked result is recorded, then answered. The API reads
 // results from the log only: a reader that finds an invocation answered but not recorded yet waits
 // for the record (untilRecorded) instead of being served the scheduler's memory.
-import type { AttestedResult } from '../../../framework/src/attest/index.ts'
+import type { AttestedResult } from '@nexus/protocol/attest'
 import type { Invocation } from '../log/index.ts'
 import type { SchedulerContext } from './context.ts'
 import { evict, type Lane, type Slot } from './lane.ts'

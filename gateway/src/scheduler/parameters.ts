@@ -1,7 +1,7 @@
 // What createScheduler takes. The defaults live in index.ts; the "why" of each knob is here,
 // beside the knob, because operators read this to tune a gateway.
-import type { Network } from '../../../framework/src/attest/index.ts'
-import type { WasmCurve } from '../../../framework/src/attest/wasm-loader.ts'
+import type { Network } from '@nexus/protocol/attest'
+import type { WasmCurve } from '@nexus/protocol/attest'
 import type { Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient } from '../replicas/index.ts'

@@ -3,8 +3,8 @@
 // pairing: the combined signature is checked in checks.ts); when no digest can reach `t` any more,
 // the invocation is settled as disputed and the lane goes on.
 import type { Hex } from 'viem'
-import { keccak256 } from '../../../framework/src/hash/keccak.ts'
-import { combineSharesUnverified, createAttestedResult, resultDigest, TooFewSignersError, type AttestedResult, type ResultFields } from '../../../framework/src/attest/index.ts'
+import { keccak256 } from '@nexus/protocol'
+import { combineSharesUnverified, createAttestedResult, resultDigest, TooFewSignersError, type AttestedResult, type ResultFields } from '@nexus/protocol/attest'
 import type { Disagreement } from '../database/index.ts'
 import type { ReplicaExecuteResult } from '../replicas/index.ts'
 import type { Check } from './checks.ts'
