@@ -1,6 +1,7 @@
 // drizzle schema of the gateway's ordered log. The SQL that creates it is
 // migrations/gateway/*.sql (applied in name order); keep the two in step.
 import { bigint, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core'
+import type { AttestedResult } from '@nexus/protocol/attest'
 
 export const artifacts = pgTable('nexus_artifacts', {
   codeHash: text('code_hash').primaryKey(),
@@ -55,7 +56,7 @@ export const invocations = pgTable(
     requestHash: text('request_hash').notNull(),
     /** 'pending' until t matching shares combined, then 'attested'; 'disputed' when no digest can reach t shares. */
     state: text('state').notNull().default('pending').$type<'pending' | 'attested' | 'disputed'>(),
-    result: jsonb('result').$type<Record<string, unknown>>(),
+    result: jsonb('result').$type<AttestedResult>(),
     disagreements: jsonb('disagreements').notNull().default([]).$type<Disagreement[]>(),
     /** 'watchdog' once the log decided to abort this invocation (0004_watchdog_abort.sql); replicas record a fixed result for it. */
     abort: text('abort').$type<'watchdog'>(),

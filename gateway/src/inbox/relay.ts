@@ -28,7 +28,7 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import * as NexusInbox from '@nexus/contracts/generated/NexusInbox'
-import { toFulfilArgs, type AttestedResultLike } from '@nexus/contracts'
+import { toFulfilArgs } from '@nexus/contracts'
 import { functionIdHash } from '@nexus/protocol/attest'
 import type { ChainSpec } from '@nexus/protocol'
 import type { Db } from '../database/index.ts'
@@ -142,7 +142,7 @@ export function createInboxRelay(p: { config: InboxRelayConfig; chain: ChainSpec
         if (pending) return // still in the mempool: wait for it instead of sending another
       }
     }
-    const { result, output, signature } = toFulfilArgs(invocation.result as unknown as AttestedResultLike)
+    const { result, output, signature } = toFulfilArgs(invocation.result)
     let request
     try {
       ;({ request } = await publicClient.simulateContract({ account: wallet.account, address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [row.requestId, result, output, signature] }))

@@ -10,9 +10,9 @@ import { rowsOf } from '@nexus/runtime/store'
 import { sameManifest } from '@nexus/runtime/build'
 import type { AttestedResult } from '@nexus/protocol/attest'
 
-type InvocationRow = typeof invocations.$inferSelect
 /** An invocation as the log holds it: `result` is the attested result, null until one is recorded. */
-export type Invocation = Omit<InvocationRow, 'result'> & { result: AttestedResult | null }
+/** One invocation as the log holds it; `result` is the attested result once recorded (typed in the schema). */
+export type Invocation = typeof invocations.$inferSelect
 export type FunctionRecord = typeof functions.$inferSelect
 export type ArtifactRecord = typeof artifacts.$inferSelect
 
@@ -50,15 +50,11 @@ const isUniqueViolation = (err: unknown): boolean => {
 
 const int8 = (value: bigint | undefined) => (value === undefined ? null : String(value))
 
-// The result column (jsonb) is only ever written by recordResult(s), which take an AttestedResult:
-// rows read back are typed as such here, once, instead of at every reader.
-const asInvocation = (row: InvocationRow): Invocation => row as Invocation
-const asInvocations = (rows: InvocationRow[]): Invocation[] => rows as Invocation[]
 
 export function createLog({ db }: { db: Db }) {
   async function findByKey(functionId: string, key: string): Promise<Invocation | undefined> {
     const [row] = await db.select().from(invocations).where(and(eq(invocations.functionId, functionId), eq(invocations.idempotencyKey, key)))
-    return row && asInvocation(row)
+    return row
   }
 
   function sameRequest(existing: Invocation, p: AppendParameters): { invocation: Invocation; created: false } {
@@ -177,24 +173,22 @@ export function createLog({ db }: { db: Db }) {
     async getInvocation(id: string): Promise<Invocation | undefined> {
       if (!/^[0-9a-f-]{36}$/.test(id)) return undefined
       const [row] = await db.select().from(invocations).where(eq(invocations.id, id))
-      return row && asInvocation(row)
+      return row
     },
 
     async getBySeq(functionId: string, seq: bigint): Promise<Invocation | undefined> {
       const [row] = await db.select().from(invocations).where(and(eq(invocations.functionId, functionId), eq(invocations.seq, seq)))
-      return row && asInvocation(row)
+      return row
     },
 
     /** Invocations of a function with seq > afterSeq, in seq order (results listing and catch-up). */
     async range(functionId: string, afterSeq: bigint, limit: number): Promise<Invocation[]> {
-      return asInvocations(
-        await db
-          .select()
-          .from(invocations)
-          .where(and(eq(invocations.functionId, functionId), gt(invocations.seq, afterSeq)))
-          .orderBy(asc(invocations.seq))
-          .limit(limit),
-      )
+      return db
+        .select()
+        .from(invocations)
+        .where(and(eq(invocations.functionId, functionId), gt(invocations.seq, afterSeq)))
+        .orderBy(asc(invocations.seq))
+        .limit(limit)
     },
 
     /** Lowest seq of the function that is not attested yet (or lastSeq + 1 when all are). */
