@@ -16,7 +16,7 @@
 // later, as one batch, once the function is quiet or spareCatchUpMs has passed, so that its work
 // does not compete with the next invocation's first wave for the same CPUs.
 import type { Hex } from 'viem'
-import { keccak256 } from '@nexus/protocol'
+import { keccak256, STATUS_NAMES as STATUS } from '@nexus/protocol'
 import {
   combineShares,
   combineSharesUnverified,
@@ -140,7 +140,6 @@ type Lane = {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
 const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed === true
 const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   functionId: inv.functionId, codeHash: inv.codeHash, seq: inv.seq, input: inv.input as Hex, trigger: inv.trigger, timestampMs: inv.timestampMs,

@@ -1,8 +1,6 @@
 // JSON shapes served by the API (bigints as decimal strings).
-import { manifestTriggers } from '@nexus/protocol'
+import { manifestTriggers, statusName } from '@nexus/protocol'
 import type { FunctionRecord, Invocation } from '../log/index.ts'
-
-const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
 
 export function invocationJson(inv: Invocation) {
   const result = inv.result as { fields?: { status?: number } } | null
@@ -14,7 +12,7 @@ export function invocationJson(inv: Invocation) {
     trigger: inv.trigger,
     timestampMs: inv.timestampMs.toString(),
     state: inv.state,
-    status: result?.fields?.status === undefined ? null : (STATUS[result.fields.status] ?? null),
+    status: result?.fields?.status === undefined ? null : (statusName(result.fields.status) ?? null),
     result: inv.result ?? null,
     disagreements: inv.disagreements,
     resultUrl: `/v1/results/${inv.id}`,

@@ -5,7 +5,7 @@ import { InvocationContext, type InvocationInfo, type LogLine } from './invocati
 import type { Reader, WriteSet } from './overlay.ts'
 import { GuestFault } from './faults.ts'
 import type { Limits } from './limits.ts'
-import { Status, type StatusCode } from './status.ts'
+import { Status, type StatusCode } from '@nexus/protocol'
 
 export type InvocationOutcome = {
   status: StatusCode
