@@ -3,7 +3,7 @@
 // BLS attestation is `@nexus/protocol/attest`, the WIT world's folder is `@nexus/protocol/wit`.
 export { NexusError, toError, type NexusErrorParameters } from './errors/base.ts'
 export { keccak256, keccak256Bytes, keccakEngine } from './hash/keccak.ts'
-export { matchRoute, routePatternProblem, selectRoute } from './route.ts'
+export { findRoute, matchRoute, routePatternProblem, selectRoute } from './route.ts'
 export { STATUS_NAMES, Status, isStatusCode, statusName, type StatusCode, type StatusName } from './status.ts'
 export {
   manifestTriggers,

@@ -6,12 +6,11 @@ import { createHash } from 'node:crypto'
 import type { Hono } from 'hono'
 import { bytesToHex } from 'viem'
 import { encodeTriggerPayload, type RoutePayload } from '@nexus/protocol'
-import { manifestTriggers, type RouteTriggerSpec } from '@nexus/protocol'
+import { findRoute, manifestTriggers, type RouteTriggerSpec } from '@nexus/protocol'
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { answerInvocation } from '../server/answer.ts'
-import { findRoute } from './match.ts'
 
 export { MethodNotAllowedError }
 
