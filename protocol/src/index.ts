@@ -4,6 +4,30 @@
 export { NexusError, toError, type NexusErrorParameters } from './errors/base.ts'
 export { keccak256, keccak256Bytes, keccakEngine } from './hash/keccak.ts'
 export { findRoute, matchRoute, routePatternProblem, selectRoute } from './route.ts'
+export {
+  executeBatchRequestJson,
+  executedBatchJson,
+  executedResultJson,
+  executeRequestJson,
+  parseExecuteBatchRequest,
+  parseExecutedBatch,
+  parseExecutedResult,
+  parseExecuteRequest,
+  parseVersions,
+  versionsJson,
+  type ExecuteRequest,
+  type ExecuteRequestJson,
+  type ExecutedBatch,
+  type ExecutedBatchJson,
+  type ExecutedResult,
+  type ExecutedResultJson,
+  type FunctionVersion,
+  type FunctionVersionJson,
+  type LogLine,
+  type LoggedExecuteRequest,
+  type ReplicaResult,
+  type ResultShare,
+} from './replica-wire.ts'
 export { STATUS_NAMES, Status, isStatusCode, statusName, type StatusCode, type StatusName } from './status.ts'
 export {
   manifestTriggers,

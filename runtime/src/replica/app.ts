@@ -8,8 +8,7 @@ import type { Manifest } from '../build/artifact.ts'
 import type { Replica } from './replica.ts'
 import { SeqGapError } from './errors.ts'
 import { verifyRequest } from './gateway-auth.ts'
-import { parseVersions, versionsJson } from './versions-wire.ts'
-import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest } from './wire.ts'
+import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest, parseVersions, versionsJson } from '@nexus/protocol'
 
 const statusOf: Record<string, ContentfulStatusCode> = {
   SEQ_GAP: 409, SEQ_MISMATCH: 409, UNAUTHORIZED: 401, CODE_NOT_BOUND: 409, VERSION_CONFLICT: 409, TRIGGER_NOT_DECLARED: 422, UNKNOWN_CODE: 404, INVALID_ARTIFACT: 400, BAD_REQUEST: 400,

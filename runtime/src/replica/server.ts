@@ -8,7 +8,7 @@ import { getRequestListener } from '@hono/node-server'
 import { createReplicaApp, errorResponse, EXECUTE_BODY_LIMIT, type ReplicaAppOptions } from './app.ts'
 import { verifyRequest } from './gateway-auth.ts'
 import type { Replica } from './replica.ts'
-import { executedResultJson, parseExecuteRequest } from './wire.ts'
+import { executedResultJson, parseExecuteRequest } from '@nexus/protocol'
 
 /** An http.Server (not yet listening) serving the replica API. */
 export function createReplicaServer(replica: Replica, options: ReplicaAppOptions): Server {
