@@ -5,6 +5,16 @@ export { NexusError, toError, type NexusErrorParameters } from './errors/base.ts
 export { keccak256, keccak256Bytes, keccakEngine } from './hash/keccak.ts'
 export { findRoute, matchRoute, routePatternProblem, selectRoute } from './route.ts'
 export {
+  FUNCTION_ID,
+  InvalidManifestError,
+  LIMIT_RANGES,
+  checkManifest,
+  sameManifest,
+  type Limits,
+  type Manifest,
+  type ManifestExpectations,
+} from './manifest.ts'
+export {
   executeBatchRequestJson,
   executedBatchJson,
   executedResultJson,

@@ -7,7 +7,7 @@ import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
 import { rowsOf } from '@nexus/runtime/store'
-import { sameManifest } from '@nexus/runtime/build'
+import { sameManifest } from '@nexus/protocol'
 
 export type Invocation = typeof invocations.$inferSelect
 export type FunctionRecord = typeof functions.$inferSelect
