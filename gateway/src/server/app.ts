@@ -5,7 +5,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { bytesToHex } from 'viem'
-import { NexusError } from '@nexus/protocol'
+import { FUNCTION_ID, NexusError } from '@nexus/protocol'
 import {
   GatewayError,
   InvalidRequestError,
@@ -51,7 +51,6 @@ export type CreateAppParameters = {
   onArtifact?: (codeHash: string) => void
 }
 
-const FUNCTION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/
 const CODE_HASH = /^0x[0-9a-f]{64}$/
 
 const tooLarge = (limit: number) =>
