@@ -10,7 +10,7 @@ import { zeroAddress } from 'viem'
 import { dealerKeygen, verifyResult } from '@nexus/protocol/attest'
 import { buildHandler, createReplica, createReplicaApp, type Replica } from '@nexus/runtime'
 import { createGateway, type Gateway } from '../src/index.ts'
-import { findRoute, matchPath } from '../src/routes/match.ts'
+import { findRoute, matchRoute } from '@nexus/protocol'
 
 describe('route matching', () => {
   const routes = [
@@ -19,10 +19,10 @@ describe('route matching', () => {
     { kind: 'route' as const, method: 'POST', path: '/transfer' },
   ]
   test('parameters, literals first, trailing slashes, encoded segments', () => {
-    expect(matchPath('/balance/:addr', '/balance/0xabc')).toEqual({ addr: '0xabc' })
-    expect(matchPath('/balance/:addr', '/balance/a%20b/')).toEqual({ addr: 'a b' })
-    expect(matchPath('/balance/:addr', '/balance')).toBeUndefined()
-    expect(matchPath('/balance/:addr', '/balance/x/y')).toBeUndefined()
+    expect(matchRoute('/balance/:addr', '/balance/0xabc')).toEqual({ addr: '0xabc' })
+    expect(matchRoute('/balance/:addr', '/balance/a%20b/')).toEqual({ addr: 'a b' })
+    expect(matchRoute('/balance/:addr', '/balance')).toBeUndefined()
+    expect(matchRoute('/balance/:addr', '/balance/x/y')).toBeUndefined()
     expect(findRoute(routes, 'GET', '/balance/total').match?.route.path).toBe('/balance/total')
     expect(findRoute(routes, 'get', '/balance/0x1').match?.params).toEqual({ addr: '0x1' })
     expect(findRoute(routes, 'GET', '/transfer')).toEqual({ match: undefined, allowed: ['POST'] })

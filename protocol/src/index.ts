@@ -4,7 +4,42 @@
 export { NexusError, toError, type NexusErrorParameters } from './errors/base.ts'
 export { errorAnswer, errorBody, errorBoundary, errorResponse, errorStatus, isInternalError, type ErrorAnswer, type ErrorBody, type ErrorBoundaryOptions } from './errors/http.ts'
 export { keccak256, keccak256Bytes, keccakEngine } from './hash/keccak.ts'
-export { matchRoute, routePatternProblem, selectRoute } from './route.ts'
+export { findRoute, matchRoute, routePatternProblem, selectRoute } from './route.ts'
+export {
+  FUNCTION_ID,
+  InvalidManifestError,
+  LIMIT_RANGES,
+  checkManifest,
+  sameManifest,
+  type Limits,
+  type Manifest,
+  type ManifestExpectations,
+} from './manifest.ts'
+export {
+  executeBatchRequestJson,
+  executedBatchJson,
+  executedResultJson,
+  executeRequestJson,
+  parseExecuteBatchRequest,
+  parseExecutedBatch,
+  parseExecutedResult,
+  parseExecuteRequest,
+  parseVersions,
+  versionsJson,
+  type ExecuteRequest,
+  type ExecuteRequestJson,
+  type ExecutedBatch,
+  type ExecutedBatchJson,
+  type ExecutedResult,
+  type ExecutedResultJson,
+  type FunctionVersion,
+  type FunctionVersionJson,
+  type LogLine,
+  type LoggedExecuteRequest,
+  type ReplicaResult,
+  type ResultShare,
+} from './replica-wire.ts'
+export { STATUS_NAMES, Status, isStatusCode, statusName, type StatusCode, type StatusName } from './status.ts'
 export {
   manifestTriggers,
   type BlockTriggerSpec,
@@ -26,3 +61,4 @@ export {
   type TriggerKind,
   type TriggerPayload,
 } from './triggers/payload.ts'
+export { BadRequestError } from './errors/bad-request.ts'

@@ -1,5 +1,6 @@
 // `@onHttp({ path: '/balance/:addr' })` patterns: literal segments match exactly, `:name` segments
-// capture one non-empty segment (URI-decoded).
+// capture one non-empty segment (URI-decoded). No wildcards or regexes, so every gateway and the
+// handler's own entry agree on which route a path hits.
 
 /** Params of `path` under `pattern`, or undefined when it does not match. */
 export function matchRoute(pattern: string, path: string): Record<string, string> | undefined {
@@ -35,16 +36,22 @@ export function routePatternProblem(pattern: unknown): string | undefined {
 const literalSegments = (pattern: string) => pattern.split('/').filter((s) => s && !s.startsWith(':')).length
 
 /**
- * The route a request hits, by the same rule as the gateway (gateway/src/routes/match.ts): literal
- * segments beat parameters (`/balance/total` over `/balance/:addr`), then declaration order; HEAD
- * is served by a GET route.
+ * The route a request hits: literal segments beat parameters (`/balance/total` over
+ * `/balance/:addr`), then declaration order; HEAD is served by a GET route. `allowed` lists the
+ * methods of every route whose path matched (upper case, sorted), for a 405 answer. The gateway
+ * and the handler's entry both route with this, so they never disagree on which route a path hits.
  */
-export function selectRoute<R extends { method: string; path: string }>(routes: R[], method: string, path: string): { route: R; params: Record<string, string> } | undefined {
+export function findRoute<R extends { method: string; path: string }>(routes: R[], method: string, path: string): { match?: { route: R; params: Record<string, string> }; allowed: string[] } {
   const m = method.toUpperCase()
-  return routes
+  const hits = routes
     .map((route, order) => ({ route, order, params: matchRoute(route.path, path) }))
     .filter((h): h is { route: R; order: number; params: Record<string, string> } => h.params !== undefined)
     .sort((a, b) => literalSegments(b.route.path) - literalSegments(a.route.path) || a.order - b.order)
-    .map(({ route, params }) => ({ route, params }))
-    .find((h) => h.route.method.toUpperCase() === m || (m === 'HEAD' && h.route.method.toUpperCase() === 'GET'))
+  const hit = hits.find((h) => h.route.method.toUpperCase() === m || (m === 'HEAD' && h.route.method.toUpperCase() === 'GET'))
+  return { match: hit && { route: hit.route, params: hit.params }, allowed: [...new Set(hits.map((h) => h.route.method.toUpperCase()))].sort() }
+}
+
+/** The route a request hits and its params (see `findRoute`), or undefined when none does. */
+export function selectRoute<R extends { method: string; path: string }>(routes: R[], method: string, path: string): { route: R; params: Record<string, string> } | undefined {
+  return findRoute(routes, method, path).match
 }

@@ -2,6 +2,8 @@
 // check-component.ts), on real components: the hand-written WAT echo, and the same module wrapped
 // for worlds that differ from nexus:function in one way each.
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { witDir } from '@nexus/protocol/wit'
 import { describe, expect, test } from 'vitest'
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco'
 import { manifestFor } from '../src/build/artifact.ts'
@@ -9,7 +11,7 @@ import { checkComponent } from '../src/build/check-component.ts'
 import { InvalidManifestError, parseManifest, sameManifest } from '../src/build/manifest.ts'
 
 const wat = await readFile(new URL('./fixtures/echo.wat', import.meta.url), 'utf8')
-const witSource = await readFile(new URL('../wit/nexus.wit', import.meta.url), 'utf8')
+const witSource = await readFile(join(witDir, 'nexus.wit'), 'utf8')
 
 /** The echo module with `extraImports` prepended, embedded for `world` and made a component. */
 async function component(world = witSource, extraImports = '', rename?: [string, string]): Promise<Uint8Array> {

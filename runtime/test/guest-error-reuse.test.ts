@@ -8,7 +8,7 @@ import { buildHandler, compileComponent } from '../src/index.ts'
 import { loadCompiled } from '../src/sandbox/load-compiled.ts'
 import { ComponentRunner } from '../src/sandbox/run-invocation.ts'
 import { defaultLimits } from '../src/sandbox/limits.ts'
-import { Status } from '../src/sandbox/status.ts'
+import { Status } from '@nexus/protocol'
 
 const fixture = new URL('./fixtures/mixed-handler.ts', import.meta.url).pathname
 

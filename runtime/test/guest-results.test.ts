@@ -11,7 +11,7 @@ import { buildHandler, compileComponent } from '../src/index.ts'
 import { loadCompiled } from '../src/sandbox/load-compiled.ts'
 import { ComponentRunner, type InvocationOutcome } from '../src/sandbox/run-invocation.ts'
 import { defaultLimits } from '../src/sandbox/limits.ts'
-import { Status } from '../src/sandbox/status.ts'
+import { Status } from '@nexus/protocol'
 
 const fixture = fileURLToPath(new URL('./fixtures/slow-handler.ts', import.meta.url))
 let runner: ComponentRunner

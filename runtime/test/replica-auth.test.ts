@@ -6,6 +6,8 @@
 // a reset (the divergence repair) forgets the function.
 import type { AddressInfo } from 'node:net'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { witDir } from '@nexus/protocol/wit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex, type Hex } from 'viem'
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco'
@@ -17,7 +19,7 @@ import { replicaSuite } from './fixtures/replica-suite.ts'
 
 async function watEchoComponent(): Promise<Uint8Array> {
   const wat = await readFile(new URL('./fixtures/echo.wat', import.meta.url), 'utf8')
-  const witSource = await readFile(new URL('../wit/nexus.wit', import.meta.url), 'utf8')
+  const witSource = await readFile(join(witDir, 'nexus.wit'), 'utf8')
   return componentNew(await componentEmbed({ binary: await parse(wat), witSource, world: 'nexus:function/function' }))
 }
 

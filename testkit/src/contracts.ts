@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { BaseError, ContractFunctionRevertedError, hexToBytes, type Hex } from 'viem'
 import { g1ToEip2537, toContractResult, type ResultFieldsLike } from '@nexus/contracts'
+import type { StatusCode } from '@nexus/protocol'
 
 export type Vectors = {
   network: {
@@ -105,7 +106,7 @@ export function testNetwork(seed = 'contracts-test'): TestNetwork {
 export const CODE_HASH = sha256(hex('nexus example component'))
 
 /** The fields a replica would produce for `input` → `output` (state roots and fuel are made up). */
-export function fieldsFor(p: { verifier: Address; input: Hex; output: Hex; seq: bigint; status?: 0 | 1 | 2 | 3; codeHash?: Hex; chainId?: bigint; functionId?: string }): ResultFields {
+export function fieldsFor(p: { verifier: Address; input: Hex; output: Hex; seq: bigint; status?: StatusCode; codeHash?: Hex; chainId?: bigint; functionId?: string }): ResultFields {
   return {
     chainId: p.chainId ?? 31337n,
     verifier: p.verifier,

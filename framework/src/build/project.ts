@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { manifestFor, type Manifest } from '@nexus/runtime'
 import type { NexusConfig } from '../config/define.ts'
 import { configDefaults, defaultThreshold } from '../config/define.ts'
-import type { ChainSpec, TriggerSpec } from '@nexus/protocol'
+import { FUNCTION_ID, type ChainSpec, type TriggerSpec } from '@nexus/protocol'
 import type { CollectedFunction, CollectedZkFunction } from './collect.ts'
 import { collectInChildProcess } from './collect-process.ts'
 import { entrySource } from './entry.ts'
@@ -51,7 +51,6 @@ export type BuiltProject = {
   zk: CollectedZkFunction[]
 }
 
-const functionIdRe = /^[a-z0-9][a-z0-9_-]{0,62}$/
 
 const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase()
 
@@ -97,7 +96,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
     const triggers = fn.registrations.map((r) => triggerSpec(config, r))
     const id = `${name}-${kebab(fn.handlerName)}`
     const site = fn.registrations[0]?.site
-    if (!functionIdRe.test(id)) throw new TriggerValidationError(`function id "${id}" (from ${fn.handlerName}) must match ${functionIdRe}`, site)
+    if (!FUNCTION_ID.test(id)) throw new TriggerValidationError(`function id "${id}" (from ${fn.handlerName}) must match ${FUNCTION_ID}`, site)
     const other = ids.get(id)
     if (other) throw new TriggerValidationError(`two handlers map to the function id "${id}": ${other.file} ${other.handlerName} and ${fn.handlerName}; rename one`, site)
     ids.set(id, fn)

@@ -7,7 +7,7 @@ import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
 import { rowsOf } from '@nexus/runtime/store'
-import { sameManifest } from '@nexus/runtime/build'
+import { sameManifest } from '@nexus/protocol'
 import type { AttestedResult } from '@nexus/protocol/attest'
 
 /** An invocation as the log holds it: `result` is the attested result, null until one is recorded. */

@@ -6,28 +6,23 @@
 import type { Hex } from 'viem'
 import { parseResultFields, type ResultFields } from '@nexus/protocol/attest'
 import type { ErrorBody } from '@nexus/protocol'
+import {
+  executeBatchRequestJson,
+  executeRequestJson,
+  parseExecutedBatch,
+  parseExecutedResult,
+  versionsJson,
+  type FunctionVersion,
+  type LoggedExecuteRequest,
+  type ReplicaResult,
+} from '@nexus/protocol'
 import { postJson, type JsonResponse, type SignRequest } from './post-json.ts'
 import { signRequest } from '@nexus/runtime'
 
-export type ReplicaExecuteRequest = {
-  functionId: string
-  codeHash: string
-  seq: bigint
-  input: Hex
-  trigger: string
-  timestampMs: bigint
-  chainId?: bigint
-  blockNumber?: bigint
-  /** The log aborted this invocation after a watchdog (runtime/src/replica/watchdog-abort.ts). */
-  abort?: 'watchdog'
-}
-
-export type ReplicaExecuteResult = {
-  fields: ResultFields
-  digest: Hex
-  output: Hex
-  share?: { index: number; signature: Hex }
-}
+// The request and answer shapes, and their JSON, are the replica API's (protocol/src/replica-wire.ts).
+export type ReplicaExecuteRequest = LoggedExecuteRequest
+export type ReplicaExecuteResult = ReplicaResult
+export type { FunctionVersion }
 
 /** Why a replica did not answer an execute with a result. */
 export type ExecuteRefusal =
@@ -44,9 +39,6 @@ export type ExecuteRefusal =
 export type ExecuteOutcome = { kind: 'ok'; result: ReplicaExecuteResult } | ExecuteRefusal
 
 export type BatchOutcome = { kind: 'ok'; results: ReplicaExecuteResult[]; root: Hex; share?: { index: number; signature: Hex } } | ExecuteRefusal
-
-/** Which code a function runs from which seq (the log's `nexus_function_versions`). */
-export type FunctionVersion = { fromSeq: bigint; codeHash: string }
 
 export type ReplicaClient = {
   index: number
@@ -71,26 +63,6 @@ export type CreateReplicaClientParameters = {
   /** The secret the replicas authenticate this gateway by (runtime/src/replica/gateway-auth.ts). */
   gatewayKey: Uint8Array
 }
-
-const requestJson = (req: ReplicaExecuteRequest) => ({
-  functionId: req.functionId,
-  codeHash: req.codeHash,
-  seq: req.seq.toString(),
-  input: req.input,
-  trigger: req.trigger,
-  timestampMs: req.timestampMs.toString(),
-  ...(req.chainId === undefined ? {} : { chainId: req.chainId.toString() }),
-  ...(req.blockNumber === undefined ? {} : { blockNumber: req.blockNumber.toString() }),
-  ...(req.abort === undefined ? {} : { abort: req.abort }),
-})
-
-const parseResult = (body: any): ReplicaExecuteResult => ({
-  fields: parseResultFields(body.fields),
-  digest: String(body.digest).toLowerCase() as Hex,
-  output: body.output as Hex,
-})
-
-const parseShare = (share: any) => (share && typeof share.signature === 'string' ? { index: Number(share.index), signature: share.signature as Hex } : undefined)
 
 const reasonOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err))
 
@@ -134,21 +106,19 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000, gatewayKey
     index,
     url: base,
     async execute(req) {
-      const answer = await call('/v1/execute', requestJson(req), timeoutMs)
+      const answer = await call('/v1/execute', executeRequestJson(req), timeoutMs)
       if (answer.kind !== 'body') return answer
       try {
-        return { kind: 'ok', result: { ...parseResult(answer.body), share: parseShare(answer.body.share) } }
+        return { kind: 'ok', result: parseExecutedResult(answer.body) }
       } catch (err) {
         return { kind: 'unavailable', reason: `malformed execute response: ${reasonOf(err)}` }
       }
     },
     async executeBatch(reqs) {
-      const answer = await call('/v1/execute-batch', { requests: reqs.map(requestJson) }, timeoutMs * 6)
+      const answer = await call('/v1/execute-batch', executeBatchRequestJson(reqs), timeoutMs * 6)
       if (answer.kind !== 'body') return answer
-      const body = answer.body
       try {
-        if (!Array.isArray(body.results) || body.results.length !== reqs.length) throw new Error(`expected ${reqs.length} results`)
-        return { kind: 'ok', results: body.results.map(parseResult), root: String(body.root).toLowerCase() as Hex, share: parseShare(body.share) }
+        return { kind: 'ok', ...parseExecutedBatch(answer.body, reqs.length) }
       } catch (err) {
         return { kind: 'unavailable', reason: `malformed batch response: ${reasonOf(err)}` }
       }
@@ -158,7 +128,7 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000, gatewayKey
       if (!res.ok) throw await refused('artifact upload', res)
     },
     async pushVersions(functionId, versions) {
-      const body = { versions: versions.map((v) => ({ fromSeq: v.fromSeq.toString(), codeHash: v.codeHash })) }
+      const body = { versions: versionsJson(versions) }
       const res = await post(`/v1/functions/${encodeURIComponent(functionId)}/versions`, body, timeoutMs, 'PUT')
       if (!res.ok) throw await refused('version push', res)
     },

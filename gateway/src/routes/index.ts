@@ -6,12 +6,11 @@ import { createHash } from 'node:crypto'
 import type { Hono } from 'hono'
 import { bytesToHex } from 'viem'
 import { encodeTriggerPayload, type RoutePayload } from '@nexus/protocol'
-import { manifestTriggers, type RouteTriggerSpec } from '@nexus/protocol'
+import { FUNCTION_ID, findRoute, manifestTriggers, type RouteTriggerSpec } from '@nexus/protocol'
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { answerInvocation } from '../server/answer.ts'
-import { findRoute } from './match.ts'
 
 export { MethodNotAllowedError }
 
@@ -24,7 +23,6 @@ export type MountRoutesParameters = {
   syncTimeoutMs?: number
 }
 
-const FUNCTION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/
 const PREFIX = /^\/v1\/functions\/[^/]+\/http/
 
 /** Adds `ALL /functions/:id/http/*` to `app` (the gateway mounts it on its `/v1` router). */

@@ -3,12 +3,11 @@
 // checks.ts); a batch, a dispute or a checked result is recorded, then answered. The API reads
 // results from the log only: a reader that finds an invocation answered but not recorded yet waits
 // for the record (untilRecorded) instead of being served the scheduler's memory.
+import { STATUS_NAMES as STATUS } from '@nexus/protocol'
 import type { AttestedResult } from '@nexus/protocol/attest'
 import type { Invocation } from '../log/index.ts'
 import type { SchedulerContext } from './context.ts'
 import { evict, type Lane, type Slot } from './lane.ts'
-
-const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
 
 export type Outcomes = ReturnType<typeof createOutcomes>
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { bytesToHex } from 'viem'
-import { errorBoundary } from '@nexus/protocol'
+import { errorBoundary, FUNCTION_ID } from '@nexus/protocol'
 import {
   InvalidRequestError,
   MalformedJsonError,
@@ -50,7 +50,6 @@ export type CreateAppParameters = {
   onArtifact?: (codeHash: string) => void
 }
 
-const FUNCTION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/
 const CODE_HASH = /^0x[0-9a-f]{64}$/
 
 const tooLarge = (limit: number) =>

@@ -1,4 +1,6 @@
 // OpenAPI 3.1 description of the gateway API (served at /openapi.json).
+import { STATUS_NAMES } from '@nexus/protocol'
+
 const error = { $ref: '#/components/schemas/Error' }
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } })
 const json = (description: string, schema: unknown = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } })
@@ -22,7 +24,7 @@ export const openapi = {
           functionId: { type: 'string' },
           seq: { type: 'string' },
           state: { enum: ['pending', 'attested', 'disputed'] },
-          status: { enum: ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory', null] },
+          status: { enum: [...STATUS_NAMES, null] },
           result: { description: 'nexus.result.v2 attested result (v1 for results attested before v2; docs/protocol.md §5), null while pending' },
           disagreements: { type: 'array', items: { type: 'object' } },
           resultUrl: { type: 'string' },

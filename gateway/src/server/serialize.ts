@@ -1,8 +1,6 @@
 // JSON shapes served by the API (bigints as decimal strings).
-import { manifestTriggers } from '@nexus/protocol'
+import { manifestTriggers, statusName } from '@nexus/protocol'
 import type { FunctionRecord, Invocation } from '../log/index.ts'
-
-const STATUS = ['ok', 'handler_error', 'out_of_fuel', 'out_of_memory'] as const
 
 export function invocationJson(inv: Invocation) {
   const status = inv.result?.fields.status
@@ -14,7 +12,7 @@ export function invocationJson(inv: Invocation) {
     trigger: inv.trigger,
     timestampMs: inv.timestampMs.toString(),
     state: inv.state,
-    status: status === undefined ? null : (STATUS[status] ?? null),
+    status: status === undefined ? null : (statusName(status) ?? null),
     result: inv.result ?? null,
     disagreements: inv.disagreements,
     resultUrl: `/v1/results/${inv.id}`,

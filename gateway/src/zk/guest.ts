@@ -11,8 +11,8 @@ import {
   type CircuitInputs,
   type SignalSpecs,
 } from '@nexus/protocol/zk'
+import { Status } from '@nexus/protocol'
 import {
-  Status,
   compileComponent,
   createSandbox,
   type ExecuteParameters,

@@ -5,6 +5,7 @@
 // Solidity verifier recomputes exactly this.
 import { encodeAbiParameters, toBytes, type Address, type Hex } from 'viem'
 import { keccak256 } from '../hash/keccak.ts'
+import type { StatusCode } from '../status.ts'
 
 /** The signed fields of a result. `functionId` present: protocol v2; absent: protocol v1. */
 export type ResultFields = {
@@ -15,7 +16,7 @@ export type ResultFields = {
   codeHash: Hex
   seq: bigint
   inputHash: Hex
-  status: 0 | 1 | 2 | 3
+  status: StatusCode
   outputHash: Hex
   stateRootBefore: Hex
   stateRootAfter: Hex

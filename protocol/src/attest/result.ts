@@ -4,6 +4,7 @@
 import type { Address, Hex } from 'viem'
 import { RESULT_PROTOCOL, RESULT_PROTOCOL_V2, functionIdHash, resultDigest, resultProtocol, type ResultFields, type ResultProtocol } from './digest.ts'
 import { MalformedResultError } from './errors.ts'
+import { isStatusCode } from '../status.ts'
 
 /** Result fields as JSON: bigints as decimal strings. */
 export type ResultFieldsJson = {
@@ -146,7 +147,7 @@ function parseFunctionId(value: Record<string, unknown>, prefix: string): string
 export function parseResultFields(value: unknown, prefix = 'fields'): ResultFields {
   if (!isObject(value)) throw new MalformedResultError(prefix, 'expected an object')
   const { status } = value
-  if (status !== 0 && status !== 1 && status !== 2 && status !== 3) throw new MalformedResultError(`${prefix}.status`, 'expected 0, 1, 2 or 3')
+  if (!isStatusCode(status)) throw new MalformedResultError(`${prefix}.status`, 'expected 0, 1, 2 or 3')
   if (typeof value.verifier !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value.verifier))
     throw new MalformedResultError(`${prefix}.verifier`, 'expected a 20-byte hex address')
   const functionId = parseFunctionId(value, prefix)

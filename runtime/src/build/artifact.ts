@@ -5,15 +5,10 @@ import { METER_VERSION } from './meter.ts'
 import { witWorld } from '@nexus/protocol/wit'
 import { defaultLimits, type Limits } from '../sandbox/limits.ts'
 
-/** Everything a replica needs besides the component bytes. */
-export type Manifest = {
-  name: string
-  /** 0x-prefixed sha256 of the component bytes: the function's identity in every signed result. */
-  codeHash: string
-  world: string
-  meter: string
-  limits: Limits
-}
+import type { Manifest } from '@nexus/protocol'
+
+// The manifest's shape is the protocol's (protocol/src/manifest.ts); building one is the runtime's.
+export type { Manifest }
 
 export type Artifact = { component: Uint8Array; manifest: Manifest }
 

@@ -8,8 +8,7 @@ import type { Manifest } from '../build/artifact.ts'
 import type { Replica } from './replica.ts'
 import { BadRequestError, PayloadTooLargeError, RouteNotFoundError, UnknownCodeError } from './errors.ts'
 import { verifyRequest } from './gateway-auth.ts'
-import { parseVersions, versionsJson } from './versions-wire.ts'
-import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest } from './wire.ts'
+import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest, parseVersions, versionsJson } from '@nexus/protocol'
 
 /** Most bytes one execute request may carry. */
 export const EXECUTE_BODY_LIMIT = 8 << 20

@@ -54,12 +54,8 @@ export class TriggerNotDeclaredError extends NexusError {
   override status = 422
 }
 
-/** A request the replica cannot read (malformed JSON, a missing or invalid field): nothing is done. */
-export class BadRequestError extends NexusError {
-  override name = 'BadRequestError'
-  override code = 'BAD_REQUEST'
-  override status = 400
-}
+// A request the replica cannot read: the wire parses (in @nexus/protocol) throw it.
+export { BadRequestError } from '@nexus/protocol'
 
 /** No route of the replica API matches the request's method and path. */
 export class RouteNotFoundError extends NexusError {

@@ -14,7 +14,7 @@ import { InvalidArtifactError } from '../build/errors.ts'
 import { createSandbox, WatchdogError } from '../sandbox/sandbox.ts'
 import { abortedOutcome, createWatchdogMemory } from './watchdog-abort.ts'
 import { withDefaultLimits } from '../sandbox/limits.ts'
-import type { LogLine } from '../sandbox/invocation-context.ts'
+import type { ExecuteRequest, ExecutedBatch, ExecutedResult, LogLine } from '@nexus/protocol'
 import { BadRequestError, CodeNotBoundError, SeqGapError, SeqMismatchError, UnknownCodeError, VersionConflictError } from './errors.ts'
 import { checkTrigger } from './trigger-check.ts'
 import { createVersionStore, type FunctionVersion } from '../store/function-versions.ts'
@@ -58,32 +58,8 @@ export type ReplicaOptions = {
   requireVersions?: boolean
 }
 
-export type ExecuteRequest = {
-  functionId: string
-  codeHash: Hex
-  seq: bigint
-  input: Uint8Array
-  trigger: string
-  timestampMs: bigint
-  chainId?: bigint
-  blockNumber?: bigint
-  /** The log aborted this invocation after a watchdog: record the fixed abort result without running it (watchdog-abort.ts). */
-  abort?: 'watchdog'
-}
-
-export type ExecutedResult = {
-  fields: ResultFields
-  digest: Hex
-  output: Uint8Array
-  share?: { index: number; signature: Hex }
-  logs: LogLine[]
-}
-
-export type ExecutedBatch = {
-  results: Omit<ExecutedResult, 'share'>[]
-  root: Hex
-  share?: { index: number; signature: Hex }
-}
+// The request and answer shapes are the replica API's (protocol/src/replica-wire.ts).
+export type { ExecuteRequest, ExecutedBatch, ExecutedResult }
 
 /** Most invocations one batch request may carry. */
 export const MAX_BATCH = 1024

@@ -10,7 +10,7 @@ import { createReplicaApp, EXECUTE_BODY_LIMIT, parseJsonBody, type ReplicaAppOpt
 import { PayloadTooLargeError } from './errors.ts'
 import { verifyRequest } from './gateway-auth.ts'
 import type { Replica } from './replica.ts'
-import { executedResultJson, parseExecuteRequest } from './wire.ts'
+import { executedResultJson, parseExecuteRequest } from '@nexus/protocol'
 
 /** An http.Server (not yet listening) serving the replica API. */
 export function createReplicaServer(replica: Replica, options: ReplicaAppOptions): Server {

@@ -8,7 +8,7 @@
 // instead of being run into the watchdog again.
 import { WatchdogError } from '../sandbox/sandbox.ts'
 import type { Limits } from '../sandbox/limits.ts'
-import { Status } from '../sandbox/status.ts'
+import { Status } from '@nexus/protocol'
 import type { InvocationOutcome } from '../sandbox/run-invocation.ts'
 
 /** The output of every watchdog-aborted invocation (covered by the digest like any output). */

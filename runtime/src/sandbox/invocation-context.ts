@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { StateOverlay, type Reader } from './overlay.ts'
 import { GuestFault } from './faults.ts'
 import type { Limits } from './limits.ts'
+import type { LogLine } from '@nexus/protocol'
 import { hostCallCost, RANDOM_FUEL_PER_BYTE, STORAGE_READ_BYTES_PER_FUEL, WRITE_FUEL_PER_BYTE, WRITE_KEY_FUEL } from './fuel-schedule.ts'
 
 /** What the host knows about one invocation; everything a handler can observe derives from it. */
@@ -17,7 +18,8 @@ export type InvocationInfo = {
   randomSeed: string
 }
 
-export type LogLine = { level: string; message: string }
+// A log line is part of the replica's answer (protocol/src/replica-wire.ts): one shape for both.
+export type { LogLine } from '@nexus/protocol'
 
 export class InvocationContext {
   readonly overlay: StateOverlay

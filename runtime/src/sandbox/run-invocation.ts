@@ -5,7 +5,8 @@ import { InvocationContext, type InvocationInfo, type LogLine } from './invocati
 import type { Reader, WriteSet } from './overlay.ts'
 import { GuestFault } from './faults.ts'
 import type { Limits } from './limits.ts'
-import { Status, type StatusCode } from './status.ts'
+// The subpath, not the root: the sandbox worker's bundle inlines it and must pull in nothing else (worker-bundle.ts).
+import { Status, type StatusCode } from '@nexus/protocol/status'
 
 export type InvocationOutcome = {
   status: StatusCode

@@ -21,7 +21,15 @@ export function workerBundlePath(): Promise<string> {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
+      // npm packages stay imports, but the bundle lives in a temp folder where Nexus's own packages
+      // do not resolve: those (dependency-free subpaths such as @nexus/protocol/status) are inlined.
+      conditions: ['nexus-source'],
+      plugins: [{
+        name: 'external-but-nexus',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@nexus/') ? undefined : { path: args.path, external: true }))
+        },
+      }],
       logLevel: 'silent',
     })
     const code = result.outputFiles[0]!.contents

@@ -7,7 +7,9 @@ import { asc, eq } from 'drizzle-orm'
 import type { Database } from './database.ts'
 import { functionVersions } from './schema.ts'
 
-export type FunctionVersion = { fromSeq: bigint; codeHash: string }
+import type { FunctionVersion } from '@nexus/protocol'
+
+export type { FunctionVersion }
 
 export type VersionStore = ReturnType<typeof createVersionStore>
 
