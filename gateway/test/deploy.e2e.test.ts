@@ -3,8 +3,10 @@
 // conflicting manifest for stored code is a 409, a function id is repointed only by the key that
 // created it or an admin key, and a lane stuck on an artifact the replicas refuse does not report
 // healthy replicas as down.
+import { witDir } from '@nexus/protocol/wit'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco'
 import { manifestFor } from '@nexus/runtime/build'
@@ -33,7 +35,7 @@ const functionIds = async () => (await get('/v1/functions')).items.map((f: any) 
 /** A second, different valid component: the hand-written WAT echo (runtime/test/fixtures). */
 async function echoArtifact(name: string): Promise<Artifact> {
   const wat = await readFile(new URL('../../runtime/test/fixtures/echo.wat', import.meta.url), 'utf8')
-  const witSource = await readFile(new URL('../../protocol/wit/nexus.wit', import.meta.url), 'utf8')
+  const witSource = await readFile(join(witDir, 'nexus.wit'), 'utf8')
   const component = await componentNew(await componentEmbed({ binary: await parse(wat), witSource, world: 'nexus:function/function' }))
   return { manifest: manifestFor(name, component) as unknown as Record<string, unknown>, component: Buffer.from(component).toString('base64') }
 }

@@ -1,4 +1,5 @@
 // A component written by hand in WAT goes through the same deploy/load/meter path as TypeScript.
+import { witDir } from '@nexus/protocol/wit'
 import { afterAll, expect, test } from 'vitest'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,7 +13,7 @@ afterAll(async () => { await Promise.allSettled(open.map((r) => r.close())) })
 
 async function watComponent(): Promise<Uint8Array> {
   const wat = await readFile(new URL('./fixtures/echo.wat', import.meta.url), 'utf8')
-  const witSource = await readFile(new URL('../wit/nexus.wit', import.meta.url), 'utf8')
+  const witSource = await readFile(join(witDir, 'nexus.wit'), 'utf8')
   const core = await parse(wat)
   const embedded = await componentEmbed({ binary: core, witSource, world: 'nexus:function/function' })
   return componentNew(embedded)
