@@ -98,7 +98,7 @@ test('nexus verify: clear reasons for wrong key, too few signers, unreadable fil
 
 test('as a real process: exit codes 0 and 1', async () => {
   const dir = await tempDir()
-  const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url))
+  const main = fileURLToPath(new URL('../main.ts', import.meta.url))
   const exec = promisify(execFile)
   const nexus = (...args: string[]) =>
     exec(process.execPath, ['--import', 'tsx', main, ...args], { cwd: fileURLToPath(new URL('../../..', import.meta.url)) }).then(
