@@ -1,44 +1,59 @@
 #!/usr/bin/env node
 // The `nexus` command tree. Each command body lives in `commands/<name>.ts` and exports
 // `run(argv: string[]): Promise<number>` (the exit code), so tests call commands as a library.
-import { NexusError } from '@nexus/protocol'
+// A command's module is imported only when that command runs: `nexus --help` loads nothing but
+// this file, and `nexus verify` loads only the attestation code, not the gateway or the runtime.
 
 // Everything a command writes (state, keys, build output) is private to its user: 0600 / 0700.
 process.umask(0o077)
 
-type CommandModule = { run(argv: string[]): Promise<number>; summary: string }
+type CommandModule = { run(argv: string[]): Promise<number> }
+type Command = {
+  summary: string
+  load: () => Promise<CommandModule>
+  /** Imports the user's TypeScript (nexus.config.ts, handlers/): needs tsx's loader when running from dist/. */
+  loadsUserTypeScript?: true
+}
 
-const commands: Record<string, () => Promise<CommandModule>> = {
-  dev: () => import('./commands/dev.ts'),
-  build: () => import('./commands/build.ts'),
-  keygen: () => import('./commands/keygen.ts'),
-  verify: () => import('./commands/verify.ts'),
-  replica: () => import('./commands/replica.ts'),
-  repair: () => import('./commands/repair.ts'),
+const commands: Record<string, Command> = {
+  dev: { summary: 'run gateway + 4 replicas (t=3) locally on PGlite under .nexus/ and deploy examples/', load: () => import('./commands/dev.ts'), loadsUserTypeScript: true },
+  build: { summary: 'build handlers/ into one component + manifest (with triggers) per decorated function', load: () => import('./commands/build.ts'), loadsUserTypeScript: true },
+  keygen: { summary: 'generate t-of-n threshold BLS keys (dealer or --dkg): replica key files + network.json', load: () => import('./commands/keygen.ts') },
+  verify: { summary: 'verify an attested result (BLS or zk) against a network file', load: () => import('./commands/verify.ts') },
+  replica: { summary: 'run one replica process (HTTP API for the gateway)', load: () => import('./commands/replica.ts') },
+  repair: { summary: "reset a diverged replica's function so the gateway re-applies it from the log", load: () => import('./commands/repair.ts') },
+}
+
+/** Run from the TypeScript source (the repository), tsx is already loaded; from dist/ it is registered on demand. */
+async function enableUserTypeScript(): Promise<void> {
+  if (import.meta.url.endsWith('.ts')) return
+  const { register } = await import('tsx/esm/api')
+  register()
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h') {
     console.log('usage: nexus <command> [options]\n')
-    for (const [cmd, load] of Object.entries(commands)) {
-      const summary = await load().then((m) => m.summary, () => '(unavailable)')
-      console.log(`  ${cmd.padEnd(8)} ${summary}`)
-    }
+    for (const [cmd, { summary }] of Object.entries(commands)) console.log(`  ${cmd.padEnd(8)} ${summary}`)
     return name ? 0 : 1
   }
-  const load = commands[name]
-  if (!load) {
+  const command = commands[name]
+  if (!command) {
     console.error(`nexus: unknown command "${name}". Known: ${Object.keys(commands).join(', ')}`)
     return 2
   }
-  const mod = await load()
+  if (command.loadsUserTypeScript) await enableUserTypeScript()
+  const mod = await command.load()
   return mod.run(rest)
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code },
-  (err: unknown) => {
+  (code) => {
+    process.exitCode = code
+  },
+  async (err: unknown) => {
+    const { NexusError } = await import('@nexus/protocol')
     console.error(err instanceof NexusError ? err.message : err)
     process.exitCode = 1
   },

@@ -14,8 +14,11 @@ import {
 } from '@nexus/protocol/zk'
 import type { ChildMessage, ProveJob, ProverFault } from './protocol.ts'
 
-const childPath = fileURLToPath(new URL('./child.ts', import.meta.url))
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+// The prover child: child.ts through tsx in the repo, plain child.js in the published dist/ (which
+// does not depend on tsx).
+const fromSource = import.meta.url.endsWith('.ts')
+const childPath = fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url))
+const childExecArgv = fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : []
 
 export type ProverProgress = {
   circuitId: string
@@ -91,7 +94,7 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
   function spawn(slot: Slot): Promise<ChildProcess> {
     if (slot.ready) return slot.ready
     const child = fork(childPath, [], {
-      execArgv: ['--import', tsxLoader],
+      execArgv: childExecArgv,
       env: {
         ...process.env,
         NEXUS_PROVER_SINGLE_THREAD: singleThread ? '1' : '0',

@@ -4,7 +4,6 @@ import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildProject } from '@nexus/framework/build'
 
-export const summary = 'build handlers/ into one component + manifest (with triggers) per decorated function'
 
 const usage = 'usage: nexus build [--config nexus.config.ts] [--out .nexus/build] [--check]'
 

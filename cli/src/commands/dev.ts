@@ -29,7 +29,6 @@ import * as NexusConsumerExample from '@nexus/contracts/generated/NexusConsumerE
 import * as NexusInbox from '@nexus/contracts/generated/NexusInbox'
 import type { InboxRelayConfig } from '@nexus/gateway/inbox'
 
-export const summary = 'run gateway + 4 replicas (t=3) locally on PGlite under .nexus/ and deploy examples/'
 
 const usage = 'usage: nexus dev [--dir .nexus] [--port 8787] [--examples <dir>] [--t 3] [--n 4] [--devnet-port 8545]'
 
@@ -193,7 +192,7 @@ Invoke (returns an attested result):
   curl -s -X POST ${url}/v1/functions/${example}/invoke -H 'content-type: application/json' -d '{"name":"nexus"}'
 Verify it (off-chain, against the network's group key):
   curl -s -X POST ${url}/v1/functions/${example}/invoke -d '{}' | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>console.log(JSON.stringify(JSON.parse(s).result)))' > /tmp/nexus-result.json
-  node --import tsx ${join(repoRoot, 'cli/src/main.ts')} verify /tmp/nexus-result.json --network ${join(dir, 'keys', 'network.json')}
+  npx nexus verify /tmp/nexus-result.json --network ${join(dir, 'keys', 'network.json')}
 ` : ''}
 ${deployed.includes('token-balances') ? `Token balances indexed from ExampleToken Transfer events (route of token-balances):
   curl -s ${url}/v1/functions/token-balances/http/balance/0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266

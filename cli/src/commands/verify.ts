@@ -7,7 +7,6 @@ import { parseArgs } from 'node:util'
 import { NexusError } from '@nexus/protocol'
 import { parseNetwork, verifyResult } from '@nexus/protocol/attest'
 
-export const summary = 'verify an attested result (BLS or zk) against a network file'
 
 const usage = 'usage: nexus verify <result.json> --network <network.json> [--function <id>]'
 

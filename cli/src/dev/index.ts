@@ -8,14 +8,20 @@ import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { loadGatewayKey } from '@nexus/runtime'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { zeroAddress, type Address } from 'viem'
 import { randomBytes } from 'node:crypto'
 import { dealerKeygen, encodeG2, parseNetwork, sharePublicKey, type Network } from '@nexus/protocol/attest'
 
+/** The repository checkout this file is in (from cli/src/dev or cli/dist/dev alike). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const cliMain = join(repoRoot, 'cli/src/main.ts')
-const nodeFlags = ['--experimental-wasm-extended-const', '--import', 'tsx']
+// Replicas run `nexus replica` with the same code as this process: the compiled main.js from dist/,
+// or in the repository the TypeScript source, through tsx and with the workspace packages resolved
+// to their source (the `nexus-source` export condition).
+const fromSource = import.meta.url.endsWith('.ts')
+const cliMain = fileURLToPath(new URL(fromSource ? '../main.ts' : '../main.js', import.meta.url))
+const nodeFlags = ['--experimental-wasm-extended-const', ...(fromSource ? ['--conditions=nexus-source', '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [])]
 
 /** Generate dealer keys (t-of-n) into `dir` unless network.json already exists. Returns the network. */
 export async function ensureKeys(dir: string, { t, n, chainId = '31337', verifier = zeroAddress }: { t: number; n: number; chainId?: string; verifier?: string }): Promise<{ network: Network; created: boolean }> {

@@ -24,12 +24,17 @@ async function collectHere(files: string[]): Promise<Collected> {
 }
 
 const self = fileURLToPath(import.meta.url)
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
-/** Collects declared functions of `files` in a child Node process (tsx loader). */
+/**
+ * Collects declared functions of `files` in a child Node process (tsx loader: handler files are
+ * TypeScript). Run from the repository's source, the child resolves the workspace packages to
+ * their source too (the `nexus-source` export condition).
+ */
 export function collectInChildProcess(files: string[]): Promise<Collected> {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+  const flags = ['--import', tsx, ...(self.endsWith('.ts') ? ['--conditions=nexus-source'] : [])]
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, ['--import', tsx, self, ...files], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...flags, self, ...files], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       let answer: { ok?: Collected; error?: { name: string; message: string; shortMessage?: string; details?: string } } | undefined
       try {
         answer = JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1), reviver)

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url'
 import type { TriggerSpec } from '@nexus/protocol'
 import type { CollectedFunction } from './collect.ts'
 
-const guestModule = fileURLToPath(new URL('../context/guest.ts', import.meta.url))
+// From the TypeScript source in the repo or from the published dist/: the guest runtime beside this file.
+const guestModule = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../context/guest.ts' : '../context/guest.js', import.meta.url))
 const interfaces = ['kv', 'fs', 'log', 'env', 'chain'] as const
 
 export function entrySource(fn: CollectedFunction, triggers: TriggerSpec[]): string {

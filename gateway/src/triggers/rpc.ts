@@ -20,7 +20,14 @@ export type RpcLog = {
 
 export type LogFilter = { address: Hex; topics: (Hex | Hex[] | null)[] }
 
-export type ChainRpc = ReturnType<typeof createChainRpc>
+export type ChainRpc = {
+  client: PublicClient
+  call<T>(method: string, params: unknown[]): Promise<T>
+  header(block: bigint | 'latest' | 'safe' | 'finalized'): Promise<BlockHeader>
+  chainId(): Promise<number>
+  /** Logs matching `filter` in [from, to], ordered by (blockNumber, logIndex). */
+  getLogs(filter: LogFilter, from: bigint, to: bigint): Promise<RpcLog[]>
+}
 
 export type CreateChainRpcParameters = {
   rpcUrl: string
@@ -67,7 +74,7 @@ export function isTransientError(err: unknown): boolean {
   return /fetch failed|socket|ECONNRESET|ECONNREFUSED|EPIPE|other side closed|timed? ?out|network|terminated|rate limit|too many requests/i.test(text)
 }
 
-export function createChainRpc(p: CreateChainRpcParameters) {
+export function createChainRpc(p: CreateChainRpcParameters): ChainRpc {
   const client: PublicClient = createPublicClient({ transport: http(p.rpcUrl, { retryCount: 0, batch: { batchSize: 100 } }) })
   const attempts = p.attempts ?? 8
   const backoffMs = p.backoffMs ?? 100

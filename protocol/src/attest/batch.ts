@@ -2,7 +2,8 @@
 // digests. leaf = keccak256(0x00 ‖ digest), node = keccak256(0x01 ‖ left ‖ right); the last node
 // of an odd level is promoted unchanged. The Solidity `verifyInBatch` implements the same walk.
 import { keccak256Bytes } from '../hash/keccak.ts'
-import { bytesToHex, hexToBytes, type Hex } from 'viem'
+import { bytesToHex, hexToBytes } from 'viem/utils'
+import type { Hex } from 'viem'
 import { BadBatchProofError } from './errors.ts'
 
 const leafBuffer = new Uint8Array(33)

@@ -2,7 +2,8 @@
 // Feldman commitments, so each replica can check its share and anyone can derive share keys.
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex, type Hex } from 'viem'
+import { bytesToHex } from 'viem/utils'
+import type { Hex } from 'viem'
 import { KeygenError } from './errors.ts'
 import { assertThreshold, deriveSharePublicKey, type Network, networkFromCommitments } from './network.ts'
 import { bls, CURVE_ORDER, encodeScalar, parseScalar, type G2Point } from './points.ts'

@@ -1,7 +1,8 @@
 // BLS12-381 points as Nexus uses them: min-sig (signatures in G1, keys in G2), the Nexus DST, strict
 // decoding that says which rule a bad point broke, and the uncompressed EIP-2537 form for contracts.
 import { bls12_381 } from '@noble/curves/bls12-381.js'
-import { bytesToHex, hexToBytes, type Hex } from 'viem'
+import { bytesToHex, hexToBytes } from 'viem/utils'
+import type { Hex } from 'viem'
 import { hashToCurveG1, type BaseField } from './hash-to-g1.ts'
 import { MalformedPointError, MalformedResultError, PointNotInSubgroupError } from './errors.ts'
 

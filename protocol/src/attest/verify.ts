@@ -84,7 +84,8 @@ function asNexusError(err: unknown): NexusError {
 type ZkVerifyModule = { verifyZkResult(result: unknown): Promise<VerifyResultReturnType> }
 
 // Kept in a variable so neither tsc nor bundlers pull the GPL snarkjs path in eagerly.
-const zkVerifierModule = '../zk/verify.ts'
+// `.ts` in the repo, `.js` in the published dist/.
+const zkVerifierModule = import.meta.url.endsWith('.ts') ? '../zk/verify.ts' : '../zk/verify.js'
 
 export type VerifyResultOptions = VerifyAttestationOptions & {
   /** Module (relative to this file, or absolute URL) exporting `verifyZkResult`. Default: `'../zk/verify.ts'` */

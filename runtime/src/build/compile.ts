@@ -17,13 +17,16 @@ export type CompileOptions = { cacheDir: string; memoryPages: number }
 export async function compileComponent(component: Uint8Array, options: CompileOptions): Promise<{ dir: string; codeHash: string }> {
   const codeHash = codeHashOf(component)
   const dir = join(options.cacheDir, `${codeHash.slice(2)}-${METER_VERSION}-${options.memoryPages}`)
-  if (existsSync(join(dir, 'READY'))) return { dir, codeHash }
+  if (existsSync(join(dir, 'READY')) && existsSync(join(dir, 'package.json'))) return { dir, codeHash }
   const files = await compileFiles(component, options.memoryPages)
   // Write to a temporary folder and rename: a crash mid-way never leaves a half-compiled cache entry.
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`
   await mkdir(tmp, { recursive: true })
   try {
     for (const [name, bytes] of Object.entries(files)) await writeFile(join(tmp, name), bytes)
+    // jco's glue (component.js) is an ES module: say so here, whatever package.json is above the
+    // replica's data folder (a user's project may be CommonJS).
+    await writeFile(join(tmp, 'package.json'), '{ "type": "module" }\n')
     await writeFile(join(tmp, 'READY'), codeHash)
     await rm(dir, { recursive: true, force: true })
     await rename(tmp, dir)

@@ -15,7 +15,8 @@ let bundled: Promise<string> | undefined
 export function workerBundlePath(): Promise<string> {
   bundled ??= (async () => {
     const result = await build({
-      entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
+      // worker.ts in the repo, worker.js in the published dist/.
+      entryPoints: [fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url))],
       bundle: true,
       write: false,
       format: 'esm',
