@@ -47,7 +47,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every module specifier a file names: static imports and re-exports, dynamic imports and vi.mock with a literal. */
-export function specifiersOf(source: string): { specifier: string; typeOnly: boolean }[] {
+function specifiersOf(source: string): { specifier: string; typeOnly: boolean }[] {
   // Comments may quote import lines; they are not imports.
   const text = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
   const found: { specifier: string; typeOnly: boolean }[] = []

@@ -33,6 +33,7 @@ export async function compileCircom(parameters: CompileParameters): Promise<{ lo
     child.on('close', res)
   })
   // circom2 prints errors in colour; strip ANSI codes so the message reads well in logs and tests.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes circom prints
   const clean = log.replace(/\x1b\[[0-9;]*m/g, '')
   if (code !== 0 || /^error\[/m.test(clean) || !/Everything went okay/.test(clean)) {
     throw new ZkBuildError(`circom failed to compile ${parameters.main}.`, { details: clean.trim().slice(-4000) })

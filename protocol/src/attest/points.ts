@@ -130,7 +130,10 @@ export function inSubgroup<P extends G1Point>(point: P): P {
  */
 export function assertInSubgroup(point: G1Point, isInSubgroup?: (point: G1Point) => boolean): void {
   if (knownInSubgroup.has(point)) return
-  if (!isInSubgroup) return point.assertValidity()
+  if (!isInSubgroup) {
+    point.assertValidity()
+    return
+  }
   if (!isInSubgroup(point)) throw new Error('invalid point: not in prime-order subgroup')
   knownInSubgroup.add(point)
 }

@@ -85,6 +85,7 @@ function takeSnapshot(instances: WebAssembly.Instance[]): Snapshot {
 
 function isMutable(global: WebAssembly.Global): boolean {
   try {
+    // biome-ignore lint/correctness/noSelfAssign: writing a global is the only test of whether it is mutable
     global.value = global.value
     return true
   } catch {
