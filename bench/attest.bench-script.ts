@@ -67,21 +67,42 @@ export default async function (): Promise<void> {
   const all = shares.map((k) => signShare(digest, k))
 
   const digestInputs = Array.from({ length: 2001 }, (_, i) => fieldsFor(i, output)) // the fixture's own hashing is not timed
-  rows.push(['result digest (abi.encode + keccak256)', ms(measure(2000, (i) => resultDigest(digestInputs[i]!))), 'per result; keccak256 in WebAssembly (hash-wasm)'])
+  rows.push([
+    'result digest (abi.encode + keccak256)',
+    ms(measure(2000, (i) => resultDigest(digestInputs[i]!))),
+    'per result; keccak256 in WebAssembly (hash-wasm)',
+  ])
   rows.push(['hash-to-G1 (Nexus DST)', ms(measure(50, (i) => hashToG1(keccak256(toBytes(i))))), ''])
   rows.push(['share sign (noble)', ms(measure(50, (i) => signShare(keccak256(toBytes(i)), shares[0]!))), 'hash-to-G1 + scalar mult'])
   const wasmSign = await loadShareSigner(shares[0]!)
-  rows.push(['share sign (WebAssembly, what replicas use)', ms(measure(50, (i) => wasmSign(keccak256(toBytes(i))))), 'same signature; scalar mult, pow and inv in ffjavascript (wasm-loader.ts)'])
+  rows.push([
+    'share sign (WebAssembly, what replicas use)',
+    ms(measure(50, (i) => wasmSign(keccak256(toBytes(i))))),
+    'same signature; scalar mult, pow and inv in ffjavascript (wasm-loader.ts)',
+  ])
   rows.push(['share verify', ms(measure(20, () => verifyShare(digest, all[0]!, network.sharePublicKeys[0]!.publicKey))), 'one multi-pairing'])
   // The gateway's deferred check: one pairing check per group of combined signatures.
   const curve = await loadWasmCurve()
   const groupSignature = decodeG1(combineShares(digest, all, network).signature)
   const groupKey = decodeG2(network.groupPublicKey)
   const hashed = hashToG1(digest)
-  rows.push(['pairing check e(σ, −G2)·e(H, pk) = 1 (noble)', ms(measure(20, () => pairingCheck(groupSignature, hashed, groupKey))), 'G2 lines prepared once per key'])
-  if (curve) rows.push(['pairing check (WebAssembly, the gateway\'s deferred check)', ms(measure(20, () => curve.pairingCheck(groupSignature, hashed, groupKey))), 'same answer; ffjavascript Miller loops and final exponentiation'])
+  rows.push([
+    'pairing check e(σ, −G2)·e(H, pk) = 1 (noble)',
+    ms(measure(20, () => pairingCheck(groupSignature, hashed, groupKey))),
+    'G2 lines prepared once per key',
+  ])
+  if (curve)
+    rows.push([
+      "pairing check (WebAssembly, the gateway's deferred check)",
+      ms(measure(20, () => curve.pairingCheck(groupSignature, hashed, groupKey))),
+      'same answer; ffjavascript Miller loops and final exponentiation',
+    ])
 
-  for (const [t, n] of [[3, 4], [7, 10], [67, 100]] as const) {
+  for (const [t, n] of [
+    [3, 4],
+    [7, 10],
+    [67, 100],
+  ] as const) {
     const keygenStart = performance.now()
     const net = t === 3 ? { network, shares } : dealerKeygen({ t, n, seed: toBytes(`bench ${t}/${n}`) })
     const keygenMs = performance.now() - keygenStart
@@ -112,7 +133,11 @@ export default async function (): Promise<void> {
     signShare(merkleTree(batchDigests).root, shares[0]!)
   })
   rows.push([`batch of ${size}: replica total (digests + Merkle tree + 1 share sign)`, ms(replicaBatch), ''])
-  rows.push([`batch of ${size}: replica CPU per result`, ms(replicaBatch / size), `target < 1 ms; unbatched share sign is ${ms(measure(20, (i) => signShare(keccak256(toBytes(i)), shares[0]!)))} ms`])
+  rows.push([
+    `batch of ${size}: replica CPU per result`,
+    ms(replicaBatch / size),
+    `target < 1 ms; unbatched share sign is ${ms(measure(20, (i) => signShare(keccak256(toBytes(i)), shares[0]!)))} ms`,
+  ])
   rows.push([`batch of ${size}: replica per result, attestation only (tree + sign, digests given)`, ms(replicaNoDigest / size), ''])
   const batchSigs = shares.map((k) => signShare(tree.root, k))
   const gatewayBatch = measure(5, () => combineShares(tree.root, batchSigs, network))

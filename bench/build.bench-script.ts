@@ -37,20 +37,46 @@ export default async function () {
   const { dir } = await compileComponent(balances.component!, { cacheDir, memoryPages: balances.manifest!.limits.memoryPages })
   const sandbox = createSandbox()
   const noState = async () => null
-  const event = (i: number) => encodeTriggerPayload({
-    kind: 'event', chainId: '31337', blockNumber: String(i), blockHash: toHex(i, { size: 32 }), logIndex: 0, transactionHash: toHex(i, { size: 32 }),
-    transactionIndex: 0, address: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
-    topics: encodeEventTopics({ abi: erc20Abi, eventName: 'Transfer', args: { from: zeroAddress, to: '0x70997970c51812dc3a010c7d01b50e20d17dc79c' } }) as Hex[],
-    data: encodeAbiParameters([{ type: 'uint256' }], [BigInt(i)]),
-  })
+  const event = (i: number) =>
+    encodeTriggerPayload({
+      kind: 'event',
+      chainId: '31337',
+      blockNumber: String(i),
+      blockHash: toHex(i, { size: 32 }),
+      logIndex: 0,
+      transactionHash: toHex(i, { size: 32 }),
+      transactionIndex: 0,
+      address: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+      topics: encodeEventTopics({
+        abi: erc20Abi,
+        eventName: 'Transfer',
+        args: { from: zeroAddress, to: '0x70997970c51812dc3a010c7d01b50e20d17dc79c' },
+      }) as Hex[],
+      data: encodeAbiParameters([{ type: 'uint256' }], [BigInt(i)]),
+    })
   const route = encodeTriggerPayload({ kind: 'route', method: 'GET', path: '/balance/0x70997970c51812dc3a010c7d01b50e20d17dc79c', query: [], body: '0x' })
   async function run(trigger: string, input: (i: number) => Uint8Array, n: number) {
     const times: number[] = []
     let fuel = 0n
     for (let i = 0; i < n + 20; i++) {
-      const info = { functionId: 'token-balances', seq: BigInt(i + 1), trigger, chainId: 31337n, blockNumber: BigInt(i), timestampMs: 0n, randomSeed: `0x${'11'.repeat(32)}` as Hex }
+      const info = {
+        functionId: 'token-balances',
+        seq: BigInt(i + 1),
+        trigger,
+        chainId: 31337n,
+        blockNumber: BigInt(i),
+        timestampMs: 0n,
+        randomSeed: `0x${'11'.repeat(32)}` as Hex,
+      }
       const started = performance.now()
-      const outcome = await sandbox.execute({ codeHash: balances.manifest!.codeHash, dir, info, input: input(i), limits: balances.manifest!.limits, read: noState })
+      const outcome = await sandbox.execute({
+        codeHash: balances.manifest!.codeHash,
+        dir,
+        info,
+        input: input(i),
+        limits: balances.manifest!.limits,
+        read: noState,
+      })
       if (outcome.status !== 0) throw new Error(`${trigger} invocation failed: ${new TextDecoder().decode(outcome.output)}`)
       if (i >= 20) times.push(performance.now() - started)
       fuel = outcome.fuelUsed
@@ -63,6 +89,8 @@ export default async function () {
   console.log('')
   console.log('| token-balances through the sandbox worker (no store) | p50 | p99 | fuel |')
   console.log('|---|---|---|---|')
-  console.log(`| Transfer event: payload → ABI decode (checksummed addresses) → 2 KV writes + 1 log line | ${ms(pct(ev.times, 50))} | ${ms(pct(ev.times, 99))} | ${ev.fuel} |`)
+  console.log(
+    `| Transfer event: payload → ABI decode (checksummed addresses) → 2 KV writes + 1 log line | ${ms(pct(ev.times, 50))} | ${ms(pct(ev.times, 99))} | ${ev.fuel} |`,
+  )
   console.log(`| GET /balance/:addr: payload → route match → 1 KV read | ${ms(pct(rt.times, 50))} | ${ms(pct(rt.times, 99))} | ${rt.fuel} |`)
 }

@@ -9,14 +9,7 @@ import * as NexusVerifier from '@nexus/contracts/generated/NexusVerifier'
 import * as NexusInbox from '@nexus/contracts/generated/NexusInbox'
 import * as NexusConsumerExample from '@nexus/contracts/generated/NexusConsumerExample'
 import * as GasMeter from '@nexus/contracts/generated/GasMeter'
-import {
-  combineShares,
-  dealerKeygen,
-  merkleTree,
-  resultDigest,
-  signShare,
-  type ResultFields,
-} from '@nexus/protocol/attest'
+import { combineShares, dealerKeygen, merkleTree, resultDigest, signShare, type ResultFields } from '@nexus/protocol/attest'
 
 const BATCH = 100
 
@@ -29,7 +22,13 @@ export default async function (): Promise<void> {
     const meter = (await deployArtifact(clients, GasMeter)).address
     const codeHash = sha256(toHex('bench component'))
     const sign = (message: Hex) =>
-      g1ToEip2537(combineShares(message, shares.slice(0, 3).map((s) => signShare(message, s)), network).signature)
+      g1ToEip2537(
+        combineShares(
+          message,
+          shares.slice(0, 3).map((s) => signShare(message, s)),
+          network,
+        ).signature,
+      )
     const fields = (input: Hex, output: Hex, seq: bigint): ResultFields => ({
       chainId: 31337n,
       verifier,
@@ -60,11 +59,19 @@ export default async function (): Promise<void> {
     const one = fields('0x01', '0x02', 1n)
     const oneSig = sign(resultDigest(one))
     const verifyData = encodeFunctionData({ abi: NexusVerifier.abi, functionName: 'verify', args: [toContractResult(one), oneSig] })
-    rows.push(['verify one result (`verify`, as a transaction)', await clients.public.estimateGas({ account: clients.wallet.account, to: verifier, data: verifyData }), '≤ 160k'])
+    rows.push([
+      'verify one result (`verify`, as a transaction)',
+      await clients.public.estimateGas({ account: clients.wallet.account, to: verifier, data: verifyData }),
+      '≤ 160k',
+    ])
     rows.push(['verify one result (`verify`, called from a contract)', await inner(verifier, verifyData), ''])
     const { functionId: _, ...oneV1 } = one
     const v1Data = encodeFunctionData({ abi: NexusVerifier.abi, functionName: 'verify', args: [toContractResult(oneV1), sign(resultDigest(oneV1))] })
-    rows.push(['the same result as protocol v1 (`verify`, as a transaction)', await clients.public.estimateGas({ account: clients.wallet.account, to: verifier, data: v1Data }), ''])
+    rows.push([
+      'the same result as protocol v1 (`verify`, as a transaction)',
+      await clients.public.estimateGas({ account: clients.wallet.account, to: verifier, data: v1Data }),
+      '',
+    ])
     rows.push(['the same result as protocol v1 (`verify`, called from a contract)', await inner(verifier, v1Data), ''])
 
     // 2. request + fulfil with the example consumer's callback (stores the output).
@@ -76,14 +83,21 @@ export default async function (): Promise<void> {
     const output: Hex = '0x0504030201'
     const f = fields(ev!.args.input, output, 2n)
     const fulfilled = await tx(
-      clients.wallet.writeContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [ev!.args.requestId, toContractResult(f), output, sign(resultDigest(f))] }),
+      clients.wallet.writeContract({
+        address: inbox,
+        abi: NexusInbox.abi,
+        functionName: 'fulfil',
+        args: [ev!.args.requestId, toContractResult(f), output, sign(resultDigest(f))],
+      }),
     )
     rows.push(['`fulfil` with callback (verify + store + consumer callback)', fulfilled.gasUsed, ''])
 
     // 3. A batch of 100: store the root once, then check results against it.
     const batch = Array.from({ length: BATCH }, (_, i) => fields(toHex(`in ${i}`), toHex(`out ${i}`), BigInt(100 + i)))
     const tree = merkleTree(batch.map(resultDigest))
-    const stored = await tx(clients.wallet.writeContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'verifyBatchRoot', args: [tree.root, sign(tree.root)] }))
+    const stored = await tx(
+      clients.wallet.writeContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'verifyBatchRoot', args: [tree.root, sign(tree.root)] }),
+    )
     rows.push([`\`verifyBatchRoot\` (store one root, batch of ${BATCH})`, stored.gasUsed, ''])
     let innerSum = 0n
     let txSum = 0n
@@ -100,7 +114,11 @@ export default async function (): Promise<void> {
     const txAvg = txSum / BigInt(BATCH)
     rows.push([`\`verifyInBatch\` one result (called from a contract, mean of ${BATCH})`, innerAvg, ''])
     rows.push([`\`verifyInBatch\` one result (as its own transaction, mean of ${BATCH})`, txAvg, ''])
-    rows.push([`amortized per result, batch of ${BATCH}: root/${BATCH} + \`verifyInBatch\` from a contract`, stored.gasUsed / BigInt(BATCH) + innerAvg, '≤ 25k'])
+    rows.push([
+      `amortized per result, batch of ${BATCH}: root/${BATCH} + \`verifyInBatch\` from a contract`,
+      stored.gasUsed / BigInt(BATCH) + innerAvg,
+      '≤ 25k',
+    ])
     rows.push([`amortized per result, batch of ${BATCH}: root/${BATCH} + \`verifyInBatch\` as a transaction`, stored.gasUsed / BigInt(BATCH) + txAvg, ''])
 
     console.log('| operation | gas | target |')

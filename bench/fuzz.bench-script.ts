@@ -29,12 +29,18 @@ export default async function (): Promise<void> {
       await new Promise((r) => setTimeout(r, 500))
       after = await send(`${stack.url}/v1/results/${accepted.id}`)
     }
-    const fivexx = Object.entries(report.byStatus).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0)
+    const fivexx = Object.entries(report.byStatus)
+      .filter(([s]) => Number(s) >= 500)
+      .reduce((n, [, c]) => n + c, 0)
     console.log('| measure | value |')
     console.log('|---|---|')
     console.log(`| requests (seed ${SEED}, ${CONCURRENCY} in flight) | ${report.count} |`)
     console.log(`| wall time | ${(report.ms / 1000).toFixed(1)} s (${(report.count / (report.ms / 1000)).toFixed(0)} req/s) |`)
-    console.log(`| answers by status | ${Object.entries(report.byStatus).map(([s, c]) => `${s}: ${c}`).join(', ')} |`)
+    console.log(
+      `| answers by status | ${Object.entries(report.byStatus)
+        .map(([s, c]) => `${s}: ${c}`)
+        .join(', ')} |`,
+    )
     console.log(`| 5xx answers (any) | ${fivexx} |`)
     console.log(`| findings (5xx other than /ready NOT_READY, failed connections) | ${report.findings.length} |`)
     console.log(`| invoke after the run | ${after.json().state}, status ${after.json().status} |`)

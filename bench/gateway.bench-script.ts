@@ -30,7 +30,8 @@ export default async function (): Promise<void> {
   try {
     const artifact = await helloArtifact()
     await deploy(url, artifact)
-    const invoke = (query = '') => fetch(`${url}/v1/functions/hello/invoke${query}`, { method: 'POST', body: '{"name":"bench"}' }).then((r) => r.json() as Promise<any>)
+    const invoke = (query = '') =>
+      fetch(`${url}/v1/functions/hello/invoke${query}`, { method: 'POST', body: '{"name":"bench"}' }).then((r) => r.json() as Promise<any>)
     for (let k = 0; k < 10; k++) await invoke('?timeoutMs=60000') // component compile, connections
     const fresh: number[] = []
     for (let k = 0; k < WARMUP; k++) {
@@ -62,7 +63,8 @@ export default async function (): Promise<void> {
       idle.push(performance.now() - t0)
       if (body.state !== 'attested') throw new Error('not attested')
     }
-    const quorumMeanMs = (1000 * (metricValue(quorumAfter, 'nexus_quorum_latency_seconds_sum') - metricValue(quorumBefore, 'nexus_quorum_latency_seconds_sum'))) /
+    const quorumMeanMs =
+      (1000 * (metricValue(quorumAfter, 'nexus_quorum_latency_seconds_sum') - metricValue(quorumBefore, 'nexus_quorum_latency_seconds_sum'))) /
       Math.max(1, metricValue(quorumAfter, 'nexus_quorum_latency_seconds_count') - metricValue(quorumBefore, 'nexus_quorum_latency_seconds_count'))
 
     // 2. Attestation throughput with batching: a backlog of BACKLOG invocations is durably appended
@@ -73,7 +75,16 @@ export default async function (): Promise<void> {
       const backlog = []
       const round = drains++
       for (let k = 0; k < BACKLOG; k++)
-        backlog.push((await gateway.log.append({ functionId, input: toHex(new TextEncoder().encode(`{"name":"b${k}"}`)), trigger: 'http', requestHash: `bench-${round}-${k}` })).invocation)
+        backlog.push(
+          (
+            await gateway.log.append({
+              functionId,
+              input: toHex(new TextEncoder().encode(`{"name":"b${k}"}`)),
+              trigger: 'http',
+              requestHash: `bench-${round}-${k}`,
+            })
+          ).invocation,
+        )
       const batchesBefore = metricValue(gateway.metrics.render(), 'nexus_batches_total')
       const d0 = performance.now()
       for (const inv of backlog) gateway.scheduler.submit(inv)
@@ -135,7 +146,11 @@ export default async function (): Promise<void> {
     const keys = dealerKeygen({ t: 3, n: 4 })
     const median = (f: () => unknown) => {
       const xs: number[] = []
-      for (let k = 0; k < 21; k++) { const s = performance.now(); f(); xs.push(performance.now() - s) }
+      for (let k = 0; k < 21; k++) {
+        const s = performance.now()
+        f()
+        xs.push(performance.now() - s)
+      }
       return quantile(xs, 0.5)
     }
     let m = 0
@@ -146,7 +161,10 @@ export default async function (): Promise<void> {
     // What the gateway does when the t-th share arrives: decode on the curve and interpolate, no pairing.
     const wasmCurve = await loadWasmCurve()
     const engine = { multiply: wasmCurve?.multiply, decodeOnCurve: wasmCurve?.decodeG1OnCurve }
-    const sharesFor = (signers: number[]) => { const d = digest(); return signers.map((i) => signShare(d, keys.shares[i - 1]!)) }
+    const sharesFor = (signers: number[]) => {
+      const d = digest()
+      return signers.map((i) => signShare(d, keys.shares[i - 1]!))
+    }
     const combine123 = sharesFor([1, 2, 3])
     const combine124 = sharesFor([1, 2, 4])
     const combineMs = median(() => combineSharesUnverified(combine123, keys.network, engine))
@@ -159,16 +177,24 @@ export default async function (): Promise<void> {
     console.log('|---|---:|---|')
     console.log(`| sync invoke → attested result, p50 (4 replicas, t=3, ${SEQUENTIAL} sequential, after ${WARMUP} warm-up) | ${p50.toFixed(1)} ms | ≤ 20 ms |`)
     console.log(`| sync invoke → attested result, p99 | ${quantile(latencies, 0.99).toFixed(1)} ms | |`)
-    console.log(`| one sync invocation on an idle stack (${IDLE}, 300 ms apart), p50 / p99 | ${quantile(idle, 0.5).toFixed(1)} / ${quantile(idle, 0.99).toFixed(1)} ms | ≤ 20 ms |`)
+    console.log(
+      `| one sync invocation on an idle stack (${IDLE}, 300 ms apart), p50 / p99 | ${quantile(idle, 0.5).toFixed(1)} / ${quantile(idle, 0.99).toFixed(1)} ms | ≤ 20 ms |`,
+    )
     console.log(`| the first 100 after deploy (JIT warm-up), p50 / p99 | ${quantile(fresh, 0.5).toFixed(1)} / ${quantile(fresh, 0.99).toFixed(1)} ms | |`)
     console.log(`| … of which first send to replicas → attested (mean, nexus_quorum_latency_seconds) | ${quorumMeanMs.toFixed(1)} ms | |`)
     console.log(`| … replica share signature, median: WebAssembly (what replicas use) / noble | ${wasmSignMs.toFixed(2)} / ${signMs.toFixed(2)} ms | |`)
-    console.log(`| … gateway combination of t=3 shares before its deferred check (decode on the curve + interpolate, WebAssembly field and multiplication), median: signers {1,2,3} / {1,2,4} / {1,2,3} all noble | ${combineMs.toFixed(2)} / ${combine124Ms.toFixed(2)} / ${combineNobleMs.toFixed(2)} ms | |`)
+    console.log(
+      `| … gateway combination of t=3 shares before its deferred check (decode on the curve + interpolate, WebAssembly field and multiplication), median: signers {1,2,3} / {1,2,4} / {1,2,3} all noble | ${combineMs.toFixed(2)} / ${combine124Ms.toFixed(2)} / ${combineNobleMs.toFixed(2)} ms | |`,
+    )
     console.log(`| sequential attested invocations/s (1 client) | ${(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length)).toFixed(1)} | |`)
     console.log(`| burst of ${BURST} async (32 clients): accepted (durably logged) per s | ${((BURST * 1000) / acceptedMs).toFixed(0)} | |`)
-    console.log(`| backlog of ${BACKLOG} handed to the scheduler at once: attested results/s (batched) | ${((BACKLOG * 1000) / drainMs).toFixed(0)} | ≥ 500 with batching |`)
+    console.log(
+      `| backlog of ${BACKLOG} handed to the scheduler at once: attested results/s (batched) | ${((BACKLOG * 1000) / drainMs).toFixed(0)} | ≥ 500 with batching |`,
+    )
     console.log(`| … batches used / mean batch size | ${batches} / ${(BACKLOG / Math.max(1, batches)).toFixed(0)} | |`)
-    console.log(`| the same backlog of bench/fixtures/echo.ts (no state), its second drain: attested results/s (batched) | ${((BACKLOG * 1000) / echoDrain.drainMs).toFixed(0)} | ≥ 500 with batching |`)
+    console.log(
+      `| the same backlog of bench/fixtures/echo.ts (no state), its second drain: attested results/s (batched) | ${((BACKLOG * 1000) / echoDrain.drainMs).toFixed(0)} | ≥ 500 with batching |`,
+    )
     console.log(`| … its first drain (tier-up of its WebAssembly and JIT warm-up) | ${((BACKLOG * 1000) / echoFirst.drainMs).toFixed(0)} | |`)
     console.log(`| burst of ${BURST} async over HTTP: attested results/s (first accept → last attested) | ${((BURST * 1000) / burstMs).toFixed(1)} | |`)
     console.log(`| baseline: one replica over HTTP, no gateway/quorum, p50 | ${p50single.toFixed(1)} ms | |`)

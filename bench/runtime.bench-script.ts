@@ -44,8 +44,13 @@ export default async function () {
   const freshInst = await timeEach(200, () => runner.run(info, echo, defaultLimits, read, false))
   const sandbox = createSandbox()
   for (let i = 0; i < 50; i++) await sandbox.execute({ codeHash: artifact.manifest.codeHash, dir, info, input: echo, limits: defaultLimits, read: noState })
-  const viaWorker = await timeEach(2000, () => sandbox.execute({ codeHash: artifact.manifest.codeHash, dir, info, input: echo, limits: defaultLimits, read: noState }))
-  const direct = (input: Uint8Array) => { const req = JSON.parse(new TextDecoder().decode(input)) as { op: string }; return req.op === 'echo' ? input : undefined }
+  const viaWorker = await timeEach(2000, () =>
+    sandbox.execute({ codeHash: artifact.manifest.codeHash, dir, info, input: echo, limits: defaultLimits, read: noState }),
+  )
+  const direct = (input: Uint8Array) => {
+    const req = JSON.parse(new TextDecoder().decode(input)) as { op: string }
+    return req.op === 'echo' ? input : undefined
+  }
   const baseline = await timeEach(20000, () => direct(echo))
   rows.push(['trivial handler, snapshot reset, in-process', ms(pct(inProcess, 50)), ms(pct(inProcess, 99))])
   rows.push(['trivial handler, snapshot reset, via sandbox worker', ms(pct(viaWorker, 50)), ms(pct(viaWorker, 99))])
@@ -62,7 +67,8 @@ export default async function () {
   for (const [name, bytes] of Object.entries(files)) if (!name.includes('/')) await writeFile(join(plainDir, name), bytes)
   const plain = new ComponentRunner(await loadCompiled(plainDir))
   const spin = enc.encode('{"op":"spin","n":2000000}')
-  plain.run(info, spin, defaultLimits, read); runner.run(info, spin, defaultLimits, read)
+  plain.run(info, spin, defaultLimits, read)
+  runner.run(info, spin, defaultLimits, read)
   const tPlain = await timeEach(5, () => plain.run(info, spin, defaultLimits, read))
   const tMetered = await timeEach(5, () => runner.run(info, spin, defaultLimits, read))
   console.log('\n| CPU-bound handler (2M loop iterations) | median |\n|---|---|')
@@ -78,7 +84,8 @@ export default async function () {
     const replica: Replica = await createReplica({ index: 1, cacheDir, chainId: 1n, verifier: zeroAddress, requireVersions: false, ...store })
     const { codeHash } = await replica.deploy(artifact)
     let seq = 0
-    const call = (op: object) => replica.execute({ functionId: 'kv', codeHash, seq: BigInt(++seq), input: enc.encode(JSON.stringify(op)), trigger: 'http', timestampMs: 0n })
+    const call = (op: object) =>
+      replica.execute({ functionId: 'kv', codeHash, seq: BigInt(++seq), input: enc.encode(JSON.stringify(op)), trigger: 'http', timestampMs: 0n })
     const n = 300
     let t = performance.now()
     for (let i = 0; i < n; i++) await call({ op: 'incr', key: `k${i}` })

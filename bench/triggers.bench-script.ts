@@ -25,8 +25,16 @@ export default async function (): Promise<void> {
     const { address: token } = await deployArtifact(clients, ExampleToken)
     const transfer = getAbiItem({ abi: ExampleToken.abi, name: 'Transfer' })
     const spec = (to: Address, startBlock: bigint): EventTriggerSpec => ({
-      kind: 'event', chain: 'devnet', chainId: 31337, contract: 'token', address: token, event: 'Transfer', abi: transfer,
-      topic0: toEventSelector(transfer), topics: [null, pad(to)], startBlock: startBlock.toString(),
+      kind: 'event',
+      chain: 'devnet',
+      chainId: 31337,
+      contract: 'token',
+      address: token,
+      event: 'Transfer',
+      abi: transfer,
+      topic0: toEventSelector(transfer),
+      topics: [null, pad(to)],
+      startBlock: startBlock.toString(),
     })
     // Confirmations 0: the tip latency is then the pipeline's own (add N × block time for N confirmations).
     const chain: ChainSpec = { name: 'devnet', chainId: 31337, rpcUrl: anvil.rpcUrl, finality: { confirmations: 0 }, pollingIntervalMs: 100 }

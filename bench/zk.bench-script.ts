@@ -68,10 +68,16 @@ async function provingBench(): Promise<void> {
   try {
     for (const { circuit, inputs } of cases) {
       const t0 = performance.now()
-      const built: BuiltCircuit = await buildCircuit({ circuit, cacheDir, onProgress: (e) => process.stderr.write(`  ${e.circuit ?? ''} ${e.stage}: ${e.message.split('\n')[0]}\n`) })
+      const built: BuiltCircuit = await buildCircuit({
+        circuit,
+        cacheDir,
+        onProgress: (e) => process.stderr.write(`  ${e.circuit ?? ''} ${e.stage}: ${e.message.split('\n')[0]}\n`),
+      })
       const buildMs = performance.now() - t0
       // A cached build reports the compile/setup times recorded when it was made.
-      const manifest = (await import(join(built.dir, 'manifest.json'), { with: { type: 'json' } })).default as { timings: { compileMs: number; setupMs: number } }
+      const manifest = (await import(join(built.dir, 'manifest.json'), { with: { type: 'json' } })).default as {
+        timings: { compileMs: number; setupMs: number }
+      }
       const timings = built.cached ? manifest.timings : built.timings
 
       // One multi-threaded prover (snarkjs default): time per proof and peak RSS of the prover process.
@@ -115,22 +121,34 @@ async function provingBench(): Promise<void> {
       const args = toSolidityProofArgs(last.proof, last.publicSignals)
       const ok = await clients.public.readContract({ address, abi: verifier.abi, functionName: 'verifyProof', args: args as never })
       if (ok !== true) throw new Error('on-chain verifier rejected a valid proof')
-      const hash = await clients.wallet.writeContract({ address, abi: verifier.abi, functionName: 'verifyProof', args: args as never, gas: 2_000_000n } as never)
+      const hash = await clients.wallet.writeContract({
+        address,
+        abi: verifier.abi,
+        functionName: 'verifyProof',
+        args: args as never,
+        gas: 2_000_000n,
+      } as never)
       const gas = (await clients.public.waitForTransactionReceipt({ hash })).gasUsed
 
       rows.push(
         `| ${built.id} | ${built.constraints.toLocaleString('en-US')} | ${built.ptau.power} | ${s(timings.compileMs)} | ${s(timings.setupMs)} | ${s(median(witnessMs))} | ${s(median(proveMs))} | ${mb(peak)} | ${median(verifyMs).toFixed(1)} | ${gas.toLocaleString('en-US')} | ${verifier.deployedSize.toLocaleString('en-US')} |`,
       )
       parallelRows.push(`| ${built.id} | ${s(sequentialMs)} | ${s(parallelMs)} | ${(sequentialMs / parallelMs).toFixed(2)}× |`)
-      process.stderr.write(`  ${built.id}: done (build call ${s(buildMs)} s, cached=${built.cached}, zkey ${createHash('sha256').update(built.verificationKeyHash).digest('hex').slice(0, 8)})\n`)
+      process.stderr.write(
+        `  ${built.id}: done (build call ${s(buildMs)} s, cached=${built.cached}, zkey ${createHash('sha256').update(built.verificationKeyHash).digest('hex').slice(0, 8)})\n`,
+      )
     }
   } finally {
     await chain.stop()
     await releaseCurves()
   }
   console.log(`Groth16 (snarkjs 0.7.6, BN254), ${runs} timed proofs per circuit after one warm-up, one multi-threaded prover process.`)
-  console.log('Prove time excludes the verification the pool does before returning a proof; gas is a real `verifyProof` transaction (21k base + calldata included).\n')
-  console.log('| circuit | constraints | ptau power | compile s | setup s | witness s | prove s (median) | prover peak RSS MB | verify ms (off-chain) | verify gas (tx) | verifier bytecode B |')
+  console.log(
+    'Prove time excludes the verification the pool does before returning a proof; gas is a real `verifyProof` transaction (21k base + calldata included).\n',
+  )
+  console.log(
+    '| circuit | constraints | ptau power | compile s | setup s | witness s | prove s (median) | prover peak RSS MB | verify ms (off-chain) | verify gas (tx) | verifier bytecode B |',
+  )
   console.log('|---|---|---|---|---|---|---|---|---|---|---|')
   for (const r of rows) console.log(r)
   console.log('\nTwo proofs: back to back on one multi-threaded prover vs in parallel on two single-threaded provers (2 cores).\n')
@@ -181,7 +199,12 @@ async function inboxBench(): Promise<void> {
       const verifier = await buildGroth16Verifier(built)
       const groth16 = await deployArtifact(clients, verifier)
       const adapter = await deployArtifact(clients, NexusGroth16Adapter, [groth16.address, BigInt(built.nOutputs), BigInt(built.nPublic - built.nOutputs)])
-      const functionId = await registerFunction(clients, { inbox, mode: FunctionMode.Groth16, codeHash: built.verificationKeyHash, zkVerifier: adapter.address })
+      const functionId = await registerFunction(clients, {
+        inbox,
+        mode: FunctionMode.Groth16,
+        codeHash: built.verificationKeyHash,
+        zkVerifier: adapter.address,
+      })
       const result = { ...proved, verificationKeyHash: built.verificationKeyHash }
       const receipt = async (hash: `0x${string}`) => {
         const r = await clients.public.waitForTransactionReceipt({ hash })
@@ -193,15 +216,29 @@ async function inboxBench(): Promise<void> {
       // second is the steady state of a consumer that has received results before.
       const gas: { ask: bigint; fulfil: bigint }[] = []
       for (let i = 0; i < 2; i++) {
-        const asked = await receipt(await clients.wallet.writeContract({ address: consumer, abi: TestConsumer.abi, functionName: 'ask', args: [functionId, input, 300_000n] }))
+        const asked = await receipt(
+          await clients.wallet.writeContract({ address: consumer, abi: TestConsumer.abi, functionName: 'ask', args: [functionId, input, 300_000n] }),
+        )
         const [ev] = parseEventLogs({ abi: NexusInbox.abi, eventName: 'Requested', logs: asked.logs })
         const fulfil = toZkFulfilArgs(ev!.args.requestId, result, built.nOutputs)
-        const fulfilled = await receipt(await clients.wallet.writeContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: fulfil as never, gas: 3_000_000n }))
+        const fulfilled = await receipt(
+          await clients.wallet.writeContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: fulfil as never, gas: 3_000_000n }),
+        )
         gas.push({ ask: asked.gasUsed, fulfil: fulfilled.gasUsed })
       }
-      const bare = await receipt(await clients.wallet.writeContract({ address: groth16.address, abi: verifier.abi, functionName: 'verifyProof', args: toSolidityProofArgs(proved.proof, proved.publicSignals) as never, gas: 2_000_000n } as never))
+      const bare = await receipt(
+        await clients.wallet.writeContract({
+          address: groth16.address,
+          abi: verifier.abi,
+          functionName: 'verifyProof',
+          args: toSolidityProofArgs(proved.proof, proved.publicSignals) as never,
+          gas: 2_000_000n,
+        } as never),
+      )
       const n = (g: bigint) => g.toLocaleString('en-US')
-      rows.push(`| ${built.id} | ${built.nOutputs} + ${built.nPublic - built.nOutputs} | ${n(bare.gasUsed)} | ${n(gas[1]!.fulfil)} | ${n(gas[0]!.fulfil)} | ${n(gas[1]!.ask)} |`)
+      rows.push(
+        `| ${built.id} | ${built.nOutputs} + ${built.nPublic - built.nOutputs} | ${n(bare.gasUsed)} | ${n(gas[1]!.fulfil)} | ${n(gas[0]!.fulfil)} | ${n(gas[1]!.ask)} |`,
+      )
     }
   } finally {
     await pool.close()
@@ -213,7 +250,9 @@ async function inboxBench(): Promise<void> {
   console.log('|---|---|')
   console.log(`| pristine snapshot restored (default) | ${median(mapMs.snapshot).toFixed(1)} |`)
   console.log(`| instantiated anew (\`freshInstances\`) | ${median(mapMs.fresh).toFixed(1)} |\n`)
-  console.log('zk fulfil through the inbox: gas of real transactions on anvil (Prague). `fulfil` = inbox checks + NexusGroth16Adapter + snarkjs verifier + TestConsumer callback storing the output.\n')
+  console.log(
+    'zk fulfil through the inbox: gas of real transactions on anvil (Prague). `fulfil` = inbox checks + NexusGroth16Adapter + snarkjs verifier + TestConsumer callback storing the output.\n',
+  )
   console.log('| circuit | public outputs + inputs | verifyProof tx gas | NexusInbox.fulfil tx gas | first fulfil to this consumer | request tx gas |')
   console.log('|---|---|---|---|---|---|')
   for (const r of rows) console.log(r)

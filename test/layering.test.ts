@@ -62,7 +62,8 @@ function specifiersOf(source: string): { specifier: string; typeOnly: boolean }[
   return found
 }
 
-const isTestFile = (file: string) => /\.(test|case|bench)\.ts$|\.test-d\.ts$/.test(file) || file.split(sep).some((part) => part === 'test' || part === 'scripts')
+const isTestFile = (file: string) =>
+  /\.(test|case|bench)\.ts$|\.test-d\.ts$/.test(file) || file.split(sep).some((part) => part === 'test' || part === 'scripts')
 const builtins = new Set(builtinModules)
 const packageNameOf = (specifier: string) => (specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!)
 
@@ -92,7 +93,8 @@ function problemsOf(pkg: { dir: string; json: PackageJson }, file: string): stri
     const target = byName.get(name)
     if (target) {
       const subpath = `.${specifier.slice(name.length)}`
-      if (!exportsSubpath(target.json, subpath)) problems.push(`${rel}: '${specifier}' is not an export of ${name} (declare it in ${target.dir}/package.json "exports")`)
+      if (!exportsSubpath(target.json, subpath))
+        problems.push(`${rel}: '${specifier}' is not an export of ${name} (declare it in ${target.dir}/package.json "exports")`)
       if (name === pkg.json.name) problems.push(`${rel}: imports its own package by name; use a relative path`)
       else if (!allowed.has(name)) problems.push(`${rel}: imports ${name}, which ${pkg.dir}/package.json does not declare`)
       continue
@@ -130,7 +132,12 @@ describe('package layering', () => {
 
   test('the dependency graph is the documented one, has no cycle, and nothing depends on the CLI', () => {
     const graph = Object.fromEntries(
-      packages.map(({ json }) => [json.name, Object.keys(json.dependencies ?? {}).filter((d) => byName.has(d)).sort()]),
+      packages.map(({ json }) => [
+        json.name,
+        Object.keys(json.dependencies ?? {})
+          .filter((d) => byName.has(d))
+          .sort(),
+      ]),
     )
     expect(graph).toEqual(expectedGraph)
     const visiting = new Set<string>()

@@ -1,15 +1,7 @@
 // Run a zk function: request → (pure, validated) circuit inputs → one prover (with fallback) →
 // verified proof → result JSON. Failures become error results, never crashes.
 import { NexusError } from '@nexus/protocol'
-import {
-  ZK_PROTOCOL,
-  ZkInputError,
-  ZkProverError,
-  type CircuitInputs,
-  type ZkErrorResult,
-  type ZkFunction,
-  type ZkResult,
-} from '@nexus/protocol/zk'
+import { ZK_PROTOCOL, ZkInputError, ZkProverError, type CircuitInputs, type ZkErrorResult, type ZkFunction, type ZkResult } from '@nexus/protocol/zk'
 import type { BuiltCircuit } from './build/build-circuit.ts'
 import type { ProverPool, ProverProgress } from './prover/pool.ts'
 

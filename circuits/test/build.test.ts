@@ -76,9 +76,9 @@ describe('circuit build', () => {
     expect(small).toMatchObject({ power: 12, source: 'dev' })
     const big = await resolvePtau({ power: 13, searchDirs: [dev], generateDir: join(tmp, 'ptau'), generate: false })
     expect(big).toMatchObject({ power: 16, source: 'dev' })
-    await expect(
-      resolvePtau({ power: 13, ptau: join(dev, 'pot12_final.ptau'), searchDirs: [], generateDir: tmp }),
-    ).rejects.toThrow(/has power 12; the circuit needs 13/)
+    await expect(resolvePtau({ power: 13, ptau: join(dev, 'pot12_final.ptau'), searchDirs: [], generateDir: tmp })).rejects.toThrow(
+      /has power 12; the circuit needs 13/,
+    )
     await expect(resolvePtau({ power: 17, searchDirs: [dev], generateDir: join(tmp, 'ptau'), generate: false })).rejects.toMatchObject({
       code: 'NEXUS_ZK_BUILD_FAILED',
     })

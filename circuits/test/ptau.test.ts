@@ -11,7 +11,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 test('a circuit with no fitting ptau gets a locally generated, cached ceremony', async () => {
   const events: BuildProgress[] = []
   const cacheDir = join(tmp, 'cache')
-  const built = await buildCircuit({ circuit: builtinCircuits['poseidon-preimage'], cacheDir, ptauDirs: [join(cacheDir, 'ptau')], onProgress: (e) => events.push(e) })
+  const built = await buildCircuit({
+    circuit: builtinCircuits['poseidon-preimage'],
+    cacheDir,
+    ptauDirs: [join(cacheDir, 'ptau')],
+    onProgress: (e) => events.push(e),
+  })
   expect(built.ptau).toMatchObject({ power: 8, source: 'generated', path: join(cacheDir, 'ptau', 'pot8_final.ptau') })
   expect(await readPtauHeader(built.ptau.path)).toEqual({ power: 8, prepared: true })
   expect(events.filter((e) => e.stage === 'ptau').map((e) => e.message)).toEqual(

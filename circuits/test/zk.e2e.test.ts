@@ -48,12 +48,23 @@ const memberRequest = {
 
 async function onChainVerify(circuitId: string, r: Pick<ZkResult, 'proof' | 'publicSignals'>) {
   const v = verifiers[circuitId]!
-  return clients.public.readContract({ address: v.address, abi: v.abi, functionName: 'verifyProof', args: toSolidityProofArgs(r.proof, r.publicSignals) as never }) as Promise<boolean>
+  return clients.public.readContract({
+    address: v.address,
+    abi: v.abi,
+    functionName: 'verifyProof',
+    args: toSolidityProofArgs(r.proof, r.publicSignals) as never,
+  }) as Promise<boolean>
 }
 
 async function verifyGasUsed(circuitId: string, r: Pick<ZkResult, 'proof' | 'publicSignals'>) {
   const v = verifiers[circuitId]!
-  const hash = await clients.wallet.writeContract({ address: v.address, abi: v.abi, functionName: 'verifyProof', args: toSolidityProofArgs(r.proof, r.publicSignals) as never, gas: 2_000_000n } as never)
+  const hash = await clients.wallet.writeContract({
+    address: v.address,
+    abi: v.abi,
+    functionName: 'verifyProof',
+    args: toSolidityProofArgs(r.proof, r.publicSignals) as never,
+    gas: 2_000_000n,
+  } as never)
   return (await clients.public.waitForTransactionReceipt({ hash })).gasUsed
 }
 
@@ -213,7 +224,10 @@ describe('prover pool', () => {
     const p = createProverPool({ size: 2, timeoutMs: 8_000, faults: ['hang', 'wrong-proof'] })
     try {
       await p.warm()
-      const err = await p.prove({ circuit: circuits['poseidon-preimage'], inputs }).then(() => undefined, (e: unknown) => e)
+      const err = await p.prove({ circuit: circuits['poseidon-preimage'], inputs }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(err).toMatchObject({ name: 'ZkProverError', code: 'NEXUS_ZK_PROVER_FAILED' })
       expect((err as Error).message).toMatch(/timed out after 8000 ms/)
       expect((err as Error).message).toMatch(/does not verify/)

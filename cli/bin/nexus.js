@@ -11,7 +11,8 @@ const dist = new URL('../dist/main.js', import.meta.url)
 if (existsSync(dist)) {
   await import(dist.href)
 } else {
-  const sourceCondition = 'export async function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...context.conditions, "nexus-source"] }) }'
+  const sourceCondition =
+    'export async function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...context.conditions, "nexus-source"] }) }'
   register(`data:text/javascript,${encodeURIComponent(sourceCondition)}`)
   const { register: registerTsx } = await import('tsx/esm/api')
   registerTsx()

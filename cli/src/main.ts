@@ -16,8 +16,16 @@ type Command = {
 }
 
 const commands: Record<string, Command> = {
-  dev: { summary: 'run gateway + 4 replicas (t=3) locally on PGlite under .nexus/ and deploy examples/', load: () => import('./commands/dev.ts'), loadsUserTypeScript: true },
-  build: { summary: 'build handlers/ into one component + manifest (with triggers) per decorated function', load: () => import('./commands/build.ts'), loadsUserTypeScript: true },
+  dev: {
+    summary: 'run gateway + 4 replicas (t=3) locally on PGlite under .nexus/ and deploy examples/',
+    load: () => import('./commands/dev.ts'),
+    loadsUserTypeScript: true,
+  },
+  build: {
+    summary: 'build handlers/ into one component + manifest (with triggers) per decorated function',
+    load: () => import('./commands/build.ts'),
+    loadsUserTypeScript: true,
+  },
   keygen: { summary: 'generate t-of-n threshold BLS keys (dealer or --dkg): replica key files + network.json', load: () => import('./commands/keygen.ts') },
   verify: { summary: 'verify an attested result (BLS or zk) against a network file', load: () => import('./commands/verify.ts') },
   replica: { summary: 'run one replica process (HTTP API for the gateway)', load: () => import('./commands/replica.ts') },

@@ -23,7 +23,10 @@ describe('collect', () => {
       ['plain-project-to-bob', ['event']],
     ])
     expect(project.functions.find((f) => f.id === 'plain-project-to-bob')!.triggers[0]).toMatchObject({
-      chain: 'mainnet', chainId: 1, startBlock: '19000000', topics: [null, '0x0000000000000000000000003c44cdddb6a900fa2b585dd299e03d12fa4293bc'],
+      chain: 'mainnet',
+      chainId: 1,
+      startBlock: '19000000',
+      topics: [null, '0x0000000000000000000000003c44cdddb6a900fa2b585dd299e03d12fa4293bc'],
     })
     expect(project.functions.find((f) => f.id === 'plain-project-ping')!.triggers[0]).toEqual({ kind: 'route', method: 'POST', path: '/ping' })
     expect(project.chains.map((c) => c.finality)).toEqual(['safe', 'finalized'])
@@ -32,7 +35,10 @@ describe('collect', () => {
   })
 
   test('a handler file that throws while loading is a HandlerLoadError naming the file and the cause', async () => {
-    const err = await buildProject(throwsConfig, { checkOnly: true }).then(() => undefined, (e: unknown) => e)
+    const err = await buildProject(throwsConfig, { checkOnly: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(HandlerLoadError)
     expect((err as Error).message).toContain('Could not load handler file')
     expect((err as Error).message).toContain('boom.ts')

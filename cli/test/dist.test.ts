@@ -51,7 +51,10 @@ async function plainNode(script: string, ...args: string[]) {
     (r) => ({ code: 0, out: r.stdout.trim(), err: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout.trim(), err: e.stderr }),
   )
-  const loaded = (await readFile(trace, 'utf8')).split('\n').filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u))
+  const loaded = (await readFile(trace, 'utf8'))
+    .split('\n')
+    .filter((u) => u.startsWith('file:'))
+    .map((u) => fileURLToPath(u))
   return { ...result, loaded, ownModules: loaded.filter((f) => f.startsWith(repoRoot) && !f.startsWith(dir)).map((f) => f.slice(repoRoot.length)) }
 }
 
@@ -81,12 +84,28 @@ test('nexus keygen + verify from dist: plain Node; verify loads the attestation 
   const shares = await Promise.all([1, 3].map(async (i) => JSON.parse(await readFile(join(keys, `replica-${i}.key.json`), 'utf8')) as ShareKey))
   const output: Hex = '0x2a'
   const fields = {
-    chainId: 31337n, verifier: '0x5FbDB2315678afecb367f032d93F642f64180aa3', functionId: 'dist', codeHash: keccak256(toBytes('c')), seq: 1n, inputHash: keccak256(toBytes('i')),
-    status: 0, outputHash: keccak256(output), stateRootBefore: keccak256(toBytes('a')), stateRootAfter: keccak256(toBytes('b')), fuelUsed: 5n,
+    chainId: 31337n,
+    verifier: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+    functionId: 'dist',
+    codeHash: keccak256(toBytes('c')),
+    seq: 1n,
+    inputHash: keccak256(toBytes('i')),
+    status: 0,
+    outputHash: keccak256(output),
+    stateRootBefore: keccak256(toBytes('a')),
+    stateRootAfter: keccak256(toBytes('b')),
+    fuelUsed: 5n,
   } as const
   const digest = resultDigest(fields)
-  const { signature, signers } = combineShares(digest, shares.map((k) => signShare(digest, k)), network)
-  await writeFile(join(dir, 'result.json'), JSON.stringify(createAttestedResult({ fields, output, signature, signers, groupPublicKey: network.groupPublicKey })))
+  const { signature, signers } = combineShares(
+    digest,
+    shares.map((k) => signShare(digest, k)),
+    network,
+  )
+  await writeFile(
+    join(dir, 'result.json'),
+    JSON.stringify(createAttestedResult({ fields, output, signature, signers, groupPublicKey: network.groupPublicKey })),
+  )
 
   const verify = await plainNode(mainJs, 'verify', join(dir, 'result.json'), '--network', join(keys, 'network.json'))
   expect(verify, verify.err).toMatchObject({ code: 0, out: `ok ${digest}` })
@@ -111,7 +130,9 @@ test('a handler importing NexusError from the framework root entry bundles for a
     logLevel: 'silent',
   })
   const [output] = Object.values(result.metafile.outputs)
-  const contributing = Object.entries(output!.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path)
+  const contributing = Object.entries(output!.inputs)
+    .filter(([, i]) => i.bytesInOutput > 0)
+    .map(([path]) => path)
   expect(contributing).toContain('protocol/dist/errors/base.js')
   expect(contributing.filter((p) => /@noble\/curves|node:|\.ts$/.test(p))).toEqual([])
   const code = result.outputFiles[0]!.text

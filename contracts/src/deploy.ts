@@ -116,7 +116,11 @@ export async function registerFunction(clients: Clients, p: RegisterFunctionPara
     ;({ result } = simulated)
     hash = await clients.wallet.writeContract(simulated.request)
   } else {
-    const simulated = await clients.public.simulateContract({ ...base, functionName: 'registerBoundFunction', args: [p.codeHash, keccak256(toBytes(p.nexusFunctionId))] })
+    const simulated = await clients.public.simulateContract({
+      ...base,
+      functionName: 'registerBoundFunction',
+      args: [p.codeHash, keccak256(toBytes(p.nexusFunctionId))],
+    })
     ;({ result } = simulated)
     hash = await clients.wallet.writeContract(simulated.request)
   }

@@ -42,7 +42,12 @@ function signRoot(root: Hex, signers = [2, 3, 4]): Hex {
 }
 
 async function storeRoot(root: Hex, signature: Hex) {
-  const hash = await clients.wallet.writeContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'verifyBatchRoot', args: [root, g1ToEip2537(signature)] })
+  const hash = await clients.wallet.writeContract({
+    address: verifier,
+    abi: NexusVerifier.abi,
+    functionName: 'verifyBatchRoot',
+    args: [root, g1ToEip2537(signature)],
+  })
   return clients.public.waitForTransactionReceipt({ hash })
 }
 
@@ -58,7 +63,10 @@ describe('batch of 100 results', () => {
     for (let i = 0; i < 100; i++) {
       const output = toHex(`output ${i}`)
       // Replicas sign v2; a batch may still hold v1 digests (results attested before v2): mix both.
-      batch.push({ fields: fieldsFor({ verifier, input: toHex(`input ${i}`), output, seq: BigInt(i + 1), functionId: i % 2 === 0 ? 'batched' : undefined }), output })
+      batch.push({
+        fields: fieldsFor({ verifier, input: toHex(`input ${i}`), output, seq: BigInt(i + 1), functionId: i % 2 === 0 ? 'batched' : undefined }),
+        output,
+      })
     }
     tree = merkleTree(batch.map((b) => resultDigest(b.fields)))
     signature = signRoot(tree.root)
@@ -147,23 +155,33 @@ describe('fulfilInBatch', () => {
     const [ev] = parseEventLogs({ abi: NexusInbox.abi, eventName: 'Requested', logs: askReceipt.logs })
     // Our result sits at index 2 of a batch of 5.
     const outputs = ['0x01', '0x02', '0x4343', '0x04', '0x05'] as Hex[]
-    const fields = outputs.map((o, i) => fieldsFor({ verifier, input: i === 2 ? ev!.args.input : toHex(i), output: o, seq: 1000n + BigInt(i), functionId: 'asker' }))
+    const fields = outputs.map((o, i) =>
+      fieldsFor({ verifier, input: i === 2 ? ev!.args.input : toHex(i), output: o, seq: 1000n + BigInt(i), functionId: 'asker' }),
+    )
     const tree = merkleTree(fields.map(resultDigest))
     await storeRoot(tree.root, signRoot(tree.root))
     const proof = toBatchProof({ root: tree.root, index: 2, size: 5, proof: tree.proofs[2]! })
     const args = [ev!.args.requestId, toContractResult(fields[2]!), '0x4343', proof] as const
     const wrong = { ...proof, index: 3n }
     expect(
-      await revertName(clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfilInBatch', args: [args[0], args[1], args[2], wrong] })),
+      await revertName(
+        clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfilInBatch', args: [args[0], args[1], args[2], wrong] }),
+      ),
     ).toBe('InvalidBatchProof')
     // The same v2 result presented as another function's: another digest, so not in the batch.
     const asOther = { ...args[1], functionIdHash: keccak256(toHex('another')) }
     expect(
-      await revertName(clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfilInBatch', args: [args[0], asOther, args[2], proof] })),
+      await revertName(
+        clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfilInBatch', args: [args[0], asOther, args[2], proof] }),
+      ),
     ).toBe('InvalidBatchProof')
     const hash = await clients.wallet.writeContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfilInBatch', args })
     expect((await clients.public.waitForTransactionReceipt({ hash })).status).toBe('success')
-    expect(await clients.public.readContract({ address: consumer, abi: NexusConsumerExample.abi, functionName: 'answers', args: [ev!.args.requestId] })).toBe('0x4343')
-    expect(await revertName(clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfilInBatch', args }))).toBe('AlreadyFulfilled')
+    expect(await clients.public.readContract({ address: consumer, abi: NexusConsumerExample.abi, functionName: 'answers', args: [ev!.args.requestId] })).toBe(
+      '0x4343',
+    )
+    expect(await revertName(clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfilInBatch', args }))).toBe(
+      'AlreadyFulfilled',
+    )
   })
 })

@@ -89,9 +89,22 @@ function cases(): Case[] {
   const output: Hex = '0x68656c6c6f'
   const fields = fieldsFor({ verifier: VECTOR_VERIFIER, input: '0x01', output, seq: 7n })
   const good = attest(generated, fields, output, [1, 3, 4])
-  list.push({ name: 'generated: 3-of-4 result (verifyResult path)', fields: good.fields, signature: good.signature, output, network: 'generated', expected: 'valid' })
+  list.push({
+    name: 'generated: 3-of-4 result (verifyResult path)',
+    fields: good.fields,
+    signature: good.signature,
+    output,
+    network: 'generated',
+    expected: 'valid',
+  })
   list.push({ name: 'generated: other 3-of-4 subset', ...pick(attest(generated, fields, output, [1, 2, 3])), network: 'generated', expected: 'valid' })
-  list.push({ name: 'generated: same result, another network’s key', fields: good.fields, signature: good.signature, network: 'other', expected: 'bad-signature' })
+  list.push({
+    name: 'generated: same result, another network’s key',
+    fields: good.fields,
+    signature: good.signature,
+    network: 'other',
+    expected: 'bad-signature',
+  })
   const flips: [string, Partial<typeof fields>][] = [
     ['chainId', { chainId: 31338n }],
     ['verifier', { verifier: '0x5fbdb2315678afecb367f032d93f642f64180aa4' }],
@@ -105,7 +118,13 @@ function cases(): Case[] {
     ['fuelUsed', { fuelUsed: 0n }],
   ]
   for (const [name, change] of flips)
-    list.push({ name: `generated: ${name} flipped`, fields: jsonFields({ ...fields, ...change }), signature: good.signature, network: 'generated', expected: 'bad-signature' })
+    list.push({
+      name: `generated: ${name} flipped`,
+      fields: jsonFields({ ...fields, ...change }),
+      signature: good.signature,
+      network: 'generated',
+      expected: 'bad-signature',
+    })
   // t-1 = 2 shares "combined" as if t were 2: a valid-looking point that is not the group signature.
   const twoShares = generated.shares.slice(0, 2).map((s) => ({ index: s.index, point: decodeG1(signShare(good.digest, s).signature) }))
   const twoOnly = encodeG1(interpolate(twoShares))
@@ -136,15 +155,51 @@ function cases(): Case[] {
   // seq, input and roots), or with the function id dropped, it no longer verifies.
   const v2 = { ...fields, functionId: 'victim' }
   const goodV2 = attest(generated, v2, output, [2, 3, 4])
-  list.push({ name: 'generated v2: 3-of-4 result (verifyResult path)', fields: goodV2.fields, signature: goodV2.signature, output, network: 'generated', expected: 'valid' })
-  list.push({ name: 'generated v2: result of "victim" presented as "attacker"', fields: jsonFields({ ...v2, functionId: 'attacker' }), signature: goodV2.signature, network: 'generated', expected: 'bad-signature' })
-  list.push({ name: 'generated v2: function id dropped (read as v1)', fields: jsonFields(fields), signature: goodV2.signature, network: 'generated', expected: 'bad-signature' })
-  list.push({ name: 'generated v1: function id added (read as v2)', fields: jsonFields(v2), signature: good.signature, network: 'generated', expected: 'bad-signature' })
+  list.push({
+    name: 'generated v2: 3-of-4 result (verifyResult path)',
+    fields: goodV2.fields,
+    signature: goodV2.signature,
+    output,
+    network: 'generated',
+    expected: 'valid',
+  })
+  list.push({
+    name: 'generated v2: result of "victim" presented as "attacker"',
+    fields: jsonFields({ ...v2, functionId: 'attacker' }),
+    signature: goodV2.signature,
+    network: 'generated',
+    expected: 'bad-signature',
+  })
+  list.push({
+    name: 'generated v2: function id dropped (read as v1)',
+    fields: jsonFields(fields),
+    signature: goodV2.signature,
+    network: 'generated',
+    expected: 'bad-signature',
+  })
+  list.push({
+    name: 'generated v1: function id added (read as v2)',
+    fields: jsonFields(v2),
+    signature: good.signature,
+    network: 'generated',
+    expected: 'bad-signature',
+  })
   for (const [name, change] of flips)
-    list.push({ name: `generated v2: ${name} flipped`, fields: jsonFields({ ...v2, ...change }), signature: goodV2.signature, network: 'generated', expected: 'bad-signature' })
+    list.push({
+      name: `generated v2: ${name} flipped`,
+      fields: jsonFields({ ...v2, ...change }),
+      signature: goodV2.signature,
+      network: 'generated',
+      expected: 'bad-signature',
+    })
   return list
 }
-const jsonFields = (f: ReturnType<typeof fieldsFor>): ResultFieldsLike => ({ ...f, chainId: f.chainId.toString(), seq: f.seq.toString(), fuelUsed: f.fuelUsed.toString() })
+const jsonFields = (f: ReturnType<typeof fieldsFor>): ResultFieldsLike => ({
+  ...f,
+  chainId: f.chainId.toString(),
+  seq: f.seq.toString(),
+  fuelUsed: f.fuelUsed.toString(),
+})
 const pick = (a: { fields: ResultFieldsLike; signature: Hex }) => ({ fields: a.fields, signature: a.signature })
 
 let anvil: Anvil
@@ -173,7 +228,16 @@ const implementations: Record<string, (c: Case) => Promise<Verdict>> = {
     try {
       if (c.output !== undefined) {
         const r = await verifyResult(
-          { protocol: resultProtocol(parseResultFields(c.fields)), kind: 'bls', fields: c.fields, digest: resultDigest(parseResultFields(c.fields)), output: c.output, signature: c.signature, signers: [1, 2, 3], groupPublicKey: network.groupPublicKey },
+          {
+            protocol: resultProtocol(parseResultFields(c.fields)),
+            kind: 'bls',
+            fields: c.fields,
+            digest: resultDigest(parseResultFields(c.fields)),
+            output: c.output,
+            signature: c.signature,
+            signers: [1, 2, 3],
+            groupPublicKey: network.groupPublicKey,
+          },
           network,
         )
         if (r.ok) return 'valid'
@@ -220,10 +284,15 @@ test('gas: NexusVerifier.verify of a v2 result against the same result as v1 (sa
   const output: Hex = '0x68656c6c6f'
   const base = fieldsFor({ verifier: VECTOR_VERIFIER, input: '0x01', output, seq: 9n })
   const gas: Record<string, { tx: bigint; inner: bigint }> = {}
-  for (const [label, f] of [['v1', base], ['v2', { ...base, functionId: 'wordfreq-count' }]] as const) {
+  for (const [label, f] of [
+    ['v1', base],
+    ['v2', { ...base, functionId: 'wordfreq-count' }],
+  ] as const) {
     const r = attest(generated, f, output)
     const data = encodeFunctionData({ abi: NexusVerifier.abi, functionName: 'verify', args: [toContractResult(r.fields), g1ToEip2537(r.signature)] })
-    const { result: [inner, ok] } = await clients.public.simulateContract({ address: meter.address, abi: GasMeter.abi, functionName: 'measure', args: [contractFor.generated!, data] })
+    const {
+      result: [inner, ok],
+    } = await clients.public.simulateContract({ address: meter.address, abi: GasMeter.abi, functionName: 'measure', args: [contractFor.generated!, data] })
     expect(ok, label).toBe(true)
     gas[label] = { tx: await clients.public.estimateGas({ account: clients.wallet.account, to: contractFor.generated!, data }), inner }
   }

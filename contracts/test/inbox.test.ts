@@ -78,7 +78,15 @@ describe('NexusInbox round trip', () => {
     const input: Hex = '0x0102030405'
     const ev = await ask(consumer, NexusConsumerExample.abi, input)
     // The event carries everything the trigger service needs to build the invocation.
-    expect(ev).toMatchObject({ functionId, consumer, mode: FunctionMode.Bls, codeHash: CODE_HASH, inputHash: keccak256(input), input, callbackGasLimit: 200_000n })
+    expect(ev).toMatchObject({
+      functionId,
+      consumer,
+      mode: FunctionMode.Bls,
+      codeHash: CODE_HASH,
+      inputHash: keccak256(input),
+      input,
+      callbackGasLimit: 200_000n,
+    })
 
     const attested = execute(ev.input)
     expect(attested.protocol).toBe('nexus.result.v2')
@@ -90,7 +98,9 @@ describe('NexusInbox round trip', () => {
     expect(done?.args).toMatchObject({ requestId: ev.requestId, resultDigest: attested.digest, status: 0, callbackOk: true, output: attested.output })
     const answered = parseEventLogs({ abi: NexusConsumerExample.abi, eventName: 'Answered', logs: receipt.logs })
     expect(answered).toHaveLength(1)
-    expect(await clients.public.readContract({ address: consumer, abi: NexusConsumerExample.abi, functionName: 'answers', args: [ev.requestId] })).toBe('0x0504030201')
+    expect(await clients.public.readContract({ address: consumer, abi: NexusConsumerExample.abi, functionName: 'answers', args: [ev.requestId] })).toBe(
+      '0x0504030201',
+    )
     expect(await clients.public.readContract({ address: consumer, abi: NexusConsumerExample.abi, functionName: 'answered' })).toBe(1n)
 
     // Replayed fulfil: rejected, and the consumer is not called again.
@@ -125,7 +135,13 @@ describe('NexusInbox callbacks that fail', () => {
     const [done] = parseEventLogs({ abi: NexusInbox.abi, eventName: 'Fulfilled', logs: receipt.logs })
     expect(done?.args.callbackOk).toBe(false)
     const [, , state, callbackOk, status, , , resultDigest, outputHash] = await request(ev.requestId)
-    expect({ state, callbackOk, status, resultDigest, outputHash }).toEqual({ state: 2, callbackOk: false, status: 0, resultDigest: attested.digest, outputHash: keccak256(attested.output) })
+    expect({ state, callbackOk, status, resultDigest, outputHash }).toEqual({
+      state: 2,
+      callbackOk: false,
+      status: 0,
+      resultDigest: attested.digest,
+      outputHash: keccak256(attested.output),
+    })
     expect(await revertName(simulateFulfil(ev.requestId, attested))).toBe('AlreadyFulfilled')
     expect(await clients.public.readContract({ address: consumer, abi: TestConsumer.abi, functionName: 'calls' })).toBe(0n)
     // The inbox keeps working for everyone else.
@@ -137,7 +153,9 @@ describe('NexusInbox callbacks that fail', () => {
 
   test('a relayer cannot starve the callback: too little gas reverts the whole fulfil', async () => {
     const consumer = (await deployArtifact(clients, TestConsumer, [inbox])).address
-    const receipt = await send(clients.wallet.writeContract({ address: consumer, abi: TestConsumer.abi, functionName: 'ask', args: [functionId, '0x02', 2_000_000n] }))
+    const receipt = await send(
+      clients.wallet.writeContract({ address: consumer, abi: TestConsumer.abi, functionName: 'ask', args: [functionId, '0x02', 2_000_000n] }),
+    )
     const [ev] = parseEventLogs({ abi: NexusInbox.abi, eventName: 'Requested', logs: receipt.logs })
     const attested = execute(ev!.args.input)
     expect(await revertName(simulateFulfil(ev!.args.requestId, attested, 1_000_000n))).toBe('InsufficientGasForCallback')
@@ -199,7 +217,17 @@ describe('NexusInbox and protocol v2 (the function id in the digest)', () => {
     const { result, output, signature } = toFulfilArgs(v2)
     expect(result.functionIdHash).toBe(keccak256(toHex('reverse')))
     const asOther = { ...result, functionIdHash: keccak256(toHex('attacker')) }
-    expect(await revertName(clients.public.simulateContract({ account: clients.wallet.account, address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [ev.requestId, asOther, output, signature] }))).toBe('InvalidSignature')
+    expect(
+      await revertName(
+        clients.public.simulateContract({
+          account: clients.wallet.account,
+          address: inbox,
+          abi: NexusInbox.abi,
+          functionName: 'fulfil',
+          args: [ev.requestId, asOther, output, signature],
+        }),
+      ),
+    ).toBe('InvalidSignature')
     const v1 = execute(ev.input, 0, null)
     expect(v1.protocol).toBe('nexus.result.v1')
     expect(toFulfilArgs(v1).result.functionIdHash).toBe(`0x${'00'.repeat(32)}`)
@@ -215,7 +243,9 @@ describe('NexusInbox and protocol v2 (the function id in the digest)', () => {
     expect(bound).not.toBe(functionId) // its own content address
     expect(await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash: CODE_HASH, nexusFunctionId: 'reverse' })).toBe(bound) // idempotent
     const consumer = (await deployArtifact(clients, TestConsumer, [inbox])).address
-    const receipt = await send(clients.wallet.writeContract({ address: consumer, abi: TestConsumer.abi, functionName: 'ask', args: [bound, '0x0e0f', 100_000n] }))
+    const receipt = await send(
+      clients.wallet.writeContract({ address: consumer, abi: TestConsumer.abi, functionName: 'ask', args: [bound, '0x0e0f', 100_000n] }),
+    )
     const [ev] = parseEventLogs({ abi: NexusInbox.abi, eventName: 'Requested', logs: receipt.logs })
     // The event tells the relay which gateway function must answer.
     expect(ev!.args.nexusFunctionIdHash).toBe(keccak256(toHex('reverse')))
@@ -228,6 +258,15 @@ describe('NexusInbox and protocol v2 (the function id in the digest)', () => {
     // An unbound registration's event says "any function".
     const unbound = await ask(consumer, TestConsumer.abi, '0x01')
     expect(unbound.nexusFunctionIdHash).toBe(`0x${'00'.repeat(32)}`)
-    expect(await revertName(clients.public.simulateContract({ address: inbox, abi: NexusInbox.abi, functionName: 'registerBoundFunction', args: [CODE_HASH, `0x${'00'.repeat(32)}`] }))).toBe('InvalidFunction')
+    expect(
+      await revertName(
+        clients.public.simulateContract({
+          address: inbox,
+          abi: NexusInbox.abi,
+          functionName: 'registerBoundFunction',
+          args: [CODE_HASH, `0x${'00'.repeat(32)}`],
+        }),
+      ),
+    ).toBe('InvalidFunction')
   })
 })

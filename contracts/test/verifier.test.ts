@@ -46,9 +46,7 @@ describe('NexusVerifier: conformance vectors', () => {
   test.each(vectors.valid.map((v, i) => [i, v] as const))('valid #%i: digest, hash-to-G1 and signature', async (_, v) => {
     const r = result(v.fields)
     expect(await clients.public.readContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'digest', args: [r] })).toBe(v.digest)
-    expect(await clients.public.readContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'hashToG1', args: [v.digest] })).toBe(
-      v.hashToG1Eip2537,
-    )
+    expect(await clients.public.readContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'hashToG1', args: [v.digest] })).toBe(v.hashToG1Eip2537)
     expect(await read('verify', v.fields, v.signatureEip2537)).toBe(v.digest)
   })
 
@@ -129,7 +127,9 @@ describe('NexusVerifier: rejections', () => {
       [enc(1n, 1n), 'not on curve'],
     ] as const) {
       const data = encodeFunctionData({ abi: NexusVerifier.abi, functionName: 'verify', args: [result(bad.fields), sig] })
-      const { result: [gasUsed, ok] } = await clients.public.simulateContract({
+      const {
+        result: [gasUsed, ok],
+      } = await clients.public.simulateContract({
         account: clients.wallet.account,
         address: meter.address,
         abi: GasMeter.abi,
@@ -165,23 +165,25 @@ describe('NexusVerifier: key rotation', () => {
     const oldSecret = groupSecret(vectors.network.shares.slice(0, 3))
     const newSecret = 0x1234567890abcdefn
     const newKey = publicKeyEip2537(newSecret)
-    const rd = (key: Hex) =>
-      clients.public.readContract({ address: own.address, abi: NexusVerifier.abi, functionName: 'rotationDigest', args: [key] })
+    const rd = (key: Hex) => clients.public.readContract({ address: own.address, abi: NexusVerifier.abi, functionName: 'rotationDigest', args: [key] })
     const message = await rd(newKey)
 
     // Signed by the wrong key (the new one itself) → rejected.
     const forged = signEip2537(newSecret, message)
     expect(
-      await revertName(
-        clients.public.simulateContract({ address: own.address, abi: NexusVerifier.abi, functionName: 'rotateKey', args: [newKey, forged] }),
-      ),
+      await revertName(clients.public.simulateContract({ address: own.address, abi: NexusVerifier.abi, functionName: 'rotateKey', args: [newKey, forged] })),
     ).toBe('InvalidSignature')
 
     const sig = signEip2537(oldSecret, message)
     const hash = await clients.wallet.writeContract({ address: own.address, abi: NexusVerifier.abi, functionName: 'rotateKey', args: [newKey, sig] })
     const receipt = await clients.public.waitForTransactionReceipt({ hash })
     expect(receipt.status).toBe('success')
-    const events = await clients.public.getContractEvents({ address: own.address, abi: NexusVerifier.abi, eventName: 'KeyRotated', fromBlock: receipt.blockNumber })
+    const events = await clients.public.getContractEvents({
+      address: own.address,
+      abi: NexusVerifier.abi,
+      eventName: 'KeyRotated',
+      fromBlock: receipt.blockNumber,
+    })
     expect(events).toHaveLength(1)
     expect(events[0]!.args).toMatchObject({ epoch: 1n, oldKeyHash: keccak256(vectors.network.groupPublicKeyEip2537), newKeyHash: keccak256(newKey), newKey })
     expect(await clients.public.readContract({ address: own.address, abi: NexusVerifier.abi, functionName: 'groupPublicKey' })).toBe(newKey)
@@ -192,9 +194,7 @@ describe('NexusVerifier: key rotation', () => {
 
     // Replaying the same rotation (epoch moved on) fails.
     expect(
-      await revertName(
-        clients.public.simulateContract({ address: own.address, abi: NexusVerifier.abi, functionName: 'rotateKey', args: [newKey, sig] }),
-      ),
+      await revertName(clients.public.simulateContract({ address: own.address, abi: NexusVerifier.abi, functionName: 'rotateKey', args: [newKey, sig] })),
     ).toBe('InvalidSignature')
   })
 
@@ -208,9 +208,7 @@ describe('NexusVerifier: key rotation', () => {
       const message = await clients.public.readContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'rotationDigest', args: [key] })
       const sig = signEip2537(oldSecret, message)
       expect(
-        await revertName(
-          clients.public.simulateContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'rotateKey', args: [key, sig] }),
-        ),
+        await revertName(clients.public.simulateContract({ address: verifier, abi: NexusVerifier.abi, functionName: 'rotateKey', args: [key, sig] })),
         toHex(key.length),
       ).toBe(error)
     }

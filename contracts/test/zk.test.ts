@@ -54,12 +54,27 @@ test('a zk request is fulfilled with a Groth16 proof, not a signature', async ()
   const output = uints(publicSignals.map(BigInt))
   const zero = `0x${'00'.repeat(32)}` as Hex
   const result = (out: Hex) => ({
-    chainId: 31337n, verifier: inbox, functionIdHash: zero, codeHash: circuit.verificationKeyHash, seq: 0n, inputHash: ev!.args.inputHash, status: 0,
-    outputHash: keccak256(out), stateRootBefore: zero, stateRootAfter: zero, fuelUsed: 0n,
+    chainId: 31337n,
+    verifier: inbox,
+    functionIdHash: zero,
+    codeHash: circuit.verificationKeyHash,
+    seq: 0n,
+    inputHash: ev!.args.inputHash,
+    status: 0,
+    outputHash: keccak256(out),
+    stateRootBefore: zero,
+    stateRootAfter: zero,
+    fuelUsed: 0n,
   })
   const attestation = (p: Hex, i: Hex = input) => encodeAbiParameters([{ type: 'bytes' }, { type: 'bytes' }], [i, p])
   const simulate = (out: Hex, att: Hex) =>
-    clients.public.simulateContract({ account: clients.wallet.account, address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [ev!.args.requestId, result(out), out, att] })
+    clients.public.simulateContract({
+      account: clients.wallet.account,
+      address: inbox,
+      abi: NexusInbox.abi,
+      functionName: 'fulfil',
+      args: [ev!.args.requestId, result(out), out, att],
+    })
 
   // A wrong output (another hash) or a tampered proof is refused.
   const wrongOutput = uints([BigInt(publicSignals[0]!) + 1n])
@@ -68,7 +83,12 @@ test('a zk request is fulfilled with a Groth16 proof, not a signature', async ()
   expect(await revertName(simulate(output, attestation(tampered)))).toBe('InvalidProof')
   expect(await revertName(simulate(output, attestation(proofBytes, uints([1n]))))).toBe('WrongInput')
 
-  const hash = await clients.wallet.writeContract({ address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [ev!.args.requestId, result(output), output, attestation(proofBytes)] })
+  const hash = await clients.wallet.writeContract({
+    address: inbox,
+    abi: NexusInbox.abi,
+    functionName: 'fulfil',
+    args: [ev!.args.requestId, result(output), output, attestation(proofBytes)],
+  })
   const receipt = await clients.public.waitForTransactionReceipt({ hash })
   expect(receipt.status).toBe('success')
   const [done] = parseEventLogs({ abi: NexusInbox.abi, eventName: 'Fulfilled', logs: receipt.logs })

@@ -4,7 +4,6 @@
 import * as env from 'nexus:function/env@0.1.0'
 import * as kv from 'nexus:function/kv@0.1.0'
 
-
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 

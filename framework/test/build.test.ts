@@ -22,8 +22,14 @@ const dec = new TextDecoder()
 
 function transferLog(from: Hex, to: Hex, value: bigint, blockNumber: number, logIndex: number): TriggerPayload {
   return {
-    kind: 'event', chainId: '31337', blockNumber: String(blockNumber), blockHash: toHex(blockNumber, { size: 32 }), logIndex,
-    transactionHash: toHex(1000 + blockNumber, { size: 32 }), transactionIndex: 0, address: token,
+    kind: 'event',
+    chainId: '31337',
+    blockNumber: String(blockNumber),
+    blockHash: toHex(blockNumber, { size: 32 }),
+    logIndex,
+    transactionHash: toHex(1000 + blockNumber, { size: 32 }),
+    transactionIndex: 0,
+    address: token,
     topics: encodeEventTopics({ abi: erc20Abi, eventName: 'Transfer', args: { from, to } }) as Hex[],
     data: encodeAbiParameters([{ type: 'uint256' }], [value]),
   }
@@ -31,7 +37,10 @@ function transferLog(from: Hex, to: Hex, value: bigint, blockNumber: number, log
 
 describe('nexus build: bad input', () => {
   test('a decorator on an unknown event fails the build naming file, line and the known events', async () => {
-    const err = await buildProject(badConfig, { checkOnly: true }).then(() => undefined, (e: unknown) => e)
+    const err = await buildProject(badConfig, { checkOnly: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(TriggerValidationError)
     const e = err as TriggerValidationError
     expect(e.code).toBe('NEXUS_TRIGGER_INVALID')
@@ -64,8 +73,14 @@ for (const { name, make } of availableBackends()) {
       const seq = (seqs.get(functionId) ?? 0) + 1
       seqs.set(functionId, seq)
       const r = await replica.execute({
-        functionId, codeHash: fn.manifest!.codeHash as Hex, seq: BigInt(seq), input, trigger,
-        timestampMs: 1_700_000_000_000n + BigInt(seq), chainId: 31337n, ...extra,
+        functionId,
+        codeHash: fn.manifest!.codeHash as Hex,
+        seq: BigInt(seq),
+        input,
+        trigger,
+        timestampMs: 1_700_000_000_000n + BigInt(seq),
+        chainId: 31337n,
+        ...extra,
       })
       return { status: r.fields.status, output: dec.decode(r.output), logs: r.logs }
     }
@@ -73,7 +88,14 @@ for (const { name, make } of availableBackends()) {
     beforeAll(async () => {
       ;({ project, out } = await buildExample())
       const backend = await make()
-      replica = await createReplica({ index: 1, ...backend.store(1), cacheDir: join(out, 'cache'), chainId: 31337n, verifier: zeroAddress, requireVersions: false })
+      replica = await createReplica({
+        index: 1,
+        ...backend.store(1),
+        cacheDir: join(out, 'cache'),
+        chainId: 31337n,
+        verifier: zeroAddress,
+        requireVersions: false,
+      })
       cleanup = () => backend.cleanup()
       for (const fn of project.functions) await replica.deploy({ component: fn.component!, manifest: fn.manifest! })
     })
@@ -86,8 +108,16 @@ for (const { name, make } of availableBackends()) {
       expect(project.functions.map((f) => f.id)).toEqual(['token-balances', 'token-checkpoints', 'token-heartbeat'])
       const balances = project.functions[0]!
       expect(balances.manifest!.triggers).toEqual([
-        expect.objectContaining({ kind: 'event', chain: 'devnet', chainId: 31337, contract: 'Token', address: token, event: 'Transfer', startBlock: '0',
-          topic0: '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef' }),
+        expect.objectContaining({
+          kind: 'event',
+          chain: 'devnet',
+          chainId: 31337,
+          contract: 'Token',
+          address: token,
+          event: 'Transfer',
+          startBlock: '0',
+          topic0: '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef',
+        }),
         { kind: 'route', method: 'GET', path: '/balance/:addr' },
       ])
       expect(project.functions[1]!.triggers).toEqual([{ kind: 'block', chain: 'devnet', chainId: 31337, every: 5 }])
@@ -115,7 +145,11 @@ for (const { name, make } of availableBackends()) {
       expect(forged.status).toBe(1)
       expect(forged.output).toContain('not "http"')
       expect((await replica.state('token-balances')).stateRoot).toBe(before.stateRoot)
-      const unknownRoute = await invoke('token-balances', 'route', encodeTriggerPayload({ kind: 'route', method: 'POST', path: '/balance/x', query: [], body: '0x' }))
+      const unknownRoute = await invoke(
+        'token-balances',
+        'route',
+        encodeTriggerPayload({ kind: 'route', method: 'POST', path: '/balance/x', query: [], body: '0x' }),
+      )
       expect(unknownRoute.status).toBe(1)
     })
 
@@ -127,7 +161,14 @@ for (const { name, make } of availableBackends()) {
     })
 
     test('onBlock and onCron handlers get the decoded block and tick', async () => {
-      const block = { kind: 'block', chainId: '31337', number: '10', hash: toHex(10, { size: 32 }), parentHash: toHex(9, { size: 32 }), timestamp: '1700000123' } as const
+      const block = {
+        kind: 'block',
+        chainId: '31337',
+        number: '10',
+        hash: toHex(10, { size: 32 }),
+        parentHash: toHex(9, { size: 32 }),
+        timestamp: '1700000123',
+      } as const
       const b = await invoke('token-checkpoints', 'block', encodeTriggerPayload(block), { blockNumber: 10n })
       expect(b.status).toBe(0)
       expect(JSON.parse(b.output)).toEqual({ block: '10', checkpoints: 1 })

@@ -28,7 +28,14 @@ beforeAll(async () => {
   fn = (await buildProject(config, { out })).functions[0]!
   // Limits from the config land in the manifest (the replica enforces them).
   expect(fn.manifest!.limits.fuel).toBe(20_000_000)
-  replica = await createReplica({ index: 1, cacheDir: join(out, 'cache'), chainId: 31337n, verifier: zeroAddress, requireVersions: false, rpc: { '31337': anvil.rpcUrl } })
+  replica = await createReplica({
+    index: 1,
+    cacheDir: join(out, 'cache'),
+    chainId: 31337n,
+    verifier: zeroAddress,
+    requireVersions: false,
+    rpc: { '31337': anvil.rpcUrl },
+  })
   await replica.deploy({ component: fn.component!, manifest: fn.manifest! })
 })
 afterAll(async () => {
@@ -40,8 +47,24 @@ async function atBlock(number: bigint) {
   const { public: client } = createClients(anvil.rpcUrl)
   const block = await client.getBlock({ blockNumber: number })
   seq += 1
-  const payload = encodeTriggerPayload({ kind: 'block', chainId: '31337', number: String(number), hash: block.hash, parentHash: block.parentHash, timestamp: String(block.timestamp) })
-  const r = await replica.execute({ functionId: fn.id, codeHash: fn.manifest!.codeHash as Hex, seq: BigInt(seq), input: payload, trigger: 'block', timestampMs: block.timestamp * 1000n, chainId: 31337n, blockNumber: number })
+  const payload = encodeTriggerPayload({
+    kind: 'block',
+    chainId: '31337',
+    number: String(number),
+    hash: block.hash,
+    parentHash: block.parentHash,
+    timestamp: String(block.timestamp),
+  })
+  const r = await replica.execute({
+    functionId: fn.id,
+    codeHash: fn.manifest!.codeHash as Hex,
+    seq: BigInt(seq),
+    input: payload,
+    trigger: 'block',
+    timestampMs: block.timestamp * 1000n,
+    chainId: 31337n,
+    blockNumber: number,
+  })
   return { status: r.fields.status, output: new TextDecoder().decode(r.output) }
 }
 

@@ -17,7 +17,8 @@ import { readAdminKeys, readApiKeys, SecretOnCommandLineError } from './secrets.
 
 // State this process writes (PGlite files) is private to its user.
 process.umask(PRIVATE_UMASK)
-const usage = 'usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key-file <file>] [--admin-key-file <file>] [--gateway-key-file <file>] [--port <p>] [--host <h>] [--chains <chains.json>]'
+const usage =
+  'usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key-file <file>] [--admin-key-file <file>] [--gateway-key-file <file>] [--port <p>] [--host <h>] [--chains <chains.json>]'
 
 const { values } = parseArgs({
   options: {

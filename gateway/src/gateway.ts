@@ -106,13 +106,36 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const metrics = createMetrics()
   const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url, gatewayKey: p.gatewayKey }))
   const curve = await closeOnFailure(loadWasmCurve(p.logger))
-  const scheduler = createScheduler({ log, replicas, network: p.network, metrics, onEvent: p.logger, verifyBeforeAnswer: p.verifyBeforeAnswer, checkDelayMs: p.checkDelayMs, hedgeMs: p.hedgeMs, spareCatchUpMs: p.spareCatchUpMs, spareQuietMs: p.spareQuietMs, curve, ...p.batching })
+  const scheduler = createScheduler({
+    log,
+    replicas,
+    network: p.network,
+    metrics,
+    onEvent: p.logger,
+    verifyBeforeAnswer: p.verifyBeforeAnswer,
+    checkDelayMs: p.checkDelayMs,
+    hedgeMs: p.hedgeMs,
+    spareCatchUpMs: p.spareCatchUpMs,
+    spareQuietMs: p.spareQuietMs,
+    curve,
+    ...p.batching,
+  })
   const pushArtifact = async (codeHash: string) => {
     const artifact = await log.getArtifact(codeHash)
     if (!artifact) return
     await Promise.all(replicas.map((r) => r.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => p.logger?.(String(err)))))
   }
-  const app = createApp({ log, scheduler, metrics, replicas, threshold: p.network.t, apiKeys: p.apiKeys, adminKeys: p.adminKeys, limits: p.limits, onArtifact: (h) => void pushArtifact(h) })
+  const app = createApp({
+    log,
+    scheduler,
+    metrics,
+    replicas,
+    threshold: p.network.t,
+    apiKeys: p.apiKeys,
+    adminKeys: p.adminKeys,
+    limits: p.limits,
+    onArtifact: (h) => void pushArtifact(h),
+  })
   if (p.zk) app.route('/v1/zk', p.zk.app)
   await closeOnFailure(scheduler.start())
   const cron = p.cron === false ? undefined : createCronTicker({ log, db: database.db, submit: (i) => scheduler.submit(i), onEvent: p.logger, ...p.cron })

@@ -41,7 +41,10 @@ export function createMetrics() {
     /** Prometheus text format. */
     render(): string {
       const lines: string[] = []
-      for (const [type, map] of [['counter', counters], ['gauge', gauges]] as const)
+      for (const [type, map] of [
+        ['counter', counters],
+        ['gauge', gauges],
+      ] as const)
         for (const [name, f] of map) {
           lines.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${type}`)
           for (const [k, v] of f.values) lines.push(`${name}${k ? `{${k}}` : ''} ${v}`)

@@ -68,7 +68,18 @@ describe.each(backends)('cron ticker on %s', (_name, open) => {
     database = await open()
     const log = createLog(database)
     const hash = `0x${'ab'.repeat(32)}`
-    await log.putArtifact(hash, { name: 'ticking', codeHash: hash, triggers: [{ kind: 'cron', schedule: '*/5 * * * *' }, { kind: 'route', method: 'GET', path: '/x' }] }, 'AA==')
+    await log.putArtifact(
+      hash,
+      {
+        name: 'ticking',
+        codeHash: hash,
+        triggers: [
+          { kind: 'cron', schedule: '*/5 * * * *' },
+          { kind: 'route', method: 'GET', path: '/x' },
+        ],
+      },
+      'AA==',
+    )
     await log.deployFunction('ticking', hash)
     const plain = `0x${'cd'.repeat(32)}`
     await log.putArtifact(plain, { name: 'plain', codeHash: plain }, 'AA==')

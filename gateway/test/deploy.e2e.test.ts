@@ -26,7 +26,11 @@ type Artifact = { manifest: Record<string, unknown>; component: string }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const sha256 = (bytes: Uint8Array | string) => `0x${createHash('sha256').update(bytes).digest('hex')}`
 const post = async (artifact: unknown, key = API_KEY) => {
-  const res = await send(`${url}/v1/functions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(artifact) })
+  const res = await send(`${url}/v1/functions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(artifact),
+  })
   return { status: res.status, body: res.json() }
 }
 const get = async (path: string) => (await send(`${url}${path}`)).json()
@@ -68,7 +72,12 @@ describe('deploys are validated before 201', () => {
     ]
     for (const [artifact, field, message] of cases) {
       const res = await post(artifact)
-      expect({ name: artifact.manifest.name, status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ name: artifact.manifest.name, status: 400, code: 'INVALID_ARTIFACT', field })
+      expect({ name: artifact.manifest.name, status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({
+        name: artifact.manifest.name,
+        status: 400,
+        code: 'INVALID_ARTIFACT',
+        field,
+      })
       expect(res.body.error.message).toMatch(message)
     }
     expect(await functionIds()).toEqual([])
@@ -122,5 +131,10 @@ test('a lane stuck on an artifact the replicas refuse does not report healthy re
   await sleep(4000)
   const metrics = (await send(`${url}/metrics`)).text
   const up = [...metrics.matchAll(/^nexus_replica_up\{replica="(\d)"\} (\d)$/gm)].map((m) => [m[1], m[2]])
-  expect(up.sort()).toEqual([['1', '1'], ['2', '1'], ['3', '1'], ['4', '1']])
+  expect(up.sort()).toEqual([
+    ['1', '1'],
+    ['2', '1'],
+    ['3', '1'],
+    ['4', '1'],
+  ])
 })

@@ -32,7 +32,10 @@ beforeAll(async () => {
   // listen comes before its build.
   chainExamples = join(root, 'examples-chain')
   await mkdir(join(chainExamples, 'chain'), { recursive: true })
-  await writeFile(join(chainExamples, 'chain', 'nexus.config.ts'), `export default { name: 'chain', chains: { devnet: { chainId: 31337, finality: { confirmations: 2 } } } }\n`)
+  await writeFile(
+    join(chainExamples, 'chain', 'nexus.config.ts'),
+    `export default { name: 'chain', chains: { devnet: { chainId: 31337, finality: { confirmations: 2 } } } }\n`,
+  )
 })
 afterAll(() => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
@@ -59,7 +62,7 @@ async function descendantsOf(pid: number): Promise<Proc[]> {
   const queue = [pid]
   while (queue.length) {
     const parent = queue.shift()!
-    for (const p of all) if (p.ppid === parent) (found.push({ pid: p.pid, start: p.start }), queue.push(p.pid))
+    for (const p of all) if (p.ppid === parent) found.push({ pid: p.pid, start: p.start }), queue.push(p.pid)
   }
   return found
 }
@@ -81,11 +84,35 @@ async function expectAllGone(procs: Proc[], withinMs = 20_000) {
 
 // ---- nexus dev ------------------------------------------------------------------------------
 
-type Dev = { proc: ChildProcess; output: () => string; ready: Promise<string>; exited: Promise<number | null>; seen: Map<number, Proc>; stopWatching: () => void }
+type Dev = {
+  proc: ChildProcess
+  output: () => string
+  ready: Promise<string>
+  exited: Promise<number | null>
+  seen: Map<number, Proc>
+  stopWatching: () => void
+}
 
 function startDev(args: string[]): Dev {
   const { DATABASE_URL: _, ...env } = process.env
-  const proc = spawn(process.execPath, ['--experimental-wasm-extended-const', '--import', 'tsx', join(repoRoot, 'cli/src/main.ts'), 'dev', '--dir', join(root, 'nexus'), '--port', '0', '--devnet-port', '0', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env })
+  const proc = spawn(
+    process.execPath,
+    [
+      '--experimental-wasm-extended-const',
+      '--import',
+      'tsx',
+      join(repoRoot, 'cli/src/main.ts'),
+      'dev',
+      '--dir',
+      join(root, 'nexus'),
+      '--port',
+      '0',
+      '--devnet-port',
+      '0',
+      ...args,
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env },
+  )
   started.push(proc)
   let output = ''
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
@@ -125,7 +152,10 @@ test('SIGINT under load: nothing is appended after the signal, every acknowledge
   const url = await dev.ready
   // Warm up: the first invocation waits for every replica to compile hello, which is not what
   // the drain below is about (its bound is 10 s).
-  const first = (await (await fetch(`${url}/v1/functions/hello/invoke?timeoutMs=60000`, { method: 'POST', body: '{}' })).json()) as { id: string; state: string }
+  const first = (await (await fetch(`${url}/v1/functions/hello/invoke?timeoutMs=60000`, { method: 'POST', body: '{}' })).json()) as {
+    id: string
+    state: string
+  }
   for (let state = first.state, tries = 0; state !== 'attested'; tries++) {
     if (tries > 300) throw new Error('the warm-up invocation was never attested')
     await sleep(1000)

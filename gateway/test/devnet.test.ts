@@ -26,7 +26,12 @@ test('contracts are deployed once, kept across restarts, and redeployed when the
   const first = { ...devnet.contracts }
   // The token config of examples/token names the first address account 0 deploys to.
   expect(first.token).toBe('0x5FbDB2315678afecb367f032d93F642f64180aa3')
-  const hash = await devnet.clients.wallet.writeContract({ address: first.token, abi: ExampleToken.abi, functionName: 'mint', args: [devnet.clients.wallet.account.address, 7n] } as never)
+  const hash = await devnet.clients.wallet.writeContract({
+    address: first.token,
+    abi: ExampleToken.abi,
+    functionName: 'mint',
+    args: [devnet.clients.wallet.account.address, 7n],
+  } as never)
   await devnet.clients.public.waitForTransactionReceipt({ hash })
   const consumer = await devnet.deployConsumer(`0x${'11'.repeat(32)}`)
   await devnet.stop()
@@ -34,7 +39,12 @@ test('contracts are deployed once, kept across restarts, and redeployed when the
   devnet = await startDevnet({ dir, groupPublicKey, port: 0 })
   expect(devnet.contracts).toMatchObject(first)
   expect(await devnet.deployConsumer(`0x${'11'.repeat(32)}`)).toEqual(consumer)
-  const balance = await devnet.clients.public.readContract({ address: first.token, abi: ExampleToken.abi, functionName: 'balanceOf', args: [devnet.clients.wallet.account.address] } as never)
+  const balance = await devnet.clients.public.readContract({
+    address: first.token,
+    abi: ExampleToken.abi,
+    functionName: 'balanceOf',
+    args: [devnet.clients.wallet.account.address],
+  } as never)
   expect(balance).toBe(7n)
   await devnet.stop()
 
@@ -63,15 +73,33 @@ test('the dev network is bound to the deployed NexusVerifier: what it signs veri
   const signed = (verifier: Address) => {
     const output = toHex('{"greeting":"hello, chain"}')
     const fields: ResultFields = {
-      chainId: BigInt(network.chainId!), verifier, functionId: 'hello', codeHash: keccak256(toHex('code')), seq: 1n, inputHash: keccak256(toHex('{}')), status: 0,
-      outputHash: keccak256(output), stateRootBefore: keccak256(toHex('before')), stateRootAfter: keccak256(toHex('after')), fuelUsed: 1n,
+      chainId: BigInt(network.chainId!),
+      verifier,
+      functionId: 'hello',
+      codeHash: keccak256(toHex('code')),
+      seq: 1n,
+      inputHash: keccak256(toHex('{}')),
+      status: 0,
+      outputHash: keccak256(output),
+      stateRootBefore: keccak256(toHex('before')),
+      stateRootAfter: keccak256(toHex('after')),
+      fuelUsed: 1n,
     }
     const digest = resultDigest(fields)
-    const { signature, signers } = combineShares(digest, shares.map((s) => signShare(digest, s)), network)
+    const { signature, signers } = combineShares(
+      digest,
+      shares.map((s) => signShare(digest, s)),
+      network,
+    )
     return toFulfilArgs(createAttestedResult({ fields, output, signature, signers, groupPublicKey: network.groupPublicKey }))
   }
   const verifyBound = (args: ReturnType<typeof signed>) =>
-    devnet!.clients.public.readContract({ address: devnet!.contracts.verifier, abi: NexusVerifier.abi, functionName: 'verifyBound', args: [args.result, args.signature] })
+    devnet!.clients.public.readContract({
+      address: devnet!.contracts.verifier,
+      abi: NexusVerifier.abi,
+      functionName: 'verifyBound',
+      args: [args.result, args.signature],
+    })
   expect(await verifyBound(signed(network.verifier!))).toMatch(/^0x[0-9a-f]{64}$/)
   expect(await revertName(verifyBound(signed(zeroAddress)))).toBe('WrongVerifier') // what an unbound network would sign
   await devnet.stop()

@@ -51,7 +51,8 @@ async function allApplied(functionId: string, seq: bigint, timeoutMs = 120_000) 
   for (;;) {
     const states = await Promise.all([1, 2, 3, 4].map((i) => client(i).state(functionId)))
     if (states.every((s) => s && s.lastAppliedSeq >= seq)) return states.map((s) => s!)
-    if (Date.now() > deadline) throw new Error(`not every replica applied ${functionId}#${seq}: ${JSON.stringify(states.map((s) => s?.lastAppliedSeq.toString()))}`)
+    if (Date.now() > deadline)
+      throw new Error(`not every replica applied ${functionId}#${seq}: ${JSON.stringify(states.map((s) => s?.lastAppliedSeq.toString()))}`)
     await sleep(100)
   }
 }
@@ -65,7 +66,7 @@ async function deployed(fn: string): Promise<Hex> {
 }
 
 describe('only the log makes a replica sign (3-of-4 real replicas)', () => {
-  test('the issue\'s forged execute, sent to every replica without the key, is 401 everywhere and changes nothing', async () => {
+  test("the issue's forged execute, sent to every replica without the key, is 401 everywhere and changes nothing", async () => {
     const codeHash = await deployed('victim')
     const forged = JSON.stringify({ functionId: 'victim', codeHash, seq: '2', input: hex('FORGED'), trigger: 'http', timestampMs: '0' })
     for (const r of stack.replicas) {
@@ -74,7 +75,11 @@ describe('only the log makes a replica sign (3-of-4 real replicas)', () => {
       const body = (await res.json()) as any
       expect(body.share).toBeUndefined()
       expect(body.error.code).toBe('UNAUTHORIZED')
-      const upload = await fetch(`${r.url}/v1/artifacts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest: {}, component: '' }) })
+      const upload = await fetch(`${r.url}/v1/artifacts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ manifest: {}, component: '' }),
+      })
       expect(upload.status).toBe(401)
     }
     expect((await allApplied('victim', 1n)).map((s) => s.lastAppliedSeq)).toEqual([1n, 1n, 1n, 1n])
@@ -88,7 +93,14 @@ describe('only the log makes a replica sign (3-of-4 real replicas)', () => {
   test('a replica that applied a seq with another input is a divergence: attested by the others, reported, repaired, rejoined', async () => {
     const codeHash = await deployed('diverge')
     // Injected straight into replica 4, with the key: seq 2 with an input that is in no log.
-    const injected = await client(4).execute({ functionId: 'diverge', codeHash, seq: 2n, input: hex('{"name":"injected","by":5}'), trigger: 'http', timestampMs: 0n })
+    const injected = await client(4).execute({
+      functionId: 'diverge',
+      codeHash,
+      seq: 2n,
+      input: hex('{"name":"injected","by":5}'),
+      trigger: 'http',
+      timestampMs: 0n,
+    })
     expect(injected.kind).toBe('ok')
 
     const real = await invoke('diverge', '{"name":"real"}')
@@ -123,13 +135,25 @@ describe('only the log makes a replica sign (3-of-4 real replicas)', () => {
   test('two divergent replicas of four leave no t that can agree: the invocation is disputed, not retried', async () => {
     const codeHash = await deployed('split')
     for (const i of [3, 4]) {
-      const injected = await client(i).execute({ functionId: 'split', codeHash, seq: 2n, input: hex(`{"name":"injected-${i}"}`), trigger: 'http', timestampMs: 0n })
+      const injected = await client(i).execute({
+        functionId: 'split',
+        codeHash,
+        seq: 2n,
+        input: hex(`{"name":"injected-${i}"}`),
+        trigger: 'http',
+        timestampMs: 0n,
+      })
       expect(injected.kind).toBe('ok')
     }
     const real = await invoke('split', '{"name":"real"}')
     expect(real.status).toBe(502)
     expect(real.body.state).toBe('disputed')
     const reasons = real.body.disagreements.map((d: { replica: number; reason: string }) => [d.replica, d.reason.split(':')[0]])
-    expect(reasons).toEqual(expect.arrayContaining([[3, 'diverged from the log'], [4, 'diverged from the log']]))
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        [3, 'diverged from the log'],
+        [4, 'diverged from the log'],
+      ]),
+    )
   }, 600_000)
 })

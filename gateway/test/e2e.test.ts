@@ -23,10 +23,14 @@ const invoke = (fn: string, body: string, headers: Record<string, string> = {}, 
 /** A body over the 1 MiB limit, on its own connection (the server closes it after the 413 without reading the rest). */
 function oversized(): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/v1/functions/hello/invoke`, { method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream' } }, (res) => {
-      let text = ''
-      res.on('data', (d) => (text += d)).on('end', () => resolve(new Response(text, { status: res.statusCode })))
-    })
+    const req = request(
+      `${url}/v1/functions/hello/invoke`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream' } },
+      (res) => {
+        let text = ''
+        res.on('data', (d) => (text += d)).on('end', () => resolve(new Response(text, { status: res.statusCode })))
+      },
+    )
     req.on('error', reject)
     req.end(Buffer.alloc((1 << 20) + 10, 120))
   })
@@ -86,7 +90,9 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
   test('two functions with the same code: identical fields but the function id, so each result verifies only as its own (protocol v2)', async () => {
     for (const name of ['twin-a', 'twin-b']) expect((await deploy(url, await helloArtifact(name))).status).toBe(201)
     // Both at once, then wait: two cores shared by the replicas and the rest of CI.
-    const ids = await Promise.all(['twin-a', 'twin-b'].map(async (fn) => (await json(await invoke(fn, '{"name":"twin"}', {}, '?mode=async'))).body.id as string))
+    const ids = await Promise.all(
+      ['twin-a', 'twin-b'].map(async (fn) => (await json(await invoke(fn, '{"name":"twin"}', {}, '?mode=async'))).body.id as string),
+    )
     expect(await waitAttested(url, ids, 500_000)).toEqual(new Set())
     const [a, b] = await Promise.all(ids.map(async (id) => (await json(await fetch(`${url}/v1/results/${id}`))).body.result))
     expect(a.protocol).toBe('nexus.result.v2')
@@ -120,7 +126,11 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
       [invoke('nope', '{}'), 404, 'UNKNOWN_FUNCTION'],
       [fetch(`${url}/v1/functions`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: '{}' }), 401, 'UNAUTHORIZED'],
       [fetch(`${url}/v1/functions`, { method: 'POST', body: '{}' }), 401, 'UNAUTHORIZED'],
-      [deploy(url, { manifest: { name: 'bad', codeHash: `0x${'00'.repeat(32)}` }, component: Buffer.from('not wasm at all').toString('base64') }), 400, 'INVALID_ARTIFACT'],
+      [
+        deploy(url, { manifest: { name: 'bad', codeHash: `0x${'00'.repeat(32)}` }, component: Buffer.from('not wasm at all').toString('base64') }),
+        400,
+        'INVALID_ARTIFACT',
+      ],
       [helloArtifact('bad2').then((a) => deploy(url, { ...a, manifest: { ...a.manifest, codeHash: `0x${'11'.repeat(32)}` } })), 400, 'INVALID_ARTIFACT'],
       [fetch(`${url}/v1/results/00000000-0000-0000-0000-000000000000`), 404, 'UNKNOWN_RESULT'],
       [fetch(`${url}/v1/functions/hello/results?cursor=abc`), 400, 'INVALID_REQUEST'],
@@ -217,10 +227,12 @@ describe('gateway end to end (3-of-4 real replicas)', () => {
     const deadline = Date.now() + 600_000
     let states: any[] = []
     while (Date.now() < deadline) {
-      states = await Promise.all(stack.replicas.map(async (r) => {
-        const state = await createReplicaClient({ index: r.index, url: r.url, gatewayKey: stack.gatewayKey }).state('hello')
-        return { lastAppliedSeq: state?.lastAppliedSeq.toString(), stateRoot: state?.stateRoot }
-      }))
+      states = await Promise.all(
+        stack.replicas.map(async (r) => {
+          const state = await createReplicaClient({ index: r.index, url: r.url, gatewayKey: stack.gatewayKey }).state('hello')
+          return { lastAppliedSeq: state?.lastAppliedSeq.toString(), stateRoot: state?.stateRoot }
+        }),
+      )
       if (states.every((s) => BigInt(s.lastAppliedSeq) === head)) break
       await sleep(500)
     }

@@ -14,7 +14,11 @@ let stack: InProcessStack
 
 beforeAll(async () => {
   stack = await startInProcessStack({ gateway: { limits: { syncTimeoutMs: 2000 } } })
-  const res = await send(`${stack.url}/v1/functions`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: JSON.stringify(await helloArtifact('hello')) })
+  const res = await send(`${stack.url}/v1/functions`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer k' },
+    body: JSON.stringify(await helloArtifact('hello')),
+  })
   expect(res.status).toBe(201)
 }, 600_000)
 

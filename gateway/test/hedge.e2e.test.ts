@@ -30,10 +30,23 @@ beforeAll(async () => {
   stack = await startStack()
   urls = []
   for (const r of stack.replicas) {
-    const log = (kind: Event['kind']) => (body: any) => events.push({ replica: r.index, functionId: body.functionId ?? body.fields?.functionId, seq: String(body.seq ?? body.fields?.seq), kind, at: performance.now() })
+    const log = (kind: Event['kind']) => (body: any) =>
+      events.push({
+        replica: r.index,
+        functionId: body.functionId ?? body.fields?.functionId,
+        seq: String(body.seq ?? body.fields?.seq),
+        kind,
+        at: performance.now(),
+      })
     const p = await proxy(r.url, {
       onExecute: log('request'),
-      onExecuteBatch: (body: any) => batchEvents.push({ replica: r.index, functionId: body.requests[0].functionId, seqs: body.requests.map((q: any) => String(q.seq)), at: performance.now() }),
+      onExecuteBatch: (body: any) =>
+        batchEvents.push({
+          replica: r.index,
+          functionId: body.requests[0].functionId,
+          seqs: body.requests.map((q: any) => String(q.seq)),
+          at: performance.now(),
+        }),
       rewrite: (body: any) => {
         log('answer')(body)
         if (badShare.index === r.index && body.share) body.share.signature = encodeG1(bls.G1.Point.BASE as never)
@@ -41,8 +54,12 @@ beforeAll(async () => {
       rewriteBatch: (body: any) => {
         if (badShare.index === r.index && body.share) body.share.signature = encodeG1(bls.G1.Point.BASE as never)
       },
-      get delayMs() { return slowReplica.index === r.index ? slowReplica.delayMs : 0 },
-      get stateDelayMs() { return lateReplica.index === r.index ? lateReplica.delayMs : 0 },
+      get delayMs() {
+        return slowReplica.index === r.index ? slowReplica.delayMs : 0
+      },
+      get stateDelayMs() {
+        return lateReplica.index === r.index ? lateReplica.delayMs : 0
+      },
     })
     servers.push(p.server)
     urls.push(p.url)
@@ -154,12 +171,18 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
     badShare.index = 1
     lateReplica.index = 4
     lateReplica.delayMs = 800
-    const { gateway, url } = await startGateway(stack, urls, undefined, undefined, { hedgeMs: 60_000, spareCatchUpMs: 2_000, spareQuietMs: 1_000, checkDelayMs: 4_000 })
+    const { gateway, url } = await startGateway(stack, urls, undefined, undefined, {
+      hedgeMs: 60_000,
+      spareCatchUpMs: 2_000,
+      spareQuietMs: 1_000,
+      checkDelayMs: 4_000,
+    })
     const name = 'hello-catch-up-repair'
     try {
       expect((await deploy(url, await helloArtifact(name))).status).toBe(201)
       const answered: any[] = []
-      for (let k = 1; k <= 6; k++) answered.push(await (await fetch(`${url}/v1/functions/${name}/invoke?timeoutMs=60000`, { method: 'POST', body: `{"name":"r${k}"}` })).json())
+      for (let k = 1; k <= 6; k++)
+        answered.push(await (await fetch(`${url}/v1/functions/${name}/invoke?timeoutMs=60000`, { method: 'POST', body: `{"name":"r${k}"}` })).json())
       for (const first of answered) {
         let body: any
         for (let k = 0; k < 200; k++) {
@@ -173,9 +196,13 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
       }
       // At least one invocation went to a replica in a catch-up batch and was sent to it again later.
       const catchUps = batchEvents.filter((b) => b.functionId === name)
-      const reasked = catchUps.some((b) => b.seqs.some((seq) =>
-        events.some((e) => e.functionId === name && e.kind === 'request' && e.replica === b.replica && e.seq === seq && e.at > b.at) ||
-        catchUps.some((later) => later.replica === b.replica && later.at > b.at && later.seqs.includes(seq))))
+      const reasked = catchUps.some((b) =>
+        b.seqs.some(
+          (seq) =>
+            events.some((e) => e.functionId === name && e.kind === 'request' && e.replica === b.replica && e.seq === seq && e.at > b.at) ||
+            catchUps.some((later) => later.replica === b.replica && later.at > b.at && later.seqs.includes(seq)),
+        ),
+      )
       expect(reasked).toBe(true)
     } finally {
       badShare.index = 0

@@ -5,7 +5,10 @@ import { request } from 'node:http'
 
 export type Sent = { status: number; headers: Record<string, string | string[] | undefined>; text: string; json(): any }
 
-export function send(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array } = {}): Promise<Sent> {
+export function send(
+  url: string,
+  { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array } = {},
+): Promise<Sent> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = []

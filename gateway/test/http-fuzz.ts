@@ -34,7 +34,7 @@ function rng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
   const int = (n: number) => Math.floor(next() * n)
-  const pick = <T,>(xs: readonly T[]): T => xs[int(xs.length)]!
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!
   const chance = (p: number) => next() < p
   return { next, int, pick, chance }
 }
@@ -43,17 +43,32 @@ type Rng = ReturnType<typeof rng>
 const METHODS = ['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const
 /** The route table with each route's real method (a request uses it 60% of the time, another method otherwise). */
 const ROUTES = [
-  ['GET', '/health'], ['GET', '/ready'], ['GET', '/metrics'], ['GET', '/openapi.json'], ['GET', '/v1/functions'],
-  ['POST', '/v1/functions'], ['POST', '/v1/functions'], ['POST', '/v1/functions'], ['GET', '/v1/functions/:id'],
-  ['GET', '/v1/functions/:id/versions'], ['POST', '/v1/functions/:id/invoke'], ['POST', '/v1/functions/:id/invoke'],
-  ['POST', '/v1/functions/:id/invoke'], ['GET', '/v1/functions/:id/results'], ['GET', '/v1/functions/:id/results'],
-  ['GET', '/v1/results/:rid'], ['GET', '/v1/artifacts/:hash'], ['GET', '/v1/functions/:id/http/:rest'],
-  ['POST', '/v1/zk/nothing'], ['GET', '/'], ['GET', '/v2/functions'],
+  ['GET', '/health'],
+  ['GET', '/ready'],
+  ['GET', '/metrics'],
+  ['GET', '/openapi.json'],
+  ['GET', '/v1/functions'],
+  ['POST', '/v1/functions'],
+  ['POST', '/v1/functions'],
+  ['POST', '/v1/functions'],
+  ['GET', '/v1/functions/:id'],
+  ['GET', '/v1/functions/:id/versions'],
+  ['POST', '/v1/functions/:id/invoke'],
+  ['POST', '/v1/functions/:id/invoke'],
+  ['POST', '/v1/functions/:id/invoke'],
+  ['GET', '/v1/functions/:id/results'],
+  ['GET', '/v1/functions/:id/results'],
+  ['GET', '/v1/results/:rid'],
+  ['GET', '/v1/artifacts/:hash'],
+  ['GET', '/v1/functions/:id/http/:rest'],
+  ['POST', '/v1/zk/nothing'],
+  ['GET', '/'],
+  ['GET', '/v2/functions'],
 ] as const
 const NUMBERS = ['0', '1', '-1', '1.5', '1e3', '9223372036854775807', '9223372036854775808', '99999999999999999999999', 'NaN', '0x10', '', ' 1', '%00', 'abc']
 
 function randomString(r: Rng, max: number): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789-_.~%!$&\'()*+,;=:@ AZé☃'
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-_.~%!$&'()*+,;=:@ AZé☃"
   return Array.from({ length: r.int(max) + 1 }, () => alphabet[r.int(alphabet.length)]).join('')
 }
 
@@ -64,7 +79,12 @@ function randomJson(r: Rng, depth = 0): unknown {
   if (kind === 2) return randomString(r, 40)
   if (kind === 3) return r.pick(['', 'name', '{"', '\u0000'])
   if (kind === 4) return Array.from({ length: r.int(5) }, () => randomJson(r, depth + 1))
-  return Object.fromEntries(Array.from({ length: r.int(5) }, () => [r.pick(['name', 'by', 'manifest', 'component', '__proto__', 'constructor', randomString(r, 8)]), randomJson(r, depth + 1)]))
+  return Object.fromEntries(
+    Array.from({ length: r.int(5) }, () => [
+      r.pick(['name', 'by', 'manifest', 'component', '__proto__', 'constructor', randomString(r, 8)]),
+      randomJson(r, depth + 1),
+    ]),
+  )
 }
 
 function segment(r: Rng, real: string, kind: 'id' | 'rid' | 'hash' | 'rest'): string {
@@ -94,7 +114,8 @@ function deployBody(r: Rng, p: FuzzParameters): string {
   manifest.name = r.pick(['hello', 'fz-a', 'fz-b', 'Bad Name', ''])
   const mutate = r.int(6)
   if (mutate === 0) delete manifest[r.pick(['limits', 'world', 'meter', 'codeHash', 'name'])]
-  if (mutate === 1) limits[r.pick(['fuel', 'memoryPages', 'maxValueBytes', 'maxOutputBytes', 'maxKeyBytes', 'surprise'])] = r.pick([-5, 0, 1.5, '1', null, 1e20, 65_537])
+  if (mutate === 1)
+    limits[r.pick(['fuel', 'memoryPages', 'maxValueBytes', 'maxOutputBytes', 'maxKeyBytes', 'surprise'])] = r.pick([-5, 0, 1.5, '1', null, 1e20, 65_537])
   if (mutate === 2) manifest.triggers = randomJson(r)
   if (mutate === 3) limits.fuel = r.pick([1, 1000, 50_000_000]) // in range: a valid deploy or a 409
   manifest.limits = limits
@@ -120,8 +141,26 @@ function body(r: Rng, p: FuzzParameters, path: string): string | Uint8Array | un
 
 function headers(r: Rng, p: FuzzParameters): Record<string, string> {
   const h: Record<string, string> = {}
-  if (r.chance(0.5)) h['content-type'] = r.pick(['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/octet-stream', 'x/'.padEnd(2000, 'y'), 'json'])
-  if (r.chance(0.7)) h.authorization = r.pick([`Bearer ${p.apiKey}`, `Bearer ${p.apiKey}`, 'Bearer wrong', 'Bearer', 'Basic dXNlcjpwYXNz', `Bearer ${'k'.repeat(8000)}`, `bearer  ${p.apiKey}`, ''])
+  if (r.chance(0.5))
+    h['content-type'] = r.pick([
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/octet-stream',
+      'x/'.padEnd(2000, 'y'),
+      'json',
+    ])
+  if (r.chance(0.7))
+    h.authorization = r.pick([
+      `Bearer ${p.apiKey}`,
+      `Bearer ${p.apiKey}`,
+      'Bearer wrong',
+      'Bearer',
+      'Basic dXNlcjpwYXNz',
+      `Bearer ${'k'.repeat(8000)}`,
+      `bearer  ${p.apiKey}`,
+      '',
+    ])
   if (r.chance(0.2)) h['idempotency-key'] = r.pick(['', 'k1', 'a'.repeat(201), randomString(r, 30).replace(/[^\x21-\x7e]/g, 'x')])
   if (r.chance(0.1)) h.prefer = r.pick(['respond-async', 'wait=1', ''])
   if (r.chance(0.05)) h['x-filler'] = 'f'.repeat(r.int(6000))

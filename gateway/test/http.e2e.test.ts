@@ -58,7 +58,11 @@ describe('gateway HTTP edges', () => {
       const res = await app.request(path, { method })
       const body = (await res.json()) as any
       expect({ method, path, status: res.status, allow: res.headers.get('allow'), code: body.error.code }).toEqual({
-        method, path, status, allow, code: status === 405 ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND',
+        method,
+        path,
+        status,
+        allow,
+        code: status === 405 ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND',
       })
     }
   })
@@ -90,8 +94,12 @@ describe('gateway HTTP edges', () => {
     for (let round = 0; round < 4; round++) {
       await attempt('invoke 3 MiB', () => fetch(`${url}/v1/functions/hello/invoke`, { method: 'POST', body: Buffer.alloc(3 << 20, 120) }))
       await attempt('list', () => fetch(`${url}/v1/functions`))
-      await attempt('deploy 20 MiB, bad key', () => fetch(`${url}/v1/functions`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: Buffer.alloc(20 << 20, 120) }))
-      await attempt('deploy 40 MiB', () => fetch(`${url}/v1/functions`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: Buffer.alloc(40 << 20, 120) }))
+      await attempt('deploy 20 MiB, bad key', () =>
+        fetch(`${url}/v1/functions`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: Buffer.alloc(20 << 20, 120) }),
+      )
+      await attempt('deploy 40 MiB', () =>
+        fetch(`${url}/v1/functions`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: Buffer.alloc(40 << 20, 120) }),
+      )
     }
     const want = Array.from({ length: 4 }, () => ['invoke 3 MiB 413', 'list 200', 'deploy 20 MiB, bad key 401', 'deploy 40 MiB 413']).flat()
     expect(seen).toEqual(want)

@@ -74,67 +74,93 @@ afterAll(async () => {
 }, TEST_TIMEOUT)
 
 describe('inbox round trip on anvil (3-of-4 real replicas)', () => {
-  test('request → gateway → replicas → fulfil → consumer callback, exactly once; a replayed fulfil is rejected', async () => {
-    const requestId = await ask('{"name":"chain"}')
-    await until('the consumer got its answer', async () => (await read<bigint>('answered')) >= 1n, 240_000, 250)
+  test(
+    'request → gateway → replicas → fulfil → consumer callback, exactly once; a replayed fulfil is rejected',
+    async () => {
+      const requestId = await ask('{"name":"chain"}')
+      await until('the consumer got its answer', async () => (await read<bigint>('answered')) >= 1n, 240_000, 250)
 
-    const output = await read<Hex>('answers', [requestId])
-    expect(JSON.parse(Buffer.from(output.slice(2), 'hex').toString())).toMatchObject({ greeting: 'hello, chain', count: 1, seq: '1' })
-    expect(await read<number>('statuses', [requestId])).toBe(0)
-    const onChain = await read<readonly unknown[]>('requests', [requestId], inbox, NexusInbox.abi)
-    expect(onChain[2]).toBe(2) // Fulfilled
-    expect(onChain[3]).toBe(true) // callbackOk
-    const events = await fulfilledEvents(requestId)
-    expect(events).toHaveLength(1)
-    expect((await clients.public.getTransaction({ hash: events[0]!.transactionHash })).from.toLowerCase()).toBe(relayer.toLowerCase())
+      const output = await read<Hex>('answers', [requestId])
+      expect(JSON.parse(Buffer.from(output.slice(2), 'hex').toString())).toMatchObject({ greeting: 'hello, chain', count: 1, seq: '1' })
+      expect(await read<number>('statuses', [requestId])).toBe(0)
+      const onChain = await read<readonly unknown[]>('requests', [requestId], inbox, NexusInbox.abi)
+      expect(onChain[2]).toBe(2) // Fulfilled
+      expect(onChain[3]).toBe(true) // callbackOk
+      const events = await fulfilledEvents(requestId)
+      expect(events).toHaveLength(1)
+      expect((await clients.public.getTransaction({ hash: events[0]!.transactionHash })).from.toLowerCase()).toBe(relayer.toLowerCase())
 
-    // The invocation ran on the request's input bytes verbatim (what the inbox's inputHash binds).
-    const [inv] = await invocationsOf(gw.gateway, 'asker')
-    expect(inv!.trigger).toBe('inbox')
-    // Replicas sign protocol v2: the result names its function, and the inbox verified that digest.
-    expect(inv!.result).toMatchObject({ protocol: 'nexus.result.v2', fields: { protocol: 'nexus.result.v2', functionId: 'asker' } })
-    expect(events[0]!.args.resultDigest).toBe((inv!.result as { digest: Hex }).digest)
-    expect(Buffer.from(inv!.input.slice(2), 'hex').toString()).toBe('{"name":"chain"}')
+      // The invocation ran on the request's input bytes verbatim (what the inbox's inputHash binds).
+      const [inv] = await invocationsOf(gw.gateway, 'asker')
+      expect(inv!.trigger).toBe('inbox')
+      // Replicas sign protocol v2: the result names its function, and the inbox verified that digest.
+      expect(inv!.result).toMatchObject({ protocol: 'nexus.result.v2', fields: { protocol: 'nexus.result.v2', functionId: 'asker' } })
+      expect(events[0]!.args.resultDigest).toBe((inv!.result as { digest: Hex }).digest)
+      expect(Buffer.from(inv!.input.slice(2), 'hex').toString()).toBe('{"name":"chain"}')
 
-    // Replaying the same attested result: the inbox refuses it.
-    const { result, output: out, signature } = toFulfilArgs(inv!.result as unknown as AttestedResultLike)
-    const replay = clients.public.simulateContract({ account: clients.wallet.account, address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [requestId, result, out, signature] })
-    expect(await revertName(replay)).toBe('AlreadyFulfilled')
-    // ...and against a fresh request with the same input: the result is bound to seq 1, already used.
-    const again = await ask('{"name":"chain"}')
-    const reuse = clients.public.simulateContract({ account: clients.wallet.account, address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [again, result, out, signature] })
-    expect(['ResultAlreadyUsed', 'AlreadyFulfilled']).toContain(await revertName(reuse))
-    await until('second answer', async () => (await read<bigint>('answered')) >= 2n, 240_000, 250)
-    const second = JSON.parse(Buffer.from((await read<Hex>('answers', [again])).slice(2), 'hex').toString())
-    expect(second).toMatchObject({ count: 2, seq: '2' })
-  }, TEST_TIMEOUT)
+      // Replaying the same attested result: the inbox refuses it.
+      const { result, output: out, signature } = toFulfilArgs(inv!.result as unknown as AttestedResultLike)
+      const replay = clients.public.simulateContract({
+        account: clients.wallet.account,
+        address: inbox,
+        abi: NexusInbox.abi,
+        functionName: 'fulfil',
+        args: [requestId, result, out, signature],
+      })
+      expect(await revertName(replay)).toBe('AlreadyFulfilled')
+      // ...and against a fresh request with the same input: the result is bound to seq 1, already used.
+      const again = await ask('{"name":"chain"}')
+      const reuse = clients.public.simulateContract({
+        account: clients.wallet.account,
+        address: inbox,
+        abi: NexusInbox.abi,
+        functionName: 'fulfil',
+        args: [again, result, out, signature],
+      })
+      expect(['ResultAlreadyUsed', 'AlreadyFulfilled']).toContain(await revertName(reuse))
+      await until('second answer', async () => (await read<bigint>('answered')) >= 2n, 240_000, 250)
+      const second = JSON.parse(Buffer.from((await read<Hex>('answers', [again])).slice(2), 'hex').toString())
+      expect(second).toMatchObject({ count: 2, seq: '2' })
+    },
+    TEST_TIMEOUT,
+  )
 
-  test('a gateway restart does not fulfil anything twice', async () => {
-    const nonce = await clients.public.getTransactionCount({ address: relayer })
-    await gw.close()
-    gw = await startChainGateway(stack, { name: 'inbox', chains: [chain], inboxes: [relay] })
-    const third = await ask('{"name":"after restart"}')
-    await until('third answer', async () => (await read<bigint>('answered')) >= 3n, 240_000, 250)
-    await mine(3)
-    await until('relay idle', async () => gw.inboxes[0]!.status().fulfilled >= 1)
-    for (const id of [1n, 2n, third]) expect(await fulfilledEvents(id)).toHaveLength(1)
-    // Exactly one new relayer transaction: the fulfil of the new request.
-    expect(await clients.public.getTransactionCount({ address: relayer })).toBe(nonce + 1)
-    expect(await read<bigint>('answered')).toBe(3n)
-  }, TEST_TIMEOUT)
+  test(
+    'a gateway restart does not fulfil anything twice',
+    async () => {
+      const nonce = await clients.public.getTransactionCount({ address: relayer })
+      await gw.close()
+      gw = await startChainGateway(stack, { name: 'inbox', chains: [chain], inboxes: [relay] })
+      const third = await ask('{"name":"after restart"}')
+      await until('third answer', async () => (await read<bigint>('answered')) >= 3n, 240_000, 250)
+      await mine(3)
+      await until('relay idle', async () => gw.inboxes[0]!.status().fulfilled >= 1)
+      for (const id of [1n, 2n, third]) expect(await fulfilledEvents(id)).toHaveLength(1)
+      // Exactly one new relayer transaction: the fulfil of the new request.
+      expect(await clients.public.getTransactionCount({ address: relayer })).toBe(nonce + 1)
+      expect(await read<bigint>('answered')).toBe(3n)
+    },
+    TEST_TIMEOUT,
+  )
 
-  test('an inbox function bound to a gateway function is served by that function; one bound to a function nobody deployed is skipped', async () => {
-    const codeHash = (await invocationsOf(gw.gateway, 'asker'))[0]!.codeHash as Hex
-    const bound = await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash, nexusFunctionId: 'asker' })
-    const ghost = await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash, nexusFunctionId: 'ghost' })
-    const boundConsumer = (await deployArtifact(clients, NexusConsumerExample, [inbox, bound])).address
-    const ghostConsumer = (await deployArtifact(clients, NexusConsumerExample, [inbox, ghost])).address
-    const skippedBefore = gw.inboxes[0]!.status().skipped
-    for (const address of [ghostConsumer, boundConsumer])
-      await clients.public.waitForTransactionReceipt({ hash: await clients.wallet.writeContract({ address, abi: NexusConsumerExample.abi, functionName: 'ask', args: [toHex('{"name":"bound"}')] }) })
-    await mine(2)
-    await until('the bound consumer got its answer', async () => (await read<bigint>('answered', [], boundConsumer)) >= 1n, 240_000, 250)
-    await until('the ghost request was skipped', async () => gw.inboxes[0]!.status().skipped > skippedBefore, 60_000, 250)
-    expect(await read<bigint>('answered', [], ghostConsumer)).toBe(0n)
-  }, TEST_TIMEOUT)
+  test(
+    'an inbox function bound to a gateway function is served by that function; one bound to a function nobody deployed is skipped',
+    async () => {
+      const codeHash = (await invocationsOf(gw.gateway, 'asker'))[0]!.codeHash as Hex
+      const bound = await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash, nexusFunctionId: 'asker' })
+      const ghost = await registerFunction(clients, { inbox, mode: FunctionMode.Bls, codeHash, nexusFunctionId: 'ghost' })
+      const boundConsumer = (await deployArtifact(clients, NexusConsumerExample, [inbox, bound])).address
+      const ghostConsumer = (await deployArtifact(clients, NexusConsumerExample, [inbox, ghost])).address
+      const skippedBefore = gw.inboxes[0]!.status().skipped
+      for (const address of [ghostConsumer, boundConsumer])
+        await clients.public.waitForTransactionReceipt({
+          hash: await clients.wallet.writeContract({ address, abi: NexusConsumerExample.abi, functionName: 'ask', args: [toHex('{"name":"bound"}')] }),
+        })
+      await mine(2)
+      await until('the bound consumer got its answer', async () => (await read<bigint>('answered', [], boundConsumer)) >= 1n, 240_000, 250)
+      await until('the ghost request was skipped', async () => gw.inboxes[0]!.status().skipped > skippedBefore, 60_000, 250)
+      expect(await read<bigint>('answered', [], ghostConsumer)).toBe(0n)
+    },
+    TEST_TIMEOUT,
+  )
 })

@@ -22,22 +22,45 @@ export type InProcessStack = {
   close(): Promise<void>
 }
 
-export async function startInProcessStack({ t = 3, n = 4, gateway: extra = {} }: { t?: number; n?: number; gateway?: Partial<CreateGatewayParameters> } = {}): Promise<InProcessStack> {
+export async function startInProcessStack({
+  t = 3,
+  n = 4,
+  gateway: extra = {},
+}: {
+  t?: number
+  n?: number
+  gateway?: Partial<CreateGatewayParameters>
+} = {}): Promise<InProcessStack> {
   const keys = dealerKeygen({ t, n })
   keys.network.chainId = '31337'
   keys.network.verifier = zeroAddress
   const root = await mkdtemp(join(tmpdir(), 'nexus-inproc-'))
   const replicas = await Promise.all(
-    Array.from({ length: n }, (_, k) => createReplica({ index: k + 1, cacheDir: join(root, 'cache'), shareKey: keys.shares[k], chainId: 31337n, verifier: zeroAddress })),
+    Array.from({ length: n }, (_, k) =>
+      createReplica({ index: k + 1, cacheDir: join(root, 'cache'), shareKey: keys.shares[k], chainId: 31337n, verifier: zeroAddress }),
+    ),
   )
   const gatewayKey = new Uint8Array(randomBytes(32))
   const servers: (ServerType | undefined)[] = []
   const urls = await Promise.all(
-    replicas.map((r, k) => new Promise<string>((resolve) => {
-      servers[k] = serve({ fetch: createReplicaApp(r, { gatewayKey }).fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(`http://127.0.0.1:${info.port}`))
-    })),
+    replicas.map(
+      (r, k) =>
+        new Promise<string>((resolve) => {
+          servers[k] = serve({ fetch: createReplicaApp(r, { gatewayKey }).fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+            resolve(`http://127.0.0.1:${info.port}`),
+          )
+        }),
+    ),
   )
-  const gateway = await createGateway({ gatewayKey, replicas: urls, network: keys.network, apiKeys: ['k'], cron: false, logger: process.env.NEXUS_DEBUG ? (m) => console.error(`[gateway] ${m}`) : undefined, ...extra })
+  const gateway = await createGateway({
+    gatewayKey,
+    replicas: urls,
+    network: keys.network,
+    apiKeys: ['k'],
+    cron: false,
+    logger: process.env.NEXUS_DEBUG ? (m) => console.error(`[gateway] ${m}`) : undefined,
+    ...extra,
+  })
   const url = `http://127.0.0.1:${await gateway.listen(0)}`
   const stopReplica = async (index: number) => {
     const server = servers[index - 1]

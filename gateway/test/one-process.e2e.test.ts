@@ -30,7 +30,11 @@ type Started = { proc: ChildProcess; ready: Promise<number>; exited: Promise<{ c
 
 /** Spawn a process that prints {"event":"listening","port"} when up. */
 function start(args: string[], environment: NodeJS.ProcessEnv): Started {
-  const proc = spawn(process.execPath, ['--experimental-wasm-extended-const', '--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: environment })
+  const proc = spawn(process.execPath, ['--experimental-wasm-extended-const', '--import', 'tsx', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: environment,
+  })
   children.push(proc)
   let stderr = ''
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
@@ -45,7 +49,17 @@ function start(args: string[], environment: NodeJS.ProcessEnv): Started {
   return { proc, ready, exited }
 }
 
-const gatewayArgs = (dataDir: string) => [join(repoRoot, 'gateway/src/bin.ts'), '--data', dataDir, '--replicas', [1, 2, 3, 4].map((i) => `http://127.0.0.1:${i}`).join(','), '--network', join(root, 'keys', 'network.json'), '--port', '0']
+const gatewayArgs = (dataDir: string) => [
+  join(repoRoot, 'gateway/src/bin.ts'),
+  '--data',
+  dataDir,
+  '--replicas',
+  [1, 2, 3, 4].map((i) => `http://127.0.0.1:${i}`).join(','),
+  '--network',
+  join(root, 'keys', 'network.json'),
+  '--port',
+  '0',
+]
 
 const kill9 = async (s: Started) => {
   s.proc.kill('SIGKILL')
@@ -77,11 +91,25 @@ function gatewaySuite(name: string, where: () => { dataDir: string; env: NodeJS.
 gatewaySuite('PGlite directory', () => ({ dataDir: join(root, 'gateway'), env: env({}) }))
 if (process.env.DATABASE_URL) {
   const schema = `gw_one_${process.pid}`
-  gatewaySuite('PostgreSQL schema', () => ({ dataDir: join(root, 'unused'), env: env({ DATABASE_URL: process.env.DATABASE_URL, NEXUS_GATEWAY_SCHEMA: schema }) }))
+  gatewaySuite('PostgreSQL schema', () => ({
+    dataDir: join(root, 'unused'),
+    env: env({ DATABASE_URL: process.env.DATABASE_URL, NEXUS_GATEWAY_SCHEMA: schema }),
+  }))
 }
 
 test('two `nexus replica` processes on one data directory: the second is refused, naming the first’s pid', async () => {
-  const args = [join(repoRoot, 'cli/src/main.ts'), 'replica', '--index', '1', '--port', '0', '--data', join(root, 'replica-1'), '--key', join(root, 'keys', 'replica-1.key.json')]
+  const args = [
+    join(repoRoot, 'cli/src/main.ts'),
+    'replica',
+    '--index',
+    '1',
+    '--port',
+    '0',
+    '--data',
+    join(root, 'replica-1'),
+    '--key',
+    join(root, 'keys', 'replica-1.key.json'),
+  ]
   const first = start(args, env({}))
   await first.ready
   const second = start(args, env({}))
@@ -104,7 +132,12 @@ test('the deployer key is refused on the command line and read from NEXUS_API_KE
   await writeFile(keyFile, '# deployer keys\nfrom-file-key\n', { mode: 0o600 })
   const gateway = start([...gatewayArgs(join(root, 'gw-key')), '--api-key-file', keyFile], env({ NEXUS_API_KEYS: 'from-env-key' }))
   const port = await gateway.ready
-  const deploy = (key: string) => fetch(`http://127.0.0.1:${port}/v1/functions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' })
+  const deploy = (key: string) =>
+    fetch(`http://127.0.0.1:${port}/v1/functions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
   expect((await deploy('wrong')).status).toBe(401)
   // Authenticated (the body is then rejected as invalid, not the key).
   expect((await deploy('from-file-key')).status).toBe(400)

@@ -78,7 +78,10 @@ afterAll(async () => {
 describe('quorum: batches and disputes (3-of-4 real replicas)', () => {
   test('a backlog is attested as one batch: one combined signature, every result verifies with its inclusion proof', async () => {
     const proxies = await Promise.all(stack.replicas.map((r) => proxy(r.url)))
-    const { gateway, url } = await startGateway(stack, proxies.map((p) => p.url))
+    const { gateway, url } = await startGateway(
+      stack,
+      proxies.map((p) => p.url),
+    )
     try {
       expect((await deploy(url, await helloArtifact('batched'))).status).toBe(201)
       const ids = await backlog(url, 'batched', proxies, 20)
@@ -103,7 +106,12 @@ describe('quorum: batches and disputes (3-of-4 real replicas)', () => {
   test('a batch is cut to the request size budget; every part is attested', async () => {
     const proxies = await Promise.all(stack.replicas.map((r) => proxy(r.url)))
     // Each invocation counts its hex input + 512 bytes: a 1700-byte budget fits 3 of these.
-    const { gateway, url } = await startGateway(stack, proxies.map((p) => p.url), undefined, { maxBatchBytes: 1700 })
+    const { gateway, url } = await startGateway(
+      stack,
+      proxies.map((p) => p.url),
+      undefined,
+      { maxBatchBytes: 1700 },
+    )
     try {
       expect((await deploy(url, await helloArtifact('budget'))).status).toBe(201)
       const ids = await backlog(url, 'budget', proxies, 10)
@@ -118,9 +126,22 @@ describe('quorum: batches and disputes (3-of-4 real replicas)', () => {
 
   test('batch roots that cannot reach t fall back to one-by-one attestation', async () => {
     // Replicas 3 and 4 each forge a different result inside batches: no root has 3 shares.
-    const proxies = await Promise.all(stack.replicas.map((r, i) =>
-      proxy(r.url, i < 2 ? undefined : (path, body) => { if (path === '/v1/execute-batch') forge(body.results[i - 2]) })))
-    const { gateway, url } = await startGateway(stack, proxies.map((p) => p.url))
+    const proxies = await Promise.all(
+      stack.replicas.map((r, i) =>
+        proxy(
+          r.url,
+          i < 2
+            ? undefined
+            : (path, body) => {
+                if (path === '/v1/execute-batch') forge(body.results[i - 2])
+              },
+        ),
+      ),
+    )
+    const { gateway, url } = await startGateway(
+      stack,
+      proxies.map((p) => p.url),
+    )
     try {
       expect((await deploy(url, await helloArtifact('split'))).status).toBe(201)
       const ids = await backlog(url, 'split', proxies, 6)
@@ -137,9 +158,22 @@ describe('quorum: batches and disputes (3-of-4 real replicas)', () => {
   }, 300_000)
 
   test('a 2–2 split is settled as disputed: NO_QUORUM with the disagreements, and the lane goes on', async () => {
-    const proxies = await Promise.all(stack.replicas.map((r, i) =>
-      proxy(r.url, i < 2 ? undefined : (path, body) => { if (path === '/v1/execute') forge(body) })))
-    const { gateway, url } = await startGateway(stack, proxies.map((p) => p.url))
+    const proxies = await Promise.all(
+      stack.replicas.map((r, i) =>
+        proxy(
+          r.url,
+          i < 2
+            ? undefined
+            : (path, body) => {
+                if (path === '/v1/execute') forge(body)
+              },
+        ),
+      ),
+    )
+    const { gateway, url } = await startGateway(
+      stack,
+      proxies.map((p) => p.url),
+    )
     try {
       expect((await deploy(url, await helloArtifact('disputed'))).status).toBe(201)
       for (const name of ['a', 'b']) {

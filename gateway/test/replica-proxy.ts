@@ -20,7 +20,11 @@ export function forwardHeaders(req: IncomingMessage): Record<string, string> {
  */
 export async function forward(target: string, req: IncomingMessage, body: Buffer): Promise<{ status: number; ok: boolean; text: string } | undefined> {
   try {
-    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: forwardHeaders(req), body: req.method === 'GET' ? undefined : new Uint8Array(body) })
+    const upstream = await fetch(`${target}${req.url}`, {
+      method: req.method,
+      headers: forwardHeaders(req),
+      body: req.method === 'GET' ? undefined : new Uint8Array(body),
+    })
     return { status: upstream.status, ok: upstream.ok, text: await upstream.text() }
   } catch {
     return undefined

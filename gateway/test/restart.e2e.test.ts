@@ -14,7 +14,21 @@ let child: ChildProcess | undefined
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function startGatewayProcess(port: number): Promise<{ url: string; port: number; proc: ChildProcess }> {
-  const args = ['--import', 'tsx', join(repoRoot, 'gateway/src/bin.ts'), '--data', join(stack.root, 'gateway'), '--replicas', stack.replicas.map((r) => r.url).join(','), '--network', join(stack.keysDir, 'network.json'), '--gateway-key-file', join(stack.keysDir, 'gateway.key'), '--port', String(port)]
+  const args = [
+    '--import',
+    'tsx',
+    join(repoRoot, 'gateway/src/bin.ts'),
+    '--data',
+    join(stack.root, 'gateway'),
+    '--replicas',
+    stack.replicas.map((r) => r.url).join(','),
+    '--network',
+    join(stack.keysDir, 'network.json'),
+    '--gateway-key-file',
+    join(stack.keysDir, 'gateway.key'),
+    '--port',
+    String(port),
+  ]
   const env = { ...process.env, NEXUS_API_KEYS: API_KEY, NEXUS_GATEWAY_SCHEMA: `gw_restart_${process.pid}` }
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', process.env.NEXUS_DEBUG ? 'inherit' : 'ignore'], env })
   child = proc

@@ -21,5 +21,7 @@ export function handle(input: Uint8Array): Uint8Array {
   const count = Number(dec.decode(kv.get('count') ?? enc.encode('0'))) + 1
   kv.set('count', enc.encode(String(count)))
   const addr = /^\/balance\/([^/]+)$/.exec(req.path)?.[1]
-  return enc.encode(JSON.stringify({ trigger: env.invocation().trigger, kind: req.kind, method: req.method, path: req.path, addr, query: req.query, body, count }))
+  return enc.encode(
+    JSON.stringify({ trigger: env.invocation().trigger, kind: req.kind, method: req.method, path: req.path, addr, query: req.query, body, count }),
+  )
 }

@@ -47,13 +47,29 @@ describe('gateway HTTP routes', () => {
     const [artifact] = await Promise.all([
       buildHandler(fileURLToPath(new URL('./routes-handler.ts', import.meta.url)), { name: 'echo' }),
       ...[1, 2, 3].map(async (i) => {
-        const r = await createReplica({ index: i, dataDir: join(root, `r${i}`), cacheDir: join(root, 'cache'), shareKey: keys.shares[i - 1], chainId: 31337n, verifier: zeroAddress })
+        const r = await createReplica({
+          index: i,
+          dataDir: join(root, `r${i}`),
+          cacheDir: join(root, 'cache'),
+          shareKey: keys.shares[i - 1],
+          chainId: 31337n,
+          verifier: zeroAddress,
+        })
         replicas.push(r)
       }),
     ])
-    const urls = await Promise.all(replicas.sort((a, b) => a.index - b.index).map((r) => new Promise<string>((resolve) => {
-      servers.push(serve({ fetch: createReplicaApp(r, { gatewayKey }).fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(`http://127.0.0.1:${info.port}`)))
-    })))
+    const urls = await Promise.all(
+      replicas
+        .sort((a, b) => a.index - b.index)
+        .map(
+          (r) =>
+            new Promise<string>((resolve) => {
+              servers.push(
+                serve({ fetch: createReplicaApp(r, { gatewayKey }).fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(`http://127.0.0.1:${info.port}`)),
+              )
+            }),
+        ),
+    )
     gateway = await createGateway({ replicas: urls, gatewayKey, network: keys.network, apiKeys: ['k'], limits: { invokeBytes: 1024, syncTimeoutMs: 60_000 } })
     url = `http://127.0.0.1:${await gateway.listen(0)}`
     const manifest = {
@@ -95,7 +111,20 @@ describe('gateway HTTP routes', () => {
     expect(get.status).toBe(200)
     const got = (await get.json()) as any
     expect(got).toMatchObject({ state: 'attested', status: 'ok', trigger: 'route', seq: '1' })
-    expect(outputOf(got)).toEqual({ trigger: 'route', kind: 'route', method: 'GET', path: '/balance/0xAbC', addr: '0xAbC', query: [['b', '2'], ['a', '1'], ['b', '3']], body: '', count: 1 })
+    expect(outputOf(got)).toEqual({
+      trigger: 'route',
+      kind: 'route',
+      method: 'GET',
+      path: '/balance/0xAbC',
+      addr: '0xAbC',
+      query: [
+        ['b', '2'],
+        ['a', '1'],
+        ['b', '3'],
+      ],
+      body: '',
+      count: 1,
+    })
     expect((await verifyResult(got.result, keys.network)).ok).toBe(true)
 
     const post = await fetch(`${url}/v1/functions/echo/http/notes`, { method: 'POST', body: 'remember the milk' })

@@ -14,38 +14,42 @@ export async function startRpcProxy(target: string, { maxLogBlocks, dropEvery, r
       : undefined
   const server: Server = createServer((req, res) => {
     let body = ''
-    req.on('data', (d) => (body += d)).on('end', () => {
-      const n = ++counts.requests
-      if (dropEvery && n % dropEvery === 0) {
-        counts.dropped++
-        return req.socket.destroy()
-      }
-      if (rateLimitEvery && n % rateLimitEvery === 0) {
-        counts.rateLimited++
-        res.writeHead(429, { 'content-type': 'text/plain' }).end('Too Many Requests')
-        return
-      }
-      const parsed = JSON.parse(body)
-      const calls: any[] = Array.isArray(parsed) ? parsed : [parsed]
-      const refused = calls.map(refuse)
-      counts.rangeRefused += refused.filter(Boolean).length
-      const forward = calls.filter((_, i) => !refused[i])
-      const reply = (answers: any[]) => {
-        const byId = new Map(answers.map((a) => [a.id, a]))
-        const out = calls.map((c, i) => refused[i] ?? byId.get(c.id))
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Array.isArray(parsed) ? out : out[0]))
-      }
-      if (forward.length === 0) return reply([])
-      const up = httpRequest(target, { method: 'POST', headers: { 'content-type': 'application/json' } }, (upRes) => {
-        let text = ''
-        upRes.on('data', (d) => (text += d)).on('end', () => {
-          const answer = JSON.parse(text)
-          reply(Array.isArray(answer) ? answer : [answer])
+    req
+      .on('data', (d) => (body += d))
+      .on('end', () => {
+        const n = ++counts.requests
+        if (dropEvery && n % dropEvery === 0) {
+          counts.dropped++
+          return req.socket.destroy()
+        }
+        if (rateLimitEvery && n % rateLimitEvery === 0) {
+          counts.rateLimited++
+          res.writeHead(429, { 'content-type': 'text/plain' }).end('Too Many Requests')
+          return
+        }
+        const parsed = JSON.parse(body)
+        const calls: any[] = Array.isArray(parsed) ? parsed : [parsed]
+        const refused = calls.map(refuse)
+        counts.rangeRefused += refused.filter(Boolean).length
+        const forward = calls.filter((_, i) => !refused[i])
+        const reply = (answers: any[]) => {
+          const byId = new Map(answers.map((a) => [a.id, a]))
+          const out = calls.map((c, i) => refused[i] ?? byId.get(c.id))
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Array.isArray(parsed) ? out : out[0]))
+        }
+        if (forward.length === 0) return reply([])
+        const up = httpRequest(target, { method: 'POST', headers: { 'content-type': 'application/json' } }, (upRes) => {
+          let text = ''
+          upRes
+            .on('data', (d) => (text += d))
+            .on('end', () => {
+              const answer = JSON.parse(text)
+              reply(Array.isArray(answer) ? answer : [answer])
+            })
         })
+        up.on('error', () => req.socket.destroy())
+        up.end(JSON.stringify(Array.isArray(parsed) ? forward : forward[0]))
       })
-      up.on('error', () => req.socket.destroy())
-      up.end(JSON.stringify(Array.isArray(parsed) ? forward : forward[0]))
-    })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {

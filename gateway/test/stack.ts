@@ -31,11 +31,15 @@ export async function startStack(): Promise<Stack> {
   return { root, keysDir, network, replicas, gatewayKey }
 }
 
-export async function startGateway(stack: Stack, urls = stack.replicas.map((r) => r.url), dataDir?: string, batching?: CreateGatewayParameters['batching'], extra: Partial<CreateGatewayParameters> = {}): Promise<{ gateway: Gateway; url: string }> {
+export async function startGateway(
+  stack: Stack,
+  urls = stack.replicas.map((r) => r.url),
+  dataDir?: string,
+  batching?: CreateGatewayParameters['batching'],
+  extra: Partial<CreateGatewayParameters> = {},
+): Promise<{ gateway: Gateway; url: string }> {
   const gateway = await createGateway({
-    database: process.env.DATABASE_URL
-      ? { databaseUrl: process.env.DATABASE_URL, schema: `gw_${Date.now()}_${Math.floor(Math.random() * 1e6)}` }
-      : { dataDir },
+    database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schema: `gw_${Date.now()}_${Math.floor(Math.random() * 1e6)}` } : { dataDir },
     replicas: urls,
     gatewayKey: stack.gatewayKey,
     network: stack.network,

@@ -15,7 +15,19 @@ import { createClients, deployArtifact, type Clients } from '@nexus/contracts'
 import { ChainConfigError } from '../src/triggers/index.ts'
 import { repoRoot } from '@nexus/cli/dev'
 import { startRpcProxy } from './rpc-proxy.ts'
-import { API_KEY, chainGatewaySchema, deploy, invocationsOf, payloadOf, startChainGateway, startChainStack, triggerArtifact, until, type ChainGateway, type ChainStack } from './triggers.stack.ts'
+import {
+  API_KEY,
+  chainGatewaySchema,
+  deploy,
+  invocationsOf,
+  payloadOf,
+  startChainGateway,
+  startChainStack,
+  triggerArtifact,
+  until,
+  type ChainGateway,
+  type ChainStack,
+} from './triggers.stack.ts'
 
 const CONFIRMATIONS = 4
 const transferAbi = getAbiItem({ abi: ExampleToken.abi, name: 'Transfer' })
@@ -43,8 +55,23 @@ const mine = (blocks: number) => rpc('anvil_mine', [toHex(blocks)])
 async function startGatewayProcess(name: string, chains: ChainSpec[]): Promise<{ url: string; proc: ChildProcess }> {
   const chainsFile = join(stack.root, `chains-${name}.json`)
   await writeFile(chainsFile, JSON.stringify(chains))
-  const args = ['--import', 'tsx', join(repoRoot, 'gateway/src/bin.ts'), '--data', join(stack.root, `gateway-${name}`), '--replicas', stack.replicas.map((r) => r.url).join(','),
-    '--network', join(stack.root, 'keys', 'network.json'), '--gateway-key-file', join(stack.root, 'keys', 'gateway.key'), '--port', '0', '--chains', chainsFile]
+  const args = [
+    '--import',
+    'tsx',
+    join(repoRoot, 'gateway/src/bin.ts'),
+    '--data',
+    join(stack.root, `gateway-${name}`),
+    '--replicas',
+    stack.replicas.map((r) => r.url).join(','),
+    '--network',
+    join(stack.root, 'keys', 'network.json'),
+    '--gateway-key-file',
+    join(stack.root, 'keys', 'gateway.key'),
+    '--port',
+    '0',
+    '--chains',
+    chainsFile,
+  ]
   const env = { ...process.env, NEXUS_API_KEYS: API_KEY, NEXUS_GATEWAY_SCHEMA: chainGatewaySchema(name) }
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', process.env.NEXUS_DEBUG ? 'inherit' : 'ignore'], env })
   const port = await new Promise<number>((resolve, reject) => {
@@ -68,8 +95,16 @@ async function send(functionName: 'mint' | 'transferMany', args: readonly [Addre
 }
 
 const transfersTo = (to: Address, startBlock: bigint): EventTriggerSpec => ({
-  kind: 'event', chain: 'devnet', chainId: 31337, contract: 'token', address: token, event: 'Transfer', abi: transferAbi, topic0: TRANSFER,
-  topics: [null, pad(to)], startBlock: startBlock.toString(),
+  kind: 'event',
+  chain: 'devnet',
+  chainId: 31337,
+  contract: 'token',
+  address: token,
+  event: 'Transfer',
+  abi: transferAbi,
+  topic0: TRANSFER,
+  topics: [null, pad(to)],
+  startBlock: startBlock.toString(),
 })
 
 /** Waits for `n` more completed polling rounds of a gateway's trigger service. */
@@ -80,10 +115,15 @@ async function rounds(gw: ChainGateway, n: number) {
 
 /** All invocations of a function, once `count` exist and every one is attested. */
 async function attested(gw: ChainGateway, functionId: string, count: number, timeoutMs = 240_000) {
-  return until(`${count} attested invocations of ${functionId}`, async () => {
-    const rows = await invocationsOf(gw.gateway, functionId)
-    return rows.length >= count && rows.every((r) => r.state === 'attested') ? rows : undefined
-  }, timeoutMs, 250)
+  return until(
+    `${count} attested invocations of ${functionId}`,
+    async () => {
+      const rows = await invocationsOf(gw.gateway, functionId)
+      return rows.length >= count && rows.every((r) => r.state === 'attested') ? rows : undefined
+    },
+    timeoutMs,
+    250,
+  )
 }
 
 beforeAll(async () => {
@@ -102,150 +142,192 @@ afterAll(async () => {
 }, TEST_TIMEOUT)
 
 describe('chain triggers on anvil (3-of-4 real replicas)', () => {
-  test('an ERC-20 Transfer triggers onEvent exactly once, at finality, and the attested result is served', async () => {
-    const start = (await head()) + 1n
-    expect((await deploy(main.url, await triggerArtifact('transfers', [transfersTo(alice, start)]))).status).toBe(201)
-    const receipt = await send('mint', [alice, 7n])
-    await send('mint', [bob, 1n]) // filtered out by the `to` topic
-    await rounds(main, 3)
-    expect(await invocationsOf(main.gateway, 'transfers')).toHaveLength(0) // not final yet
+  test(
+    'an ERC-20 Transfer triggers onEvent exactly once, at finality, and the attested result is served',
+    async () => {
+      const start = (await head()) + 1n
+      expect((await deploy(main.url, await triggerArtifact('transfers', [transfersTo(alice, start)]))).status).toBe(201)
+      const receipt = await send('mint', [alice, 7n])
+      await send('mint', [bob, 1n]) // filtered out by the `to` topic
+      await rounds(main, 3)
+      expect(await invocationsOf(main.gateway, 'transfers')).toHaveLength(0) // not final yet
 
-    await mine(CONFIRMATIONS)
-    const [inv] = await attested(main, 'transfers', 1)
-    const block = await clients.public.getBlock({ blockNumber: receipt.blockNumber })
-    const payload = payloadOf(inv!)
-    expect(payload).toEqual({
-      kind: 'event', chainId: '31337', blockNumber: receipt.blockNumber.toString(), blockHash: block.hash, logIndex: receipt.logs[0]!.logIndex,
-      transactionHash: receipt.transactionHash, transactionIndex: receipt.transactionIndex, address: token.toLowerCase(),
-      topics: [TRANSFER, pad('0x00'), pad(alice)], data: pad(toHex(7n)),
-    })
-    expect(inv!.trigger).toBe('event')
-    expect(inv!.idempotencyKey).toBe(`event:31337:${block.hash}:${receipt.logs[0]!.logIndex}`)
-    expect(inv!.timestampMs).toBe(block.timestamp * 1000n) // the block's clock, not the gateway's
-    expect(inv!.blockNumber).toBe(receipt.blockNumber)
+      await mine(CONFIRMATIONS)
+      const [inv] = await attested(main, 'transfers', 1)
+      const block = await clients.public.getBlock({ blockNumber: receipt.blockNumber })
+      const payload = payloadOf(inv!)
+      expect(payload).toEqual({
+        kind: 'event',
+        chainId: '31337',
+        blockNumber: receipt.blockNumber.toString(),
+        blockHash: block.hash,
+        logIndex: receipt.logs[0]!.logIndex,
+        transactionHash: receipt.transactionHash,
+        transactionIndex: receipt.transactionIndex,
+        address: token.toLowerCase(),
+        topics: [TRANSFER, pad('0x00'), pad(alice)],
+        data: pad(toHex(7n)),
+      })
+      expect(inv!.trigger).toBe('event')
+      expect(inv!.idempotencyKey).toBe(`event:31337:${block.hash}:${receipt.logs[0]!.logIndex}`)
+      expect(inv!.timestampMs).toBe(block.timestamp * 1000n) // the block's clock, not the gateway's
+      expect(inv!.blockNumber).toBe(receipt.blockNumber)
 
-    const served = (await (await fetch(`${main.url}/v1/results/${inv!.id}`)).json()) as any
-    expect(served.state).toBe('attested')
-    expect(served.result.fields.inputHash).toBe(keccak256(inv!.input as Hex))
-    expect((await verifyResult(served.result, stack.network)).ok).toBe(true)
+      const served = (await (await fetch(`${main.url}/v1/results/${inv!.id}`)).json()) as any
+      expect(served.state).toBe('attested')
+      expect(served.result.fields.inputHash).toBe(keccak256(inv!.input as Hex))
+      expect((await verifyResult(served.result, stack.network)).ok).toBe(true)
 
-    await mine(3)
-    await rounds(main, 3)
-    expect(await invocationsOf(main.gateway, 'transfers')).toHaveLength(1)
-  }, TEST_TIMEOUT)
-
-  test('onBlock({ every: 5 }) fires on blocks 5, 10, 15', async () => {
-    expect((await deploy(main.url, await triggerArtifact('every5', [{ kind: 'block', chain: 'devnet', chainId: 31337, every: 5, startBlock: '1' }]))).status).toBe(201)
-    const now = await head()
-    if (now < 15n + BigInt(CONFIRMATIONS)) await mine(Number(15n + BigInt(CONFIRMATIONS) - now))
-    const rows = await until('block 15 delivered', async () => {
-      const r = await invocationsOf(main.gateway, 'every5')
-      return r.some((i) => i.blockNumber === 15n) ? r : undefined
-    })
-    const numbers = rows.map((r) => r.blockNumber!)
-    expect(numbers.slice(0, 3)).toEqual([5n, 10n, 15n])
-    expect(numbers.every((n) => n % 5n === 0n)).toBe(true)
-    expect(new Set(numbers).size).toBe(numbers.length)
-    for (const r of rows.slice(0, 3)) {
-      const block = await clients.public.getBlock({ blockNumber: r.blockNumber! })
-      expect(payloadOf(r)).toEqual({ kind: 'block', chainId: '31337', number: block.number.toString(), hash: block.hash, parentHash: block.parentHash, timestamp: block.timestamp.toString() })
-    }
-    await attested(main, 'every5', 3)
-  }, TEST_TIMEOUT)
-
-  test('a reorg of depth 3 (below the confirmation depth): the orphaned event is never delivered, the canonical one is', async () => {
-    const start = (await head()) + 1n
-    expect((await deploy(main.url, await triggerArtifact('reorged', [transfersTo(bob, start)]))).status).toBe(201)
-    await until('follower at head', async () => main.triggers.status()[0]!.tip === (await head()).toString())
-    const reorgsBefore = main.triggers.status()[0]!.reorgs
-
-    const snapshot = await rpc<Hex>('evm_snapshot')
-    const orphan = await send('mint', [bob, 111n])
-    await mine(2)
-    const top = orphan.blockNumber + 2n
-    await until('follower saw the branch', () => BigInt(main.triggers.status()[0]!.tip ?? 0) >= top)
-    await rounds(main, 2)
-    expect(await rpc<boolean>('evm_revert', [snapshot])).toBe(true)
-
-    const canonical = await send('mint', [bob, 222n])
-    expect(canonical.blockNumber).toBe(orphan.blockNumber)
-    expect(canonical.blockHash).not.toBe(orphan.blockHash)
-    await mine(CONFIRMATIONS + 2)
-    const [inv] = await attested(main, 'reorged', 1)
-    await rounds(main, 3)
-    const rows = await invocationsOf(main.gateway, 'reorged')
-    expect(rows).toHaveLength(1)
-    expect(payloadOf(inv!).blockHash).toBe(canonical.blockHash)
-    expect(payloadOf(inv!).data).toBe(pad(toHex(222n)))
-    const status = main.triggers.status()[0]!
-    expect(status.reorgs).toBeGreaterThan(reorgsBefore)
-    expect(status.orphaned).toBeGreaterThanOrEqual(3)
-  }, TEST_TIMEOUT)
-
-  test('killing the gateway mid-backfill and restarting delivers every event exactly once', async () => {
-    const COUNT = 120
-    const start = (await head()) + 1n
-    await send('mint', [clients.wallet.account.address, 10_000n])
-    await send('transferMany', [carol, 60n])
-    await send('transferMany', [carol, 60n])
-    await mine(CONFIRMATIONS)
-    const expected = (await clients.public.getLogs({ address: token, event: transferAbi, args: { to: carol }, fromBlock: start })).map((l) => `event:31337:${l.blockHash}:${l.logIndex}`)
-    expect(expected).toHaveLength(COUNT)
-
-    // The first gateway is a real process (gateway/src/bin.ts --chains), SIGKILLed mid-backfill.
-    const first = await startGatewayProcess('restart', [chain])
-    try {
-      expect((await deploy(first.url, await triggerArtifact('backfill', [transfersTo(carol, start)]))).status).toBe(201)
-      const lastSeq = async () => BigInt(((await (await fetch(`${first.url}/v1/functions/backfill`)).json()) as { lastSeq: string }).lastSeq)
-      await until('backfill under way', async () => (await lastSeq()) > 0n, 180_000, 5)
-      expect(await lastSeq()).toBeLessThan(BigInt(COUNT))
-    } finally {
-      await killProcess(first.proc)
-    }
-    // Mid-backfill: the cursor step (500 blocks) holds all the events, so none of them is behind the cursor yet.
-
-    const second = await startChainGateway(stack, { name: 'restart', chains: [chain] })
-    try {
-      const rows = await attested(second, 'backfill', COUNT)
-      await rounds(second, 3)
-      const all = await invocationsOf(second.gateway, 'backfill')
-      expect(all).toHaveLength(COUNT)
-      expect(all.map((r) => r.idempotencyKey).sort()).toEqual([...expected].sort())
-      expect(all.map((r) => r.seq)).toEqual(Array.from({ length: COUNT }, (_, i) => BigInt(i + 1)))
-      // Log order is chain order: (blockNumber, logIndex).
-      expect(all.map((r) => r.idempotencyKey)).toEqual(expected)
-      for (const r of rows.slice(0, 3)) expect((await verifyResult(r.result, stack.network)).ok).toBe(true)
-    } finally {
-      await second.close()
-    }
-  }, TEST_TIMEOUT)
-
-  test('an RPC that drops connections, rate-limits and refuses ranges loses and duplicates nothing', async () => {
-    const start = (await head()) + 1n
-    const receipts = []
-    for (let i = 1n; i <= 12n; i++) receipts.push(await send('mint', [dave, i]))
-    await mine(CONFIRMATIONS)
-    // Every 5th request dropped, every 7th rate-limited, eth_getLogs over 3 blocks refused.
-    const proxy = await startRpcProxy(anvil.rpcUrl, { maxLogBlocks: 3, dropEvery: 5, rateLimitEvery: 7 })
-    const flaky = await startChainGateway(stack, { name: 'flaky', chains: [{ ...chain, rpcUrl: proxy.url, maxLogRange: 1000 }] })
-    try {
-      expect((await deploy(flaky.url, await triggerArtifact('flaky', [transfersTo(dave, start)]))).status).toBe(201)
-      await attested(flaky, 'flaky', 12)
       await mine(3)
-      await rounds(flaky, 5)
-      const rows = await invocationsOf(flaky.gateway, 'flaky')
-      expect(rows.map((r) => r.idempotencyKey)).toEqual(receipts.map((r) => `event:31337:${r.blockHash}:${r.logs[0]!.logIndex}`))
-      expect(rows.map((r) => BigInt(payloadOf(r).data))).toEqual(receipts.map((_, i) => BigInt(i + 1)))
-      expect(proxy.counts.dropped).toBeGreaterThan(0)
-      expect(proxy.counts.rateLimited).toBeGreaterThan(0)
-      expect(proxy.counts.rangeRefused).toBeGreaterThan(0)
-    } finally {
-      await flaky.close()
-      await proxy.close()
-    }
-  }, TEST_TIMEOUT)
+      await rounds(main, 3)
+      expect(await invocationsOf(main.gateway, 'transfers')).toHaveLength(1)
+    },
+    TEST_TIMEOUT,
+  )
 
-  test('bad config: negative confirmations is a ChainConfigError before anything starts', async () => {
-    await expect(startChainGateway(stack, { name: 'bad', chains: [{ ...chain, finality: { confirmations: -1 } }] })).rejects.toBeInstanceOf(ChainConfigError)
-  }, TEST_TIMEOUT)
+  test(
+    'onBlock({ every: 5 }) fires on blocks 5, 10, 15',
+    async () => {
+      expect(
+        (await deploy(main.url, await triggerArtifact('every5', [{ kind: 'block', chain: 'devnet', chainId: 31337, every: 5, startBlock: '1' }]))).status,
+      ).toBe(201)
+      const now = await head()
+      if (now < 15n + BigInt(CONFIRMATIONS)) await mine(Number(15n + BigInt(CONFIRMATIONS) - now))
+      const rows = await until('block 15 delivered', async () => {
+        const r = await invocationsOf(main.gateway, 'every5')
+        return r.some((i) => i.blockNumber === 15n) ? r : undefined
+      })
+      const numbers = rows.map((r) => r.blockNumber!)
+      expect(numbers.slice(0, 3)).toEqual([5n, 10n, 15n])
+      expect(numbers.every((n) => n % 5n === 0n)).toBe(true)
+      expect(new Set(numbers).size).toBe(numbers.length)
+      for (const r of rows.slice(0, 3)) {
+        const block = await clients.public.getBlock({ blockNumber: r.blockNumber! })
+        expect(payloadOf(r)).toEqual({
+          kind: 'block',
+          chainId: '31337',
+          number: block.number.toString(),
+          hash: block.hash,
+          parentHash: block.parentHash,
+          timestamp: block.timestamp.toString(),
+        })
+      }
+      await attested(main, 'every5', 3)
+    },
+    TEST_TIMEOUT,
+  )
+
+  test(
+    'a reorg of depth 3 (below the confirmation depth): the orphaned event is never delivered, the canonical one is',
+    async () => {
+      const start = (await head()) + 1n
+      expect((await deploy(main.url, await triggerArtifact('reorged', [transfersTo(bob, start)]))).status).toBe(201)
+      await until('follower at head', async () => main.triggers.status()[0]!.tip === (await head()).toString())
+      const reorgsBefore = main.triggers.status()[0]!.reorgs
+
+      const snapshot = await rpc<Hex>('evm_snapshot')
+      const orphan = await send('mint', [bob, 111n])
+      await mine(2)
+      const top = orphan.blockNumber + 2n
+      await until('follower saw the branch', () => BigInt(main.triggers.status()[0]!.tip ?? 0) >= top)
+      await rounds(main, 2)
+      expect(await rpc<boolean>('evm_revert', [snapshot])).toBe(true)
+
+      const canonical = await send('mint', [bob, 222n])
+      expect(canonical.blockNumber).toBe(orphan.blockNumber)
+      expect(canonical.blockHash).not.toBe(orphan.blockHash)
+      await mine(CONFIRMATIONS + 2)
+      const [inv] = await attested(main, 'reorged', 1)
+      await rounds(main, 3)
+      const rows = await invocationsOf(main.gateway, 'reorged')
+      expect(rows).toHaveLength(1)
+      expect(payloadOf(inv!).blockHash).toBe(canonical.blockHash)
+      expect(payloadOf(inv!).data).toBe(pad(toHex(222n)))
+      const status = main.triggers.status()[0]!
+      expect(status.reorgs).toBeGreaterThan(reorgsBefore)
+      expect(status.orphaned).toBeGreaterThanOrEqual(3)
+    },
+    TEST_TIMEOUT,
+  )
+
+  test(
+    'killing the gateway mid-backfill and restarting delivers every event exactly once',
+    async () => {
+      const COUNT = 120
+      const start = (await head()) + 1n
+      await send('mint', [clients.wallet.account.address, 10_000n])
+      await send('transferMany', [carol, 60n])
+      await send('transferMany', [carol, 60n])
+      await mine(CONFIRMATIONS)
+      const expected = (await clients.public.getLogs({ address: token, event: transferAbi, args: { to: carol }, fromBlock: start })).map(
+        (l) => `event:31337:${l.blockHash}:${l.logIndex}`,
+      )
+      expect(expected).toHaveLength(COUNT)
+
+      // The first gateway is a real process (gateway/src/bin.ts --chains), SIGKILLed mid-backfill.
+      const first = await startGatewayProcess('restart', [chain])
+      try {
+        expect((await deploy(first.url, await triggerArtifact('backfill', [transfersTo(carol, start)]))).status).toBe(201)
+        const lastSeq = async () => BigInt(((await (await fetch(`${first.url}/v1/functions/backfill`)).json()) as { lastSeq: string }).lastSeq)
+        await until('backfill under way', async () => (await lastSeq()) > 0n, 180_000, 5)
+        expect(await lastSeq()).toBeLessThan(BigInt(COUNT))
+      } finally {
+        await killProcess(first.proc)
+      }
+      // Mid-backfill: the cursor step (500 blocks) holds all the events, so none of them is behind the cursor yet.
+
+      const second = await startChainGateway(stack, { name: 'restart', chains: [chain] })
+      try {
+        const rows = await attested(second, 'backfill', COUNT)
+        await rounds(second, 3)
+        const all = await invocationsOf(second.gateway, 'backfill')
+        expect(all).toHaveLength(COUNT)
+        expect(all.map((r) => r.idempotencyKey).sort()).toEqual([...expected].sort())
+        expect(all.map((r) => r.seq)).toEqual(Array.from({ length: COUNT }, (_, i) => BigInt(i + 1)))
+        // Log order is chain order: (blockNumber, logIndex).
+        expect(all.map((r) => r.idempotencyKey)).toEqual(expected)
+        for (const r of rows.slice(0, 3)) expect((await verifyResult(r.result, stack.network)).ok).toBe(true)
+      } finally {
+        await second.close()
+      }
+    },
+    TEST_TIMEOUT,
+  )
+
+  test(
+    'an RPC that drops connections, rate-limits and refuses ranges loses and duplicates nothing',
+    async () => {
+      const start = (await head()) + 1n
+      const receipts = []
+      for (let i = 1n; i <= 12n; i++) receipts.push(await send('mint', [dave, i]))
+      await mine(CONFIRMATIONS)
+      // Every 5th request dropped, every 7th rate-limited, eth_getLogs over 3 blocks refused.
+      const proxy = await startRpcProxy(anvil.rpcUrl, { maxLogBlocks: 3, dropEvery: 5, rateLimitEvery: 7 })
+      const flaky = await startChainGateway(stack, { name: 'flaky', chains: [{ ...chain, rpcUrl: proxy.url, maxLogRange: 1000 }] })
+      try {
+        expect((await deploy(flaky.url, await triggerArtifact('flaky', [transfersTo(dave, start)]))).status).toBe(201)
+        await attested(flaky, 'flaky', 12)
+        await mine(3)
+        await rounds(flaky, 5)
+        const rows = await invocationsOf(flaky.gateway, 'flaky')
+        expect(rows.map((r) => r.idempotencyKey)).toEqual(receipts.map((r) => `event:31337:${r.blockHash}:${r.logs[0]!.logIndex}`))
+        expect(rows.map((r) => BigInt(payloadOf(r).data))).toEqual(receipts.map((_, i) => BigInt(i + 1)))
+        expect(proxy.counts.dropped).toBeGreaterThan(0)
+        expect(proxy.counts.rateLimited).toBeGreaterThan(0)
+        expect(proxy.counts.rangeRefused).toBeGreaterThan(0)
+      } finally {
+        await flaky.close()
+        await proxy.close()
+      }
+    },
+    TEST_TIMEOUT,
+  )
+
+  test(
+    'bad config: negative confirmations is a ChainConfigError before anything starts',
+    async () => {
+      await expect(startChainGateway(stack, { name: 'bad', chains: [{ ...chain, finality: { confirmations: -1 } }] })).rejects.toBeInstanceOf(ChainConfigError)
+    },
+    TEST_TIMEOUT,
+  )
 })

@@ -24,7 +24,9 @@ export async function startChainStack({ chainId = '31337', verifier = zeroAddres
   const { network } = await ensureKeys(keysDir, { t: 3, n: 4, chainId, verifier })
   const gatewayKey = await ensureGatewayKey(keysDir)
   const settled = await Promise.allSettled(
-    [1, 2, 3, 4].map((i) => startReplica({ index: i, dataDir: join(root, `replica-${i}`), keyFile: join(keysDir, `replica-${i}.key.json`), chainId, verifier })),
+    [1, 2, 3, 4].map((i) =>
+      startReplica({ index: i, dataDir: join(root, `replica-${i}`), keyFile: join(keysDir, `replica-${i}.key.json`), chainId, verifier }),
+    ),
   )
   const replicas = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   const failed = settled.find((s) => s.status === 'rejected')
@@ -42,10 +44,7 @@ export type ChainGateway = { gateway: Gateway; url: string; triggers: TriggerSer
  * attached. `name` identifies its database (PGlite directory under the stack root, or a Postgres
  * schema when DATABASE_URL is set), so a restart with the same name reopens the same log and cursors.
  */
-export async function startChainGateway(
-  stack: ChainStack,
-  p: { name: string; chains: ChainSpec[]; inboxes?: InboxRelayConfig[] },
-): Promise<ChainGateway> {
+export async function startChainGateway(stack: ChainStack, p: { name: string; chains: ChainSpec[]; inboxes?: InboxRelayConfig[] }): Promise<ChainGateway> {
   const logger = process.env.NEXUS_DEBUG ? (m: string) => console.error(`[gateway ${p.name}] ${m}`) : undefined
   const gateway = await createGateway({
     database: process.env.DATABASE_URL
@@ -114,7 +113,12 @@ function customSection(sectionName: string, data: string): Buffer {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Polls `check` until it returns a value other than undefined/false (generous: the machine is shared). */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 180_000, everyMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 180_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

@@ -39,8 +39,12 @@ beforeAll(async () => {
   for (let index = 1; index <= 4; index++) {
     const key = JSON.parse(await readFile(join(keysDir, `replica-${index}.key.json`), 'utf8')) as { index: number; secretKey: Hex }
     const replica = await createReplica({
-      index, cacheDir: join(root, 'cache'), chainId: BigInt(network.chainId ?? 31337), verifier: (network.verifier ?? zeroAddress) as Hex,
-      shareKey: { index: key.index, secretKey: key.secretKey }, watchdogMs: WATCHDOG_MS,
+      index,
+      cacheDir: join(root, 'cache'),
+      chainId: BigInt(network.chainId ?? 31337),
+      verifier: (network.verifier ?? zeroAddress) as Hex,
+      shareKey: { index: key.index, secretKey: key.secretKey },
+      watchdogMs: WATCHDOG_MS,
     })
     replicas.push(replica)
     const server = createReplicaServer(replica, { gatewayKey })
@@ -50,7 +54,10 @@ beforeAll(async () => {
   }
   ;({ gateway, url } = await startGateway({ root, keysDir, network, replicas: [], gatewayKey }, urls))
   expect((await deploy(url, await helloArtifact('fast'))).status).toBeLessThan(300)
-  const slow = await buildHandler(fileURLToPath(new URL('../../runtime/test/fixtures/slow-handler.ts', import.meta.url)), { name: 'slow', limits: { fuel: SLOW_FUEL } })
+  const slow = await buildHandler(fileURLToPath(new URL('../../runtime/test/fixtures/slow-handler.ts', import.meta.url)), {
+    name: 'slow',
+    limits: { fuel: SLOW_FUEL },
+  })
   const res = await deploy(url, { manifest: slow.manifest as unknown as Record<string, unknown>, component: Buffer.from(slow.component).toString('base64') })
   expect(res.status).toBeLessThan(300)
 })
@@ -91,7 +98,15 @@ test('an invocation that trips the watchdog is attested as an abort on every rep
   expect((await verifyResult(body.result, network)).ok).toBe(true)
 
   // Every replica recorded the same abort: re-sent, each answers from its record with the same digest.
-  const request = { functionId: 'slow', codeHash: body.codeHash, seq: 1n, input: new TextEncoder().encode(JSON.stringify({ op: 'slow-spin', n: 1e15 })), trigger: 'http', timestampMs: BigInt(body.timestampMs), abort: 'watchdog' as const }
+  const request = {
+    functionId: 'slow',
+    codeHash: body.codeHash,
+    seq: 1n,
+    input: new TextEncoder().encode(JSON.stringify({ op: 'slow-spin', n: 1e15 })),
+    trigger: 'http',
+    timestampMs: BigInt(body.timestampMs),
+    abort: 'watchdog' as const,
+  }
   const digests = new Set<string>()
   for (const replica of replicas) {
     await expect.poll(async () => (await replica.state('slow')).lastAppliedSeq, { timeout: 60_000 }).toBe(1n)

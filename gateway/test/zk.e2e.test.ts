@@ -58,7 +58,12 @@ const memberRequest = { secret: '66', path: tree.pathElements.map(String), index
 const memberInput = encodeAbiParameters([{ type: 'uint256[]' }], [[tree.root, 7n]])
 
 const post = (name: string, body: unknown, init: RequestInit = {}) =>
-  fetch(`${baseUrl}/v1/zk/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init })
+  fetch(`${baseUrl}/v1/zk/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+  })
 
 /** A consumer asks the inbox for `functionId(input)`; returns the request id. */
 async function ask(input: Hex): Promise<bigint> {
@@ -83,7 +88,13 @@ beforeAll(async () => {
   zk = await createZkService({ handlers: [handlerPath], circuits, cacheDir: zkCache, pool, limits: { fuel: 5_000_000, memoryPages: 512 } })
   const { network } = await ensureKeys(join(tmp, 'keys'), { t: 1, n: 1 })
   // No BLS function is invoked here: the replica URL is never called.
-  gateway = await createGateway({ replicas: ['http://127.0.0.1:9'], gatewayKey: new TextEncoder().encode('zk-test-gateway-key-unused'), network, apiKeys: ['k'], zk })
+  gateway = await createGateway({
+    replicas: ['http://127.0.0.1:9'],
+    gatewayKey: new TextEncoder().encode('zk-test-gateway-key-unused'),
+    network,
+    apiKeys: ['k'],
+    zk,
+  })
   baseUrl = `http://127.0.0.1:${await gateway.listen(0)}`
 
   anvil = await startAnvil()
@@ -143,10 +154,17 @@ describe('zk functions over the gateway', () => {
     await writeFile(good, JSON.stringify(result))
     await writeFile(bad, JSON.stringify({ ...result, publicSignals: [result.publicSignals[0], result.publicSignals[1], '8'] }))
     const cli = (file: string) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli/src/main.ts'), 'verify', file, '--network', join(tmp, 'keys', 'network.json')], {
-        cwd: repoRoot,
-        env: { ...process.env, NEXUS_ZK_KEYS: join(circuits.merkle3.dir, '..', 'vk') },
-      }).then((r) => ({ code: 0, out: r.stdout }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }))
+      promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', join(repoRoot, 'cli/src/main.ts'), 'verify', file, '--network', join(tmp, 'keys', 'network.json')],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, NEXUS_ZK_KEYS: join(circuits.merkle3.dir, '..', 'vk') },
+        },
+      ).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+      )
     const ok = await cli(good)
     expect(ok).toEqual({ code: 0, out: `ok ${computeZkDigest(result)}\n` })
     const no = await cli(bad)
@@ -191,7 +209,11 @@ describe('zk functions over the gateway', () => {
     expect(!off.ok && off.error.code).toBe('NEXUS_ZK_INVALID_PROOF')
     // On-chain: the preimage proof with the member request's public inputs fails the merkle3 verifier.
     const requestId = await ask(memberInput)
-    const foreign = { ...preimageResult, publicSignals: [preimageResult.publicSignals[0]!, tree.root.toString(), '7'], verificationKeyHash: circuits.merkle3.verificationKeyHash }
+    const foreign = {
+      ...preimageResult,
+      publicSignals: [preimageResult.publicSignals[0]!, tree.root.toString(), '7'],
+      verificationKeyHash: circuits.merkle3.verificationKeyHash,
+    }
     expect(await revertName(simulateFulfil(toZkFulfilArgs(requestId, foreign, 1)))).toBe('InvalidProof')
   })
 
@@ -203,7 +225,7 @@ describe('zk functions over the gateway', () => {
     expect(body.error.message).toContain('cannot decode')
   })
 
-  test('the input mapping runs in the deterministic runtime (clock = the invocation\'s, 0)', async () => {
+  test("the input mapping runs in the deterministic runtime (clock = the invocation's, 0)", async () => {
     const res = await post('stamped', { preimage: '5' })
     expect(res.status).toBe(200)
     expect(((await res.json()) as ZkResult).publicSignals).toEqual([poseidon([5n, 0n]).toString()])

@@ -2,7 +2,17 @@
 // curve code and no Node built-ins, so a handler bundle that imports one name from it stays small;
 // BLS attestation is `@nexus/protocol/attest`, the WIT world's folder is `@nexus/protocol/wit`.
 export { NexusError, toError, type NexusErrorParameters } from './errors/base.ts'
-export { errorAnswer, errorBody, errorBoundary, errorResponse, errorStatus, isInternalError, type ErrorAnswer, type ErrorBody, type ErrorBoundaryOptions } from './errors/http.ts'
+export {
+  errorAnswer,
+  errorBody,
+  errorBoundary,
+  errorResponse,
+  errorStatus,
+  isInternalError,
+  type ErrorAnswer,
+  type ErrorBody,
+  type ErrorBoundaryOptions,
+} from './errors/http.ts'
 export { keccak256, keccak256Bytes, keccakEngine } from './hash/keccak.ts'
 export { findRoute, matchRoute, routePatternProblem, selectRoute } from './route.ts'
 export {

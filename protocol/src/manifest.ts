@@ -86,7 +86,10 @@ export type ManifestExpectations = {
   limitNames: readonly string[]
 }
 
-const requiredLimits = () => Object.entries(LIMIT_RANGES).filter(([, r]) => r.required).map(([k]) => k)
+const requiredLimits = () =>
+  Object.entries(LIMIT_RANGES)
+    .filter(([, r]) => r.required)
+    .map(([k]) => k)
 
 function parseLimits(value: unknown, limitNames: readonly string[]): Limits {
   if (!isObject(value)) throw new InvalidManifestError('manifest.limits', `expected an object with ${requiredLimits().join(', ')}.`)
@@ -98,7 +101,8 @@ function parseLimits(value: unknown, limitNames: readonly string[]): Limits {
       throw new InvalidManifestError(`manifest.limits.${key}`, `expected an integer in ${range.min}..${range.max}, got ${JSON.stringify(v) ?? String(v)}.`)
     limits[key] = v
   }
-  for (const key of requiredLimits()) if (!(key in limits)) throw new InvalidManifestError(`manifest.limits.${key}`, 'missing (every limit changes results, so the manifest must state it).')
+  for (const key of requiredLimits())
+    if (!(key in limits)) throw new InvalidManifestError(`manifest.limits.${key}`, 'missing (every limit changes results, so the manifest must state it).')
   return limits as Limits
 }
 
@@ -126,7 +130,11 @@ export function checkManifest(value: unknown, expect: ManifestExpectations): Man
   if (typeof value.codeHash !== 'string' || !CODE_HASH.test(value.codeHash.toLowerCase()))
     throw new InvalidManifestError('manifest.codeHash', 'expected 0x-prefixed sha256 hex.')
   if (value.world !== witWorld) throw new InvalidManifestError('manifest.world', `expected "${witWorld}", got ${JSON.stringify(value.world) ?? 'nothing'}.`)
-  if (value.meter !== expect.meter) throw new InvalidManifestError('manifest.meter', `expected "${expect.meter}" (the replicas' metering scheme), got ${JSON.stringify(value.meter) ?? 'nothing'}.`)
+  if (value.meter !== expect.meter)
+    throw new InvalidManifestError(
+      'manifest.meter',
+      `expected "${expect.meter}" (the replicas' metering scheme), got ${JSON.stringify(value.meter) ?? 'nothing'}.`,
+    )
   const limits = parseLimits(value.limits, expect.limitNames)
   checkTriggers(value.triggers)
   return { ...value, name: value.name, codeHash: value.codeHash.toLowerCase(), world: witWorld, meter: expect.meter, limits }
@@ -135,7 +143,11 @@ export function checkManifest(value: unknown, expect: ManifestExpectations): Man
 /** Canonical JSON (keys sorted at every level): jsonb does not keep key order, so compare this. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (isObject(value)) return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`
+  if (isObject(value))
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`
   return JSON.stringify(value) ?? 'null'
 }
 

@@ -18,9 +18,30 @@ import {
 
 const codeHash: Hex = `0x${'ab'.repeat(32)}`
 const input = new TextEncoder().encode('{"op":"incr"}')
-const request: ExecuteRequest = { functionId: 'counter', codeHash, seq: 7n, input, trigger: 'http', timestampMs: 1_700_000_000_000n, chainId: 31337n, blockNumber: 12n }
+const request: ExecuteRequest = {
+  functionId: 'counter',
+  codeHash,
+  seq: 7n,
+  input,
+  trigger: 'http',
+  timestampMs: 1_700_000_000_000n,
+  chainId: 31337n,
+  blockNumber: 12n,
+}
 const result: ExecutedResult = {
-  fields: { chainId: 31337n, verifier: zeroAddress, functionId: 'counter', codeHash, seq: 7n, inputHash: `0x${'11'.repeat(32)}`, status: 0, outputHash: `0x${'22'.repeat(32)}`, stateRootBefore: `0x${'33'.repeat(32)}`, stateRootAfter: `0x${'44'.repeat(32)}`, fuelUsed: 1234n },
+  fields: {
+    chainId: 31337n,
+    verifier: zeroAddress,
+    functionId: 'counter',
+    codeHash,
+    seq: 7n,
+    inputHash: `0x${'11'.repeat(32)}`,
+    status: 0,
+    outputHash: `0x${'22'.repeat(32)}`,
+    stateRootBefore: `0x${'33'.repeat(32)}`,
+    stateRootAfter: `0x${'44'.repeat(32)}`,
+    fuelUsed: 1234n,
+  },
   digest: `0x${'CD'.repeat(32)}`,
   output: new Uint8Array([1, 2, 3]),
   share: { index: 2, signature: '0x01' },
@@ -28,9 +49,18 @@ const result: ExecutedResult = {
 }
 
 describe('replica wire', () => {
-  test('a request encodes the same from bytes and from the log\'s hex, and parses back', () => {
+  test("a request encodes the same from bytes and from the log's hex, and parses back", () => {
     const json = executeRequestJson(request)
-    expect(json).toEqual({ functionId: 'counter', codeHash, seq: '7', input: toHex(input), trigger: 'http', timestampMs: '1700000000000', chainId: '31337', blockNumber: '12' })
+    expect(json).toEqual({
+      functionId: 'counter',
+      codeHash,
+      seq: '7',
+      input: toHex(input),
+      trigger: 'http',
+      timestampMs: '1700000000000',
+      chainId: '31337',
+      blockNumber: '12',
+    })
     expect(executeRequestJson({ ...request, input: toHex(input) })).toEqual(json)
     expect(parseExecuteRequest(JSON.parse(JSON.stringify(json)))).toEqual(request)
     expect(parseExecuteBatchRequest({ requests: [json, { ...json, abort: 'watchdog' }] })[1]).toEqual({ ...request, abort: 'watchdog' })
@@ -52,7 +82,10 @@ describe('replica wire', () => {
   })
 
   test('versions round-trip; bad ones are refused by field', () => {
-    const versions = [{ fromSeq: 1n, codeHash }, { fromSeq: 9n, codeHash }]
+    const versions = [
+      { fromSeq: 1n, codeHash },
+      { fromSeq: 9n, codeHash },
+    ]
     expect(parseVersions({ versions: versionsJson(versions) })).toEqual(versions)
     expect(() => parseVersions({ versions: [] })).toThrow('invalid field versions')
     expect(() => parseVersions({ versions: [{ fromSeq: '0', codeHash }] })).toThrow('invalid field fromSeq')

@@ -26,8 +26,14 @@ export type ExecuteRequest = {
 export type LoggedExecuteRequest = Omit<ExecuteRequest, 'codeHash' | 'input'> & { codeHash: string; input: Hex }
 
 export type ExecuteRequestJson = {
-  functionId: string; codeHash: Hex; seq: string; input: Hex; trigger: string; timestampMs: string
-  chainId?: string; blockNumber?: string
+  functionId: string
+  codeHash: Hex
+  seq: string
+  input: Hex
+  trigger: string
+  timestampMs: string
+  chainId?: string
+  blockNumber?: string
   /** Set by the gateway once the log records that this invocation is aborted (see ExecuteRequest.abort). */
   abort?: 'watchdog'
 }
@@ -76,7 +82,11 @@ const hexToBytes = (hex: string) => new Uint8Array(Buffer.from(hex.slice(2), 'he
 
 export function executeRequestJson(r: ExecuteRequest | LoggedExecuteRequest): ExecuteRequestJson {
   return {
-    functionId: r.functionId, codeHash: r.codeHash as Hex, seq: r.seq.toString(), input: typeof r.input === 'string' ? r.input : toHex(r.input), trigger: r.trigger,
+    functionId: r.functionId,
+    codeHash: r.codeHash as Hex,
+    seq: r.seq.toString(),
+    input: typeof r.input === 'string' ? r.input : toHex(r.input),
+    trigger: r.trigger,
     timestampMs: r.timestampMs.toString(),
     ...(r.chainId === undefined ? {} : { chainId: r.chainId.toString() }),
     ...(r.blockNumber === undefined ? {} : { blockNumber: r.blockNumber.toString() }),
@@ -138,7 +148,8 @@ export function executedBatchJson(b: ExecutedBatch): ExecutedBatchJson {
   return { results: b.results.map((r) => executedResultJson(r)), root: b.root, share: b.share }
 }
 
-const parseShare = (share: any): ResultShare | undefined => (share && typeof share.signature === 'string' ? { index: Number(share.index), signature: share.signature as Hex } : undefined)
+const parseShare = (share: any): ResultShare | undefined =>
+  share && typeof share.signature === 'string' ? { index: Number(share.index), signature: share.signature as Hex } : undefined
 
 const parseResultBody = (body: any): Omit<ReplicaResult, 'share'> => ({
   fields: parseResultFields(body.fields),

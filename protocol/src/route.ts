@@ -27,7 +27,10 @@ export function matchRoute(pattern: string, path: string): Record<string, string
 /** Build-time check of a pattern: starts with `/`, named params are identifiers and unique. */
 export function routePatternProblem(pattern: unknown): string | undefined {
   if (typeof pattern !== 'string' || !pattern.startsWith('/')) return 'path must be a string starting with "/"'
-  const names = pattern.split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1))
+  const names = pattern
+    .split('/')
+    .filter((s) => s.startsWith(':'))
+    .map((s) => s.slice(1))
   for (const n of names) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) return `":${n}" is not a valid parameter name`
   if (new Set(names).size !== names.length) return 'a parameter name appears twice'
   return undefined
@@ -41,7 +44,11 @@ const literalSegments = (pattern: string) => pattern.split('/').filter((s) => s 
  * methods of every route whose path matched (upper case, sorted), for a 405 answer. The gateway
  * and the handler's entry both route with this, so they never disagree on which route a path hits.
  */
-export function findRoute<R extends { method: string; path: string }>(routes: R[], method: string, path: string): { match?: { route: R; params: Record<string, string> }; allowed: string[] } {
+export function findRoute<R extends { method: string; path: string }>(
+  routes: R[],
+  method: string,
+  path: string,
+): { match?: { route: R; params: Record<string, string> }; allowed: string[] } {
   const m = method.toUpperCase()
   const hits = routes
     .map((route, order) => ({ route, order, params: matchRoute(route.path, path) }))
@@ -52,6 +59,10 @@ export function findRoute<R extends { method: string; path: string }>(routes: R[
 }
 
 /** The route a request hits and its params (see `findRoute`), or undefined when none does. */
-export function selectRoute<R extends { method: string; path: string }>(routes: R[], method: string, path: string): { route: R; params: Record<string, string> } | undefined {
+export function selectRoute<R extends { method: string; path: string }>(
+  routes: R[],
+  method: string,
+  path: string,
+): { route: R; params: Record<string, string> } | undefined {
   return findRoute(routes, method, path).match
 }

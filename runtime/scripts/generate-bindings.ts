@@ -14,7 +14,10 @@ await rm(out, { recursive: true, force: true })
 await mkdir(join(out, 'interfaces'), { recursive: true })
 for (const [name, bytes] of Object.entries(files)) {
   if (name.startsWith('interfaces/') || name === 'function.d.ts') {
-    await writeFile(join(out, name), `// Generated from protocol/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.\n${new TextDecoder().decode(bytes)}`)
+    await writeFile(
+      join(out, name),
+      `// Generated from protocol/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.\n${new TextDecoder().decode(bytes)}`,
+    )
   }
 }
 console.log(`wrote ${out}`)

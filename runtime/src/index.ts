@@ -7,7 +7,16 @@ export { createReplicaServer } from './replica/server.ts'
 export { SeqGapError, SeqMismatchError, UnknownCodeError } from './replica/errors.ts'
 export { defaultLimits, type Limits } from './sandbox/limits.ts'
 export { Status, type StatusCode } from '@nexus/protocol'
-export { verifyProof as verifyStateProof, stateProofFromHex, treeKey, leafHash, kvValueHash, fileValueHash, type StateProof, type HexStateProof } from './store/state-root.ts'
+export {
+  verifyProof as verifyStateProof,
+  stateProofFromHex,
+  treeKey,
+  leafHash,
+  kvValueHash,
+  fileValueHash,
+  type StateProof,
+  type HexStateProof,
+} from './store/state-root.ts'
 export { createSandbox, SandboxError, type Sandbox, type ExecuteParameters } from './sandbox/sandbox.ts'
 export { loadCompiled } from './sandbox/load-compiled.ts'
 export { ComponentRunner } from './sandbox/run-invocation.ts'

@@ -30,7 +30,10 @@ let after: bigint
 let deadRpc: string
 
 beforeAll(async () => {
-  const [chain, built] = await Promise.all([startAnvil(), buildHandler(fileURLToPath(new URL('./fixtures/chain-handler.ts', import.meta.url)), { name: 'chain-reader' })])
+  const [chain, built] = await Promise.all([
+    startAnvil(),
+    buildHandler(fileURLToPath(new URL('./fixtures/chain-handler.ts', import.meta.url)), { name: 'chain-reader' }),
+  ])
   anvil = chain
   artifact = built
   clients = createClients(anvil.rpcUrl)
@@ -68,10 +71,14 @@ describe.each(availableBackends())('chain reads on $name', ({ make }) => {
 
   let seq = 0n
   const invoke = (op: object, blockNumber?: bigint) => ({
-    functionId: 'chain-reader', codeHash: artifact.manifest.codeHash as Hex, seq: ++seq, input: enc.encode(JSON.stringify(op)),
+    functionId: 'chain-reader',
+    codeHash: artifact.manifest.codeHash as Hex,
+    seq: ++seq,
+    input: enc.encode(JSON.stringify(op)),
     // A chain-pinned invocation of a function without declared chain triggers: as the inbox relay
     // sends it (replicas refuse `event` for a manifest that declares none).
-    trigger: blockNumber === undefined ? 'http' : 'inbox', timestampMs: 1_700_000_000_000n,
+    trigger: blockNumber === undefined ? 'http' : 'inbox',
+    timestampMs: 1_700_000_000_000n,
     ...(blockNumber === undefined ? {} : { chainId: 31337n, blockNumber }),
   })
   const outputOf = (r: { output: Uint8Array }) => dec.decode(r.output)
@@ -93,7 +100,11 @@ describe.each(availableBackends())('chain reads on $name', ({ make }) => {
       expect(toHexString(b.output)).toBe(toHexString(a.output))
       results.push(a)
     }
-    expect(results.slice(0, 3).map((r) => [r.fields.status, JSON.parse(outputOf(r)).result])).toEqual([[0, '0'], [0, '250'], [0, '750']])
+    expect(results.slice(0, 3).map((r) => [r.fields.status, JSON.parse(outputOf(r)).result])).toEqual([
+      [0, '0'],
+      [0, '250'],
+      [0, '750'],
+    ])
     expect(results[3]!.fields.status, outputOf(results[3]!)).toBe(0)
     expect(BigInt(JSON.parse(outputOf(results[3]!)).result)).toBeGreaterThan(0n)
     const logs = JSON.parse(outputOf(results[4]!)).result as { blockNumber: string; topics: string[]; address: string }[]
@@ -131,8 +142,21 @@ describe.each(availableBackends())('chain reads on $name', ({ make }) => {
     const req = { ...invoke({ op: 'balanceOf', token, owner: BOB }, after), seq: 1n }
     await expect(down.execute(req)).rejects.toBeInstanceOf(ChainUnavailableError)
     expect((await down.state('chain-reader')).lastAppliedSeq).toBe(0n)
-    const res = await createReplicaApp(down, { gatewayKey: suite.gatewayKey }).request('/v1/execute', suite.signed('POST', '/v1/execute',
-      JSON.stringify({ ...req, seq: '1', input: toHexString(req.input), timestampMs: req.timestampMs.toString(), chainId: '31337', blockNumber: after.toString() })))
+    const res = await createReplicaApp(down, { gatewayKey: suite.gatewayKey }).request(
+      '/v1/execute',
+      suite.signed(
+        'POST',
+        '/v1/execute',
+        JSON.stringify({
+          ...req,
+          seq: '1',
+          input: toHexString(req.input),
+          timestampMs: req.timestampMs.toString(),
+          chainId: '31337',
+          blockNumber: after.toString(),
+        }),
+      ),
+    )
     expect(res.status).toBe(503)
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('CHAIN_UNAVAILABLE')
     // No RPC for the chain at all: also unavailable, not an attested error.

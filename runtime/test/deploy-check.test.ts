@@ -83,12 +83,16 @@ describe('component against the nexus:function world', () => {
     const random = `package nexus:function@0.1.0;
 world function { import wasi:random/random@0.2.0; export handle: func(input: list<u8>) -> result<list<u8>, string>; }
 package wasi:random@0.2.0 { interface random { get-random-u64: func() -> u64; } }`
-    await expect(check(await component(random, '(import "wasi:random/random@0.2.0" "get-random-u64" (func (result i64)))'))).rejects.toThrow(/imports "wasi:random\/random@0.2.0", which is not in the nexus:function world/)
+    await expect(check(await component(random, '(import "wasi:random/random@0.2.0" "get-random-u64" (func (result i64)))'))).rejects.toThrow(
+      /imports "wasi:random\/random@0.2.0", which is not in the nexus:function world/,
+    )
 
     const otherKv = `package nexus:function@0.1.0;
 interface kv { get: func(key: u32) -> u32; }
 world function { import kv; export handle: func(input: list<u8>) -> result<list<u8>, string>; }`
-    await expect(check(await component(otherKv, '(import "nexus:function/kv@0.1.0" "get" (func (param i32) (result i32)))'))).rejects.toThrow(/item "get" with a type the world does not give it/)
+    await expect(check(await component(otherKv, '(import "nexus:function/kv@0.1.0" "get" (func (param i32) (result i32)))'))).rejects.toThrow(
+      /item "get" with a type the world does not give it/,
+    )
 
     const noHandle = `package nexus:function@0.1.0;
 world function { export run: func(input: list<u8>) -> result<list<u8>, string>; }`

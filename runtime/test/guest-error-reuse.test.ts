@@ -14,10 +14,13 @@ const fixture = new URL('./fixtures/mixed-handler.ts', import.meta.url).pathname
 
 test('handler errors reuse the instance; results match a fresh instance', async () => {
   const artifact = await buildHandler(fixture, { name: 'reuse' })
-  const { dir } = await compileComponent(artifact.component, { cacheDir: await mkdtemp(join(tmpdir(), 'nexus-reuse-')), memoryPages: artifact.manifest.limits.memoryPages })
+  const { dir } = await compileComponent(artifact.component, {
+    cacheDir: await mkdtemp(join(tmpdir(), 'nexus-reuse-')),
+    memoryPages: artifact.manifest.limits.memoryPages,
+  })
   const runner = new ComponentRunner(await loadCompiled(dir))
   const info = { functionId: 'f', seq: 1n, trigger: 'http', chainId: 1n, blockNumber: 0n, timestampMs: 0n, randomSeed: `0x${'00'.repeat(32)}` }
-  const noState = (<T>() => null as T)
+  const noState = <T>() => null as T
   const run = (op: object, reuse = true) => runner.run(info, new TextEncoder().encode(JSON.stringify(op)), defaultLimits, noState, reuse)
 
   const missing = run({ op: 'cat', path: 'missing' })

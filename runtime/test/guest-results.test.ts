@@ -16,7 +16,7 @@ import { Status } from '@nexus/protocol'
 const fixture = fileURLToPath(new URL('./fixtures/slow-handler.ts', import.meta.url))
 let runner: ComponentRunner
 const info = { functionId: 'f', seq: 1n, trigger: 'http', chainId: 1n, blockNumber: 0n, timestampMs: 0n, randomSeed: `0x${'00'.repeat(32)}` }
-const noState = (<T>() => null as T)
+const noState = <T>() => null as T
 const run = (op: object, reuse = true): InvocationOutcome & { text: string } => {
   const outcome = runner.run(info, new TextEncoder().encode(JSON.stringify(op)), defaultLimits, noState, reuse)
   return { ...outcome, text: new TextDecoder().decode(outcome.output) }
@@ -24,7 +24,10 @@ const run = (op: object, reuse = true): InvocationOutcome & { text: string } => 
 
 beforeAll(async () => {
   const artifact = await buildHandler(fixture, { name: 'guest-results' })
-  const { dir } = await compileComponent(artifact.component, { cacheDir: await mkdtemp(join(tmpdir(), 'nexus-guest-results-')), memoryPages: defaultLimits.memoryPages })
+  const { dir } = await compileComponent(artifact.component, {
+    cacheDir: await mkdtemp(join(tmpdir(), 'nexus-guest-results-')),
+    memoryPages: defaultLimits.memoryPages,
+  })
   runner = new ComponentRunner(await loadCompiled(dir))
 })
 

@@ -33,7 +33,11 @@ export function defineHotStoreSuite(makeBackend: () => Promise<Backend>) {
     const ops = mixedWorkload(150, 3)
     // 0 = durable before each answer; default = group commit; the third flushes every 3
     // invocations and keeps tiny caches, so reads go through every layer and to the database.
-    const [durable, behind, churn] = [await replica(1, { flushDelayMs: 0 }), await replica(2), await replica(3, { flushDelayMs: 1, flushAt: 3, cacheEntries: 20 })]
+    const [durable, behind, churn] = [
+      await replica(1, { flushDelayMs: 0 }),
+      await replica(2),
+      await replica(3, { flushDelayMs: 1, flushAt: 3, cacheEntries: 20 }),
+    ]
     const { codeHash } = await durable.deploy(await mixedFixture())
     await behind.deploy(await mixedFixture())
     await churn.deploy(await mixedFixture())
@@ -103,9 +107,19 @@ export function defineHotStoreSuite(makeBackend: () => Promise<Backend>) {
       const store = createHotStore(handle.db, { flushDelayMs: 60_000, maxPending: 3 })
       const commit = async (seq: bigint) => {
         const { stateRoot } = await store.state('f')
-        return store.commit('f', {
-          seq, codeHash: '0x01', inputHash: new Uint8Array(32), status: 0, output: new Uint8Array(0), fuelUsed: 0n, stateRootBefore: stateRoot,
-        }, { kv: [[`k${seq}`, enc.encode(String(seq))]], files: [] })
+        return store.commit(
+          'f',
+          {
+            seq,
+            codeHash: '0x01',
+            inputHash: new Uint8Array(32),
+            status: 0,
+            output: new Uint8Array(0),
+            fuelUsed: 0n,
+            stateRootBefore: stateRoot,
+          },
+          { kv: [[`k${seq}`, enc.encode(String(seq))]], files: [] },
+        )
       }
       await commit(1n)
       await handle.db.execute(sql.raw('ALTER TABLE applied_results RENAME TO applied_results_away'))
@@ -122,7 +136,9 @@ export function defineHotStoreSuite(makeBackend: () => Promise<Backend>) {
       const fresh = createHotStore(handle.db)
       expect(await fresh.state('f')).toEqual({ lastAppliedSeq: 3n, stateRoot: root3 })
       expect(await fresh.read('f', { op: 'kv.scan', prefix: 'k', startAfter: null, limit: 10 })).toEqual([
-        ['k1', enc.encode('1')], ['k2', enc.encode('2')], ['k3', enc.encode('3')],
+        ['k1', enc.encode('1')],
+        ['k2', enc.encode('2')],
+        ['k3', enc.encode('3')],
       ])
     } finally {
       await handle.close()
@@ -131,7 +147,11 @@ export function defineHotStoreSuite(makeBackend: () => Promise<Backend>) {
 
   test('a store holding the old 256-level tree is rebuilt once, on first load, to the compact tree of its KV entries and files', async () => {
     const location = suite.backend().store(107)
-    const kv: [string, string][] = [['a', '1'], ['b', '22'], ['c/d', '333']]
+    const kv: [string, string][] = [
+      ['a', '1'],
+      ['b', '22'],
+      ['c/d', '333'],
+    ]
     const oldRoot = treeKey('an old root')
     // A data directory from before migrations/replica/0001: no tree_format column, 256-level rows.
     const old = await openStore({ ...location, migrations: 'replica' })
@@ -168,9 +188,19 @@ export function defineHotStoreSuite(makeBackend: () => Promise<Backend>) {
       const [key, leaf] = kvLeaf('b', '22')
       expect(verifyProof(expected.root, key, leaf, await store.proveKey('old', 'b'))).toBe(true)
       // It keeps working as a compact tree.
-      const root4 = await store.commit('old', {
-        seq: 4n, codeHash: '0x01', inputHash: new Uint8Array(32), status: 0, output: new Uint8Array(0), fuelUsed: 0n, stateRootBefore: expected.root,
-      }, { kv: [['e', enc.encode('5')]], files: [] })
+      const root4 = await store.commit(
+        'old',
+        {
+          seq: 4n,
+          codeHash: '0x01',
+          inputHash: new Uint8Array(32),
+          status: 0,
+          output: new Uint8Array(0),
+          fuelUsed: 0n,
+          stateRootBefore: expected.root,
+        },
+        { kv: [['e', enc.encode('5')]], files: [] },
+      )
       expect(root4).toEqual((await buildTree([...leaves, kvLeaf('e', '5')])).root)
       await store.close()
       // Once: a later load trusts the stored root (a row slipped in behind the tree's back shows it).

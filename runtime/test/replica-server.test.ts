@@ -36,7 +36,10 @@ describe('replica HTTP server', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json')
     const direct = await post(executeRequestJson(suite.request(codeHash, 1, { op: 'incr', key: 'k', n: 2 })))
-    const viaHono = await createReplicaApp(replica, { gatewayKey: suite.gatewayKey }).request('/v1/execute', suite.signed('POST', '/v1/execute', JSON.stringify(executeRequestJson(suite.request(codeHash, 1, { op: 'incr', key: 'k', n: 2 })))))
+    const viaHono = await createReplicaApp(replica, { gatewayKey: suite.gatewayKey }).request(
+      '/v1/execute',
+      suite.signed('POST', '/v1/execute', JSON.stringify(executeRequestJson(suite.request(codeHash, 1, { op: 'incr', key: 'k', n: 2 })))),
+    )
     const body = await res.json()
     expect(await direct.json()).toEqual(body)
     expect(await viaHono.json()).toEqual(body)
@@ -64,10 +67,17 @@ describe('replica HTTP server', () => {
     const viaHono = (path: string, body: string) => app.request(path, suite.signed('POST', path, body))
     for (const path of ['/v1/execute', '/v1/execute-batch']) {
       const honoMalformed = await viaHono(path, '{"functionId":')
-      expect({ path, status: honoMalformed.status, body: await honoMalformed.json() }).toEqual({ path, status: 400, body: { error: { code: 'BAD_REQUEST', message: 'request body is not valid JSON' } } })
+      expect({ path, status: honoMalformed.status, body: await honoMalformed.json() }).toEqual({
+        path,
+        status: 400,
+        body: { error: { code: 'BAD_REQUEST', message: 'request body is not valid JSON' } },
+      })
     }
     const honoTooLarge = await viaHono('/v1/execute', 'x'.repeat(EXECUTE_BODY_LIMIT + 1))
-    expect({ status: honoTooLarge.status, body: await honoTooLarge.json() }).toEqual({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: `request body exceeds ${EXECUTE_BODY_LIMIT} bytes` } } })
+    expect({ status: honoTooLarge.status, body: await honoTooLarge.json() }).toEqual({
+      status: 413,
+      body: { error: { code: 'PAYLOAD_TOO_LARGE', message: `request body exceeds ${EXECUTE_BODY_LIMIT} bytes` } },
+    })
     const honoGap = await viaHono('/v1/execute', JSON.stringify(executeRequestJson(suite.request(codeHash, 5, { op: 'incr', key: 'k' }))))
     expect({ status: honoGap.status, error: (await honoGap.json()).error }).toMatchObject({ status: 409, error: { code: 'SEQ_GAP', expected: '2' } })
     expect((await replica.state('mixed')).lastAppliedSeq).toBe(1n)

@@ -19,7 +19,6 @@ export function defineReplicaSuite(makeBackend: () => Promise<Backend>) {
     return (await r.deploy(await mixedFixture())).codeHash
   }
 
-
   const summary = (r: ExecutedResult) => ({ fields: r.fields, digest: r.digest, output: toHex(r.output) })
 
   test('three replicas with separate stores agree byte for byte on 200 mixed invocations; one restarts mid-way', async () => {
@@ -39,7 +38,7 @@ export function defineReplicaSuite(makeBackend: () => Promise<Backend>) {
         await r3.close()
         open.splice(open.indexOf(r3), 1)
         r3 = await replica(3)
-        expect((await r3.state("mixed")).lastAppliedSeq).toBe(BigInt(i))
+        expect((await r3.state('mixed')).lastAppliedSeq).toBe(BigInt(i))
       }
       results[2]!.push(await r3.execute(req))
     }
@@ -133,7 +132,13 @@ export function defineReplicaSuite(makeBackend: () => Promise<Backend>) {
     for (let i = 0; i < ops.length; i++) expected.push(summary(await single.execute(request(codeHash, i + 1, ops[i]!))))
     const range = (from: number, to: number) => ops.slice(from - 1, to).map((op, k) => request(codeHash, from + k, op))
     // Ranges of different sizes; 20..40 overlaps what was applied (answered from the record).
-    for (const [from, to] of [[1, 1], [2, 8], [9, 27], [20, 40], [41, 60]] as const) {
+    for (const [from, to] of [
+      [1, 1],
+      [2, 8],
+      [9, 27],
+      [20, 40],
+      [41, 60],
+    ] as const) {
       const [x, y] = [await b1.executeBatch(range(from, to)), await b2.executeBatch(range(from, to))]
       expect(x.results.map(summary)).toEqual(expected.slice(from - 1, to))
       expect(y.results.map(summary)).toEqual(expected.slice(from - 1, to))

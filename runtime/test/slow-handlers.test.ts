@@ -64,10 +64,20 @@ test('ordinary metered code: the reference rate', async () => {
   expect(r.fields.status).toBe(0)
 })
 
-test.each(['copy-within', 'fill', 'write-1-byte', 'seek-write', 'random-bytes', 'host-calls', 'math-random', 'kv-get-loop', 'log-lines', 'json-parse', 'sort', 'regex-backtracking'])(
-  '%s ends out of fuel at the default limit, the same on both replicas',
-  async (op) => outOfFuel(await both(op)),
-)
+test.each([
+  'copy-within',
+  'fill',
+  'write-1-byte',
+  'seek-write',
+  'random-bytes',
+  'host-calls',
+  'math-random',
+  'kv-get-loop',
+  'log-lines',
+  'json-parse',
+  'sort',
+  'regex-backtracking',
+])('%s ends out of fuel at the default limit, the same on both replicas', async (op) => outOfFuel(await both(op)))
 
 test.each([
   ['kv-many-keys', /more than 256 keys and paths written.*maxWriteKeys/],

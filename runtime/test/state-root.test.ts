@@ -3,8 +3,19 @@
 // left behind by a split or a collapse), and proofs accept exactly the true statements.
 import { describe, expect, test } from 'vitest'
 import {
-  buildTree, isInner, leafHash, nodeHash, nodeKey, proveKeyPath, treeKey, updateTree, verifyProof, ZERO,
-  type ChangedNodes, type NodeLoader, type StateProof,
+  buildTree,
+  isInner,
+  leafHash,
+  nodeHash,
+  nodeKey,
+  proveKeyPath,
+  treeKey,
+  updateTree,
+  verifyProof,
+  ZERO,
+  type ChangedNodes,
+  type NodeLoader,
+  type StateProof,
 } from '../src/store/state-root.ts'
 
 /** A seeded PRNG, so a failing case can be replayed. */
@@ -71,7 +82,16 @@ describe('compact state tree', () => {
       const right = (a[d >> 3]! & (0x80 >> (d & 7))) !== 0
       rep = right ? nodeHash(ZERO, rep) : nodeHash(rep, ZERO)
     }
-    expect(hex((await buildTree([[a, la], [b, lb]])).root)).toBe(hex(rep))
+    expect(
+      hex(
+        (
+          await buildTree([
+            [a, la],
+            [b, lb],
+          ])
+        ).root,
+      ),
+    ).toBe(hex(rep))
   })
 
   test('the root and the stored rows depend only on the final set, whatever the order, batching and deletes', async () => {
@@ -95,12 +115,20 @@ describe('compact state tree', () => {
         const updated = await updateTree(batch, store.load)
         store.write(updated.nodes)
         root = updated.root
-        const scratch = await buildTree(shuffle([...current].map(([name, leaf]) => [key(name), leaf]), random))
+        const scratch = await buildTree(
+          shuffle(
+            [...current].map(([name, leaf]) => [key(name), leaf]),
+            random,
+          ),
+        )
         expect(hex(root), `seed ${seed} round ${round}`).toBe(hex(scratch.root))
         expect(hexRows(store.rows), `seed ${seed} round ${round}`).toEqual(rowsOf(scratch.nodes))
       }
       // Deleting everything, in random order, leaves an empty tree and no rows.
-      const cleared = await updateTree(shuffle([...current.keys()], random).map((name) => [key(name), ZERO]), store.load)
+      const cleared = await updateTree(
+        shuffle([...current.keys()], random).map((name) => [key(name), ZERO]),
+        store.load,
+      )
       store.write(cleared.nodes)
       expect(hex(cleared.root)).toBe(hex(ZERO))
       expect(store.rows.size).toBe(0)
@@ -146,7 +174,7 @@ describe('state proofs', () => {
     }
   })
 
-  test('both kinds of absence appear: an empty terminal and another key\'s leaf on the path', async () => {
+  test("both kinds of absence appear: an empty terminal and another key's leaf on the path", async () => {
     const { root, prove } = await fixture(64)
     const kinds = new Set<string>()
     for (let i = 0; i < 200; i++) {

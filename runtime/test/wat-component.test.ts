@@ -9,7 +9,9 @@ import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco'
 import { createReplica, manifestFor, InvalidArtifactError, type Replica } from '../src/index.ts'
 
 const open: Replica[] = []
-afterAll(async () => { await Promise.allSettled(open.map((r) => r.close())) })
+afterAll(async () => {
+  await Promise.allSettled(open.map((r) => r.close()))
+})
 
 async function watComponent(): Promise<Uint8Array> {
   const wat = await readFile(new URL('./fixtures/echo.wat', import.meta.url), 'utf8')
@@ -21,7 +23,13 @@ async function watComponent(): Promise<Uint8Array> {
 
 test('a hand-written WAT component deploys, runs, and is metered', async () => {
   const component = await watComponent()
-  const replica = await createReplica({ index: 1, cacheDir: await mkdtemp(join(tmpdir(), 'nexus-wat-')), chainId: 1n, verifier: zeroAddress, requireVersions: false })
+  const replica = await createReplica({
+    index: 1,
+    cacheDir: await mkdtemp(join(tmpdir(), 'nexus-wat-')),
+    chainId: 1n,
+    verifier: zeroAddress,
+    requireVersions: false,
+  })
   open.push(replica)
   const manifest = manifestFor('wat-echo', component, { fuel: 100_000 })
   const { codeHash } = await replica.deploy({ component, manifest })
@@ -35,7 +43,13 @@ test('a hand-written WAT component deploys, runs, and is metered', async () => {
 })
 
 test('an invalid artifact is rejected with a typed error and nothing is stored', async () => {
-  const replica = await createReplica({ index: 2, cacheDir: await mkdtemp(join(tmpdir(), 'nexus-wat-')), chainId: 1n, verifier: zeroAddress, requireVersions: false })
+  const replica = await createReplica({
+    index: 2,
+    cacheDir: await mkdtemp(join(tmpdir(), 'nexus-wat-')),
+    chainId: 1n,
+    verifier: zeroAddress,
+    requireVersions: false,
+  })
   open.push(replica)
   const garbage = new TextEncoder().encode('not a component')
   await expect(replica.deploy({ component: garbage, manifest: manifestFor('bad', garbage) })).rejects.toThrow(InvalidArtifactError)

@@ -106,7 +106,16 @@ export function testNetwork(seed = 'contracts-test'): TestNetwork {
 export const CODE_HASH = sha256(hex('nexus example component'))
 
 /** The fields a replica would produce for `input` → `output` (state roots and fuel are made up). */
-export function fieldsFor(p: { verifier: Address; input: Hex; output: Hex; seq: bigint; status?: StatusCode; codeHash?: Hex; chainId?: bigint; functionId?: string }): ResultFields {
+export function fieldsFor(p: {
+  verifier: Address
+  input: Hex
+  output: Hex
+  seq: bigint
+  status?: StatusCode
+  codeHash?: Hex
+  chainId?: bigint
+  functionId?: string
+}): ResultFields {
   return {
     chainId: p.chainId ?? 31337n,
     verifier: p.verifier,

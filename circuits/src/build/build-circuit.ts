@@ -119,8 +119,11 @@ async function buildLocked(
   const ptauSize = statSync(ptau.path).size
   const previous = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest) : undefined
   const setupValid =
-    previous?.sourceHash === hash && previous.ptau.path === ptau.path && previous.ptauSize === ptauSize &&
-    existsSync(paths.zkeyPath) && existsSync(paths.verificationKeyPath)
+    previous?.sourceHash === hash &&
+    previous.ptau.path === ptau.path &&
+    previous.ptauSize === ptauSize &&
+    existsSync(paths.zkeyPath) &&
+    existsSync(paths.verificationKeyPath)
 
   let setupMs = 0
   if (!setupValid) {

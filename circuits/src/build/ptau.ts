@@ -81,7 +81,9 @@ export async function resolvePtau(parameters: ResolvePtauParameters): Promise<Re
   let best: ResolvedPtau | undefined
   for (const dir of parameters.searchDirs) {
     if (!existsSync(dir)) continue
-    for (const name of readdirSync(dir).filter((f) => f.endsWith('.ptau')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((f) => f.endsWith('.ptau'))
+      .sort()) {
       const path = join(dir, name)
       const header = await readPtauHeader(path).catch(() => undefined)
       if (!header?.prepared || header.power < power) continue

@@ -34,13 +34,10 @@ export function collectSources(main: string, libraries: readonly string[]): stri
 }
 
 /** sha256 (hex) over compiler identity, flags and each source's path (relative to `root`) and bytes. */
-export function computeSourceHash(parameters: {
-  main: string
-  libraries: readonly string[]
-  root: string
-  compiler: string
-  flags: readonly string[]
-}): { hash: string; files: string[] } {
+export function computeSourceHash(parameters: { main: string; libraries: readonly string[]; root: string; compiler: string; flags: readonly string[] }): {
+  hash: string
+  files: string[]
+} {
   const files = collectSources(parameters.main, parameters.libraries)
   const h = createHash('sha256')
   h.update(`nexus.circuits.v1\0${parameters.compiler}\0${parameters.flags.join(' ')}\0`)
@@ -54,4 +51,3 @@ export function computeSourceHash(parameters: {
   }
   return { hash: h.digest('hex'), files }
 }
-

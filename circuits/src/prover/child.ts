@@ -10,7 +10,17 @@ if (process.env.NEXUS_PROVER_SINGLE_THREAD === '1') {
 const fault = process.env.NEXUS_PROVER_FAULT as ProverFault | undefined
 
 // snarkjs's prover logs these steps in this order; their index gives a rough completed fraction.
-const steps = ['Reading Wtns', 'Reading Coeffs', 'Building ABC', 'Join ABC', 'Reading A Points', 'Reading B1 Points', 'Reading B2 Points', 'Reading C Points', 'Reading H Points']
+const steps = [
+  'Reading Wtns',
+  'Reading Coeffs',
+  'Building ABC',
+  'Join ABC',
+  'Reading A Points',
+  'Reading B1 Points',
+  'Reading B2 Points',
+  'Reading C Points',
+  'Reading H Points',
+]
 
 const send = (m: ChildMessage) => process.send?.(m)
 

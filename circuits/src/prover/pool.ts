@@ -4,14 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import {
-  verifyGroth16,
-  ZkInputError,
-  ZkProverError,
-  type CircuitInputs,
-  type Groth16Proof,
-  type Groth16VerificationKey,
-} from '@nexus/protocol/zk'
+import { verifyGroth16, ZkInputError, ZkProverError, type CircuitInputs, type Groth16Proof, type Groth16VerificationKey } from '@nexus/protocol/zk'
 import type { ChildMessage, ProveJob, ProverFault } from './protocol.ts'
 
 // The prover child: child.ts through tsx in the repo, plain child.js in the published dist/ (which
@@ -224,7 +217,15 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
       try {
         const done = await runOn(slot, p, attempt, p.timeoutMs ?? timeoutMs)
         const v0 = performance.now()
-        p.onProgress?.({ circuitId: p.circuit.id, prover: slot.index, attempt, stage: 'verify', message: 'verifying proof', fraction: 1, elapsedMs: v0 - started })
+        p.onProgress?.({
+          circuitId: p.circuit.id,
+          prover: slot.index,
+          attempt,
+          stage: 'verify',
+          message: 'verifying proof',
+          fraction: 1,
+          elapsedMs: v0 - started,
+        })
         const ok = await verifyGroth16(p.circuit.verificationKey, done.publicSignals, done.proof).catch(() => false)
         const verifyMs = performance.now() - v0
         if (!ok) {

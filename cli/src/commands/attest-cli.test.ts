@@ -9,7 +9,16 @@ import { keccak256, toBytes, type Hex } from 'viem'
 import { afterAll, describe, expect, test, vi } from 'vitest'
 import { run as keygen } from './keygen.ts'
 import { run as verify } from './verify.ts'
-import { combineShares, createAttestedResult, parseNetwork, parseResultFields, resultDigest, signShare, type ResultFields, type ShareKey } from '@nexus/protocol/attest'
+import {
+  combineShares,
+  createAttestedResult,
+  parseNetwork,
+  parseResultFields,
+  resultDigest,
+  signShare,
+  type ResultFields,
+  type ShareKey,
+} from '@nexus/protocol/attest'
 
 const dirs: string[] = []
 async function tempDir() {
@@ -51,11 +60,18 @@ async function signedResult(dir: string, signerIndices: number[], functionId?: s
     fuelUsed: 5n,
   }
   const digest = resultDigest(fields)
-  const { signature, signers } = combineShares(digest, keys.map((k) => signShare(digest, k)), network)
+  const { signature, signers } = combineShares(
+    digest,
+    keys.map((k) => signShare(digest, k)),
+    network,
+  )
   return { result: createAttestedResult({ fields, output, signature, signers, groupPublicKey: network.groupPublicKey }), digest }
 }
 
-describe.each([['dealer', []], ['dkg', ['--dkg']]] as const)('nexus keygen (%s) + nexus verify', (_, extra) => {
+describe.each([
+  ['dealer', []],
+  ['dkg', ['--dkg']],
+] as const)('nexus keygen (%s) + nexus verify', (_, extra) => {
   test('writes 0600 key files and a network file; a result signed with them verifies; a tampered one does not', async () => {
     const dir = await tempDir()
     const gen = await capture(() => keygen(['--t', '3', '--n', '4', '--out', dir, ...extra]))
@@ -89,7 +105,10 @@ test('nexus verify: clear reasons for wrong key, too few signers, unreadable fil
   await writeFile(join(dir, 'result.json'), JSON.stringify(result))
   await writeFile(join(dir, 'few.json'), JSON.stringify({ ...result, signers: [1] }))
   const v = (file: string, net = join(dir, 'network.json')) => capture(() => verify([file, '--network', net]))
-  expect(await v(join(dir, 'result.json'), join(other, 'network.json'))).toEqual({ code: 1, out: 'invalid: result is signed for another group public key [NEXUS_ATTEST_WRONG_KEY]' })
+  expect(await v(join(dir, 'result.json'), join(other, 'network.json'))).toEqual({
+    code: 1,
+    out: 'invalid: result is signed for another group public key [NEXUS_ATTEST_WRONG_KEY]',
+  })
   expect(await v(join(dir, 'few.json'))).toEqual({ code: 1, out: 'invalid: too few signers: 1 valid, threshold is 2 [NEXUS_ATTEST_TOO_FEW_SIGNERS]' })
   expect((await v(join(dir, 'missing.json'))).out).toMatch(/^invalid: cannot read result file .*missing\.json \(ENOENT/)
   expect((await capture(() => verify([join(dir, 'result.json')]))).code).toBe(2)
@@ -136,21 +155,31 @@ test('nexus verify: v2 and v1 results both verify; a result of one function pres
   const { functionIdHash: _, ...fieldsWithoutHash } = v2.result.fields
   const asOther = { ...v2.result, fields: { ...fieldsWithoutHash, functionId: 'attacker' } }
   const asOtherFields = parseResultFields(asOther.fields)
-  expect((await v(await write('as-other.json', { ...asOther, digest: resultDigest(asOtherFields) }))).out).toMatch(/^invalid: signature does not verify .* \[NEXUS_ATTEST_BAD_SIGNATURE\]$/)
+  expect((await v(await write('as-other.json', { ...asOther, digest: resultDigest(asOtherFields) }))).out).toMatch(
+    /^invalid: signature does not verify .* \[NEXUS_ATTEST_BAD_SIGNATURE\]$/,
+  )
   expect((await v(await write('as-other-digest.json', asOther))).out).toMatch(/\[NEXUS_ATTEST_DIGEST_MISMATCH\]$/)
   // The v2 result with its function id dropped and relabelled v1.
   const { protocol: __, functionId: ___, functionIdHash: ____, ...v1Fields } = v2.result.fields
   const dropped = { ...v2.result, protocol: 'nexus.result.v1', fields: v1Fields }
-  expect((await v(await write('dropped.json', { ...dropped, digest: resultDigest(parseResultFields(v1Fields)) }))).out).toMatch(/\[NEXUS_ATTEST_BAD_SIGNATURE\]$/)
-  expect((await v(await write('mislabelled.json', { ...v2.result, protocol: 'nexus.result.v1', fields: { ...v2.result.fields, protocol: 'nexus.result.v1' } }))).out).toBe(
-    'invalid: malformed fields.functionId: a nexus.result.v1 result has no function id [NEXUS_ATTEST_MALFORMED_RESULT]',
+  expect((await v(await write('dropped.json', { ...dropped, digest: resultDigest(parseResultFields(v1Fields)) }))).out).toMatch(
+    /\[NEXUS_ATTEST_BAD_SIGNATURE\]$/,
   )
+  expect(
+    (await v(await write('mislabelled.json', { ...v2.result, protocol: 'nexus.result.v1', fields: { ...v2.result.fields, protocol: 'nexus.result.v1' } }))).out,
+  ).toBe('invalid: malformed fields.functionId: a nexus.result.v1 result has no function id [NEXUS_ATTEST_MALFORMED_RESULT]')
   expect((await v(await write('mislabelled-top.json', { ...v2.result, protocol: 'nexus.result.v1' }))).out).toBe(
     'invalid: malformed protocol: "nexus.result.v1" does not match the fields (a function id) [NEXUS_ATTEST_MALFORMED_RESULT]',
   )
 
   // --function: the caller says which function it asked for.
   expect(await v(join(dir, 'v2.json'), '--function', 'victim')).toEqual({ code: 0, out: `ok ${v2.digest}` })
-  expect(await v(join(dir, 'v2.json'), '--function', 'other')).toEqual({ code: 1, out: 'invalid: wrong functionId: caller expects "other", result has "victim" [NEXUS_ATTEST_FIELD_MISMATCH]' })
-  expect(await v(join(dir, 'v1.json'), '--function', 'victim')).toEqual({ code: 1, out: 'invalid: wrong functionId: caller expects "victim", result has none (a v1 result) [NEXUS_ATTEST_FIELD_MISMATCH]' })
+  expect(await v(join(dir, 'v2.json'), '--function', 'other')).toEqual({
+    code: 1,
+    out: 'invalid: wrong functionId: caller expects "other", result has "victim" [NEXUS_ATTEST_FIELD_MISMATCH]',
+  })
+  expect(await v(join(dir, 'v1.json'), '--function', 'victim')).toEqual({
+    code: 1,
+    out: 'invalid: wrong functionId: caller expects "victim", result has none (a v1 result) [NEXUS_ATTEST_FIELD_MISMATCH]',
+  })
 })

@@ -4,7 +4,6 @@ import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildProject } from '@nexus/framework/build'
 
-
 const usage = 'usage: nexus build [--config nexus.config.ts] [--out .nexus/build] [--check]'
 
 export async function run(argv: string[]): Promise<number> {
@@ -22,7 +21,15 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now()
   const project = await buildProject(resolve(values.config), { out: values.out, checkOnly: values.check })
   for (const fn of project.functions) {
-    const triggers = fn.triggers.map((t) => (t.kind === 'event' ? `event ${t.contract}.${t.event}` : t.kind === 'block' ? `block every ${t.every}` : t.kind === 'route' ? `${t.method} ${t.path}` : `cron ${t.schedule}`))
+    const triggers = fn.triggers.map((t) =>
+      t.kind === 'event'
+        ? `event ${t.contract}.${t.event}`
+        : t.kind === 'block'
+          ? `block every ${t.every}`
+          : t.kind === 'route'
+            ? `${t.method} ${t.path}`
+            : `cron ${t.schedule}`,
+    )
     console.log(`${fn.id.padEnd(28)} ${fn.manifest?.codeHash.slice(0, 18) ?? '(checked)'}  ${triggers.join(', ')}`)
   }
   for (const z of project.zk) console.log(`${z.exportName.padEnd(28)} zk circuit ${z.circuit} (served by the gateway's zk service)`)

@@ -29,7 +29,6 @@ import * as NexusConsumerExample from '@nexus/contracts/generated/NexusConsumerE
 import * as NexusInbox from '@nexus/contracts/generated/NexusInbox'
 import type { InboxRelayConfig } from '@nexus/gateway/inbox'
 
-
 const usage = 'usage: nexus dev [--dir .nexus] [--port 8787] [--examples <dir>] [--t 3] [--n 4] [--devnet-port 8545]'
 
 /** Build output folder of a project: its folder name under examples/. */
@@ -187,16 +186,24 @@ Nexus dev stack ready in ${((performance.now() - started) / 1000).toFixed(1)} s 
   gateway   ${url}        (API: ${url}/openapi.json, metrics: ${url}/metrics)
   deploy key ${join(dir, 'deploy-api-key')}
   network   ${join(dir, 'keys', 'network.json')}
-${example ? `
+${
+  example
+    ? `
 Invoke (returns an attested result):
   curl -s -X POST ${url}/v1/functions/${example}/invoke -H 'content-type: application/json' -d '{"name":"nexus"}'
 Verify it (off-chain, against the network's group key):
   curl -s -X POST ${url}/v1/functions/${example}/invoke -d '{}' | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>console.log(JSON.stringify(JSON.parse(s).result)))' > /tmp/nexus-result.json
   npx nexus verify /tmp/nexus-result.json --network ${join(dir, 'keys', 'network.json')}
-` : ''}
-${deployed.includes('token-balances') ? `Token balances indexed from ExampleToken Transfer events (route of token-balances):
+`
+    : ''
+}
+${
+  deployed.includes('token-balances')
+    ? `Token balances indexed from ExampleToken Transfer events (route of token-balances):
   curl -s ${url}/v1/functions/token-balances/http/balance/0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
-` : ''}
+`
+    : ''
+}
 ${inboxDemo}Ctrl-C to stop (state is kept for the next start).`)
     console.log(JSON.stringify({ event: 'ready', url, functions: deployed }))
     ready = true
@@ -220,7 +227,11 @@ ${inboxDemo}Ctrl-C to stop (state is kept for the next start).`)
  * callback stores the answer, read back with eth_call and decoded.
  */
 async function inboxCommands(devnet: Devnet, consumer: Hex): Promise<string> {
-  const requestCount = (await devnet.clients.public.readContract({ address: devnet.contracts.inbox, abi: NexusInbox.abi, functionName: 'requestCount' })) as bigint
+  const requestCount = (await devnet.clients.public.readContract({
+    address: devnet.contracts.inbox,
+    abi: NexusInbox.abi,
+    functionName: 'requestCount',
+  })) as bigint
   const next = requestCount + 1n
   const ask = encodeFunctionData({ abi: NexusConsumerExample.abi, functionName: 'ask', args: [toHex('{"name":"chain"}')] })
   const answer = encodeFunctionData({ abi: NexusConsumerExample.abi, functionName: 'answers', args: [next] })

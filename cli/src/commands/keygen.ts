@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util'
 import { NexusError } from '@nexus/protocol'
 import { dealerKeygen, encodeG2, parseNetwork, runDkg, sharePublicKey, type Network, type ShareKey } from '@nexus/protocol/attest'
 
-
 const usage = 'usage: nexus keygen --t <t> --n <n> --out <dir> [--dkg] [--seed <text>] [--chain-id <id>] [--verifier <0x…>] [--force]'
 
 /** The secret key file of one replica. */

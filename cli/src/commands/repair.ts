@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util'
 import { createReplicaClient } from '@nexus/gateway'
 import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 
-
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,

@@ -10,7 +10,6 @@ import { createReplica, createReplicaServer } from '@nexus/runtime'
 import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { makePrivate } from '@nexus/runtime/store'
 
-
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,

@@ -7,7 +7,6 @@ import { parseArgs } from 'node:util'
 import { NexusError } from '@nexus/protocol'
 import { parseNetwork, verifyResult } from '@nexus/protocol/attest'
 
-
 const usage = 'usage: nexus verify <result.json> --network <network.json> [--function <id>]'
 
 async function readJson(path: string, what: string): Promise<unknown> {

@@ -62,15 +62,17 @@ export async function startDevnet(p: StartDevnetParameters): Promise<Devnet> {
     const clients = createClients(anvil.rpcUrl, undefined, DEVNET_CHAIN_ID)
     const saved = existsSync(contractsFile) ? (JSON.parse(await readFile(contractsFile, 'utf8')) as DevnetContracts) : undefined
     const live = async (address: Address | undefined) => !!address && ((await clients.public.getCode({ address })) ?? '0x') !== '0x'
-    const deploy = async (artifact: Parameters<typeof deployArtifact>[1], args: readonly unknown[] = []) => (await deployArtifact(clients, artifact, args)).address
-    const contracts: DevnetContracts = saved && (await live(saved.token)) && (await live(saved.verifier)) && (await live(saved.inbox))
-      ? saved
-      : await (async () => {
-          const token = await deploy(ExampleToken)
-          const verifier = await deploy(NexusVerifier, [toEip2537Key(p.groupPublicKey)])
-          const inbox = await deploy(NexusInbox, [verifier])
-          return { token, verifier, inbox }
-        })()
+    const deploy = async (artifact: Parameters<typeof deployArtifact>[1], args: readonly unknown[] = []) =>
+      (await deployArtifact(clients, artifact, args)).address
+    const contracts: DevnetContracts =
+      saved && (await live(saved.token)) && (await live(saved.verifier)) && (await live(saved.inbox))
+        ? saved
+        : await (async () => {
+            const token = await deploy(ExampleToken)
+            const verifier = await deploy(NexusVerifier, [toEip2537Key(p.groupPublicKey)])
+            const inbox = await deploy(NexusInbox, [verifier])
+            return { token, verifier, inbox }
+          })()
     const save = () => writeFile(contractsFile, `${JSON.stringify(contracts, null, 2)}\n`)
     await save()
     return {

@@ -21,10 +21,16 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 // to their source (the `nexus-source` export condition).
 const fromSource = import.meta.url.endsWith('.ts')
 const cliMain = fileURLToPath(new URL(fromSource ? '../main.ts' : '../main.js', import.meta.url))
-const nodeFlags = ['--experimental-wasm-extended-const', ...(fromSource ? ['--conditions=nexus-source', '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [])]
+const nodeFlags = [
+  '--experimental-wasm-extended-const',
+  ...(fromSource ? ['--conditions=nexus-source', '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : []),
+]
 
 /** Generate dealer keys (t-of-n) into `dir` unless network.json already exists. Returns the network. */
-export async function ensureKeys(dir: string, { t, n, chainId = '31337', verifier = zeroAddress }: { t: number; n: number; chainId?: string; verifier?: string }): Promise<{ network: Network; created: boolean }> {
+export async function ensureKeys(
+  dir: string,
+  { t, n, chainId = '31337', verifier = zeroAddress }: { t: number; n: number; chainId?: string; verifier?: string },
+): Promise<{ network: Network; created: boolean }> {
   const networkFile = join(dir, 'network.json')
   // The key directory holds the share secrets: this user's alone, also when it already existed.
   await mkdir(dir, { recursive: true, mode: 0o700 })
@@ -35,7 +41,15 @@ export async function ensureKeys(dir: string, { t, n, chainId = '31337', verifie
   network.verifier = verifier as `0x${string}`
   for (const share of shares) {
     const path = join(dir, `replica-${share.index}.key.json`)
-    const file = { protocol: 'nexus.result.v1', index: share.index, secretKey: share.secretKey, publicKey: encodeG2(sharePublicKey(share)), t, n, groupPublicKey: network.groupPublicKey }
+    const file = {
+      protocol: 'nexus.result.v1',
+      index: share.index,
+      secretKey: share.secretKey,
+      publicKey: encodeG2(sharePublicKey(share)),
+      t,
+      n,
+      groupPublicKey: network.groupPublicKey,
+    }
     await writeFile(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
     await chmod(path, 0o600)
   }
@@ -105,7 +119,21 @@ export type StartReplicaParameters = {
 
 /** Spawn `nexus replica` and wait for its `listening` line. */
 export async function startReplica(p: StartReplicaParameters): Promise<ReplicaProcess> {
-  const args = [...nodeFlags, cliMain, 'replica', '--index', String(p.index), '--port', String(p.port ?? 0), '--data', p.dataDir, '--key', p.keyFile, '--gateway-key-file', p.gatewayKeyFile ?? join(dirname(p.keyFile), 'gateway.key')]
+  const args = [
+    ...nodeFlags,
+    cliMain,
+    'replica',
+    '--index',
+    String(p.index),
+    '--port',
+    String(p.port ?? 0),
+    '--data',
+    p.dataDir,
+    '--key',
+    p.keyFile,
+    '--gateway-key-file',
+    p.gatewayKeyFile ?? join(dirname(p.keyFile), 'gateway.key'),
+  ]
   if (p.chainId) args.push('--chain-id', p.chainId)
   if (p.verifier) args.push('--verifier', p.verifier)
   for (const [chainId, url] of Object.entries(p.rpc ?? {})) args.push('--rpc', `${chainId}=${url}`)
@@ -144,11 +172,25 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
 }
 
 /** Start replicas 1..n of a key directory, each with its data under `<root>/replica-<i>`. */
-export async function startReplicas(root: string, keysDir: string, n: number, ports?: number[], options: { rpc?: Record<string, string>; chainId?: string; verifier?: string } = {}): Promise<ReplicaProcess[]> {
+export async function startReplicas(
+  root: string,
+  keysDir: string,
+  n: number,
+  ports?: number[],
+  options: { rpc?: Record<string, string>; chainId?: string; verifier?: string } = {},
+): Promise<ReplicaProcess[]> {
   await ensureGatewayKey(keysDir)
   const settled = await Promise.allSettled(
     Array.from({ length: n }, (_, k) =>
-      startReplica({ index: k + 1, dataDir: join(root, `replica-${k + 1}`), keyFile: join(keysDir, `replica-${k + 1}.key.json`), port: ports?.[k], rpc: options.rpc, chainId: options.chainId, verifier: options.verifier }),
+      startReplica({
+        index: k + 1,
+        dataDir: join(root, `replica-${k + 1}`),
+        keyFile: join(keysDir, `replica-${k + 1}.key.json`),
+        port: ports?.[k],
+        rpc: options.rpc,
+        chainId: options.chainId,
+        verifier: options.verifier,
+      }),
     ),
   )
   const failed = settled.find((s) => s.status === 'rejected')

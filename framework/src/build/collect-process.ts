@@ -12,7 +12,9 @@ export type Collected = { functions: CollectedFunction[]; zk: CollectedZkFunctio
 
 const replacer = (_key: string, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v)
 const reviver = (_key: string, v: unknown) =>
-  v && typeof v === 'object' && typeof (v as { $bigint?: unknown }).$bigint === 'string' && Object.keys(v).length === 1 ? BigInt((v as { $bigint: string }).$bigint) : v
+  v && typeof v === 'object' && typeof (v as { $bigint?: unknown }).$bigint === 'string' && Object.keys(v).length === 1
+    ? BigInt((v as { $bigint: string }).$bigint)
+    : v
 
 async function collectHere(files: string[]): Promise<Collected> {
   const out: Collected = { functions: [], zk: [] }
@@ -43,8 +45,13 @@ export function collectInChildProcess(files: string[]): Promise<Collected> {
       }
       if (answer?.ok) return resolvePromise(answer.ok)
       const e = answer?.error
-      if (e?.name === 'HandlerLoadError' && e.shortMessage) return reject(new HandlerLoadError(e.shortMessage, { details: e.details, metaMessages: [handlerLoadHint] }))
-      reject(new HandlerLoadError('Could not collect handlers.', { details: e?.message ?? `the collecting process failed: ${err?.message ?? 'no answer'}\n${stderr.trim()}` }))
+      if (e?.name === 'HandlerLoadError' && e.shortMessage)
+        return reject(new HandlerLoadError(e.shortMessage, { details: e.details, metaMessages: [handlerLoadHint] }))
+      reject(
+        new HandlerLoadError('Could not collect handlers.', {
+          details: e?.message ?? `the collecting process failed: ${err?.message ?? 'no answer'}\n${stderr.trim()}`,
+        }),
+      )
     })
   })
 }

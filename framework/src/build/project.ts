@@ -51,8 +51,12 @@ export type BuiltProject = {
   zk: CollectedZkFunction[]
 }
 
-
-const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase()
+const kebab = (s: string) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase()
 
 export async function loadConfig(configPath: string): Promise<NexusConfig> {
   let mod: { default?: NexusConfig }
@@ -98,12 +102,25 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
     const site = fn.registrations[0]?.site
     if (!FUNCTION_ID.test(id)) throw new TriggerValidationError(`function id "${id}" (from ${fn.handlerName}) must match ${FUNCTION_ID}`, site)
     const other = ids.get(id)
-    if (other) throw new TriggerValidationError(`two handlers map to the function id "${id}": ${other.file} ${other.handlerName} and ${fn.handlerName}; rename one`, site)
+    if (other)
+      throw new TriggerValidationError(
+        `two handlers map to the function id "${id}": ${other.file} ${other.handlerName} and ${fn.handlerName}; rename one`,
+        site,
+      )
     ids.set(id, fn)
     functions.push({ id, file: fn.file, handlerName: fn.handlerName, triggers })
   }
   const replicas = config.replicas ?? configDefaults.replicas
-  const project: BuiltProject = { name, config, chains: chainSpecs(config), replicas, threshold: config.threshold ?? defaultThreshold(replicas), outDir, functions, zk }
+  const project: BuiltProject = {
+    name,
+    config,
+    chains: chainSpecs(config),
+    replicas,
+    threshold: config.threshold ?? defaultThreshold(replicas),
+    outDir,
+    functions,
+    zk,
+  }
   if (options.checkOnly) return project
 
   for (const [i, fn] of functions.entries()) {
@@ -119,10 +136,20 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
     Object.assign(fn, { manifest, component, dir, cached })
   }
   await mkdir(outDir, { recursive: true })
-  await writeFile(join(outDir, 'project.json'), `${JSON.stringify({
-    name, replicas: project.replicas, threshold: project.threshold, chains: project.chains,
-    functions: functions.map((f) => ({ id: f.id, codeHash: f.manifest?.codeHash, dir: f.id, triggers: f.triggers })),
-    zk: zk.map((z) => ({ name: z.exportName, circuit: z.circuit, file: relative(root, z.file) })),
-  }, null, 2)}\n`)
+  await writeFile(
+    join(outDir, 'project.json'),
+    `${JSON.stringify(
+      {
+        name,
+        replicas: project.replicas,
+        threshold: project.threshold,
+        chains: project.chains,
+        functions: functions.map((f) => ({ id: f.id, codeHash: f.manifest?.codeHash, dir: f.id, triggers: f.triggers })),
+        zk: zk.map((z) => ({ name: z.exportName, circuit: z.circuit, file: relative(root, z.file) })),
+      },
+      null,
+      2,
+    )}\n`,
+  )
   return project
 }

@@ -27,14 +27,18 @@ const problem = (declaration: Declaration) => {
 
 describe('event triggers', () => {
   test('unknown contract names the known ones, with file and line', () => {
-    expect(problem({ kind: 'event', contract: 'Tokn', event: 'Transfer' })).toBe('/p/handlers/x.ts:12:3: @onEvent: unknown contract "Tokn". Known contracts: Token')
+    expect(problem({ kind: 'event', contract: 'Tokn', event: 'Transfer' })).toBe(
+      '/p/handlers/x.ts:12:3: @onEvent: unknown contract "Tokn". Known contracts: Token',
+    )
   })
   test('an indexed-argument filter becomes topics 1..3, trailing wildcards dropped', () => {
     const to = triggerSpec(config, reg({ kind: 'event', contract: 'Token', event: 'Transfer', filter: { to: alice } }))
     expect(to).toMatchObject({ kind: 'event', topics: [null, pad(alice.toLowerCase() as `0x${string}`)] })
     const from = triggerSpec(config, reg({ kind: 'event', contract: 'Token', event: 'Transfer', filter: { from: alice } }))
     expect(from).toMatchObject({ topics: [pad(alice.toLowerCase() as `0x${string}`)] })
-    expect(problem({ kind: 'event', contract: 'Token', event: 'Transfer', filter: { value: 1n } })).toContain('names value; only indexed arguments can be filtered (from, to)')
+    expect(problem({ kind: 'event', contract: 'Token', event: 'Transfer', filter: { value: 1n } })).toContain(
+      'names value; only indexed arguments can be filtered (from, to)',
+    )
     expect(problem({ kind: 'event', contract: 'Token', event: 'Transfer', filter: { to: '0x12' } })).toContain('does not fit')
   })
 })
@@ -54,7 +58,11 @@ describe('block, route and cron triggers', () => {
     expect(matchRoute('/balance/:addr', '/balance/')).toBeUndefined()
     expect(matchRoute('/balance/:addr', '/balances/1')).toBeUndefined()
     // The same choice as the gateway's router: literal segments first, then declaration order.
-    const routes = [{ method: 'GET', path: '/balance/:addr' }, { method: 'GET', path: '/balance/total' }, { method: 'POST', path: '/balance/:who' }]
+    const routes = [
+      { method: 'GET', path: '/balance/:addr' },
+      { method: 'GET', path: '/balance/total' },
+      { method: 'POST', path: '/balance/:who' },
+    ]
     expect(selectRoute(routes, 'GET', '/balance/total')?.route).toBe(routes[1])
     expect(selectRoute(routes, 'HEAD', '/balance/0x1')).toEqual({ route: routes[0], params: { addr: '0x1' } })
     expect(selectRoute(routes, 'POST', '/balance/total')).toEqual({ route: routes[2], params: { who: 'total' } })
@@ -82,7 +90,9 @@ describe('config', () => {
     expect(bad({ ...config, replicas: 4, threshold: 5 })).toThrow('threshold')
     expect(bad({ ...config, limits: { fuel: 0 } })).toThrow('limits.fuel must be a positive integer')
     expect(bad({ ...config, limits: { gas: 1 } })).toThrow('unknown limit "gas"')
-    expect(bad({ chains: config.chains, contracts: { T: { chain: 'x', address: alice, abi: [] } } })).toThrow('unknown chain "x"; known chains: devnet, mainnet')
+    expect(bad({ chains: config.chains, contracts: { T: { chain: 'x', address: alice, abi: [] } } })).toThrow(
+      'unknown chain "x"; known chains: devnet, mainnet',
+    )
     expect(bad({ chains: config.chains, contracts: { T: { chain: 'devnet', address: '0x12', abi: [] } } })).toThrow('not an address')
   })
 })

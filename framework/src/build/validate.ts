@@ -48,7 +48,13 @@ export function chainSpecs(config: NexusConfig): ChainSpec[] {
 }
 
 const cronField = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/
-const cronRanges: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]]
+const cronRanges: [number, number][] = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+]
 
 function cronProblem(schedule: unknown): string | undefined {
   if (typeof schedule !== 'string') return 'the schedule must be a string'
@@ -85,23 +91,36 @@ export function triggerSpec(config: NexusConfig, registration: Registration): Tr
       if (d.filter) {
         const indexed = abi.inputs.filter((i) => i.indexed).map((i) => i.name ?? '')
         const notIndexed = Object.keys(d.filter).filter((k) => !indexed.includes(k))
-        if (notIndexed.length) return fail(`@onEvent: filter of ${d.contract}.${d.event} names ${notIndexed.join(', ')}; only indexed arguments can be filtered (${indexed.join(', ') || 'none'})`)
+        if (notIndexed.length)
+          return fail(
+            `@onEvent: filter of ${d.contract}.${d.event} names ${notIndexed.join(', ')}; only indexed arguments can be filtered (${indexed.join(', ') || 'none'})`,
+          )
         try {
-          topics = (encodeEventTopics({ abi: [abi], eventName: abi.name, args: d.filter } as Parameters<typeof encodeEventTopics>[0]) as (Hex | Hex[] | null)[]).slice(1)
+          topics = (
+            encodeEventTopics({ abi: [abi], eventName: abi.name, args: d.filter } as Parameters<typeof encodeEventTopics>[0]) as (Hex | Hex[] | null)[]
+          ).slice(1)
         } catch (cause) {
           throw new TriggerValidationError(`@onEvent: filter of ${d.contract}.${d.event} has a value that does not fit its argument's type`, site, { cause })
         }
         while (topics.length && topics.at(-1) === null) topics.pop()
       }
       return {
-        kind: 'event', chain: contract.chain, chainId: chain.chainId, contract: d.contract, address: contract.address.toLowerCase() as Hex,
-        event: abi.name, abi, topic0: toEventSelector(abi),
+        kind: 'event',
+        chain: contract.chain,
+        chainId: chain.chainId,
+        contract: d.contract,
+        address: contract.address.toLowerCase() as Hex,
+        event: abi.name,
+        abi,
+        topic0: toEventSelector(abi),
         ...(topics?.length ? { topics } : {}),
         ...(contract.startBlock !== undefined ? { startBlock: BigInt(contract.startBlock).toString() } : {}),
       }
     }
     case 'block': {
-      const chainName = d.chain ?? (chainNames.length === 1 ? chainNames[0]! : fail(`@onBlock: the config has several chains; name one with { chain }. Known chains: ${list(chainNames)}`))
+      const chainName =
+        d.chain ??
+        (chainNames.length === 1 ? chainNames[0]! : fail(`@onBlock: the config has several chains; name one with { chain }. Known chains: ${list(chainNames)}`))
       const chain = config.chains[chainName]
       if (!chain) return fail(`@onBlock: unknown chain "${chainName}". Known chains: ${list(chainNames)}`)
       const every = d.every ?? 1
@@ -109,7 +128,8 @@ export function triggerSpec(config: NexusConfig, registration: Registration): Tr
       return { kind: 'block', chain: chainName, chainId: chain.chainId, every }
     }
     case 'route': {
-      if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(d.method)) return fail(`@onHttp: method must be GET, POST, PUT, PATCH or DELETE, got "${d.method}"`)
+      if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(d.method))
+        return fail(`@onHttp: method must be GET, POST, PUT, PATCH or DELETE, got "${d.method}"`)
       const problem = routePatternProblem(d.path)
       if (problem) return fail(`@onHttp: ${problem}`)
       return { kind: 'route', method: d.method, path: d.path }

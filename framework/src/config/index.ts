@@ -1,1 +1,10 @@
-export { defineConfig, configDefaults, defaultThreshold, type NexusConfig, type ChainConfig, type ContractConfig, type StorageConfig, type FunctionLimits } from './define.ts'
+export {
+  defineConfig,
+  configDefaults,
+  defaultThreshold,
+  type NexusConfig,
+  type ChainConfig,
+  type ContractConfig,
+  type StorageConfig,
+  type FunctionLimits,
+} from './define.ts'

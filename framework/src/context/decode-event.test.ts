@@ -15,17 +15,27 @@ describe('decodeEvent', () => {
     const cases: { name: string; topics: Hex[]; data: Hex }[] = [
       {
         name: 'Transfer',
-        topics: encodeEventTopics({ abi: erc20Abi, eventName: 'Transfer', args: { from: '0x70997970c51812dc3a010c7d01b50e20d17dc79c', to: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc' } }) as Hex[],
+        topics: encodeEventTopics({
+          abi: erc20Abi,
+          eventName: 'Transfer',
+          args: { from: '0x70997970c51812dc3a010c7d01b50e20d17dc79c', to: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc' },
+        }) as Hex[],
         data: encodeAbiParameters([{ type: 'uint256' }], [123456789012345678901234567890n]),
       },
       {
         name: 'Mixed',
         topics: encodeEventTopics({ abi, eventName: 'Mixed', args: { label: 'hello', id: `0x${'ab'.repeat(32)}` } }) as Hex[],
-        data: encodeAbiParameters(event('Mixed').inputs.filter((i) => !i.indexed), [{ a: 7n, b: 'x' }, [-1, 2, -128], true]),
+        data: encodeAbiParameters(
+          event('Mixed').inputs.filter((i) => !i.indexed),
+          [{ a: 7n, b: 'x' }, [-1, 2, -128], true],
+        ),
       },
       {
         name: 'Anon',
-        topics: [...(encodeEventTopics({ abi, eventName: 'Anon' }) as Hex[]), encodeAbiParameters([{ type: 'address' }], ['0x70997970c51812dc3a010c7d01b50e20d17dc79c'])],
+        topics: [
+          ...(encodeEventTopics({ abi, eventName: 'Anon' }) as Hex[]),
+          encodeAbiParameters([{ type: 'address' }], ['0x70997970c51812dc3a010c7d01b50e20d17dc79c']),
+        ],
         data: encodeAbiParameters([{ type: 'uint256' }], [5n]),
       },
     ]
@@ -36,7 +46,11 @@ describe('decodeEvent', () => {
   })
   test('too few or too many topics and short data are errors', () => {
     const t = event('Transfer')
-    const topics = encodeEventTopics({ abi: erc20Abi, eventName: 'Transfer', args: { from: '0x70997970c51812dc3a010c7d01b50e20d17dc79c', to: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc' } }) as Hex[]
+    const topics = encodeEventTopics({
+      abi: erc20Abi,
+      eventName: 'Transfer',
+      args: { from: '0x70997970c51812dc3a010c7d01b50e20d17dc79c', to: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc' },
+    }) as Hex[]
     const data = encodeAbiParameters([{ type: 'uint256' }], [1n])
     expect(() => decodeEvent(t, topics.slice(0, 2), data)).toThrow('too few topics')
     expect(() => decodeEvent(t, [...topics, topics[1]!], data)).toThrow('has 4 topics')

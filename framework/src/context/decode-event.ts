@@ -23,7 +23,10 @@ export function decodeEvent(abi: AbiEvent, topics: Hex[], data: Hex): Record<str
   if (topic !== topics.length) throw new Error(`log of ${abi.name} has ${topics.length} topics, the event has ${topic}`)
   const plain = abi.inputs.map((p, i) => [p, i] as const).filter(([p]) => !p.indexed)
   if (plain.length > 0) {
-    const values = decodeAbiParameters(plain.map(([p]) => p), data)
+    const values = decodeAbiParameters(
+      plain.map(([p]) => p),
+      data,
+    )
     plain.forEach(([p, i], k) => put(p, i, values[k]))
   }
   return args

@@ -124,7 +124,10 @@ function baseContext(host: Host): BaseContext {
 function eventContext(base: BaseContext, specs: TriggerSpec[], p: EventPayload): AnyContext {
   const spec = specs.find(
     (s): s is EventTriggerSpec =>
-      s.kind === 'event' && BigInt(s.chainId) === BigInt(p.chainId) && s.address.toLowerCase() === p.address.toLowerCase() && s.topic0.toLowerCase() === p.topics[0]?.toLowerCase(),
+      s.kind === 'event' &&
+      BigInt(s.chainId) === BigInt(p.chainId) &&
+      s.address.toLowerCase() === p.address.toLowerCase() &&
+      s.topic0.toLowerCase() === p.topics[0]?.toLowerCase(),
   )
   if (!spec) throw new Error(`no @onEvent of this function matches the log of ${p.address} with topic0 ${p.topics[0]}`)
   const args = decodeEvent(spec.abi, p.topics, p.data)
@@ -136,8 +139,15 @@ function eventContext(base: BaseContext, specs: TriggerSpec[], p: EventPayload):
       args,
       contract: spec.contract,
       log: {
-        chainId: BigInt(p.chainId), address: p.address, blockNumber: BigInt(p.blockNumber), blockHash: p.blockHash, logIndex: p.logIndex,
-        transactionHash: p.transactionHash, transactionIndex: p.transactionIndex, topics: p.topics, data: p.data,
+        chainId: BigInt(p.chainId),
+        address: p.address,
+        blockNumber: BigInt(p.blockNumber),
+        blockHash: p.blockHash,
+        logIndex: p.logIndex,
+        transactionHash: p.transactionHash,
+        transactionIndex: p.transactionIndex,
+        topics: p.topics,
+        data: p.data,
       },
     },
   } as AnyContext
@@ -145,7 +155,11 @@ function eventContext(base: BaseContext, specs: TriggerSpec[], p: EventPayload):
 
 function routeContext(base: BaseContext, specs: TriggerSpec[], p: RoutePayload): AnyContext {
   const method = p.method.toUpperCase()
-  const hit = selectRoute(specs.filter((s): s is RouteTriggerSpec => s.kind === 'route'), method, p.path)
+  const hit = selectRoute(
+    specs.filter((s): s is RouteTriggerSpec => s.kind === 'route'),
+    method,
+    p.path,
+  )
   if (!hit) throw new Error(`no @onHttp route of this function matches ${method} ${p.path}`)
   const body = hexToBytes(p.body)
   return {
@@ -181,7 +195,11 @@ function contextFor(host: Host, specs: TriggerSpec[], input: Uint8Array): AnyCon
       return eventContext(base, specs, payload)
     case 'block': {
       const b = payload as BlockPayload
-      return { ...base, trigger: 'block', block: { chainId: BigInt(b.chainId), number: BigInt(b.number), hash: b.hash, parentHash: b.parentHash, timestamp: BigInt(b.timestamp) } }
+      return {
+        ...base,
+        trigger: 'block',
+        block: { chainId: BigInt(b.chainId), number: BigInt(b.number), hash: b.hash, parentHash: b.parentHash, timestamp: BigInt(b.timestamp) },
+      }
     }
     case 'cron': {
       const c = payload as CronPayload

@@ -17,8 +17,11 @@ describe('defineConfig', () => {
     expectTypeOf(config.contracts!.Token.chain).toEqualTypeOf<'devnet'>()
   })
   test('a contract on an unknown chain is an error', () => {
-    // @ts-expect-error 'goerli' is not in chains
-    defineConfig({ chains: { devnet: { chainId: 31337 } }, contracts: { T: { chain: 'goerli', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', abi: erc20Abi } } })
+    defineConfig({
+      chains: { devnet: { chainId: 31337 } },
+      // @ts-expect-error 'goerli' is not in chains
+      contracts: { T: { chain: 'goerli', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', abi: erc20Abi } },
+    })
   })
 })
 

@@ -1,7 +1,16 @@
 // What a handler receives: host access (`kv`, `fs`, `chain`, `log`, `env`) plus the decoded trigger
 // (`event`, `block`, `request` or `tick`). Everything here is deterministic: the same invocation
 // gives every replica the same context.
-import type { Abi, Address, ContractEventArgsFromTopics, ContractEventName, ContractFunctionArgs, ContractFunctionName, ContractFunctionReturnType, Hex } from 'viem'
+import type {
+  Abi,
+  Address,
+  ContractEventArgsFromTopics,
+  ContractEventName,
+  ContractFunctionArgs,
+  ContractFunctionName,
+  ContractFunctionReturnType,
+  Hex,
+} from 'viem'
 import type { NexusConfig } from '../config/define.ts'
 
 /** Persistent key-value state; keys compare and list in UTF-8 byte order. */
@@ -37,12 +46,11 @@ export type ChainContext = {
   call(request: { to: Address; data: Hex }): Hex
   getBalance(address: Address): bigint
   getLogs(filter: Record<string, unknown>): unknown[]
-  readContract<const TAbi extends Abi, TName extends ContractFunctionName<TAbi, 'pure' | 'view'>, const TArgs extends ContractFunctionArgs<TAbi, 'pure' | 'view', TName>>(request: {
-    address: Address
-    abi: TAbi
-    functionName: TName
-    args?: TArgs
-  }): ContractFunctionReturnType<TAbi, 'pure' | 'view', TName, TArgs>
+  readContract<
+    const TAbi extends Abi,
+    TName extends ContractFunctionName<TAbi, 'pure' | 'view'>,
+    const TArgs extends ContractFunctionArgs<TAbi, 'pure' | 'view', TName>,
+  >(request: { address: Address; abi: TAbi; functionName: TName; args?: TArgs }): ContractFunctionReturnType<TAbi, 'pure' | 'view', TName, TArgs>
 }
 
 export type LogContext = {
@@ -78,7 +86,11 @@ export type DecodedLog = {
 
 export type DecodedEvent<TAbi extends Abi = Abi, TEvent extends string = string> = {
   name: TEvent
-  args: TAbi extends Abi ? (TEvent extends ContractEventName<TAbi> ? ContractEventArgsFromTopics<TAbi, TEvent> : Record<string, unknown>) : Record<string, unknown>
+  args: TAbi extends Abi
+    ? TEvent extends ContractEventName<TAbi>
+      ? ContractEventArgsFromTopics<TAbi, TEvent>
+      : Record<string, unknown>
+    : Record<string, unknown>
   contract: string
   log: DecodedLog
 }

@@ -48,14 +48,24 @@ export function onEvent<const TConfig extends NexusConfig, const TContract exten
   spec: EventSpec<ContractAbi<TConfig, TContract>, TContract, TEvent>,
 ): TriggerDecorator<EventContext<TConfig, TContract, TEvent>>
 /** Plain form: `export const onTransfer = onEvent(config, { contract, event }, (ctx) => ...)`. */
-export function onEvent<const TConfig extends NexusConfig, const TContract extends ContractName<TConfig>, const TEvent extends EventName<TConfig, TContract>, R>(
+export function onEvent<
+  const TConfig extends NexusConfig,
+  const TContract extends ContractName<TConfig>,
+  const TEvent extends EventName<TConfig, TContract>,
+  R,
+>(
   config: TConfig,
   spec: EventSpec<ContractAbi<TConfig, TContract>, TContract, TEvent>,
   handler: (ctx: EventContext<TConfig, TContract, TEvent>) => R,
 ): (ctx: EventContext<TConfig, TContract, TEvent>) => R
 export function onEvent(...args: unknown[]): unknown {
   const spec = (args.length === 1 ? args[0] : args[1]) as EventSpec
-  const declaration: Declaration = { kind: 'event', contract: spec?.contract, event: spec?.event, ...(spec?.filter ? { filter: spec.filter as Record<string, unknown> } : {}) }
+  const declaration: Declaration = {
+    kind: 'event',
+    contract: spec?.contract,
+    event: spec?.event,
+    ...(spec?.filter ? { filter: spec.filter as Record<string, unknown> } : {}),
+  }
   return args.length === 3 ? plain(declaration, args[2] as Function) : decorator(declaration)
 }
 
@@ -72,10 +82,18 @@ type ChainName<TConfig> = TConfig extends NexusConfig<infer C> ? Extract<keyof C
 
 export function onBlock(spec?: BlockSpec): TriggerDecorator<BlockContext>
 export function onBlock<const TConfig extends NexusConfig>(config: TConfig, spec?: BlockSpec<ChainName<TConfig>>): TriggerDecorator<BlockContext>
-export function onBlock<const TConfig extends NexusConfig, R>(config: TConfig, spec: BlockSpec<ChainName<TConfig>>, handler: (ctx: BlockContext) => R): (ctx: BlockContext) => R
+export function onBlock<const TConfig extends NexusConfig, R>(
+  config: TConfig,
+  spec: BlockSpec<ChainName<TConfig>>,
+  handler: (ctx: BlockContext) => R,
+): (ctx: BlockContext) => R
 export function onBlock(...args: unknown[]): unknown {
   const spec = ((args.length <= 1 ? args[0] : args[1]) ?? {}) as BlockSpec
-  const declaration: Declaration = { kind: 'block', ...(spec.every !== undefined ? { every: spec.every } : {}), ...(spec.chain !== undefined ? { chain: spec.chain } : {}) }
+  const declaration: Declaration = {
+    kind: 'block',
+    ...(spec.every !== undefined ? { every: spec.every } : {}),
+    ...(spec.chain !== undefined ? { chain: spec.chain } : {}),
+  }
   return args.length === 3 ? plain(declaration, args[2] as Function) : decorator(declaration)
 }
 

@@ -35,7 +35,8 @@ const FIELDS: Field[] = [
 /** Parses a schedule; throws InvalidCronScheduleError naming the bad field. */
 export function parseCronSchedule(source: string): CronSchedule {
   const parts = source.trim().split(/\s+/)
-  if (parts.length !== 5) throw new InvalidCronScheduleError(`Cron schedule "${source}" must have 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}.`)
+  if (parts.length !== 5)
+    throw new InvalidCronScheduleError(`Cron schedule "${source}" must have 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}.`)
   const sets = parts.map((part, i) => parseField(part, FIELDS[i]!, source))
   const daysOfWeek = new Set([...sets[4]!].map((d) => (d === 7 ? 0 : d)))
   return {

@@ -79,9 +79,12 @@ export function createCronTicker(p: CronTickerParameters): CronTicker {
   /** The newest tick of this schedule already in the log (survives restarts), or undefined. */
   async function loggedTick(functionId: string, source: string): Promise<number | undefined> {
     const prefix = `cron:${source}:`
-    const [row] = await p.db.select({ key: invocations.idempotencyKey }).from(invocations)
+    const [row] = await p.db
+      .select({ key: invocations.idempotencyKey })
+      .from(invocations)
       .where(and(eq(invocations.functionId, functionId), eq(invocations.trigger, 'cron'), like(invocations.idempotencyKey, `${prefix}%`)))
-      .orderBy(desc(invocations.seq)).limit(1)
+      .orderBy(desc(invocations.seq))
+      .limit(1)
     const tick = row?.key ? Number(row.key.slice(prefix.length)) : NaN
     return Number.isSafeInteger(tick) ? tick : undefined
   }
@@ -145,7 +148,9 @@ export function createCronTicker(p: CronTickerParameters): CronTicker {
   function scheduleNext(intervalMs: number) {
     if (stopped) return
     timer = setTimeout(() => {
-      running = tick().catch((err: unknown) => p.onEvent?.(`cron: tick failed: ${(err as Error).message}`)).finally(() => scheduleNext(intervalMs))
+      running = tick()
+        .catch((err: unknown) => p.onEvent?.(`cron: tick failed: ${(err as Error).message}`))
+        .finally(() => scheduleNext(intervalMs))
     }, intervalMs)
     timer.unref()
   }

@@ -70,7 +70,12 @@ export function createInboxRelay(p: { config: InboxRelayConfig; chain: ChainSpec
   const logger = p.logger ?? (() => {})
   const inbox = config.address.toLowerCase() as Hex
   const chainId = BigInt(chain.chainId)
-  const viemChain = defineChain({ id: chain.chainId, name: chain.name, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } })
+  const viemChain = defineChain({
+    id: chain.chainId,
+    name: chain.name,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [chain.rpcUrl] } },
+  })
   const transport = http(chain.rpcUrl, { retryCount: 3 })
   const publicClient = createPublicClient({ chain: viemChain, transport, pollingInterval: 100 })
   const wallet = createWalletClient({ chain: viemChain, transport, account: privateKeyToAccount(config.relayerPrivateKey) })
@@ -122,7 +127,11 @@ export function createInboxRelay(p: { config: InboxRelayConfig; chain: ChainSpec
 
   type Row = typeof inboxRequests.$inferSelect
   const where = (r: Row) => and(eq(inboxRequests.chainId, chainId), eq(inboxRequests.inbox, inbox), eq(inboxRequests.requestId, r.requestId))
-  const mark = (r: Row, set: Partial<Row>) => db.update(inboxRequests).set({ ...set, updatedAt: new Date() }).where(where(r))
+  const mark = (r: Row, set: Partial<Row>) =>
+    db
+      .update(inboxRequests)
+      .set({ ...set, updatedAt: new Date() })
+      .where(where(r))
 
   async function fulfilOne(row: Row): Promise<void> {
     const invocation = await log.getInvocation(row.invocationId)
@@ -145,7 +154,13 @@ export function createInboxRelay(p: { config: InboxRelayConfig; chain: ChainSpec
     const { result, output, signature } = toFulfilArgs(invocation.result)
     let request
     try {
-      ;({ request } = await publicClient.simulateContract({ account: wallet.account, address: inbox, abi: NexusInbox.abi, functionName: 'fulfil', args: [row.requestId, result, output, signature] }))
+      ;({ request } = await publicClient.simulateContract({
+        account: wallet.account,
+        address: inbox,
+        abi: NexusInbox.abi,
+        functionName: 'fulfil',
+        args: [row.requestId, result, output, signature],
+      }))
     } catch (err) {
       const name = revertName(err)
       if (name === 'AlreadyFulfilled') {

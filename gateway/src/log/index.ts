@@ -50,10 +50,12 @@ const isUniqueViolation = (err: unknown): boolean => {
 
 const int8 = (value: bigint | undefined) => (value === undefined ? null : String(value))
 
-
 export function createLog({ db }: { db: Db }) {
   async function findByKey(functionId: string, key: string): Promise<Invocation | undefined> {
-    const [row] = await db.select().from(invocations).where(and(eq(invocations.functionId, functionId), eq(invocations.idempotencyKey, key)))
+    const [row] = await db
+      .select()
+      .from(invocations)
+      .where(and(eq(invocations.functionId, functionId), eq(invocations.idempotencyKey, key)))
     return row
   }
 
@@ -70,11 +72,17 @@ export function createLog({ db }: { db: Db }) {
      * an ArtifactConflictError (409) and changes nothing.
      */
     async putArtifact(codeHash: string, manifest: Record<string, unknown>, componentBase64: string): Promise<boolean> {
-      const rows = await db.insert(artifacts).values({ codeHash, manifest, component: componentBase64 }).onConflictDoNothing().returning({ codeHash: artifacts.codeHash })
+      const rows = await db
+        .insert(artifacts)
+        .values({ codeHash, manifest, component: componentBase64 })
+        .onConflictDoNothing()
+        .returning({ codeHash: artifacts.codeHash })
       if (rows.length > 0) return true
       const stored = await this.getManifest(codeHash)
       if (stored && !sameManifest(stored, manifest))
-        throw new ArtifactConflictError(`Code ${codeHash} is already deployed with another manifest (limits, triggers, world or meter differ); deploy it with the stored manifest (GET /v1/artifacts/${codeHash}) or change the code.`)
+        throw new ArtifactConflictError(
+          `Code ${codeHash} is already deployed with another manifest (limits, triggers, world or meter differ); deploy it with the stored manifest (GET /v1/artifacts/${codeHash}) or change the code.`,
+        )
       return false
     },
 
@@ -102,11 +110,18 @@ export function createLog({ db }: { db: Db }) {
         let row: FunctionRecord
         if (existing) {
           const owner = existing.owner ?? by?.fingerprint ?? null // a function from before ownership is adopted
-          ;[row] = (await tx.update(functions).set({ codeHash, owner, updatedAt: new Date() }).where(eq(functions.id, functionId)).returning()) as [FunctionRecord]
+          ;[row] = (await tx.update(functions).set({ codeHash, owner, updatedAt: new Date() }).where(eq(functions.id, functionId)).returning()) as [
+            FunctionRecord,
+          ]
         } else {
-          ;[row] = (await tx.insert(functions).values({ id: functionId, codeHash, owner: by?.fingerprint ?? null }).returning()) as [FunctionRecord]
+          ;[row] = (await tx
+            .insert(functions)
+            .values({ id: functionId, codeHash, owner: by?.fingerprint ?? null })
+            .returning()) as [FunctionRecord]
         }
-        await tx.insert(functionVersions).values({ functionId, codeHash, fromSeq: row.lastSeq + 1n })
+        await tx
+          .insert(functionVersions)
+          .values({ functionId, codeHash, fromSeq: row.lastSeq + 1n })
           .onConflictDoUpdate({ target: [functionVersions.functionId, functionVersions.fromSeq], set: { codeHash, createdAt: new Date() } })
         return { created: true, function: row }
       })
@@ -155,9 +170,23 @@ export function createLog({ db }: { db: Db }) {
         const [row] = rows
         if (!row) throw new UnknownFunctionError(`Unknown function "${p.functionId}".`)
         const invocation: Invocation = {
-          id, functionId: p.functionId, seq: BigInt(row.seq), codeHash: row.code_hash, input: p.input, trigger: p.trigger, timestampMs,
-          chainId: p.chainId ?? null, blockNumber: p.blockNumber ?? null, idempotencyKey: p.idempotencyKey ?? null, requestHash: p.requestHash,
-          state: 'pending', result: null, disagreements: [], abort: null, attestedAt: null, createdAt,
+          id,
+          functionId: p.functionId,
+          seq: BigInt(row.seq),
+          codeHash: row.code_hash,
+          input: p.input,
+          trigger: p.trigger,
+          timestampMs,
+          chainId: p.chainId ?? null,
+          blockNumber: p.blockNumber ?? null,
+          idempotencyKey: p.idempotencyKey ?? null,
+          requestHash: p.requestHash,
+          state: 'pending',
+          result: null,
+          disagreements: [],
+          abort: null,
+          attestedAt: null,
+          createdAt,
         }
         return { invocation, created: true }
       } catch (err) {
@@ -177,7 +206,10 @@ export function createLog({ db }: { db: Db }) {
     },
 
     async getBySeq(functionId: string, seq: bigint): Promise<Invocation | undefined> {
-      const [row] = await db.select().from(invocations).where(and(eq(invocations.functionId, functionId), eq(invocations.seq, seq)))
+      const [row] = await db
+        .select()
+        .from(invocations)
+        .where(and(eq(invocations.functionId, functionId), eq(invocations.seq, seq)))
       return row
     },
 
@@ -224,7 +256,10 @@ export function createLog({ db }: { db: Db }) {
      * it. From now on it is sent marked aborted and every replica records the fixed abort result.
      */
     async recordAbort(id: string, reason: 'watchdog'): Promise<void> {
-      await db.update(invocations).set({ abort: reason }).where(and(eq(invocations.id, id), eq(invocations.state, 'pending')))
+      await db
+        .update(invocations)
+        .set({ abort: reason })
+        .where(and(eq(invocations.id, id), eq(invocations.state, 'pending')))
     },
 
     /** No digest can reach t shares any more: the invocation is settled as disputed (no result). */

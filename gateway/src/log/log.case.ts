@@ -12,9 +12,28 @@ const H2 = `0x${'b2'.repeat(32)}` as const
 const attested = (changes: Partial<AttestedResult> & { functionId?: string } = {}): AttestedResult => {
   const { functionId = 'f', ...rest } = changes
   return {
-    protocol: 'nexus.result.v2', kind: 'bls',
-    fields: { chainId: '1', verifier: `0x${'00'.repeat(20)}`, codeHash: H1, seq: '1', inputHash: H1, status: 0, outputHash: H1, stateRootBefore: H1, stateRootAfter: H1, fuelUsed: '0', protocol: 'nexus.result.v2', functionId, functionIdHash: H1 },
-    digest: H2, output: '0x', signature: '0x', signers: [1, 2, 3], groupPublicKey: '0x',
+    protocol: 'nexus.result.v2',
+    kind: 'bls',
+    fields: {
+      chainId: '1',
+      verifier: `0x${'00'.repeat(20)}`,
+      codeHash: H1,
+      seq: '1',
+      inputHash: H1,
+      status: 0,
+      outputHash: H1,
+      stateRootBefore: H1,
+      stateRootAfter: H1,
+      fuelUsed: '0',
+      protocol: 'nexus.result.v2',
+      functionId,
+      functionIdHash: H1,
+    },
+    digest: H2,
+    output: '0x',
+    signature: '0x',
+    signers: [1, 2, 3],
+    groupPublicKey: '0x',
     ...rest,
   }
 }
@@ -33,7 +52,10 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         await log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'x' })
         expect((await log.deployFunction('f', H2)).created).toBe(true)
         const versions = await log.listVersions('f')
-        expect(versions.map((v) => [v.codeHash, v.fromSeq])).toEqual([[H1, 1n], [H2, 2n]])
+        expect(versions.map((v) => [v.codeHash, v.fromSeq])).toEqual([
+          [H1, 1n],
+          [H2, 2n],
+        ])
         const { invocation } = await log.append({ functionId: 'f', input: '0x02', trigger: 'http', requestHash: 'y' })
         expect(invocation.codeHash).toBe(H2)
         // Back to H1 (replicas bind code by seq from this list: it must say what ran every seq), then
@@ -41,7 +63,11 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect((await log.deployFunction('f', H1)).created).toBe(true)
         expect((await log.deployFunction('f', H2)).created).toBe(true)
         expect((await log.deployFunction('f', H1)).created).toBe(true)
-        expect((await log.listVersions('f')).map((v) => [v.codeHash, v.fromSeq])).toEqual([[H1, 1n], [H2, 2n], [H1, 3n]])
+        expect((await log.listVersions('f')).map((v) => [v.codeHash, v.fromSeq])).toEqual([
+          [H1, 1n],
+          [H2, 2n],
+          [H1, 3n],
+        ])
       } finally {
         await database.close()
       }
@@ -77,7 +103,16 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         await log.putArtifact(H1, { name: 'f' }, 'AA==')
         await log.deployFunction('f', H1)
         const big = 2n ** 62n + 1n
-        const { invocation } = await log.append({ functionId: 'f', input: '0xabcd', trigger: 'block', requestHash: 'r', idempotencyKey: 'key', timestampMs: big, chainId: big - 2n, blockNumber: big + 2n })
+        const { invocation } = await log.append({
+          functionId: 'f',
+          input: '0xabcd',
+          trigger: 'block',
+          requestHash: 'r',
+          idempotencyKey: 'key',
+          timestampMs: big,
+          chainId: big - 2n,
+          blockNumber: big + 2n,
+        })
         expect(invocation).toEqual(await log.getInvocation(invocation.id))
         const plain = (await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: 's' })).invocation
         expect(plain).toEqual(await log.getInvocation(plain.id))
@@ -98,7 +133,10 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
           Array.from({ length: 40 }, (_, k) => log.append({ functionId: k % 2 ? 'a' : 'b', input: '0x', trigger: 'http', requestHash: String(k) })),
         )
         for (const fn of ['a', 'b']) {
-          const seqs = appended.filter((x) => x.invocation.functionId === fn).map((x) => x.invocation.seq).sort((x, y) => (x < y ? -1 : 1))
+          const seqs = appended
+            .filter((x) => x.invocation.functionId === fn)
+            .map((x) => x.invocation.seq)
+            .sort((x, y) => (x < y ? -1 : 1))
           expect(seqs).toEqual(Array.from({ length: 20 }, (_, k) => BigInt(k + 1)))
           expect((await log.getFunction(fn))!.lastSeq).toBe(20n)
         }
@@ -116,9 +154,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         await log.putArtifact(H1, { name: 'f' }, 'AA==')
         await log.deployFunction('f', H1)
         const first = await log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'h1', idempotencyKey: 'k' })
-        const racing = await Promise.all([1, 2, 3].map(() => log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'h1', idempotencyKey: 'k' })))
+        const racing = await Promise.all(
+          [1, 2, 3].map(() => log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'h1', idempotencyKey: 'k' })),
+        )
         for (const r of racing) expect(r).toMatchObject({ created: false, invocation: { id: first.invocation.id } })
-        await expect(log.append({ functionId: 'f', input: '0x02', trigger: 'http', requestHash: 'h2', idempotencyKey: 'k' })).rejects.toBeInstanceOf(IdempotencyConflictError)
+        await expect(log.append({ functionId: 'f', input: '0x02', trigger: 'http', requestHash: 'h2', idempotencyKey: 'k' })).rejects.toBeInstanceOf(
+          IdempotencyConflictError,
+        )
         await expect(log.append({ functionId: 'nope', input: '0x', trigger: 'http', requestHash: 'h' })).rejects.toBeInstanceOf(UnknownFunctionError)
         expect((await log.getFunction('f'))!.lastSeq).toBe(1n)
       } finally {
@@ -154,10 +196,19 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         await log.deployFunction('f', H1)
         const ids: string[] = []
         for (let k = 0; k < 4; k++) ids.push((await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: String(k) })).invocation.id)
-        await log.recordResults(ids.slice(0, 3).map((id, k) => ({ id, result: attested({ functionId: 'quote " and \\ backslash', batch: { root: H1, index: k, size: 3, proof: [] } }), disagreements: k === 1 ? [{ replica: 2, reason: 'x' }] : [] })))
+        await log.recordResults(
+          ids.slice(0, 3).map((id, k) => ({
+            id,
+            result: attested({ functionId: 'quote " and \\ backslash', batch: { root: H1, index: k, size: 3, proof: [] } }),
+            disagreements: k === 1 ? [{ replica: 2, reason: 'x' }] : [],
+          })),
+        )
         const rows = await log.range('f', 0n, 10)
         expect(rows.map((r) => r.state)).toEqual(['attested', 'attested', 'attested', 'pending'])
-        expect(rows[1]).toMatchObject({ result: { digest: H2, fields: { functionId: 'quote " and \\ backslash' }, batch: { index: 1 } }, disagreements: [{ replica: 2, reason: 'x' }] })
+        expect(rows[1]).toMatchObject({
+          result: { digest: H2, fields: { functionId: 'quote " and \\ backslash' }, batch: { index: 1 } },
+          disagreements: [{ replica: 2, reason: 'x' }],
+        })
         expect(rows[0]!.attestedAt).toBeInstanceOf(Date)
         expect(rows[3]!.result).toBeNull()
         expect(await log.firstPendingSeq('f')).toBe(4n)

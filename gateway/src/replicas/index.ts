@@ -71,7 +71,10 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000, gatewayKey
   const base = url.replace(/\/$/, '')
   // The replica checks the path as it receives it: the base URL's own path (if any) is part of it.
   const prefix = new URL(base).pathname.replace(/\/$/, '')
-  const signer = (path: string): SignRequest => (method, payload) => signRequest(gatewayKey, method, `${prefix}${path}`, payload)
+  const signer =
+    (path: string): SignRequest =>
+    (method, payload) =>
+      signRequest(gatewayKey, method, `${prefix}${path}`, payload)
   const post = (path: string, body: unknown, ms = timeoutMs, method = 'POST') => postJson(`${base}${path}`, body, ms, signer(path), method)
   const get = (path: string, ms = timeoutMs) => postJson(`${base}${path}`, undefined, ms, signer(path), 'GET')
   const refused = async (what: string, res: JsonResponse) => new Error(`replica ${index}: ${what} failed: HTTP ${res.status} ${await res.text()}`)

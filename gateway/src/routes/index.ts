@@ -49,7 +49,8 @@ export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
     const { match, allowed } = findRoute(await routesOf(fn.codeHash), c.req.method, path)
     // HEAD would have to run the handler to know its headers: it is refused, never invoked.
     if (c.req.method === 'HEAD') {
-      if (allowed.length > 0) throw new MethodNotAllowedError(`HEAD is not served on function routes (it would invoke the function); use ${allowed.join(', ')}.`, allowed)
+      if (allowed.length > 0)
+        throw new MethodNotAllowedError(`HEAD is not served on function routes (it would invoke the function); use ${allowed.join(', ')}.`, allowed)
       throw new NotFoundError(`Function "${fn.id}" has no route for ${path}.`)
     }
     if (!match) {

@@ -64,7 +64,13 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
   }
 
   /** A replica answered a whole batch: check every result, then try to attest the batch root. */
-  async function onBatchResponse(lane: Lane, batch: Batch, slots: Slot[], replica: number, answer: { results: ReplicaExecuteResult[]; root: Hex; share?: { index: number; signature: Hex } }) {
+  async function onBatchResponse(
+    lane: Lane,
+    batch: Batch,
+    slots: Slot[],
+    replica: number,
+    answer: { results: ReplicaExecuteResult[]; root: Hex; share?: { index: number; signature: Hex } },
+  ) {
     // A stale answer for a range that was shrunk meanwhile (see fitRequestSize) is ignored.
     if (batch.responses.has(replica) || batch.single || slots.length !== Number(batch.end - batch.start + 1n)) return
     let invalid = false
@@ -102,7 +108,12 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
       if (members.length < network.t) continue
       let combined
       try {
-        combined = combineShares(groupRoot as Hex, members.map((m) => batch.responses.get(m)!.share!), network, { hashed: curve?.hashToG1(groupRoot as Hex), multiply: curve?.multiply, pairingCheck: curve?.pairingCheck, decodeOnCurve: curve?.decodeG1OnCurve })
+        combined = combineShares(
+          groupRoot as Hex,
+          members.map((m) => batch.responses.get(m)!.share!),
+          network,
+          { hashed: curve?.hashToG1(groupRoot as Hex), multiply: curve?.multiply, pairingCheck: curve?.pairingCheck, decodeOnCurve: curve?.decodeG1OnCurve },
+        )
       } catch (err) {
         if (!(err instanceof TooFewSignersError)) throw err
         for (const rej of rejectedShares(err)) markInvalid(batch, members, rej.index)
@@ -117,10 +128,15 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
         const result = agreed[k]!
         slot.attestedDigest = result.digest
         for (const [other, x] of batch.responses)
-          if (x.results[k]!.digest !== result.digest) quorum.disagree(slot, { replica: other, digest: x.results[k]!.digest, reason: 'digest differs from the attested result' })
+          if (x.results[k]!.digest !== result.digest)
+            quorum.disagree(slot, { replica: other, digest: x.results[k]!.digest, reason: 'digest differs from the attested result' })
         for (const rej of combined.rejected) quorum.disagree(slot, { replica: rej.index, digest: result.digest, reason: rej.reason })
         const attested = createAttestedResult({
-          fields: result.fields, output: result.output, signature: combined.signature, signers: combined.signers, groupPublicKey: network.groupPublicKey,
+          fields: result.fields,
+          output: result.output,
+          signature: combined.signature,
+          signers: combined.signers,
+          groupPublicKey: network.groupPublicKey,
           batch: { root: tree.root, index: k, size: slots.length, proof: tree.proofs[k]! },
         })
         records.push({ slot, attested, status: result.fields.status })

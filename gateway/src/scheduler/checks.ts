@@ -3,7 +3,17 @@
 // threshold signature is unique, so the checked one is the one they got, unless a replica sent an
 // invalid share, which is then excluded and the result re-combined (repair).
 import type { Hex } from 'viem'
-import { combineShares, createAttestedResult, decodeG2, findInvalidSignatures, hashToG1, TooFewSignersError, type AttestedResult, type G1Point, type ResultFields } from '@nexus/protocol/attest'
+import {
+  combineShares,
+  createAttestedResult,
+  decodeG2,
+  findInvalidSignatures,
+  hashToG1,
+  TooFewSignersError,
+  type AttestedResult,
+  type G1Point,
+  type ResultFields,
+} from '@nexus/protocol/attest'
 // Internal: with the curve's test, remembers a point found in the subgroup, so findInvalidSignatures does not check it again.
 import { assertInSubgroup } from '@nexus/protocol/attest'
 import type { SchedulerContext } from './context.ts'
@@ -24,7 +34,9 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
     timer = undefined
     const items = queue
     queue = []
-    checking = checking.then(() => checkAll(items)).catch((err: unknown) => onEvent(`signature check failed: ${err instanceof Error ? err.stack : String(err)}`))
+    checking = checking
+      .then(() => checkAll(items))
+      .catch((err: unknown) => onEvent(`signature check failed: ${err instanceof Error ? err.stack : String(err)}`))
     return checking
   }
 
@@ -44,7 +56,13 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
       }
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
-    const invalid = new Set(findInvalidSignatures(items.map((x, k) => ({ hashed: hashed[k]!, signature: x.point })), groupKey, { multiply: curve?.multiply, pairingCheck: curve?.pairingCheck }))
+    const invalid = new Set(
+      findInvalidSignatures(
+        items.map((x, k) => ({ hashed: hashed[k]!, signature: x.point })),
+        groupKey,
+        { multiply: curve?.multiply, pairingCheck: curve?.pairingCheck },
+      ),
+    )
     const good = items.filter((_, k) => !invalid.has(k))
     if (good.length) await log.recordResults(good.map((x) => ({ id: x.slot.invocation.id, result: x.attested, disagreements: x.slot.disagreements })))
     for (const x of good) outcomes.settle(x.lane, x.slot, x.attested, x.fields.status)
@@ -55,10 +73,17 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
   async function repair(check: Check, hashed: G1Point) {
     const { lane, slot, digest } = check
     metrics.inc('nexus_bad_combined_signatures_total', 'Combined signatures that failed their check (a replica sent an invalid share)')
-    const agreeing = [...slot.responses.values()].filter((x) => x.result.digest === digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
+    const agreeing = [...slot.responses.values()].filter(
+      (x) => x.result.digest === digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica),
+    )
     let combined
     try {
-      combined = combineShares(digest as Hex, agreeing.map((x) => x.result.share!), network, { hashed, multiply: curve?.multiply, pairingCheck: curve?.pairingCheck, decodeOnCurve: curve?.decodeG1OnCurve })
+      combined = combineShares(
+        digest as Hex,
+        agreeing.map((x) => x.result.share!),
+        network,
+        { hashed, multiply: curve?.multiply, pairingCheck: curve?.pairingCheck, decodeOnCurve: curve?.decodeG1OnCurve },
+      )
     } catch (err) {
       if (!(err instanceof TooFewSignersError)) throw err
       for (const rej of rejectedShares(err)) quorum.disagree(slot, { replica: rej.index, digest, reason: rej.reason })
@@ -73,7 +98,13 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
       return quorum.maybeDispute(lane, slot)
     }
     for (const rej of combined.rejected) quorum.disagree(slot, { replica: rej.index, digest, reason: rej.reason })
-    const attested = createAttestedResult({ fields: check.fields, output: check.output, signature: combined.signature, signers: combined.signers, groupPublicKey: network.groupPublicKey })
+    const attested = createAttestedResult({
+      fields: check.fields,
+      output: check.output,
+      signature: combined.signature,
+      signers: combined.signers,
+      groupPublicKey: network.groupPublicKey,
+    })
     await log.recordResult(slot.invocation.id, attested, slot.disagreements)
     outcomes.settle(lane, slot, attested, check.fields.status)
   }

@@ -51,7 +51,13 @@ export function createDivergenceTracker({ metrics, onEvent, pollMs = 2000 }: { m
     },
     /** For /ready and status(): every divergence, JSON-ready. */
     list() {
-      return [...diverged.values()].map((d) => ({ functionId: d.functionId, replica: d.replica, seq: d.seq.toString(), reason: d.reason, since: d.since.toISOString() }))
+      return [...diverged.values()].map((d) => ({
+        functionId: d.functionId,
+        replica: d.replica,
+        seq: d.seq.toString(),
+        reason: d.reason,
+        since: d.since.toISOString(),
+      }))
     },
     /**
      * Park a diverged replica's loop until it is repaired: woken by `wake` (scheduler.repair), or
@@ -77,10 +83,17 @@ export function createDivergenceTracker({ metrics, onEvent, pollMs = 2000 }: { m
  * Tell a replica which code the function runs from which seq, from the log. A refusal means the
  * replica applied seqs with code the log never ran for them: a divergence.
  */
-export async function bindVersions(log: Log, client: ReplicaClient, functionId: string): Promise<{ ok: true } | { ok: false; conflict: boolean; reason: string }> {
+export async function bindVersions(
+  log: Log,
+  client: ReplicaClient,
+  functionId: string,
+): Promise<{ ok: true } | { ok: false; conflict: boolean; reason: string }> {
   const versions = await log.listVersions(functionId)
   try {
-    await client.pushVersions(functionId, versions.map((v) => ({ fromSeq: v.fromSeq, codeHash: v.codeHash })))
+    await client.pushVersions(
+      functionId,
+      versions.map((v) => ({ fromSeq: v.fromSeq, codeHash: v.codeHash })),
+    )
     return { ok: true }
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)

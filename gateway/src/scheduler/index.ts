@@ -22,14 +22,42 @@ import { createWatchdogAborts } from './watchdog.ts'
 export type { CreateSchedulerParameters } from './parameters.ts'
 export type Scheduler = ReturnType<typeof createScheduler>
 
-export function createScheduler({ log, replicas, network, metrics, maxBatch = 256, maxBatchBytes = 16 << 20, backoff = { minMs: 25, maxMs: 2000 }, verifyBeforeAnswer = false, checkDelayMs = verifyBeforeAnswer ? 0 : 200, hedgeMs = 50, spareCatchUpMs = 200, spareQuietMs = 10, curve, onEvent = () => {} }: CreateSchedulerParameters) {
+export function createScheduler({
+  log,
+  replicas,
+  network,
+  metrics,
+  maxBatch = 256,
+  maxBatchBytes = 16 << 20,
+  backoff = { minMs: 25, maxMs: 2000 },
+  verifyBeforeAnswer = false,
+  checkDelayMs = verifyBeforeAnswer ? 0 : 200,
+  hedgeMs = 50,
+  spareCatchUpMs = 200,
+  spareQuietMs = 10,
+  curve,
+  onEvent = () => {},
+}: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   /** Replica index → whether it answered its last request or health probe (nexus_replica_up). */
   const replicaUp = new Map<number, boolean>()
   let running = false
   const loops: Promise<void>[] = []
   const ctx: SchedulerContext = {
-    log, replicas, network, metrics, maxBatch, maxBatchBytes, backoff, verifyBeforeAnswer, checkDelayMs, hedgeMs, spareCatchUpMs, spareQuietMs, curve, onEvent,
+    log,
+    replicas,
+    network,
+    metrics,
+    maxBatch,
+    maxBatchBytes,
+    backoff,
+    verifyBeforeAnswer,
+    checkDelayMs,
+    hedgeMs,
+    spareCatchUpMs,
+    spareQuietMs,
+    curve,
+    onEvent,
     n: replicas.length,
     replicaIndexes: replicas.map((c) => c.index),
     lanes,
@@ -37,7 +65,12 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     isRunning: () => running,
     setReplicaUp(index, up) {
       replicaUp.set(index, up)
-      metrics.set('nexus_replica_up', 'Whether the replica answered its last request (or, after a failed one, its health probe)', { replica: index }, up ? 1 : 0)
+      metrics.set(
+        'nexus_replica_up',
+        'Whether the replica answered its last request (or, after a failed one, its health probe)',
+        { replica: index },
+        up ? 1 : 0,
+      )
     },
   }
   const { divergence, replicaIndexes } = ctx
@@ -45,7 +78,12 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
   // `checks` is only called once an answer arrives, after everything here is built.
   const quorum = createQuorum(ctx, { outcomes, check: (c) => checks.add(c) })
   const checks = createChecks(ctx, { outcomes, quorum })
-  const parts = { quorum, batches: createBatches(ctx, { outcomes, quorum }), spares: createSpares(ctx), watchdogs: createWatchdogAborts({ log, metrics, onEvent }) }
+  const parts = {
+    quorum,
+    batches: createBatches(ctx, { outcomes, quorum }),
+    spares: createSpares(ctx),
+    watchdogs: createWatchdogAborts({ log, metrics, onEvent }),
+  }
 
   function startLane(functionId: string, head: bigint): Lane {
     let lane = lanes.get(functionId)
@@ -70,7 +108,9 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
         let after = (await log.firstPendingSeq(fn.id)) - 1n
         for (;;) {
           const rows = await log.range(fn.id, after, 1000)
-          for (const row of rows) if (row.state === 'pending' && !lane.slots.has(row.seq)) lane.slots.set(row.seq, { invocation: row, responses: new Map(), disagreements: [...row.disagreements] })
+          for (const row of rows)
+            if (row.state === 'pending' && !lane.slots.has(row.seq))
+              lane.slots.set(row.seq, { invocation: row, responses: new Map(), disagreements: [...row.disagreements] })
           if (rows.length < 1000) break
           after = rows.at(-1)!.seq
         }
@@ -136,7 +176,9 @@ export function createScheduler({ log, replicas, network, metrics, maxBatch = 25
     /** Per-replica cursor per function (for /ready and tests). */
     status() {
       return [...lanes.values()].map((l) => ({
-        functionId: l.functionId, head: l.head.toString(), cursors: l.cursors.map((c) => c?.toString() ?? null),
+        functionId: l.functionId,
+        head: l.head.toString(),
+        cursors: l.cursors.map((c) => c?.toString() ?? null),
         diverged: replicaIndexes.filter((r) => divergence.has(l.functionId, r)),
       }))
     },

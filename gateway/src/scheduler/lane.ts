@@ -53,13 +53,29 @@ export type Lane = {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed === true
 export const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
-  functionId: inv.functionId, codeHash: inv.codeHash, seq: inv.seq, input: inv.input as Hex, trigger: inv.trigger, timestampMs: inv.timestampMs,
-  chainId: inv.chainId ?? undefined, blockNumber: inv.blockNumber ?? undefined,
+  functionId: inv.functionId,
+  codeHash: inv.codeHash,
+  seq: inv.seq,
+  input: inv.input as Hex,
+  trigger: inv.trigger,
+  timestampMs: inv.timestampMs,
+  chainId: inv.chainId ?? undefined,
+  blockNumber: inv.blockNumber ?? undefined,
   ...(inv.abort ? { abort: inv.abort } : {}),
 })
 
 export function createLane(functionId: string, head: bigint, replicas: number): Lane {
-  const lane: Lane = { functionId, head, slots: new Map(), batches: new Map(), cursors: Array.from({ length: replicas }, () => undefined), rewind: Array.from({ length: replicas }, () => false), lastActivity: 0, wake: () => {}, waiting: Promise.resolve() }
+  const lane: Lane = {
+    functionId,
+    head,
+    slots: new Map(),
+    batches: new Map(),
+    cursors: Array.from({ length: replicas }, () => undefined),
+    rewind: Array.from({ length: replicas }, () => false),
+    lastActivity: 0,
+    wake: () => {},
+    waiting: Promise.resolve(),
+  }
   newSignal(lane)
   return lane
 }

@@ -33,7 +33,8 @@ export function createOutcomes({ lanes, metrics, n }: SchedulerContext) {
   function answer(slot: Slot, attested: AttestedResult) {
     slot.spares?.release()
     slot.invocation = { ...slot.invocation, state: 'attested', result: attested, disagreements: [...slot.disagreements] }
-    if (slot.firstSentAt !== undefined) metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
+    if (slot.firstSentAt !== undefined)
+      metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
     slot.firstSentAt = undefined
     notify(slot)
   }
@@ -64,7 +65,11 @@ export function createOutcomes({ lanes, metrics, n }: SchedulerContext) {
   }
 
   /** Resolves with the settled invocation, or undefined after `timeoutMs` (see Scheduler.waitFor). */
-  async function waitFor(id: string, timeoutMs: number, stored: Invocation | undefined | (() => Promise<Invocation | undefined>)): Promise<Invocation | undefined> {
+  async function waitFor(
+    id: string,
+    timeoutMs: number,
+    stored: Invocation | undefined | (() => Promise<Invocation | undefined>),
+  ): Promise<Invocation | undefined> {
     let listener!: (inv: Invocation) => void
     const attested = new Promise<Invocation>((resolve) => (listener = resolve))
     let set = waiters.get(id)

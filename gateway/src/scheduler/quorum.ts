@@ -40,7 +40,8 @@ export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outco
     }
     if (f.seq !== slot.invocation.seq) return `answered seq ${f.seq} for seq ${slot.invocation.seq}`
     // Protocol v2: the signed fields name the function; a v1 answer (no function id) or another function's is not ours.
-    if (f.functionId !== slot.invocation.functionId) return `answered for function ${JSON.stringify(f.functionId ?? null)}, not ${JSON.stringify(slot.invocation.functionId)}`
+    if (f.functionId !== slot.invocation.functionId)
+      return `answered for function ${JSON.stringify(f.functionId ?? null)}, not ${JSON.stringify(slot.invocation.functionId)}`
     if (f.codeHash.toLowerCase() !== slot.invocation.codeHash.toLowerCase()) return 'wrong code hash'
     slot.inputHash ??= keccak256(slot.invocation.input as Hex)
     if (f.inputHash !== slot.inputHash) return 'wrong input hash'
@@ -69,12 +70,14 @@ export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outco
     const valid = [...slot.responses.values()].filter((x) => x.result.share && !disagreeing(x))
     // An answer without a share (from a catch-up batch) can still be asked for one: not counted as final.
     // A replica that diverged from the log for this function will not answer: final too.
-    const final = [...slot.responses.values()].filter((x) => x.result.share || disagreeing(x)).length
-      + divergence.silent(lane.functionId, replicaIndexes, (r) => slot.responses.has(r))
+    const final =
+      [...slot.responses.values()].filter((x) => x.result.share || disagreeing(x)).length +
+      divergence.silent(lane.functionId, replicaIndexes, (r) => slot.responses.has(r))
     if (largestGroup(valid.map((x) => [x.replica, x.result.digest])) + (n - final) >= network.t) return
     slot.disputed = true
     slot.spares?.release()
-    for (const x of slot.responses.values()) disagree(slot, { replica: x.replica, digest: x.result.digest, reason: `no quorum: fewer than ${network.t} replicas agree on any digest` })
+    for (const x of slot.responses.values())
+      disagree(slot, { replica: x.replica, digest: x.result.digest, reason: `no quorum: fewer than ${network.t} replicas agree on any digest` })
     await log.recordDispute(slot.invocation.id, slot.disagreements)
     slot.recorded = true
     slot.invocation = { ...slot.invocation, state: 'disputed', disagreements: [...slot.disagreements] }
@@ -98,10 +101,13 @@ export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outco
       return maybeDispute(lane, slot)
     }
     if (done(slot)) {
-      if (slot.attestedDigest !== undefined && result.digest !== slot.attestedDigest) await recordLate(slot, { replica, digest: result.digest, reason: 'digest differs from the attested result' })
+      if (slot.attestedDigest !== undefined && result.digest !== slot.attestedDigest)
+        await recordLate(slot, { replica, digest: result.digest, reason: 'digest differs from the attested result' })
       return
     }
-    const agreeing = [...slot.responses.values()].filter((x) => x.result.digest === result.digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica))
+    const agreeing = [...slot.responses.values()].filter(
+      (x) => x.result.digest === result.digest && x.result.share && !slot.disagreements.some((d) => d.replica === x.replica),
+    )
     if (agreeing.length < network.t) {
       // The first wave has answered without t agreeing shares: the spares are needed now.
       if (slot.responses.size >= (slot.sent ?? 0)) slot.spares?.release()
@@ -109,7 +115,11 @@ export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outco
     }
     let combined
     try {
-      combined = combineSharesUnverified(agreeing.map((x) => x.result.share!), network, { multiply: curve?.multiply, decodeOnCurve: curve?.decodeG1OnCurve })
+      combined = combineSharesUnverified(
+        agreeing.map((x) => x.result.share!),
+        network,
+        { multiply: curve?.multiply, decodeOnCurve: curve?.decodeG1OnCurve },
+      )
     } catch (err) {
       if (err instanceof TooFewSignersError) {
         for (const rej of rejectedShares(err)) disagree(slot, { replica: rej.index, digest: result.digest, reason: rej.reason })
@@ -120,7 +130,8 @@ export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outco
     for (const rej of combined.rejected) disagree(slot, { replica: rej.index, digest: result.digest, reason: rej.reason })
     slot.attestedDigest = result.digest
     for (const other of slot.responses.values())
-      if (other.result.digest !== result.digest) disagree(slot, { replica: other.replica, digest: other.result.digest, reason: 'digest differs from the attested result' })
+      if (other.result.digest !== result.digest)
+        disagree(slot, { replica: other.replica, digest: other.result.digest, reason: 'digest differs from the attested result' })
     const attested: AttestedResult = createAttestedResult({
       fields: result.fields,
       output: result.output,

@@ -69,7 +69,12 @@ export async function replicaLoop(ctx: SchedulerContext, { quorum, batches, spar
       cursor = state.lastAppliedSeq + 1n < pending ? state.lastAppliedSeq + 1n : pending
       lane.cursors[i] = cursor
     }
-    metrics.set('nexus_replica_lag', 'Invocations the replica has not applied yet', { replica: client.index, function: lane.functionId }, Number(lane.head - cursor + 1n))
+    metrics.set(
+      'nexus_replica_lag',
+      'Invocations the replica has not applied yet',
+      { replica: client.index, function: lane.functionId },
+      Number(lane.head - cursor + 1n),
+    )
     if (cursor > lane.head) {
       await Promise.race([lane.waiting, sleep(1000)])
       continue

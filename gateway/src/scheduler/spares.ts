@@ -11,7 +11,14 @@ function sparesOf(slot: Slot): Spares {
   if (!slot.spares) {
     let release!: () => void
     const released = new Promise<void>((resolve) => (release = resolve))
-    const spares: Spares = { released, done: false, release: () => { spares.done = true; release() } }
+    const spares: Spares = {
+      released,
+      done: false,
+      release: () => {
+        spares.done = true
+        release()
+      },
+    }
     slot.spares = spares
   }
   return slot.spares

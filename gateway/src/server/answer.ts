@@ -9,14 +9,24 @@ import { invocationJson } from './serialize.ts'
 
 /** Replicas answered but no digest reached t shares: a stable error code plus the disagreements. */
 const noQuorum = (inv: Invocation) => ({
-  error: { code: 'NO_QUORUM', message: `Fewer than t replicas agree on any result of seq ${inv.seq}; the invocation is disputed.`, disagreements: inv.disagreements },
+  error: {
+    code: 'NO_QUORUM',
+    message: `Fewer than t replicas agree on any result of seq ${inv.seq}; the invocation is disputed.`,
+    disagreements: inv.disagreements,
+  },
   ...invocationJson(inv),
 })
 
 /** Why a 202 is still pending: the caller can tell "retry later" from "the network is below quorum". */
 function pendingReason(scheduler: Scheduler, mode: 'sync' | 'async', timeoutMs: number) {
   const { up, n, t } = scheduler.replicasUp()
-  if (up < t) return { reason: 'below_quorum', message: `Only ${up} of ${n} replicas are up and ${t} must sign; the invocation is kept and runs when enough are back.`, replicasUp: up, threshold: t }
+  if (up < t)
+    return {
+      reason: 'below_quorum',
+      message: `Only ${up} of ${n} replicas are up and ${t} must sign; the invocation is kept and runs when enough are back.`,
+      replicasUp: up,
+      threshold: t,
+    }
   if (mode === 'async') return { reason: 'async', message: 'Accepted; poll the result URL.' }
   return { reason: 'timeout', message: `Not attested within ${timeoutMs} ms; poll the result URL.` }
 }
@@ -29,7 +39,8 @@ export async function answerInvocation(
 ): Promise<Response> {
   if (created) scheduler.submit(invocation)
   const location = { Location: `/v1/results/${invocation.id}` }
-  const settled = invocation.state === 'pending' && mode === 'sync' ? await scheduler.waitFor(invocation.id, timeoutMs, created ? invocation : undefined) : invocation
+  const settled =
+    invocation.state === 'pending' && mode === 'sync' ? await scheduler.waitFor(invocation.id, timeoutMs, created ? invocation : undefined) : invocation
   if (settled?.state === 'attested') return c.json(invocationJson(settled), 200, location)
   if (settled?.state === 'disputed') return c.json(noQuorum(settled), 502, location)
   return c.json({ ...invocationJson(invocation), pending: pendingReason(scheduler, mode, timeoutMs) }, 202, location)

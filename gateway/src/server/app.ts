@@ -161,7 +161,8 @@ export function createApp(p: CreateAppParameters): Hono {
   v1.get('/functions/:id/results', async (c) => {
     const fn = await loadFunction(c.req.param('id'))
     const cursor = c.req.query('cursor') ?? '0'
-    if (!/^(0|[1-9][0-9]{0,18})$/.test(cursor) || BigInt(cursor) > MAX_CURSOR) throw new InvalidRequestError('cursor: expected the nextCursor of a previous page.')
+    if (!/^(0|[1-9][0-9]{0,18})$/.test(cursor) || BigInt(cursor) > MAX_CURSOR)
+      throw new InvalidRequestError('cursor: expected the nextCursor of a previous page.')
     const limit = Number(c.req.query('limit') ?? 100)
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new InvalidRequestError('limit must be an integer in 1..500.')
     const rows = await readResults(log, scheduler, fn.id, BigInt(cursor), limit)

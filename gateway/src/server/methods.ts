@@ -6,7 +6,12 @@ import type { Hono } from 'hono'
 type Compiled = { pattern: RegExp; method: string }
 
 const toRegExp = (path: string) =>
-  new RegExp(`^${path.split('/').map((seg) => (seg === '*' ? '.*' : seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}/?$`)
+  new RegExp(
+    `^${path
+      .split('/')
+      .map((seg) => (seg === '*' ? '.*' : seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/')}/?$`,
+  )
 
 /** `allowed(path)` → the methods (GET implies HEAD) whose routes match `path`; [] for an unknown path. */
 export function createAllowedMethods(app: Hono): (path: string) => string[] {

@@ -34,7 +34,9 @@ export const openapi = {
   },
   paths: {
     '/health': { get: { summary: 'Liveness', responses: { 200: json('alive') } } },
-    '/ready': { get: { summary: 'Readiness: database reachable and at least t replicas healthy', responses: { 200: json('ready'), 503: errorResponse('not ready') } } },
+    '/ready': {
+      get: { summary: 'Readiness: database reachable and at least t replicas healthy', responses: { 200: json('ready'), 503: errorResponse('not ready') } },
+    },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
     '/v1/functions': {
       get: { summary: 'List functions', responses: { 200: json('functions') } },
@@ -43,7 +45,15 @@ export const openapi = {
         security: [{ deployKey: [] }],
         requestBody: {
           required: true,
-          content: { 'application/json': { schema: { type: 'object', required: ['manifest', 'component'], properties: { manifest: { type: 'object' }, component: { type: 'string', contentEncoding: 'base64' } } } } },
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['manifest', 'component'],
+                properties: { manifest: { type: 'object' }, component: { type: 'string', contentEncoding: 'base64' } },
+              },
+            },
+          },
         },
         responses: {
           200: json('already deployed with this code hash'),
@@ -56,8 +66,16 @@ export const openapi = {
         },
       },
     },
-    '/v1/functions/{id}': { get: { summary: 'Get a function, its versions and triggers', parameters: [fn], responses: { 200: json('function'), 404: errorResponse('UNKNOWN_FUNCTION') } } },
-    '/v1/functions/{id}/versions': { get: { summary: 'Versions of a function', parameters: [fn], responses: { 200: json('versions'), 404: errorResponse('UNKNOWN_FUNCTION') } } },
+    '/v1/functions/{id}': {
+      get: {
+        summary: 'Get a function, its versions and triggers',
+        parameters: [fn],
+        responses: { 200: json('function'), 404: errorResponse('UNKNOWN_FUNCTION') },
+      },
+    },
+    '/v1/functions/{id}/versions': {
+      get: { summary: 'Versions of a function', parameters: [fn], responses: { 200: json('versions'), 404: errorResponse('UNKNOWN_FUNCTION') } },
+    },
     '/v1/functions/{id}/invoke': {
       post: {
         summary: 'Invoke (the request body is the input bytes). Sync by default; `?mode=async` or `Prefer: respond-async` returns 202 at once.',
@@ -82,11 +100,27 @@ export const openapi = {
     '/v1/functions/{id}/results': {
       get: {
         summary: 'Results of a function in seq order, cursor-paginated',
-        parameters: [fn, { name: 'cursor', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 500 } }],
+        parameters: [
+          fn,
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 500 } },
+        ],
         responses: { 200: json('{ items, nextCursor }'), 404: errorResponse('UNKNOWN_FUNCTION') },
       },
     },
-    '/v1/results/{id}': { get: { summary: 'One invocation and its attested result', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json('invocation', { $ref: '#/components/schemas/Invocation' }), 404: errorResponse('UNKNOWN_RESULT') } } },
-    '/v1/artifacts/{codeHash}': { get: { summary: 'Artifact by code hash (replicas fetch and check it)', parameters: [{ name: 'codeHash', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json('{ manifest, component }'), 404: errorResponse('NOT_FOUND') } } },
+    '/v1/results/{id}': {
+      get: {
+        summary: 'One invocation and its attested result',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: json('invocation', { $ref: '#/components/schemas/Invocation' }), 404: errorResponse('UNKNOWN_RESULT') },
+      },
+    },
+    '/v1/artifacts/{codeHash}': {
+      get: {
+        summary: 'Artifact by code hash (replicas fetch and check it)',
+        parameters: [{ name: 'codeHash', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: json('{ manifest, component }'), 404: errorResponse('NOT_FOUND') },
+      },
+    },
   },
 } as const

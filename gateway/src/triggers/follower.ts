@@ -66,9 +66,9 @@ export function createFollower({ rpc, finality, window = 512 }: { rpc: ChainRpc;
         canonical.set(h.number, h)
       }
       // A shorter chain (e.g. after evm_revert): whatever we held above the head is gone.
-      for (const n of [...canonical.keys()]) if (n > head.number) (canonical.delete(n), orphaned++)
+      for (const n of [...canonical.keys()]) if (n > head.number) canonical.delete(n), orphaned++
       for (const n of [...canonical.keys()]) if (n <= head.number - BigInt(window)) canonical.delete(n)
-      if (orphaned > 0) (reorgs++, (orphanedTotal += orphaned))
+      if (orphaned > 0) reorgs++, (orphanedTotal += orphaned)
       tip = head.number
       return { head, final: await finalNumber(head), orphaned }
     },

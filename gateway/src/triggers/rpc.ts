@@ -63,7 +63,9 @@ export function isRangeError(err: unknown): boolean {
   const { text, code } = describe(err)
   return (
     code === -32005 ||
-    /query returned more than|block range|range (is )?too (large|wide|big)|exceed(s|ed)? .*(range|limit|results)|too many (results|logs|blocks)|limit exceeded|response size|log response size/i.test(text)
+    /query returned more than|block range|range (is )?too (large|wide|big)|exceed(s|ed)? .*(range|limit|results)|too many (results|logs|blocks)|limit exceeded|response size|log response size/i.test(
+      text,
+    )
   )
 }
 
@@ -97,12 +99,29 @@ export function createChainRpc(p: CreateChainRpcParameters): ChainRpc {
   type RawHeader = { number: Hex; hash: Hex; parentHash: Hex; timestamp: Hex } | null
   const toHeader = (raw: RawHeader, what: string): BlockHeader => {
     if (!raw) throw new RpcUnavailableError(`block ${what} not found`)
-    return { number: BigInt(raw.number), hash: raw.hash.toLowerCase() as Hex, parentHash: raw.parentHash.toLowerCase() as Hex, timestamp: BigInt(raw.timestamp) }
+    return {
+      number: BigInt(raw.number),
+      hash: raw.hash.toLowerCase() as Hex,
+      parentHash: raw.parentHash.toLowerCase() as Hex,
+      timestamp: BigInt(raw.timestamp),
+    }
   }
 
   async function getLogsOnce(filter: LogFilter, from: bigint, to: bigint): Promise<RpcLog[]> {
-    type RawLog = { address: Hex; topics: Hex[]; data: Hex; blockNumber: Hex; blockHash: Hex; logIndex: Hex; transactionHash: Hex; transactionIndex: Hex; removed?: boolean }
-    const raw = await call<RawLog[]>('eth_getLogs', [{ address: filter.address, topics: filter.topics, fromBlock: numberToHex(from), toBlock: numberToHex(to) }])
+    type RawLog = {
+      address: Hex
+      topics: Hex[]
+      data: Hex
+      blockNumber: Hex
+      blockHash: Hex
+      logIndex: Hex
+      transactionHash: Hex
+      transactionIndex: Hex
+      removed?: boolean
+    }
+    const raw = await call<RawLog[]>('eth_getLogs', [
+      { address: filter.address, topics: filter.topics, fromBlock: numberToHex(from), toBlock: numberToHex(to) },
+    ])
     return raw
       .filter((l) => !l.removed)
       .map((l) => ({

@@ -60,7 +60,12 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
   }
 
   function chainLoop(chain: ChainSpec) {
-    const rpc: ChainRpc = createChainRpc({ rpcUrl: chain.rpcUrl, maxLogRange: chain.maxLogRange, signal: abort.signal, onRetry: (m) => logger(`[${chain.name}] retry: ${m}`) })
+    const rpc: ChainRpc = createChainRpc({
+      rpcUrl: chain.rpcUrl,
+      maxLogRange: chain.maxLogRange,
+      signal: abort.signal,
+      onRetry: (m) => logger(`[${chain.name}] retry: ${m}`),
+    })
     const follower = createFollower({ rpc, finality: chain.finality ?? { confirmations: 2 } })
     const chainId = BigInt(chain.chainId)
     const interval = chain.pollingIntervalMs ?? (chain.name === 'devnet' ? 250 : 1000)
@@ -152,7 +157,13 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
     })()
     return {
       loop,
-      status: () => ({ chain: chain.name, chainId: chain.chainId, ...state, ...follower.status(), cursors: Object.fromEntries([...position].map(([k, v]) => [k, v.toString()])) }),
+      status: () => ({
+        chain: chain.name,
+        chainId: chain.chainId,
+        ...state,
+        ...follower.status(),
+        cursors: Object.fromEntries([...position].map(([k, v]) => [k, v.toString()])),
+      }),
     }
   }
 

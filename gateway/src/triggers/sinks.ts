@@ -72,7 +72,12 @@ export function eventSink(deps: { log: Log; scheduler: Scheduler }, functionId: 
         data: l.data,
       }
       await appendChainInvocation(deps, {
-        functionId, input: encodeTriggerPayload(payload), trigger: 'event', idempotencyKey: triggerIdempotencyKey(payload), chainId: BigInt(spec.chainId), header,
+        functionId,
+        input: encodeTriggerPayload(payload),
+        trigger: 'event',
+        idempotencyKey: triggerIdempotencyKey(payload),
+        chainId: BigInt(spec.chainId),
+        header,
       })
     },
   }
@@ -87,10 +92,20 @@ export function blockSink(deps: { log: Log; scheduler: Scheduler }, functionId: 
     startBlock: spec.startBlock === undefined ? undefined : BigInt(spec.startBlock),
     async deliver(header) {
       const payload: BlockPayload = {
-        kind: 'block', chainId: String(spec.chainId), number: header.number.toString(), hash: header.hash, parentHash: header.parentHash, timestamp: header.timestamp.toString(),
+        kind: 'block',
+        chainId: String(spec.chainId),
+        number: header.number.toString(),
+        hash: header.hash,
+        parentHash: header.parentHash,
+        timestamp: header.timestamp.toString(),
       }
       await appendChainInvocation(deps, {
-        functionId, input: encodeTriggerPayload(payload), trigger: 'block', idempotencyKey: triggerIdempotencyKey(payload), chainId: BigInt(spec.chainId), header,
+        functionId,
+        input: encodeTriggerPayload(payload),
+        trigger: 'block',
+        idempotencyKey: triggerIdempotencyKey(payload),
+        chainId: BigInt(spec.chainId),
+        header,
       })
     },
   }

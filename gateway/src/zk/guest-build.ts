@@ -30,12 +30,14 @@ export async function bundleZkGuest(handlerPath: string): Promise<string> {
     const text = await bundleGuestSource({
       stdin: { contents: guestEntrySource(absolute), resolveDir: dirname(absolute), sourcefile: 'nexus-zk-entry.js', loader: 'js' },
       banner: { js: guestPrelude },
-      plugins: [{
-        name: 'nexus-zk-guest',
-        setup(b) {
-          b.onResolve({ filter: /^@nexus\/framework\/zk$/ }, () => ({ path: guestFramework }))
+      plugins: [
+        {
+          name: 'nexus-zk-guest',
+          setup(b) {
+            b.onResolve({ filter: /^@nexus\/framework\/zk$/ }, () => ({ path: guestFramework }))
+          },
         },
-      }],
+      ],
     })
     // esbuild names source files in comments; drop them so the bytes do not depend on where the repo lives.
     return text.replace(/^\s*\/\/ .*\.(ts|js|mjs)$/gm, '')
@@ -46,7 +48,10 @@ export async function bundleZkGuest(handlerPath: string): Promise<string> {
 
 /** Handler file → zk input component + manifest (cached by content). */
 export async function buildZkGuest(p: BuildZkGuestParameters): Promise<Artifact & { cached: boolean }> {
-  const name = `zk-${basename(p.handlerPath).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`.slice(0, 63)
+  const name = `zk-${basename(p.handlerPath)
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '-')}`.slice(0, 63)
   const source = await bundleZkGuest(p.handlerPath)
   try {
     const { component, cached } = await cachedComponent(join(p.cacheDir, name), source)

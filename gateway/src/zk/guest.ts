@@ -5,20 +5,9 @@
 // (deterministic, so never retried), not a gateway crash.
 import { join } from 'node:path'
 import { keccak256 } from 'viem'
-import {
-  ZkInputError,
-  validateCircuitInputs,
-  type CircuitInputs,
-  type SignalSpecs,
-} from '@nexus/protocol/zk'
+import { ZkInputError, validateCircuitInputs, type CircuitInputs, type SignalSpecs } from '@nexus/protocol/zk'
 import { Status } from '@nexus/protocol'
-import {
-  compileComponent,
-  createSandbox,
-  type ExecuteParameters,
-  type Limits,
-  type Manifest,
-} from '@nexus/runtime'
+import { compileComponent, createSandbox, type ExecuteParameters, type Limits, type Manifest } from '@nexus/runtime'
 import { ZkOutputError, ZkGuestBuildError } from './errors.ts'
 import { buildZkGuest } from './guest-build.ts'
 import type { GuestError, GuestFunction, GuestReply } from './guest-entry.ts'
@@ -87,8 +76,10 @@ export async function createZkGuest(p: CreateZkGuestParameters): Promise<ZkGuest
   const inputError = (short: string, e?: GuestError) => new ZkInputError(short, { metaMessages: e?.problems, details: e?.details })
 
   try {
-    const { functions } = await call<{ functions: ZkGuestFunction[] }>('zk declarations', { op: 'describe' }, (short, e) =>
-      new ZkGuestBuildError(`Could not read the zk declarations of ${p.handlerPath}: ${short}`, { details: e?.details }),
+    const { functions } = await call<{ functions: ZkGuestFunction[] }>(
+      'zk declarations',
+      { op: 'describe' },
+      (short, e) => new ZkGuestBuildError(`Could not read the zk declarations of ${p.handlerPath}: ${short}`, { details: e?.details }),
     )
     const byName = new Map(functions.map((f) => [f.name, f]))
     return {

@@ -92,7 +92,9 @@ export async function createZkService(p: CreateZkServiceParameters): Promise<ZkS
         circuits[described.circuit] ??= await buildCircuit({ circuit: definition!, cacheDir: join(cacheDir, 'circuits') })
         const circuit = circuits[described.circuit]!
         if (circuit.nPublic !== described.publicSignals.length) {
-          throw new ZkConfigError(`zk function "${name}" names ${described.publicSignals.length} public signals; circuit "${circuit.id}" has ${circuit.nPublic}.`)
+          throw new ZkConfigError(
+            `zk function "${name}" names ${described.publicSignals.length} public signals; circuit "${circuit.id}" has ${circuit.nPublic}.`,
+          )
         }
         const inGuest = () => {
           throw new ZkConfigError(`zk function "${name}" runs in the runtime sandbox, not in the gateway process.`)

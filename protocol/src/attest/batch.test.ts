@@ -80,9 +80,20 @@ describe('batched attestation end to end', () => {
   const fieldsList: ResultFields[] = outputs.map((output, i) => ({ ...base, seq: BigInt(i + 1), outputHash: keccak256(output) }))
   const batchDigests = fieldsList.map(resultDigest)
   const { root, proofs } = merkleTree(batchDigests)
-  const { signature, signers } = combineShares(root, shares.slice(1).map((k) => signShare(root, k)), network)
+  const { signature, signers } = combineShares(
+    root,
+    shares.slice(1).map((k) => signShare(root, k)),
+    network,
+  )
   const results = fieldsList.map((fields, i) =>
-    createAttestedResult({ fields, output: outputs[i]!, signature, signers, groupPublicKey: network.groupPublicKey, batch: { root, index: i, size: 7, proof: proofs[i]! } }),
+    createAttestedResult({
+      fields,
+      output: outputs[i]!,
+      signature,
+      signers,
+      groupPublicKey: network.groupPublicKey,
+      batch: { root, index: i, size: 7, proof: proofs[i]! },
+    }),
   )
 
   test('every result of a signed batch verifies with its inclusion proof', async () => {
@@ -93,7 +104,14 @@ describe('batched attestation end to end', () => {
     const r = results[2]!
     const forged = await verifyResult({ ...r, batch: { ...r.batch!, proof: [keccak256('0x'), ...r.batch!.proof.slice(1)] } }, network)
     const moved = await verifyResult({ ...r, batch: { ...r.batch!, index: 3 } }, network)
-    const foreign = createAttestedResult({ fields: { ...fieldsList[2]!, seq: 99n }, output: outputs[2]!, signature, signers, groupPublicKey: network.groupPublicKey, batch: r.batch })
+    const foreign = createAttestedResult({
+      fields: { ...fieldsList[2]!, seq: 99n },
+      output: outputs[2]!,
+      signature,
+      signers,
+      groupPublicKey: network.groupPublicKey,
+      batch: r.batch,
+    })
     for (const v of [forged, moved, await verifyResult(foreign, network)]) {
       expect(v.ok).toBe(false)
       if (!v.ok) expect(v.error.code).toBe('NEXUS_ATTEST_BAD_BATCH_PROOF')

@@ -36,7 +36,11 @@ export function lagrangeCoefficients(indices: readonly number[]): bigint[] {
 export function interpolate(shares: readonly { index: number; point: G1Point }[], multiply?: G1Multiply): G1Point {
   if (shares.length <= 8) return interpolateSmall(shares, multiply)
   const lambdas = lagrangeCoefficients(shares.map((s) => s.index))
-  return pippenger(bls.G1.Point, shares.map((s) => s.point), lambdas) as G1Point
+  return pippenger(
+    bls.G1.Point,
+    shares.map((s) => s.point),
+    lambdas,
+  ) as G1Point
 }
 
 /**
@@ -136,7 +140,12 @@ function pairingHolds(pairingCheck: PairingCheck, signature: G1Point, hashed: G1
  * `multiply` and `pairingCheck`: the WebAssembly curve's (wasm-loader.ts), noble's by default.
  * @example const { signature, signers, rejected } = combineShares(digest, shares, network)
  */
-export function combineShares(message: Hex, shares: readonly SignatureShare[], network: Network, options: { hashed?: G1Point; multiply?: G1Multiply; pairingCheck?: PairingCheck; decodeOnCurve?: DecodeOnCurve } = {}): CombineSharesReturnType {
+export function combineShares(
+  message: Hex,
+  shares: readonly SignatureShare[],
+  network: Network,
+  options: { hashed?: G1Point; multiply?: G1Multiply; pairingCheck?: PairingCheck; decodeOnCurve?: DecodeOnCurve } = {},
+): CombineSharesReturnType {
   const pairingCheck = options.pairingCheck ?? noblePairingCheck
   // A caller that already hashed the message (e.g. while waiting for the last share) passes it in.
   const hashed = options.hashed ?? hashToG1(message)
@@ -177,7 +186,11 @@ export function combineShares(message: Hex, shares: readonly SignatureShare[], n
  * `findInvalidSignatures`; a threshold signature is unique, so a combination that verifies is the
  * one every other set of t honest shares would give.
  */
-export function combineSharesUnverified(shares: readonly SignatureShare[], network: Network, options: { multiply?: G1Multiply; decodeOnCurve?: DecodeOnCurve } = {}): CombineSharesReturnType & { point: G1Point } {
+export function combineSharesUnverified(
+  shares: readonly SignatureShare[],
+  network: Network,
+  options: { multiply?: G1Multiply; decodeOnCurve?: DecodeOnCurve } = {},
+): CombineSharesReturnType & { point: G1Point } {
   const { candidates, rejected } = decodeShares(shares, network, options.decodeOnCurve ?? decodeG1OnCurve)
   if (candidates.length < network.t) throw new TooFewSignersError(candidates.length, network.t, rejected)
   const chosen = candidates.slice(0, network.t)

@@ -62,8 +62,7 @@ const v1Parameters = [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'address
 // implementation's vectors (../shared/vectors/protocol-v2.json) were made with (docs/protocol.md §1).
 const v2Parameters = [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'address' }, { type: 'bytes32' }, ...tail] as const
 
-const tailValues = (f: ResultFields) =>
-  [f.codeHash, f.seq, f.inputHash, f.status, f.outputHash, f.stateRootBefore, f.stateRootAfter, f.fuelUsed] as const
+const tailValues = (f: ResultFields) => [f.codeHash, f.seq, f.inputHash, f.status, f.outputHash, f.stateRootBefore, f.stateRootAfter, f.fuelUsed] as const
 
 /**
  * The `abi.encode(domain, ...fields)` that the digest hashes: 352 bytes for v1, 384 for v2

@@ -28,7 +28,10 @@ describe('DKG (joint-Feldman, no dealer)', () => {
 
   test('a dealer that sends bad shares and keeps lying is disqualified; the honest ones still get a working key', () => {
     const result = runDkg({ t: 3, n: 5, seed, faults: [{ index: 2, kind: 'bad-share', victims: [1, 4] }] })
-    expect(result.complaints).toEqual([{ accuser: 1, dealer: 2 }, { accuser: 4, dealer: 2 }])
+    expect(result.complaints).toEqual([
+      { accuser: 1, dealer: 2 },
+      { accuser: 4, dealer: 2 },
+    ])
     expect(result.disqualified).toEqual([{ index: 2, reason: 'published share for participant 1 does not match its commitments' }])
     expect(result.qualified).toEqual([1, 3, 4, 5])
     expect(signsWith(result, [1, 3, 4])).toBe(true)
@@ -67,16 +70,17 @@ describe('DKG (joint-Feldman, no dealer)', () => {
         { index: 4, kind: 'false-complaint', against: [1] },
       ],
     })
-    expect(result.complaints).toEqual([{ accuser: 2, dealer: 3 }, { accuser: 4, dealer: 1 }])
+    expect(result.complaints).toEqual([
+      { accuser: 2, dealer: 3 },
+      { accuser: 4, dealer: 1 },
+    ])
     expect(result.disqualified).toEqual([])
     expect(signsWith(result, [1, 2, 3])).toBe(true)
     expect(signsWith(result, [2, 3, 4])).toBe(true)
   })
 
   test('fewer than t qualified dealers is an error', () => {
-    expect(() =>
-      runDkg({ t: 3, n: 3, seed, faults: [{ index: 1, kind: 'no-deal' }] }),
-    ).toThrowErrorMatchingInlineSnapshot(`
+    expect(() => runDkg({ t: 3, n: 3, seed, faults: [{ index: 1, kind: 'no-deal' }] })).toThrowErrorMatchingInlineSnapshot(`
       [DkgError: only 2 qualified dealers, need at least t = 3
 
       dealer 1: did not deal]

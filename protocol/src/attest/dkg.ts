@@ -77,8 +77,7 @@ export function createDkgParticipant({ index, t, n, seed, fault }: CreateDkgPart
       if (fault?.kind === 'no-deal') return { broadcast: undefined, shares: [] }
       const broadcast = { dealer: index, commitments: commitPolynomial(coefficients).map(encodeG2) }
       const shares = []
-      for (let recipient = 1; recipient <= n; recipient++)
-        shares.push({ dealer: index, recipient, share: encodeScalar(sentShare(recipient)) })
+      for (let recipient = 1; recipient <= n; recipient++) shares.push({ dealer: index, recipient, share: encodeScalar(sentShare(recipient)) })
       return { broadcast, shares }
     },
     check(deals, shares) {
@@ -152,8 +151,7 @@ export function judgeDkg(p: {
       if (reason) break
       const answer = p.answers.find((a) => a.dealer === dealer && a.recipient === accuser)
       if (!answer) reason = `did not answer the complaint of participant ${accuser}`
-      else if (!shareMatches(scalarOf(answer.share), accuser, commitments))
-        reason = `published share for participant ${accuser} does not match its commitments`
+      else if (!shareMatches(scalarOf(answer.share), accuser, commitments)) reason = `published share for participant ${accuser} does not match its commitments`
     }
     if (reason) {
       disqualified.push({ index: dealer, reason })
@@ -185,9 +183,7 @@ export type RunDkgReturnType = {
  */
 export function runDkg({ t, n, seed, faults = [] }: RunDkgParameters): RunDkgReturnType {
   assertThreshold(t, n)
-  const participants = Array.from({ length: n }, (_, i) =>
-    createDkgParticipant({ index: i + 1, t, n, seed, fault: faults.find((f) => f.index === i + 1) }),
-  )
+  const participants = Array.from({ length: n }, (_, i) => createDkgParticipant({ index: i + 1, t, n, seed, fault: faults.find((f) => f.index === i + 1) }))
   const deals = new Map<number, DkgDeal>()
   const inbox = new Map<number, DkgPrivateShare[]>()
   for (const participant of participants) {

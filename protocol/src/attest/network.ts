@@ -43,8 +43,7 @@ export function networkFromCommitments(t: number, n: number, commitments: readon
   assertThreshold(t, n)
   if (commitments.length !== t) throw new KeygenError(`expected ${t} commitments, got ${commitments.length}`)
   const sharePublicKeys = []
-  for (let index = 1; index <= n; index++)
-    sharePublicKeys.push({ index, publicKey: encodeG2(deriveSharePublicKey(commitments, index)) })
+  for (let index = 1; index <= n; index++) sharePublicKeys.push({ index, publicKey: encodeG2(deriveSharePublicKey(commitments, index)) })
   return {
     protocol: RESULT_PROTOCOL,
     t,
@@ -107,14 +106,11 @@ export function parseNetwork(value: unknown): Network {
   }
   const decoded = decodeNetwork(network)
   if (value.commitments !== undefined) {
-    if (!Array.isArray(value.commitments) || value.commitments.length !== t)
-      throw new MalformedResultError('network.commitments', `expected ${t} commitments`)
+    if (!Array.isArray(value.commitments) || value.commitments.length !== t) throw new MalformedResultError('network.commitments', `expected ${t} commitments`)
     const commitments = value.commitments.map((c: unknown, k: number) => decodeG2(c, `commitment ${k}`))
-    if (!commitments[0]!.equals(decoded.group))
-      throw new KeygenError('network: groupPublicKey is not commitments[0]')
+    if (!commitments[0]!.equals(decoded.group)) throw new KeygenError('network: groupPublicKey is not commitments[0]')
     for (const [index, pk] of decoded.shares)
-      if (!deriveSharePublicKey(commitments, index).equals(pk))
-        throw new KeygenError(`network: share public key ${index} does not match the commitments`)
+      if (!deriveSharePublicKey(commitments, index).equals(pk)) throw new KeygenError(`network: share public key ${index} does not match the commitments`)
     network.commitments = value.commitments as Hex[]
   }
   return network

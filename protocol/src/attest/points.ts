@@ -19,20 +19,13 @@ const hexPattern = /^0x(?:[0-9a-fA-F]{2})*$/
 
 /** Parse `0x`-prefixed hex of exactly `length` bytes (or any length when omitted). */
 export function parseHexBytes(value: unknown, what: string, length?: number): Uint8Array {
-  if (typeof value !== 'string' || !hexPattern.test(value))
-    throw new MalformedPointError(what, 'expected 0x-prefixed hex with an even number of digits')
+  if (typeof value !== 'string' || !hexPattern.test(value)) throw new MalformedPointError(what, 'expected 0x-prefixed hex with an even number of digits')
   const bytes = hexToBytes(value as Hex)
-  if (length !== undefined && bytes.length !== length)
-    throw new MalformedPointError(what, `expected ${length} bytes, got ${bytes.length}`)
+  if (length !== undefined && bytes.length !== length) throw new MalformedPointError(what, `expected ${length} bytes, got ${bytes.length}`)
   return bytes
 }
 
-function decodePoint<P extends { is0(): boolean }>(
-  value: unknown,
-  what: string,
-  length: number,
-  fromBytes: (b: Uint8Array) => P,
-): P {
+function decodePoint<P extends { is0(): boolean }>(value: unknown, what: string, length: number, fromBytes: (b: Uint8Array) => P): P {
   const bytes = parseHexBytes(value, what, length)
   const flags = bytes[0]!
   if ((flags & 0x80) === 0) throw new MalformedPointError(what, 'compression flag not set (only compressed points are accepted)')
@@ -193,7 +186,12 @@ export function pairingCheck(signature: G1Point, hashed: G1Point, publicKey: G2P
   assertPairingInputs([signature, hashed])
   const s = signature.toAffine()
   const h = hashed.toAffine()
-  const gt = bls12_381.fields.Fp12.finalExponentiate(bls12_381.millerLoopBatch([[g2Precompute(NEG_G2), s.x, s.y], [g2Precompute(publicKey), h.x, h.y]]))
+  const gt = bls12_381.fields.Fp12.finalExponentiate(
+    bls12_381.millerLoopBatch([
+      [g2Precompute(NEG_G2), s.x, s.y],
+      [g2Precompute(publicKey), h.x, h.y],
+    ]),
+  )
   return bls12_381.fields.Fp12.eql(gt, bls12_381.fields.Fp12.ONE)
 }
 

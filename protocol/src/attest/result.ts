@@ -185,7 +185,10 @@ export function parseAttestedResult(value: unknown): ParsedResult {
   const fields = parseResultFields(value.fields)
   // A v2 result relabelled v1 (or the reverse) is refused here, before any digest is computed.
   if (resultProtocol(fields) !== value.protocol)
-    throw new MalformedResultError('protocol', `${JSON.stringify(value.protocol)} does not match the fields (${fields.functionId === undefined ? 'no function id' : 'a function id'})`)
+    throw new MalformedResultError(
+      'protocol',
+      `${JSON.stringify(value.protocol)} does not match the fields (${fields.functionId === undefined ? 'no function id' : 'a function id'})`,
+    )
   if (typeof value.signature !== 'string') throw new MalformedResultError('signature', 'expected a hex string')
   if (typeof value.groupPublicKey !== 'string') throw new MalformedResultError('groupPublicKey', 'expected a hex string')
   if (!Array.isArray(value.signers)) throw new MalformedResultError('signers', 'expected an array of replica indices')

@@ -50,7 +50,11 @@ const fieldsFor = (seq: number): ResultFields => ({
 })
 
 function sign(message: Hex, indices: number[]) {
-  return combineShares(message, dkg.shares.filter((s) => indices.includes(s.index)).map((k) => signShare(message, k)), dkg.network).signature
+  return combineShares(
+    message,
+    dkg.shares.filter((s) => indices.includes(s.index)).map((k) => signShare(message, k)),
+    dkg.network,
+  ).signature
 }
 
 const read = (functionName: string, [first, ...rest]: readonly unknown[]) =>

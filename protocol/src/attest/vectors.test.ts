@@ -23,7 +23,15 @@ import {
 
 type Vectors = {
   network: { t: number; n: number; dst: string; groupPublicKey: Hex; groupPublicKeyEip2537: Hex; shares: { index: number; secretKey: Hex; publicKey: Hex }[] }
-  valid: { fields: unknown; digest: Hex; hashToG1Eip2537: Hex; shares: { index: number; signature: Hex }[]; signers: number[]; signature: Hex; signatureEip2537: Hex }[]
+  valid: {
+    fields: unknown
+    digest: Hex
+    hashToG1Eip2537: Hex
+    shares: { index: number; signature: Hex }[]
+    signers: number[]
+    signature: Hex
+    signatureEip2537: Hex
+  }[]
   invalid: { why: string; fields: unknown; signature: Hex }[]
 }
 const load = (name: string) => JSON.parse(readFileSync(new URL(`../../../../shared/vectors/${name}.json`, import.meta.url), 'utf8')) as Vectors
@@ -51,7 +59,9 @@ describe.each(['protocol-v1', 'protocol-v2'])('%s vectors', (name) => {
     const chosen = v.shares.filter((s) => v.signers.includes(s.index))
     expect(combineShares(v.digest, chosen, network)).toEqual({ signature: v.signature, signers: v.signers, rejected: [] })
     expect(g1ToEip2537(decodeG1(v.signature))).toBe(v.signatureEip2537)
-    expect(verifyAttestation({ fields, digest: v.digest, signature: v.signature, signers: v.signers, groupPublicKey: vectors.network.groupPublicKey }, network)).toBe(v.digest)
+    expect(
+      verifyAttestation({ fields, digest: v.digest, signature: v.signature, signers: v.signers, groupPublicKey: vectors.network.groupPublicKey }, network),
+    ).toBe(v.digest)
   })
 
   test('the WebAssembly signer reproduces every share of every valid vector', async () => {
@@ -122,7 +132,9 @@ describe('protocol-v2 vectors: the JSON shape', () => {
     )
     const { functionId: _, functionIdHash: __, ...withoutId } = fields
     expect(codeOf(withoutId)).toBe('NEXUS_ATTEST_MALFORMED_RESULT malformed fields.functionId: required by nexus.result.v2')
-    expect(codeOf({ ...fields, protocol: 'nexus.result.v1' })).toBe('NEXUS_ATTEST_MALFORMED_RESULT malformed fields.functionId: a nexus.result.v1 result has no function id')
+    expect(codeOf({ ...fields, protocol: 'nexus.result.v1' })).toBe(
+      'NEXUS_ATTEST_MALFORMED_RESULT malformed fields.functionId: a nexus.result.v1 result has no function id',
+    )
     expect(codeOf({ ...fields, functionId: 'a\ud800', functionIdHash: undefined })).toMatch(/malformed fields.functionId: expected a non-empty string/)
     expect(codeOf({ ...fields, protocol: 'nexus.result.v3' })).toMatch(/malformed fields.protocol/)
     // The replicas' wire carries functionId without protocol/functionIdHash: still v2.

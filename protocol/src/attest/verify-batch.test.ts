@@ -20,7 +20,12 @@ import {
 const { network, shares } = dealerKeygen({ t: 3, n: 5, seed: toBytes('verify-batch.test seed') })
 const groupKey = decodeG2(network.groupPublicKey)
 const digests = Array.from({ length: 6 }, (_, k) => keccak256(toHex(`result ${k}`)))
-const signed = (digest: Hex, signers = [1, 2, 3]) => combineShares(digest, signers.map((i) => signShare(digest, shares[i - 1]!)), network).signature
+const signed = (digest: Hex, signers = [1, 2, 3]) =>
+  combineShares(
+    digest,
+    signers.map((i) => signShare(digest, shares[i - 1]!)),
+    network,
+  ).signature
 // On the curve (x = 4) but outside the prime-order G1 subgroup (same point as the vectors use).
 const notInSubgroup: Hex = '0x800000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000004'
 
@@ -28,7 +33,19 @@ describe('interpolation with small integer coefficients', () => {
   test('equals Σ λ_i σ_i with full Lagrange coefficients for every 3-subset of 5 (and all 5)', () => {
     const digest = digests[0]!
     const points = shares.map((key) => decodeG1(signShare(digest, key).signature))
-    const subsets = [[1, 2, 3], [1, 2, 4], [1, 2, 5], [1, 3, 4], [1, 3, 5], [1, 4, 5], [2, 3, 4], [2, 3, 5], [2, 4, 5], [3, 4, 5], [1, 2, 3, 4, 5]]
+    const subsets = [
+      [1, 2, 3],
+      [1, 2, 4],
+      [1, 2, 5],
+      [1, 3, 4],
+      [1, 3, 5],
+      [1, 4, 5],
+      [2, 3, 4],
+      [2, 3, 5],
+      [2, 4, 5],
+      [3, 4, 5],
+      [1, 2, 3, 4, 5],
+    ]
     for (const subset of subsets) {
       const lambdas = lagrangeCoefficients(subset)
       const expected = subset.reduce((sum, i, k) => sum.add(points[i - 1]!.multiply(lambdas[k]!)), bls.G1.Point.ZERO)
@@ -65,7 +82,10 @@ describe('combineSharesUnverified + findInvalidSignatures', () => {
   test('unverified combination equals the checked one; a batch of valid signatures has no invalid entries', () => {
     const items = digests.map((d, k) => {
       const signers = k % 2 ? [2, 4, 5] : [1, 2, 3]
-      const quick = combineSharesUnverified(signers.map((i) => signShare(d, shares[i - 1]!)), network)
+      const quick = combineSharesUnverified(
+        signers.map((i) => signShare(d, shares[i - 1]!)),
+        network,
+      )
       expect(quick.signature).toBe(signed(d))
       expect(quick.signers).toEqual(signers)
       return { hashed: hashToG1(d), signature: quick.point }
@@ -87,8 +107,20 @@ describe('combineSharesUnverified + findInvalidSignatures', () => {
     // The same with the WebAssembly weighting (and with only the wrong one left among valid ones).
     const { multiply } = await createWasmCurve()
     expect(findInvalidSignatures(items, groupKey, { multiply })).toEqual([3, 5])
-    expect(findInvalidSignatures(items.filter((_, k) => k !== 5), groupKey, { multiply })).toEqual([3])
-    expect(findInvalidSignatures(items.filter((_, k) => k !== 3 && k !== 5), groupKey, { multiply })).toEqual([])
+    expect(
+      findInvalidSignatures(
+        items.filter((_, k) => k !== 5),
+        groupKey,
+        { multiply },
+      ),
+    ).toEqual([3])
+    expect(
+      findInvalidSignatures(
+        items.filter((_, k) => k !== 3 && k !== 5),
+        groupKey,
+        { multiply },
+      ),
+    ).toEqual([])
     // Under the wrong key nothing verifies.
     expect(findInvalidSignatures(items.slice(0, 3), decodeG2(network.sharePublicKeys[0]!.publicKey))).toEqual([0, 1, 2])
   })

@@ -14,7 +14,11 @@ export type SignatureToCheck = { hashed: G1Point; signature: G1Point }
  * point and weight here, most of a 10-signature group's cost besides the pairing. `pairingCheck`: a
  * faster pairing (the WebAssembly curve's), noble's by default.
  */
-export function findInvalidSignatures(items: readonly SignatureToCheck[], publicKey: G2Point, options: { multiply?: G1Multiply; pairingCheck?: PairingCheck } = {}): number[] {
+export function findInvalidSignatures(
+  items: readonly SignatureToCheck[],
+  publicKey: G2Point,
+  options: { multiply?: G1Multiply; pairingCheck?: PairingCheck } = {},
+): number[] {
   const pairingCheck = options.pairingCheck ?? noblePairingCheck
   const invalid: number[] = []
   const candidates: number[] = []
@@ -29,7 +33,15 @@ export function findInvalidSignatures(items: readonly SignatureToCheck[], public
     }
   })
   if (candidates.length === 0) return invalid
-  if (candidates.length === 1 || batchHolds(candidates.map((k) => items[k]!), publicKey, pairingCheck, options.multiply)) {
+  if (
+    candidates.length === 1 ||
+    batchHolds(
+      candidates.map((k) => items[k]!),
+      publicKey,
+      pairingCheck,
+      options.multiply,
+    )
+  ) {
     if (candidates.length === 1 && !pairingCheck(items[candidates[0]!]!.signature, items[candidates[0]!]!.hashed, publicKey)) invalid.push(candidates[0]!)
     return invalid.sort((a, b) => a - b)
   }
@@ -40,11 +52,13 @@ export function findInvalidSignatures(items: readonly SignatureToCheck[], public
 function batchHolds(items: readonly SignatureToCheck[], publicKey: G2Point, pairingCheck: PairingCheck, multiply?: G1Multiply): boolean {
   const weights = [...crypto.getRandomValues(new BigUint64Array(items.length))].map((w) => w | 1n)
   // Sums of points that are each in the subgroup (checked above, or hash outputs) are in it too.
-  const sum = (points: G1Point[]) => inSubgroup(
-    (multiply
-      ? points.reduce((acc, p, k) => acc.add(multiply(p, weights[k]!)), bls.G1.Point.ZERO)
-      : points.length <= 8
-        ? points.reduce((acc, p, k) => acc.add(p.multiplyUnsafe(weights[k]!)), bls.G1.Point.ZERO)
-        : pippenger(bls.G1.Point, points, weights)) as G1Point)
+  const sum = (points: G1Point[]) =>
+    inSubgroup(
+      (multiply
+        ? points.reduce((acc, p, k) => acc.add(multiply(p, weights[k]!)), bls.G1.Point.ZERO)
+        : points.length <= 8
+          ? points.reduce((acc, p, k) => acc.add(p.multiplyUnsafe(weights[k]!)), bls.G1.Point.ZERO)
+          : pippenger(bls.G1.Point, points, weights)) as G1Point,
+    )
   return pairingCheck(sum(items.map((x) => x.signature)), sum(items.map((x) => x.hashed)), publicKey)
 }

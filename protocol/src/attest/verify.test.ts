@@ -27,7 +27,11 @@ const fields: ResultFields = {
   fuelUsed: 9000n,
 }
 const digest = resultDigest(fields)
-const { signature, signers } = combineShares(digest, shares.map((k) => signShare(digest, k)), network)
+const { signature, signers } = combineShares(
+  digest,
+  shares.map((k) => signShare(digest, k)),
+  network,
+)
 const good: AttestedResult = createAttestedResult({ fields, output, signature, signers, groupPublicKey: network.groupPublicKey })
 
 async function codeOf(result: unknown, net = network) {
@@ -53,7 +57,18 @@ describe('verifyResult', () => {
       ['47-byte signature', { ...good, signature: good.signature.slice(0, -2) }, 'NEXUS_ATTEST_MALFORMED_POINT'],
       ['infinity', { ...good, signature: `0xc0${'00'.repeat(47)}` }, 'NEXUS_ATTEST_MALFORMED_POINT'],
       ['not in subgroup', { ...good, signature: `0x80${'00'.repeat(46)}04` }, 'NEXUS_ATTEST_NOT_IN_SUBGROUP'],
-      ['signed by another network, claiming ours', { ...good, signature: combineShares(digest, other.shares.map((k) => signShare(digest, k)), other.network).signature }, 'NEXUS_ATTEST_BAD_SIGNATURE'],
+      [
+        'signed by another network, claiming ours',
+        {
+          ...good,
+          signature: combineShares(
+            digest,
+            other.shares.map((k) => signShare(digest, k)),
+            other.network,
+          ).signature,
+        },
+        'NEXUS_ATTEST_BAD_SIGNATURE',
+      ],
       ['status out of range', { ...good, fields: { ...good.fields, status: 4 } }, 'NEXUS_ATTEST_MALFORMED_RESULT'],
       ['seq ≥ 2^64', { ...good, fields: { ...good.fields, seq: (1n << 64n).toString() } }, 'NEXUS_ATTEST_MALFORMED_RESULT'],
       ['wrong protocol', { ...good, protocol: 'nexus.result.v2' }, 'NEXUS_ATTEST_MALFORMED_RESULT'],
@@ -93,7 +108,17 @@ describe('verifyResult', () => {
 describe('verifyResult, protocol v2', () => {
   const v2Fields: ResultFields = { ...fields, functionId: 'victim' }
   const asAttested = (f: ResultFields, message: Hex, batch?: AttestedResult['batch']) =>
-    createAttestedResult({ fields: f, output, ...combineShares(message, shares.map((k) => signShare(message, k)), network), groupPublicKey: network.groupPublicKey, batch })
+    createAttestedResult({
+      fields: f,
+      output,
+      ...combineShares(
+        message,
+        shares.map((k) => signShare(message, k)),
+        network,
+      ),
+      groupPublicKey: network.groupPublicKey,
+      batch,
+    })
 
   test('two functions with the same code, seq and roots have different digests; each result verifies only as its own function', async () => {
     const victim = asAttested(v2Fields, resultDigest(v2Fields))
@@ -114,12 +139,18 @@ describe('verifyResult, protocol v2', () => {
   })
 
   test('a batch mixing v1 and v2 digests: a v2 result verifies by inclusion, and not as another function', async () => {
-    const list = [{ ...v2Fields, seq: 1n }, { ...fields, seq: 2n }, { ...v2Fields, seq: 3n }]
+    const list = [
+      { ...v2Fields, seq: 1n },
+      { ...fields, seq: 2n },
+      { ...v2Fields, seq: 3n },
+    ]
     const tree = merkleTree(list.map(resultDigest))
     const batched = asAttested(list[2]!, tree.root, { root: tree.root, index: 2, size: 3, proof: tree.proofs[2]! })
     expect(batched.protocol).toBe('nexus.result.v2')
     expect(await codeOf(JSON.parse(JSON.stringify(batched)))).toBe('ok')
     const other: ResultFields = { ...list[2]!, functionId: 'attacker' }
-    expect(await codeOf({ ...batched, fields: { ...batched.fields, functionId: 'attacker', functionIdHash: undefined }, digest: resultDigest(other) })).toBe('NEXUS_ATTEST_BAD_BATCH_PROOF')
+    expect(await codeOf({ ...batched, fields: { ...batched.fields, functionId: 'attacker', functionIdHash: undefined }, digest: resultDigest(other) })).toBe(
+      'NEXUS_ATTEST_BAD_BATCH_PROOF',
+    )
   })
 })

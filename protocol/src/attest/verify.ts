@@ -53,14 +53,18 @@ export function verifyAttestation(input: AttestationInput, network: Network, opt
   if (network.verifier !== undefined && network.verifier.toLowerCase() !== input.fields.verifier.toLowerCase())
     throw new FieldMismatchError('verifier', network.verifier, input.fields.verifier)
   if (options.functionId !== undefined && options.functionId !== input.fields.functionId)
-    throw new FieldMismatchError('functionId', JSON.stringify(options.functionId), input.fields.functionId === undefined ? 'none (a v1 result)' : JSON.stringify(input.fields.functionId), 'caller')
+    throw new FieldMismatchError(
+      'functionId',
+      JSON.stringify(options.functionId),
+      input.fields.functionId === undefined ? 'none (a v1 result)' : JSON.stringify(input.fields.functionId),
+      'caller',
+    )
   if (input.groupPublicKey !== undefined && input.groupPublicKey.toLowerCase() !== network.groupPublicKey.toLowerCase())
     throw new WrongKeyError(network.groupPublicKey, input.groupPublicKey)
   if (input.signers !== undefined) {
     const distinct = new Set(input.signers)
     if (distinct.size !== input.signers.length) throw new MalformedResultError('signers', 'repeated replica index')
-    for (const s of input.signers)
-      if (s < 1 || s > network.n) throw new MalformedResultError('signers', `replica index ${s} outside 1..${network.n}`)
+    for (const s of input.signers) if (s < 1 || s > network.n) throw new MalformedResultError('signers', `replica index ${s} outside 1..${network.n}`)
     if (distinct.size < network.t) throw new TooFewSignersError(distinct.size, network.t)
   }
   let message: Hex = digest
@@ -99,7 +103,8 @@ async function verifyZk(result: unknown, specifier: string): Promise<VerifyResul
   } catch (err) {
     return { ok: false, error: new ZkVerifierUnavailableError({ cause: toError(err) }) }
   }
-  if (typeof mod.verifyZkResult !== 'function') return { ok: false, error: new ZkVerifierUnavailableError({ details: 'zk/verify.ts has no verifyZkResult export' }) }
+  if (typeof mod.verifyZkResult !== 'function')
+    return { ok: false, error: new ZkVerifierUnavailableError({ details: 'zk/verify.ts has no verifyZkResult export' }) }
   try {
     return await mod.verifyZkResult(result)
   } catch (err) {
@@ -116,7 +121,8 @@ async function verifyZk(result: unknown, specifier: string): Promise<VerifyResul
 export async function verifyResult(result: unknown, network: Network, options: VerifyResultOptions = {}): Promise<VerifyResultReturnType> {
   if (typeof result === 'object' && result !== null && (result as { kind?: unknown }).kind === 'zk') {
     // A zk result names no function: it cannot satisfy a caller who asks for one.
-    if (options.functionId !== undefined) return { ok: false, error: new FieldMismatchError('functionId', JSON.stringify(options.functionId), 'none (a zk result)', 'caller') }
+    if (options.functionId !== undefined)
+      return { ok: false, error: new FieldMismatchError('functionId', JSON.stringify(options.functionId), 'none (a zk result)', 'caller') }
     return verifyZk(result, options.zkVerifier ?? zkVerifierModule)
   }
   try {

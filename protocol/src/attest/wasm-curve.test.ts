@@ -71,11 +71,13 @@ describe('WebAssembly G1 multiplication', () => {
     const m = messages[9]!
     const all = shares.map((key) => signShare(m, key))
     const expected = combineShares(m, all.slice(0, 3), network).signature
-    for (const a of [0, 1, 2]) for (const b of [a + 1, a + 2]) for (const c of [b + 1, b + 2].filter((x) => x < 5)) {
-      const set = [all[a]!, all[b]!, all[c]!]
-      expect(combineSharesUnverified(set, network, { multiply }).signature).toBe(expected)
-      expect(combineSharesUnverified(set, network).signature).toBe(expected)
-    }
+    for (const a of [0, 1, 2])
+      for (const b of [a + 1, a + 2])
+        for (const c of [b + 1, b + 2].filter((x) => x < 5)) {
+          const set = [all[a]!, all[b]!, all[c]!]
+          expect(combineSharesUnverified(set, network, { multiply }).signature).toBe(expected)
+          expect(combineSharesUnverified(set, network).signature).toBe(expected)
+        }
   })
 })
 
@@ -130,7 +132,7 @@ describe('WebAssembly share decoding (on the curve, not the subgroup)', () => {
     return undefined
   }
 
-  it('decodes exactly what noble\'s field decodes, for both roots and for points outside the subgroup', async () => {
+  it("decodes exactly what noble's field decodes, for both roots and for points outside the subgroup", async () => {
     const curve = await createWasmCurve()
     for (let k = 0; k < 20; k++) {
       const off = hashToCurveG1BeforeClearing(new Uint8Array(32).fill(k), NEXUS_DST) as G1Point
@@ -167,14 +169,27 @@ describe('WebAssembly share decoding (on the curve, not the subgroup)', () => {
 describe('WebAssembly pairing check', () => {
   const { shares, network } = dealerKeygen({ t: 3, n: 4, seed: new Uint8Array(32).fill(9) })
   const groupKey = decodeG2(network.groupPublicKey)
-  const signed = messages.slice(0, 4).map((m) => ({ m, signature: decodeG1(combineShares(m, shares.slice(0, 3).map((s) => signShare(m, s)), network).signature) }))
+  const signed = messages.slice(0, 4).map((m) => ({
+    m,
+    signature: decodeG1(
+      combineShares(
+        m,
+        shares.slice(0, 3).map((s) => signShare(m, s)),
+        network,
+      ).signature,
+    ),
+  }))
 
-  it('gives noble pairingCheck\'s answer for valid signatures, wrong messages and wrong keys', async () => {
+  it("gives noble pairingCheck's answer for valid signatures, wrong messages and wrong keys", async () => {
     const curve = await createWasmCurve()
     const otherKey = sharePublicKey(shares[0]!)
     for (const [k, { m, signature }] of signed.entries()) {
       const wrong = hashToG1(messages[(k + 1) % messages.length]!)
-      for (const [sig, hashed, key, expected] of [[signature, hashToG1(m), groupKey, true], [signature, wrong, groupKey, false], [signature, hashToG1(m), otherKey, false]] as const) {
+      for (const [sig, hashed, key, expected] of [
+        [signature, hashToG1(m), groupKey, true],
+        [signature, wrong, groupKey, false],
+        [signature, hashToG1(m), otherKey, false],
+      ] as const) {
         expect(curve.pairingCheck(sig, hashed, key)).toBe(expected)
         expect(pairingCheck(sig, hashed, key)).toBe(expected)
       }
@@ -185,7 +200,12 @@ describe('WebAssembly pairing check', () => {
     const curve = await createWasmCurve()
     const off = hashToCurveG1BeforeClearing(new Uint8Array(32).fill(3), NEXUS_DST) as G1Point
     const zero = bls.G1.Point.ZERO as G1Point
-    for (const [sig, hashed] of [[zero, hashToG1(messages[0]!)], [signed[0]!.signature, zero], [off, hashToG1(messages[0]!)], [signed[0]!.signature.add(off) as G1Point, hashToG1(signed[0]!.m)]] as const) {
+    for (const [sig, hashed] of [
+      [zero, hashToG1(messages[0]!)],
+      [signed[0]!.signature, zero],
+      [off, hashToG1(messages[0]!)],
+      [signed[0]!.signature.add(off) as G1Point, hashToG1(signed[0]!.m)],
+    ] as const) {
       expect(() => curve.pairingCheck(sig, hashed, groupKey)).toThrow()
       expect(() => pairingCheck(sig, hashed, groupKey)).toThrow()
     }

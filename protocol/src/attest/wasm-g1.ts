@@ -13,7 +13,19 @@
 import { buildBls12381, type WasmBls12381 } from 'ffjavascript'
 import type { Hex } from 'viem'
 import { G1_EFFECTIVE_COFACTOR, hashToCurveG1BeforeClearing, type BaseField } from './hash-to-g1.ts'
-import { assertPairingInputs, bls, CURVE_ORDER, decodeG1OnCurve, inSubgroup, messageBytes, NEG_G2, NEXUS_DST, type G1Point, type G2Point, type PairingCheck } from './points.ts'
+import {
+  assertPairingInputs,
+  bls,
+  CURVE_ORDER,
+  decodeG1OnCurve,
+  inSubgroup,
+  messageBytes,
+  NEG_G2,
+  NEXUS_DST,
+  type G1Point,
+  type G2Point,
+  type PairingCheck,
+} from './points.ts'
 
 /** k·P for any point on the curve (in the subgroup or not) and any non-negative k. */
 export type G1Multiply = (point: G1Point, scalar: bigint) => G1Point

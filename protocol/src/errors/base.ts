@@ -27,8 +27,7 @@ export class NexusError extends Error {
 
   constructor(shortMessage: string, parameters: NexusErrorParameters = {}) {
     const cause = parameters.cause
-    const details =
-      parameters.details ?? (cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause))
+    const details = parameters.details ?? (cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause))
     const lines = [shortMessage]
     if (parameters.metaMessages?.length) lines.push('', ...parameters.metaMessages)
     if (details && details !== shortMessage) lines.push('', `Details: ${details}`)
@@ -43,5 +42,5 @@ export class NexusError extends Error {
 /** Never let a non-Error travel: wrap thrown strings, numbers and objects. */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value
-  return new Error(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value))
+  return new Error(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)))
 }

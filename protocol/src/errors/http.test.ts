@@ -33,7 +33,10 @@ class WrongMethodError extends NexusError {
 
 /** Shaped like Hono's HTTPException (hono/http-exception), which the framework does not depend on. */
 class HttpException extends Error {
-  constructor(readonly status: number, message?: string) {
+  constructor(
+    readonly status: number,
+    message?: string,
+  ) {
     super(message)
   }
   getResponse() {
@@ -57,7 +60,11 @@ describe('errorStatus / errorBody', () => {
   })
 
   it('adds the fields and headers an error chooses to show, and no field replaces code or message', () => {
-    expect(errorAnswer(new GapError(7n))).toEqual({ status: 409, body: { error: { code: 'GAP', message: 'Expected seq 7 next.', expected: '7' } }, headers: {} })
+    expect(errorAnswer(new GapError(7n))).toEqual({
+      status: 409,
+      body: { error: { code: 'GAP', message: 'Expected seq 7 next.', expected: '7' } },
+      headers: {},
+    })
     expect(errorAnswer(new WrongMethodError(['GET', 'HEAD']))).toMatchObject({ status: 405, headers: { Allow: 'GET, HEAD' } })
     const sneaky = new NotThereError('Real message.')
     sneaky.httpFields = { code: 'OTHER', message: 'other', field: 'manifest.name' }
@@ -71,8 +78,16 @@ describe('errorStatus / errorBody', () => {
   })
 
   it('keeps the status of an HTTPException: 413 is PAYLOAD_TOO_LARGE, others HTTP_ERROR', () => {
-    expect(errorAnswer(new HttpException(413))).toEqual({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large.' } }, headers: {} })
-    expect(errorAnswer(new HttpException(401, 'Bad credentials.'))).toEqual({ status: 401, body: { error: { code: 'HTTP_ERROR', message: 'Bad credentials.' } }, headers: {} })
+    expect(errorAnswer(new HttpException(413))).toEqual({
+      status: 413,
+      body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large.' } },
+      headers: {},
+    })
+    expect(errorAnswer(new HttpException(401, 'Bad credentials.'))).toEqual({
+      status: 401,
+      body: { error: { code: 'HTTP_ERROR', message: 'Bad credentials.' } },
+      headers: {},
+    })
   })
 
   it('answers anything else with 500 INTERNAL and nothing of its message', () => {

@@ -17,7 +17,9 @@ export type ErrorAnswer = { status: number; body: ErrorBody; headers: Record<str
 type HttpResponseError = Error & { status: number; getResponse(): Response }
 
 const isHttpResponseError = (err: unknown): err is HttpResponseError =>
-  err instanceof Error && typeof (err as Partial<HttpResponseError>).status === 'number' && typeof (err as Partial<HttpResponseError>).getResponse === 'function'
+  err instanceof Error &&
+  typeof (err as Partial<HttpResponseError>).status === 'number' &&
+  typeof (err as Partial<HttpResponseError>).getResponse === 'function'
 
 /** A status an error may answer with: 4xx or 5xx; anything else (unset, 2xx) is a bug, so 500. */
 const asErrorStatus = (status: number | undefined) => (status !== undefined && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500)

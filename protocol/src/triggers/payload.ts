@@ -65,9 +65,16 @@ export function encodeTriggerPayload(p: TriggerPayload): Uint8Array {
   switch (p.kind) {
     case 'event':
       canonical = {
-        kind: 'event', chainId: p.chainId, blockNumber: p.blockNumber, blockHash: lower(p.blockHash), logIndex: p.logIndex,
-        transactionHash: lower(p.transactionHash), transactionIndex: p.transactionIndex, address: lower(p.address),
-        topics: p.topics.map(lower), data: lower(p.data),
+        kind: 'event',
+        chainId: p.chainId,
+        blockNumber: p.blockNumber,
+        blockHash: lower(p.blockHash),
+        logIndex: p.logIndex,
+        transactionHash: lower(p.transactionHash),
+        transactionIndex: p.transactionIndex,
+        address: lower(p.address),
+        topics: p.topics.map(lower),
+        data: lower(p.data),
       }
       break
     case 'block':

@@ -21,7 +21,7 @@ describe('zk declaration', () => {
   test('invalid inputs are one typed error listing every problem', () => {
     let err: unknown
     try {
-      fn.mapInputs({ a: (BN254_R).toString() as never, bits: [2, 0], b: 256 })
+      fn.mapInputs({ a: BN254_R.toString() as never, bits: [2, 0], b: 256 })
     } catch (e) {
       err = e
     }
@@ -48,7 +48,17 @@ describe('zk result parsing', () => {
     kind: 'zk',
     circuitId: 'demo',
     verificationKeyHash: `0x${'ab'.repeat(32)}`,
-    proof: { pi_a: ['1', '2', '1'], pi_b: [['1', '2'], ['3', '4'], ['1', '0']], pi_c: ['1', '2', '1'], protocol: 'groth16', curve: 'bn128' },
+    proof: {
+      pi_a: ['1', '2', '1'],
+      pi_b: [
+        ['1', '2'],
+        ['3', '4'],
+        ['1', '0'],
+      ],
+      pi_c: ['1', '2', '1'],
+      protocol: 'groth16',
+      curve: 'bn128',
+    },
     publicSignals: ['1', '2'],
     output: {},
   }

@@ -71,9 +71,7 @@ export function zk<TRequest, const TNames extends readonly string[], TOutput = D
     },
     decodeOutput(values) {
       if (values.length !== publicSignals.length) {
-        throw new ZkInputError(
-          `Circuit "${circuit}" produced ${values.length} public signals, the declaration names ${publicSignals.length}.`,
-        )
+        throw new ZkInputError(`Circuit "${circuit}" produced ${values.length} public signals, the declaration names ${publicSignals.length}.`)
       }
       const named = Object.fromEntries(publicSignals.map((name, i) => [name, BigInt(values[i] as string)]))
       if (config.output) return config.output(named as { [K in TNames[number]]: bigint })
@@ -84,6 +82,10 @@ export function zk<TRequest, const TNames extends readonly string[], TOutput = D
 
 /** True for values produced by `zk(...)` (how a handler loader finds zk exports). */
 export function isZkFunction(value: unknown): value is ZkFunction {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'zk' &&
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'zk' &&
     typeof (value as { mapInputs?: unknown }).mapInputs === 'function'
+  )
 }

@@ -60,39 +60,19 @@ const RESULT_DOMAIN = keccak256(stringToHex(ZK_PROTOCOL))
 export function computeVerificationKeyHash(vk: Groth16VerificationKey): Hex {
   const g1 = (p: string[]) => [p[0], p[1]]
   const g2 = (p: string[][]) => [p[0]?.[0], p[0]?.[1], p[1]?.[0], p[1]?.[1]]
-  const coords = [
-    ...g1(vk.vk_alpha_1),
-    ...g2(vk.vk_beta_2),
-    ...g2(vk.vk_gamma_2),
-    ...g2(vk.vk_delta_2),
-    ...vk.IC.flatMap(g1),
-  ].map((c) => BigInt(c ?? 'x'))
-  return keccak256(
-    encodeAbiParameters(
-      [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256[]' }],
-      [VK_DOMAIN, BigInt(vk.nPublic), coords],
-    ),
-  )
+  const coords = [...g1(vk.vk_alpha_1), ...g2(vk.vk_beta_2), ...g2(vk.vk_gamma_2), ...g2(vk.vk_delta_2), ...vk.IC.flatMap(g1)].map((c) => BigInt(c ?? 'x'))
+  return keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256[]' }], [VK_DOMAIN, BigInt(vk.nPublic), coords]))
 }
 
 /**
  * The digest of a zk result, what a consumer records or a contract recomputes:
  * `keccak256(abi.encode(keccak256("nexus.zk.v1"), keccak256(bytes(circuitId)), vkHash, uint256[] publicSignals))`.
  */
-export function computeZkDigest(parameters: {
-  circuitId: string
-  verificationKeyHash: Hex
-  publicSignals: readonly string[]
-}): Hex {
+export function computeZkDigest(parameters: { circuitId: string; verificationKeyHash: Hex; publicSignals: readonly string[] }): Hex {
   return keccak256(
     encodeAbiParameters(
       [{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'uint256[]' }],
-      [
-        RESULT_DOMAIN,
-        keccak256(stringToHex(parameters.circuitId)),
-        parameters.verificationKeyHash,
-        parameters.publicSignals.map((s) => BigInt(s)),
-      ],
+      [RESULT_DOMAIN, keccak256(stringToHex(parameters.circuitId)), parameters.verificationKeyHash, parameters.publicSignals.map((s) => BigInt(s))],
     ),
   )
 }

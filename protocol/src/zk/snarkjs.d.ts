@@ -40,12 +40,7 @@ declare module 'snarkjs' {
       zkeyFile: string | Uint8Array,
       logger?: SnarkjsLogger,
     ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>
-    verify(
-      vk: Groth16VerificationKey,
-      publicSignals: readonly string[],
-      proof: Groth16Proof,
-      logger?: SnarkjsLogger,
-    ): Promise<boolean>
+    verify(vk: Groth16VerificationKey, publicSignals: readonly string[], proof: Groth16Proof, logger?: SnarkjsLogger): Promise<boolean>
     prove(
       zkeyFile: string | Uint8Array,
       witness: string | { type: 'mem'; data?: Uint8Array },
@@ -55,33 +50,17 @@ declare module 'snarkjs' {
   }
   export const zKey: {
     newZKey(r1csFile: string, ptauFile: string, zkeyFile: string, logger?: SnarkjsLogger): Promise<unknown>
-    contribute(
-      oldZkey: string,
-      newZkey: string,
-      name: string,
-      entropy: string,
-      logger?: SnarkjsLogger,
-    ): Promise<unknown>
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: SnarkjsLogger): Promise<unknown>
     exportVerificationKey(zkeyFile: string, logger?: SnarkjsLogger): Promise<Groth16VerificationKey>
     exportSolidityVerifier(zkeyFile: string, templates: Record<string, string>, logger?: SnarkjsLogger): Promise<string>
   }
   export const powersOfTau: {
     newAccumulator(curve: BnCurve, power: number, file: string, logger?: SnarkjsLogger): Promise<unknown>
-    contribute(
-      oldPtau: string,
-      newPtau: string,
-      name: string,
-      entropy: string,
-      logger?: SnarkjsLogger,
-    ): Promise<unknown>
+    contribute(oldPtau: string, newPtau: string, name: string, entropy: string, logger?: SnarkjsLogger): Promise<unknown>
     preparePhase2(oldPtau: string, newPtau: string, logger?: SnarkjsLogger): Promise<unknown>
   }
   export const wtns: {
-    calculate(
-      input: Record<string, unknown>,
-      wasmFile: string | Uint8Array,
-      out: string | { type: 'mem'; data?: Uint8Array },
-    ): Promise<void>
+    calculate(input: Record<string, unknown>, wasmFile: string | Uint8Array, out: string | { type: 'mem'; data?: Uint8Array }): Promise<void>
   }
   export const r1cs: {
     info(r1csFile: string, logger?: SnarkjsLogger): Promise<R1csInfo>

@@ -3,13 +3,7 @@
 import type { Hex } from 'viem'
 import { NexusError } from '../errors/base.ts'
 import type { ZkFunction } from './declare.ts'
-import {
-  ZkCircuitMismatchError,
-  ZkInvalidProofError,
-  ZkMalformedResultError,
-  ZkOutputMismatchError,
-  ZkUnknownVerificationKeyError,
-} from './errors.ts'
+import { ZkCircuitMismatchError, ZkInvalidProofError, ZkMalformedResultError, ZkOutputMismatchError, ZkUnknownVerificationKeyError } from './errors.ts'
 import { findVerificationKey } from './keys.ts'
 import {
   BN254_Q,
@@ -59,7 +53,8 @@ export function parseZkResult(result: unknown): ZkResult {
   if (r.protocol !== ZK_PROTOCOL) fail('protocol', `must be "${ZK_PROTOCOL}"`)
   if (r.kind !== 'zk') fail('kind', 'must be "zk"')
   if (typeof r.circuitId !== 'string' || r.circuitId.length === 0 || r.circuitId.length > 128) fail('circuitId', 'must be a non-empty string')
-  if (typeof r.verificationKeyHash !== 'string' || !/^0x[0-9a-f]{64}$/.test(r.verificationKeyHash)) fail('verificationKeyHash', 'must be 0x + 64 lowercase hex digits')
+  if (typeof r.verificationKeyHash !== 'string' || !/^0x[0-9a-f]{64}$/.test(r.verificationKeyHash))
+    fail('verificationKeyHash', 'must be 0x + 64 lowercase hex digits')
   const proof = r.proof as Record<string, unknown> | null
   if (typeof proof !== 'object' || proof === null) fail('proof', 'must be an object')
   if (proof.protocol !== 'groth16') fail('proof.protocol', 'must be "groth16"')

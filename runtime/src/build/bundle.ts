@@ -13,7 +13,8 @@ const fsShim: Plugin = {
   name: 'nexus-fs-shim',
   setup(b) {
     b.onResolve({ filter: /^nexus:function\/fs(@[0-9.]+)?$/ }, (args) =>
-      args.namespace === 'nexus-fs-shim' ? { path: args.path, external: true } : { path: args.path, namespace: 'nexus-fs-shim' })
+      args.namespace === 'nexus-fs-shim' ? { path: args.path, external: true } : { path: args.path, namespace: 'nexus-fs-shim' },
+    )
     b.onLoad({ filter: /.*/, namespace: 'nexus-fs-shim' }, (args) => ({
       loader: 'js',
       contents: [
@@ -66,7 +67,10 @@ export async function bundleHandler(entry: string): Promise<string> {
       '  return __nexusRunHandler(() => handlerModule.handle(input))',
       '}',
     ].join('\n')
-    return await bundleGuestSource({ stdin: { contents, resolveDir: dirname(entry), sourcefile: 'nexus-entry.js', loader: 'js' }, banner: { js: guestPrelude } })
+    return await bundleGuestSource({
+      stdin: { contents, resolveDir: dirname(entry), sourcefile: 'nexus-entry.js', loader: 'js' },
+      banner: { js: guestPrelude },
+    })
   } catch (cause) {
     throw new BuildError(`Could not bundle handler ${entry}.`, { cause })
   }

@@ -17,7 +17,11 @@ import { witDir } from '@nexus/protocol/wit'
 type World = { imports: ImportedInterfaces; exports: string[] }
 
 /** `export name: …;` lines of a component's WIT, as wasm-tools prints them. */
-const exportLines = (wit: string) => wit.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('export '))
+const exportLines = (wit: string) =>
+  wit
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('export '))
 
 let world: Promise<World> | undefined
 /** The world itself, as a component: wasm-tools' "dummy" module imports and exports all of it. */
@@ -41,7 +45,10 @@ export async function checkComponent(component: Uint8Array, options: { memoryPag
   const imports = await importedInterfaces(component)
   for (const [iface, items] of imports) {
     const allowed = want.imports.get(iface)
-    if (!allowed) throw new InvalidArtifactError(`component: imports "${iface}", which is not in the nexus:function world (allowed: ${[...want.imports.keys()].join(', ')}).`)
+    if (!allowed)
+      throw new InvalidArtifactError(
+        `component: imports "${iface}", which is not in the nexus:function world (allowed: ${[...want.imports.keys()].join(', ')}).`,
+      )
     for (const [item, type] of items)
       if (allowed.get(item) !== type) throw new InvalidArtifactError(`component: imports "${iface}" item "${item}" with a type the world does not give it.`)
   }

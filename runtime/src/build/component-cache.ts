@@ -22,7 +22,9 @@ let toolchain: Promise<string> | undefined
 function toolchainKey(): Promise<string> {
   toolchain ??= (async () => {
     const require = createRequire(import.meta.url)
-    const jco = JSON.parse(await readFile(join(dirname(require.resolve('@bytecodealliance/jco')), '..', 'package.json'), 'utf8').catch(() => '{}')) as { version?: string }
+    const jco = JSON.parse(await readFile(join(dirname(require.resolve('@bytecodealliance/jco')), '..', 'package.json'), 'utf8').catch(() => '{}')) as {
+      version?: string
+    }
     const wit = await readFile(join(witDir, 'nexus.wit'), 'utf8')
     return `${wit}\0${jco.version ?? 'unknown'}`
   })()
@@ -35,7 +37,10 @@ function toolchainKey(): Promise<string> {
  * interrupted build never pairs a new bundle with an old component).
  */
 export async function cachedComponent(dir: string, bundle: string): Promise<{ component: Uint8Array; cached: boolean }> {
-  const key = createHash('sha256').update(await toolchainKey()).update(bundle).digest('hex')
+  const key = createHash('sha256')
+    .update(await toolchainKey())
+    .update(bundle)
+    .digest('hex')
   const previousKey = (await readIfExists(join(dir, 'component.key')))?.toString('utf8')
   const reused = previousKey === key ? await readIfExists(join(dir, 'component.wasm')) : undefined
   if (reused) return { component: new Uint8Array(reused), cached: true }

@@ -90,7 +90,11 @@ function scope(decls: Sexp[]): { types: Map<string, Sexp>; canonical: (ref: stri
   }
   const seen = new Set<string>()
   const render = (s: Sexp): string => {
-    if (isList(s)) return `(${s.filter((x) => !(typeof x === 'string' && x.startsWith('#'))).map(render).join(' ')})`
+    if (isList(s))
+      return `(${s
+        .filter((x) => !(typeof x === 'string' && x.startsWith('#')))
+        .map(render)
+        .join(' ')})`
     if (/^\d+$/.test(s) || s.startsWith('$')) return canonical(s)
     return s
   }
@@ -134,7 +138,8 @@ export async function importedInterfaces(component: Uint8Array): Promise<Importe
       const item = JSON.parse(String(d.find((x) => typeof x === 'string' && x.startsWith('"')))) as string
       const itemDesc = d.find(isList)!
       const ref = itemDesc.find((x): x is Sexp[] => isList(x) && x[0] === 'type')
-      if (itemDesc[0] === 'func') items.set(item, `func ${ref && typeof ref[1] === 'string' ? inner.canonical(ref[1]) : inner.render(['func', ...itemDesc.slice(1).filter(isList)])}`)
+      if (itemDesc[0] === 'func')
+        items.set(item, `func ${ref && typeof ref[1] === 'string' ? inner.canonical(ref[1]) : inner.render(['func', ...itemDesc.slice(1).filter(isList)])}`)
       else if (itemDesc[0] === 'type') items.set(item, `type ${inner.canonical(String(indexOf(d)).slice(1))}`)
       else throw new InvalidArtifactError(`component: import "${name}" item "${item}" is neither a function nor a type.`)
     }

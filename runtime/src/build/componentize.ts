@@ -24,8 +24,23 @@ export async function componentizeJs(source: string): Promise<Uint8Array> {
     await writeFile(src, source)
     await run(
       process.execPath,
-      [jcoBin, 'componentize', 'handler.js', '--cwd', dir, '--wit', witDir, '--world-name', 'function', '--backend', 'quickjs',
-        '--backend-qjs-disable-async', '--backend-qjs-stub-wasi', '-o', out],
+      [
+        jcoBin,
+        'componentize',
+        'handler.js',
+        '--cwd',
+        dir,
+        '--wit',
+        witDir,
+        '--world-name',
+        'function',
+        '--backend',
+        'quickjs',
+        '--backend-qjs-disable-async',
+        '--backend-qjs-stub-wasi',
+        '-o',
+        out,
+      ],
       // Relative paths only: the component must not embed the temporary folder's name.
       { maxBuffer: 16 * 1024 * 1024, cwd: dir },
     ).catch((err: { stderr?: string; message: string }) => {

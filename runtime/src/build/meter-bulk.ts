@@ -11,7 +11,9 @@ import { BULK_BYTES_PER_FUEL } from '../sandbox/fuel-schedule.ts'
 // binaryen.js has these expression classes; its typings do not declare them.
 type SizeOperand = { getSize(expr: binaryen.ExpressionRef): binaryen.ExpressionRef; setSize(expr: binaryen.ExpressionRef, size: binaryen.ExpressionRef): void }
 const ops = binaryen as unknown as {
-  MemoryCopy: SizeOperand; MemoryFill: SizeOperand; MemoryInit: SizeOperand
+  MemoryCopy: SizeOperand
+  MemoryFill: SizeOperand
+  MemoryInit: SizeOperand
   MemoryGrow: { getDelta(expr: binaryen.ExpressionRef): binaryen.ExpressionRef; setDelta(expr: binaryen.ExpressionRef, delta: binaryen.ExpressionRef): void }
 }
 
@@ -63,11 +65,11 @@ function addChargeFunction(module: binaryen.Module, fuelGlobal: string): void {
     binaryen.createType([binaryen.i32]),
     binaryen.i32,
     [],
-    module.block(null, [
-      module.global.set(fuelGlobal, module.i64.sub(fuel(), units)),
-      module.if(module.i64.lt_s(fuel(), module.i64.const(0n)), module.unreachable()),
-      size(),
-    ], binaryen.i32),
+    module.block(
+      null,
+      [module.global.set(fuelGlobal, module.i64.sub(fuel(), units)), module.if(module.i64.lt_s(fuel(), module.i64.const(0n)), module.unreachable()), size()],
+      binaryen.i32,
+    ),
   )
 }
 
@@ -89,13 +91,20 @@ function addGrowChargeFunction(module: binaryen.Module, fuelGlobal: string, capP
     binaryen.createType([binaryen.i32]),
     binaryen.i32,
     [],
-    module.block(null, [
-      module.if(fits, module.block(null, [
-        module.global.set(fuelGlobal, module.i64.sub(fuel(), units)),
-        module.if(module.i64.lt_s(fuel(), module.i64.const(0n)), module.unreachable()),
-      ])),
-      pages(),
-    ], binaryen.i32),
+    module.block(
+      null,
+      [
+        module.if(
+          fits,
+          module.block(null, [
+            module.global.set(fuelGlobal, module.i64.sub(fuel(), units)),
+            module.if(module.i64.lt_s(fuel(), module.i64.const(0n)), module.unreachable()),
+          ]),
+        ),
+        pages(),
+      ],
+      binaryen.i32,
+    ),
   )
 }
 
@@ -104,9 +113,25 @@ const CHILDREN: Record<number, string[]> = {}
 function children(ids: number[], fields: string[]) {
   for (const id of ids) CHILDREN[id] = fields
 }
-children([binaryen.NopId, binaryen.LocalGetId, binaryen.GlobalGetId, binaryen.ConstId, binaryen.MemorySizeId, binaryen.UnreachableId,
-  binaryen.PopId, binaryen.RefNullId, binaryen.RefFuncId, binaryen.DataDropId, binaryen.AtomicFenceId, binaryen.RethrowId,
-  binaryen.TableSizeId, binaryen.ElemDropId], [])
+children(
+  [
+    binaryen.NopId,
+    binaryen.LocalGetId,
+    binaryen.GlobalGetId,
+    binaryen.ConstId,
+    binaryen.MemorySizeId,
+    binaryen.UnreachableId,
+    binaryen.PopId,
+    binaryen.RefNullId,
+    binaryen.RefFuncId,
+    binaryen.DataDropId,
+    binaryen.AtomicFenceId,
+    binaryen.RethrowId,
+    binaryen.TableSizeId,
+    binaryen.ElemDropId,
+  ],
+  [],
+)
 children([binaryen.BlockId], ['children'])
 children([binaryen.IfId], ['condition', 'ifTrue', 'ifFalse'])
 children([binaryen.LoopId], ['body'])
@@ -151,7 +176,10 @@ function collectBulkOps(body: binaryen.ExpressionRef, sites: binaryen.Expression
     const info = binaryen.getExpressionInfo(expr) as unknown as Record<string, unknown>
     for (const field of fields) {
       const child = info[field]
-      if (Array.isArray(child)) for (const c of child) { if (c) stack.push(c as number) }
+      if (Array.isArray(child))
+        for (const c of child) {
+          if (c) stack.push(c as number)
+        }
       else if (typeof child === 'number' && child !== 0) stack.push(child)
     }
   }

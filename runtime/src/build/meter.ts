@@ -6,9 +6,16 @@ import { meterBulkMemory } from './meter-bulk.ts'
 // What the guest modules use and Node 20's V8 accepts. Not Features.All: binaryen would then
 // write newer encodings (e.g. compact import sections) that V8 cannot read.
 const FEATURES =
-  binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt |
-  binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.CallIndirectOverlong | binaryen.Features.ReferenceTypes | binaryen.Features.Multivalue |
-  binaryen.Features.ExtendedConst | binaryen.Features.SIMD128
+  binaryen.Features.MutableGlobals |
+  binaryen.Features.SignExt |
+  binaryen.Features.NontrappingFPToInt |
+  binaryen.Features.BulkMemory |
+  binaryen.Features.BulkMemoryOpt |
+  binaryen.Features.CallIndirectOverlong |
+  binaryen.Features.ReferenceTypes |
+  binaryen.Features.Multivalue |
+  binaryen.Features.ExtendedConst |
+  binaryen.Features.SIMD128
 
 /**
  * Version of the metering scheme; part of the manifest because fuel figures are signed.

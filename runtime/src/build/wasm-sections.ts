@@ -66,6 +66,9 @@ export function capMemories(module: Uint8Array, maxPages: number): Uint8Array {
   }
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let o = 0
-  for (const p of parts) { out.set(p, o); o += p.length }
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
   return out
 }

@@ -17,8 +17,14 @@ export type ChainReaderOptions = {
 export const CALL_GAS = 30_000_000n
 
 type RpcLog = {
-  address: Hex; topics: Hex[]; data: Hex; blockNumber: Hex; blockHash: Hex
-  logIndex: Hex; transactionHash: Hex; transactionIndex: Hex
+  address: Hex
+  topics: Hex[]
+  data: Hex
+  blockNumber: Hex
+  blockHash: Hex
+  logIndex: Hex
+  transactionHash: Hex
+  transactionIndex: Hex
 }
 
 export type ChainReader = { read(pin: ChainPin, request: ChainReadRequest): Promise<ChainAnswer> }
@@ -77,12 +83,14 @@ export function createChainReader(options: ChainReaderOptions): ChainReader {
         case 'chain.logs': {
           const filter = pinLogFilter(request.filter, pin.blockNumber)
           if (typeof filter === 'string') return { err: filter }
-          const logs = await rpc<RpcLog[]>(client, 'eth_getLogs', [{
-            ...(filter.address === undefined ? {} : { address: filter.address }),
-            ...(filter.topics === undefined ? {} : { topics: filter.topics }),
-            fromBlock: numberToHex(filter.fromBlock),
-            toBlock: numberToHex(filter.toBlock),
-          }])
+          const logs = await rpc<RpcLog[]>(client, 'eth_getLogs', [
+            {
+              ...(filter.address === undefined ? {} : { address: filter.address }),
+              ...(filter.topics === undefined ? {} : { topics: filter.topics }),
+              fromBlock: numberToHex(filter.fromBlock),
+              toBlock: numberToHex(filter.toBlock),
+            },
+          ])
           return { ok: canonicalLogs(logs) }
         }
       }

@@ -2,10 +2,7 @@
 // channel as storage reads. The answer is `{ ok }` or `{ err }`: both are deterministic results the
 // guest sees; anything non-deterministic (an RPC failure) never comes back as an answer.
 
-export type ChainReadRequest =
-  | { op: 'chain.call'; to: string; data: string }
-  | { op: 'chain.balance'; address: string }
-  | { op: 'chain.logs'; filter: string }
+export type ChainReadRequest = { op: 'chain.call'; to: string; data: string } | { op: 'chain.balance'; address: string } | { op: 'chain.logs'; filter: string }
 
 export type ChainAnswer = { ok: string } | { err: string }
 

@@ -6,7 +6,11 @@ export class SeqGapError extends NexusError {
   override name = 'SeqGapError'
   override code = 'SEQ_GAP'
   override status = 409
-  constructor(readonly functionId: string, readonly expected: bigint, got: bigint) {
+  constructor(
+    readonly functionId: string,
+    readonly expected: bigint,
+    got: bigint,
+  ) {
     super(`Function ${functionId} expects seq ${expected} next, got ${got}.`)
     this.httpFields = { expected: expected.toString() }
   }
@@ -33,10 +37,17 @@ export class CodeNotBoundError extends NexusError {
   override name = 'CodeNotBoundError'
   override code = 'CODE_NOT_BOUND'
   override status = 409
-  constructor(readonly functionId: string, readonly seq: bigint, codeHash: string, readonly active: string | undefined) {
-    super(active === undefined
-      ? `No version of ${functionId} is deployed on this replica for seq ${seq}.`
-      : `Seq ${seq} of ${functionId} runs ${active}, not ${codeHash}.`)
+  constructor(
+    readonly functionId: string,
+    readonly seq: bigint,
+    codeHash: string,
+    readonly active: string | undefined,
+  ) {
+    super(
+      active === undefined
+        ? `No version of ${functionId} is deployed on this replica for seq ${seq}.`
+        : `Seq ${seq} of ${functionId} runs ${active}, not ${codeHash}.`,
+    )
   }
 }
 

@@ -55,15 +55,19 @@ export function signRequest(key: Uint8Array, method: string, path: string, body:
 
 /** Throws UnauthorizedError unless the headers authenticate exactly this method, path and body. */
 export function verifyRequest(
-  key: Uint8Array, method: string, path: string, body: Uint8Array,
-  header: (name: string) => string | undefined, now = Date.now(),
+  key: Uint8Array,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  header: (name: string) => string | undefined,
+  now = Date.now(),
 ): void {
   const auth = header(AUTH_HEADER)
   const time = header(TIME_HEADER)
   if (!auth || !time) throw new UnauthorizedError('This replica only serves its gateway: the request is not authenticated.')
   const m = new RegExp(`^${SCHEME} ([0-9a-f]{64})$`).exec(auth)
   if (!m || !/^\d{1,16}$/.test(time)) throw new UnauthorizedError('Malformed replica authentication headers.')
-  if (Math.abs(Number(time) - now) > MAX_SKEW_MS) throw new UnauthorizedError('The request\'s signing time is too far from the replica\'s clock.')
+  if (Math.abs(Number(time) - now) > MAX_SKEW_MS) throw new UnauthorizedError("The request's signing time is too far from the replica's clock.")
   if (!timingSafeEqual(Buffer.from(m[1]!, 'hex'), mac(key, method, path, time, body)))
-    throw new UnauthorizedError('Wrong replica authentication: the request was not signed with this replica\'s gateway key.')
+    throw new UnauthorizedError("Wrong replica authentication: the request was not signed with this replica's gateway key.")
 }

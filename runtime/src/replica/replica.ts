@@ -170,39 +170,49 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     if (request.seq !== lastAppliedSeq + 1n) throw new SeqGapError(request.functionId, lastAppliedSeq + 1n, request.seq)
     const { dir, manifest } = await load(request.codeHash)
     checkTrigger(request.functionId, request.trigger, manifest as unknown as Record<string, unknown>)
-    const randomSeed = keccak256(encodeAbiParameters(
-      [{ type: 'bytes32' }, { type: 'string' }, { type: 'uint64' }, { type: 'bytes32' }],
-      [request.codeHash, request.functionId, request.seq, inputHash],
-    ))
+    const randomSeed = keccak256(
+      encodeAbiParameters(
+        [{ type: 'bytes32' }, { type: 'string' }, { type: 'uint64' }, { type: 'bytes32' }],
+        [request.codeHash, request.functionId, request.seq, inputHash],
+      ),
+    )
     let chainFailure: unknown
     const limits = withDefaultLimits(manifest.limits)
     if (!request.abort) watchdogs.check(request.functionId, request.seq, inputHash)
-    const outcome = request.abort ? abortedOutcome(limits) : await sandbox.execute({
-      codeHash: request.codeHash,
-      dir,
-      input: request.input,
-      limits,
-      reuse: !options.freshInstances,
-      info: {
-        functionId: request.functionId,
-        seq: request.seq,
-        trigger: request.trigger,
-        chainId: request.chainId ?? options.chainId,
-        blockNumber: request.blockNumber ?? 0n,
-        timestampMs: request.timestampMs,
-        randomSeed,
-      },
-      read: (r) => {
-        if (!isChainRead(r)) return store.read(request.functionId, r)
-        const pin = { chainId: request.chainId ?? options.chainId, blockNumber: request.blockNumber }
-        return chain.read(pin, r).catch((err: unknown) => { chainFailure ??= err; throw err })
-      },
-    }).catch((err: unknown) => {
-      if (err instanceof WatchdogError) watchdogs.remember(request.functionId, request.seq, inputHash)
-      throw err
-    })
+    const outcome = request.abort
+      ? abortedOutcome(limits)
+      : await sandbox
+          .execute({
+            codeHash: request.codeHash,
+            dir,
+            input: request.input,
+            limits,
+            reuse: !options.freshInstances,
+            info: {
+              functionId: request.functionId,
+              seq: request.seq,
+              trigger: request.trigger,
+              chainId: request.chainId ?? options.chainId,
+              blockNumber: request.blockNumber ?? 0n,
+              timestampMs: request.timestampMs,
+              randomSeed,
+            },
+            read: (r) => {
+              if (!isChainRead(r)) return store.read(request.functionId, r)
+              const pin = { chainId: request.chainId ?? options.chainId, blockNumber: request.blockNumber }
+              return chain.read(pin, r).catch((err: unknown) => {
+                chainFailure ??= err
+                throw err
+              })
+            },
+          })
+          .catch((err: unknown) => {
+            if (err instanceof WatchdogError) watchdogs.remember(request.functionId, request.seq, inputHash)
+            throw err
+          })
     // A failed RPC is not a property of the invocation: record nothing, let the gateway retry.
-    if (chainFailure) throw chainFailure instanceof ChainUnavailableError ? chainFailure : new ChainUnavailableError('Chain read failed.', { cause: chainFailure })
+    if (chainFailure)
+      throw chainFailure instanceof ChainUnavailableError ? chainFailure : new ChainUnavailableError('Chain read failed.', { cause: chainFailure })
     const record = {
       seq: request.seq,
       codeHash: request.codeHash,
@@ -308,7 +318,9 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     const next = prior.then(run)
     const settled = next.catch(() => undefined)
     queues.set(functionId, settled)
-    void settled.then(() => { if (queues.get(functionId) === settled) queues.delete(functionId) })
+    void settled.then(() => {
+      if (queues.get(functionId) === settled) queues.delete(functionId)
+    })
     return next
   }
 }

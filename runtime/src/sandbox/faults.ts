@@ -4,7 +4,10 @@
  */
 export class GuestFault extends Error {
   override name = 'GuestFault'
-  constructor(message: string, readonly status: 1 | 2 | 3 = 1) {
+  constructor(
+    message: string,
+    readonly status: 1 | 2 | 3 = 1,
+  ) {
     super(message)
   }
 }

@@ -22,7 +22,11 @@ export function createHostImports(current: () => InvocationContext) {
   /** Descriptors belong to one invocation; a reused instance starts with none. */
   function fds(): Map<number, Descriptor> {
     const ctx = current()
-    if (owner !== ctx) { owner = ctx; descriptors = new Map(); nextFd = 3 }
+    if (owner !== ctx) {
+      owner = ctx
+      descriptors = new Map()
+      nextFd = 3
+    }
     return descriptors
   }
 

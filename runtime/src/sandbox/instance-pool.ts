@@ -58,7 +58,9 @@ export function createInstance(component: CompiledComponent): LiveInstance {
     root,
     fuel,
     memories: snapshot.memories.map(([m]) => m),
-    bind(next) { ctx = next },
+    bind(next) {
+      ctx = next
+    },
     reset() {
       ctx = undefined
       for (const [memory, bytes] of snapshot.memories) {

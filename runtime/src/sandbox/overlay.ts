@@ -32,7 +32,10 @@ export class StateOverlay {
   /** Files changed by `writeFile`: their bytes live in `buf[0, len)`, spare capacity after. */
   private readonly owned = new Map<string, { buf: Uint8Array; len: number }>()
 
-  constructor(private readonly read: Reader, private readonly meter: OverlayMeter = freeMeter) {}
+  constructor(
+    private readonly read: Reader,
+    private readonly meter: OverlayMeter = freeMeter,
+  ) {}
 
   kvGet(key: string): Uint8Array | null {
     if (this.kv.has(key)) return this.kv.get(key)!
@@ -145,7 +148,10 @@ export class StateOverlay {
       kv: [...this.kv].sort((a, b) => compareBytes(a[0], b[0])),
       // Changed files are views of a larger buffer: hand over exact copies (posting a view would clone the whole buffer).
       files: [...this.files]
-        .map(([path, entry]): [string, FileEntry | null] => [path, entry?.kind === 'file' && entry.data.byteLength !== entry.data.buffer.byteLength ? { kind: 'file', data: entry.data.slice() } : entry])
+        .map(([path, entry]): [string, FileEntry | null] => [
+          path,
+          entry?.kind === 'file' && entry.data.byteLength !== entry.data.buffer.byteLength ? { kind: 'file', data: entry.data.slice() } : entry,
+        ])
         .sort((a, b) => compareBytes(a[0], b[0])),
     }
   }

@@ -16,6 +16,4 @@ export type WorkerRequest = {
 }
 
 /** Sandbox worker → main thread. `ok: false` is a host failure, never a guest result. */
-export type WorkerResponse =
-  | { id: number; ok: true; outcome: InvocationOutcome }
-  | { id: number; ok: false; error: string }
+export type WorkerResponse = { id: number; ok: true; outcome: InvocationOutcome } | { id: number; ok: false; error: string }

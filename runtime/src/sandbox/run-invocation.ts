@@ -72,7 +72,12 @@ export class ComponentRunner {
  * handler error rebuild the instance (≈ 10 ms instead of a ≈ 0.2 ms reset).
  */
 export function isGuestError(thrown: unknown): boolean {
-  return typeof thrown === 'object' && thrown !== null && 'payload' in thrown && (thrown as { constructor?: { name?: string } }).constructor?.name === 'ComponentError'
+  return (
+    typeof thrown === 'object' &&
+    thrown !== null &&
+    'payload' in thrown &&
+    (thrown as { constructor?: { name?: string } }).constructor?.name === 'ComponentError'
+  )
 }
 
 function classify(thrown: unknown, instance: LiveInstance): { status: StatusCode; error: string } {

@@ -34,7 +34,6 @@ export type Sandbox = {
   close(): Promise<void>
 }
 
-
 export function createSandbox(options: { watchdogMs?: number } = {}): Sandbox {
   const watchdogMs = options.watchdogMs ?? 30_000
   let worker: { thread: Worker; reader: { current?: ExecuteParameters['read'] } } | undefined

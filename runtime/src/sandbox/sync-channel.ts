@@ -34,19 +34,17 @@ export function createSyncCaller(port: MessagePort, signal: Int32Array) {
 }
 
 /** Main side: answer each request with `handler` and wake the worker. */
-export function serveSyncCalls(
-  port: MessagePort,
-  signal: Int32Array,
-  handler: (request: ReadRequest) => Promise<unknown>,
-): void {
+export function serveSyncCalls(port: MessagePort, signal: Int32Array, handler: (request: ReadRequest) => Promise<unknown>): void {
   port.on('message', (request: ReadRequest) => {
-    handler(request).then(
-      (value) => ({ ok: true, value }) as const,
-      (err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }) as const,
-    ).then((response) => {
-      port.postMessage(response)
-      Atomics.store(signal, 0, 1)
-      Atomics.notify(signal, 0)
-    })
+    handler(request)
+      .then(
+        (value) => ({ ok: true, value }) as const,
+        (err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }) as const,
+      )
+      .then((response) => {
+        port.postMessage(response)
+        Atomics.store(signal, 0, 1)
+        Atomics.notify(signal, 0)
+      })
   })
 }

@@ -25,12 +25,14 @@ export function workerBundlePath(): Promise<string> {
       // npm packages stay imports, but the bundle lives in a temp folder where Nexus's own packages
       // do not resolve: those (dependency-free subpaths such as @nexus/protocol/status) are inlined.
       conditions: ['nexus-source'],
-      plugins: [{
-        name: 'external-but-nexus',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@nexus/') ? undefined : { path: args.path, external: true }))
+      plugins: [
+        {
+          name: 'external-but-nexus',
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@nexus/') ? undefined : { path: args.path, external: true }))
+          },
         },
-      }],
+      ],
       logLevel: 'silent',
     })
     const code = result.outputFiles[0]!.contents

@@ -26,7 +26,7 @@ parentPort!.on('message', async (request: WorkerRequest) => {
     const outcome = (await runner).run(request.info, request.input, request.limits, read, request.reuse ?? true)
     response = { id: request.id, ok: true, outcome }
   } catch (err) {
-    response = { id: request.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }
+    response = { id: request.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
   }
   parentPort!.postMessage(response)
 })

@@ -19,8 +19,11 @@ export function createVersionStore(db: Database) {
   function list(functionId: string): Promise<FunctionVersion[]> {
     let entry = cache.get(functionId)
     if (!entry) {
-      entry = db.select({ fromSeq: functionVersions.fromSeq, codeHash: functionVersions.codeHash }).from(functionVersions)
-        .where(eq(functionVersions.functionId, functionId)).orderBy(asc(functionVersions.fromSeq))
+      entry = db
+        .select({ fromSeq: functionVersions.fromSeq, codeHash: functionVersions.codeHash })
+        .from(functionVersions)
+        .where(eq(functionVersions.functionId, functionId))
+        .orderBy(asc(functionVersions.fromSeq))
       cache.set(functionId, entry)
       entry.catch(() => cache.delete(functionId))
     }
@@ -39,7 +42,9 @@ export function createVersionStore(db: Database) {
     async save(functionId: string, versions: FunctionVersion[]): Promise<void> {
       cache.delete(functionId)
       for (const v of versions)
-        await db.insert(functionVersions).values({ functionId, fromSeq: v.fromSeq, codeHash: v.codeHash })
+        await db
+          .insert(functionVersions)
+          .values({ functionId, fromSeq: v.fromSeq, codeHash: v.codeHash })
           .onConflictDoUpdate({ target: [functionVersions.functionId, functionVersions.fromSeq], set: { codeHash: v.codeHash } })
       cache.delete(functionId)
     },

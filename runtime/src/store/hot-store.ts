@@ -93,7 +93,11 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
 
   /** Reads from the database and caches what it read, unless a commit of the function came in between. */
   async function readThrough<T>(
-    functionId: string, pick: (f: FunctionLayer) => Map<string, T>, cache: BoundedCache<T>, key: string, query: () => Promise<T>,
+    functionId: string,
+    pick: (f: FunctionLayer) => Map<string, T>,
+    cache: BoundedCache<T>,
+    key: string,
+    query: () => Promise<T>,
   ): Promise<T> {
     const state = await loaded(functionId)
     const layered = unflushed(functionId, pick, key)
@@ -150,9 +154,21 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
   async function read(functionId: string, request: ReadRequest): Promise<unknown> {
     switch (request.op) {
       case 'kv.get':
-        return readThrough(functionId, (f) => f.kv, kvCache, request.key, () => stored.read(functionId, request) as Promise<Uint8Array | null>)
+        return readThrough(
+          functionId,
+          (f) => f.kv,
+          kvCache,
+          request.key,
+          () => stored.read(functionId, request) as Promise<Uint8Array | null>,
+        )
       case 'fs.get':
-        return readThrough(functionId, (f) => f.files, fileCache, request.path, () => stored.read(functionId, request) as Promise<FileEntry | null>)
+        return readThrough(
+          functionId,
+          (f) => f.files,
+          fileCache,
+          request.path,
+          () => stored.read(functionId, request) as Promise<FileEntry | null>,
+        )
       default:
         // Range reads are rare: let the database answer them once it holds this function's writes.
         while (hasWrites(pending, functionId) || hasWrites(flushing, functionId)) await flush()
@@ -238,10 +254,12 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
   let running: Promise<void> = Promise.resolve()
   let queued: Promise<void> | undefined
   function flush(): Promise<void> {
-    queued ??= running.catch(() => {}).then(() => {
-      queued = undefined
-      return flushOnce()
-    })
+    queued ??= running
+      .catch(() => {})
+      .then(() => {
+        queued = undefined
+        return flushOnce()
+      })
     running = queued
     return queued
   }
@@ -290,8 +308,7 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
     async dropFunction(functionId: string): Promise<void> {
       await flushAll()
       await db.transaction(async (tx) => {
-        for (const table of [kvEntries, files, smtNodes, functionState, appliedResults])
-          await tx.delete(table).where(eq(table.functionId, functionId))
+        for (const table of [kvEntries, files, smtNodes, functionState, appliedResults]) await tx.delete(table).where(eq(table.functionId, functionId))
       })
       states.delete(functionId)
       nodeCache.clear()

@@ -7,13 +7,18 @@ import { NexusError } from '@nexus/protocol'
 export type LockHolder = { pid?: number; host?: string; startedAt?: string }
 
 const describe = (h: LockHolder) =>
-  h.pid === undefined ? 'another process (its pid could not be read)' : `process ${h.pid}${h.host ? ` on ${h.host}` : ''}${h.startedAt ? ` (since ${h.startedAt})` : ''}`
+  h.pid === undefined
+    ? 'another process (its pid could not be read)'
+    : `process ${h.pid}${h.host ? ` on ${h.host}` : ''}${h.startedAt ? ` (since ${h.startedAt})` : ''}`
 
 /** The data directory or schema is open in another process: two writers would hand out the same seqs. */
 export class StoreLockedError extends NexusError {
   override name = 'StoreLockedError'
   override code = 'NEXUS_STORE_LOCKED'
-  constructor(readonly store: string, readonly holder: LockHolder) {
+  constructor(
+    readonly store: string,
+    readonly holder: LockHolder,
+  ) {
     super(`${store} is in use by ${describe(holder)}.`, {
       metaMessages: ['Only one gateway or replica may open a state at a time. Stop the other process, or give this one its own directory or schema.'],
     })
@@ -24,7 +29,10 @@ export class StoreLockedError extends NexusError {
 export class StoreLockLostError extends NexusError {
   override name = 'StoreLockLostError'
   override code = 'NEXUS_STORE_LOCK_LOST'
-  constructor(readonly store: string, cause?: unknown) {
+  constructor(
+    readonly store: string,
+    cause?: unknown,
+  ) {
     super(`Lost the lock on ${store}: this process can no longer prove it is the only writer and must stop.`, { cause })
   }
 }

@@ -59,19 +59,28 @@ export async function writeLayer(tx: Database, layer: Layer): Promise<void> {
     const kvUpserts = [...f.kv].filter(([, v]) => v !== null).map(([k, v]) => ({ functionId, key: utf8.encode(k), value: v! }))
     const kvDeletes = [...f.kv].filter(([, v]) => v === null).map(([k]) => utf8.encode(k))
     for (let i = 0; i < kvUpserts.length; i += ROWS) {
-      await tx.insert(kvEntries).values(kvUpserts.slice(i, i + ROWS))
+      await tx
+        .insert(kvEntries)
+        .values(kvUpserts.slice(i, i + ROWS))
         .onConflictDoUpdate({ target: [kvEntries.functionId, kvEntries.key], set: { value: sql`excluded.value` } })
     }
     for (let i = 0; i < kvDeletes.length; i += ROWS) {
       await tx.delete(kvEntries).where(and(eq(kvEntries.functionId, functionId), inArray(kvEntries.key, kvDeletes.slice(i, i + ROWS))))
     }
-    const fileUpserts = [...f.files].filter(([, e]) => e !== null).map(([path, e]) => ({
-      functionId, path: utf8.encode(path), parent: utf8.encode(parentOf(path)),
-      kind: e!.kind === 'dir' ? 1 : 0, data: e!.kind === 'file' ? e!.data : null,
-    }))
+    const fileUpserts = [...f.files]
+      .filter(([, e]) => e !== null)
+      .map(([path, e]) => ({
+        functionId,
+        path: utf8.encode(path),
+        parent: utf8.encode(parentOf(path)),
+        kind: e!.kind === 'dir' ? 1 : 0,
+        data: e!.kind === 'file' ? e!.data : null,
+      }))
     const fileDeletes = [...f.files].filter(([, e]) => e === null).map(([path]) => utf8.encode(path))
     for (let i = 0; i < fileUpserts.length; i += ROWS) {
-      await tx.insert(files).values(fileUpserts.slice(i, i + ROWS))
+      await tx
+        .insert(files)
+        .values(fileUpserts.slice(i, i + ROWS))
         .onConflictDoUpdate({ target: [files.functionId, files.path], set: { kind: sql`excluded.kind`, data: sql`excluded.data` } })
     }
     for (let i = 0; i < fileDeletes.length; i += ROWS) {
@@ -84,7 +93,9 @@ export async function writeLayer(tx: Database, layer: Layer): Promise<void> {
     }
     if (results.length) {
       const { lastAppliedSeq, stateRoot } = f
-      await tx.insert(functionState).values({ functionId, lastAppliedSeq, stateRoot, treeFormat: COMPACT_TREE })
+      await tx
+        .insert(functionState)
+        .values({ functionId, lastAppliedSeq, stateRoot, treeFormat: COMPACT_TREE })
         .onConflictDoUpdate({ target: functionState.functionId, set: { lastAppliedSeq, stateRoot } })
     }
   }

@@ -38,29 +38,43 @@ export function createReplicaStore(db: Database) {
   async function read(functionId: string, request: ReadRequest): Promise<unknown> {
     switch (request.op) {
       case 'kv.get': {
-        const rows = await db.select({ value: kvEntries.value }).from(kvEntries)
+        const rows = await db
+          .select({ value: kvEntries.value })
+          .from(kvEntries)
           .where(and(eq(kvEntries.functionId, functionId), eq(kvEntries.key, bytes(request.key))))
         return rows[0]?.value ?? null
       }
       case 'kv.scan': {
         const conditions = [eq(kvEntries.functionId, functionId), startsWith(kvEntries.key, bytes(request.prefix))]
         if (request.startAfter !== null) conditions.push(gt(kvEntries.key, bytes(request.startAfter)))
-        const rows = await db.select().from(kvEntries).where(and(...conditions)).orderBy(asc(kvEntries.key)).limit(request.limit)
+        const rows = await db
+          .select()
+          .from(kvEntries)
+          .where(and(...conditions))
+          .orderBy(asc(kvEntries.key))
+          .limit(request.limit)
         return rows.map((r) => [text.decode(r.key), r.value])
       }
       case 'fs.get': {
-        const rows = await db.select().from(files).where(and(eq(files.functionId, functionId), eq(files.path, bytes(request.path))))
+        const rows = await db
+          .select()
+          .from(files)
+          .where(and(eq(files.functionId, functionId), eq(files.path, bytes(request.path))))
         const row = rows[0]
         if (!row) return null
         return (row.kind === 1 ? { kind: 'dir' } : { kind: 'file', data: row.data ?? new Uint8Array(0) }) satisfies FileEntry
       }
       case 'fs.children': {
-        const rows = await db.select({ path: files.path }).from(files)
+        const rows = await db
+          .select({ path: files.path })
+          .from(files)
           .where(and(eq(files.functionId, functionId), eq(files.parent, bytes(request.dir))))
         return rows.map((r) => text.decode(r.path).slice(request.dir === '' ? 0 : request.dir.length + 1))
       }
       case 'fs.descendants': {
-        const rows = await db.select({ path: files.path }).from(files)
+        const rows = await db
+          .select({ path: files.path })
+          .from(files)
           .where(and(eq(files.functionId, functionId), startsWith(files.path, bytes(`${request.dir}/`))))
         return rows.map((r) => text.decode(r.path))
       }
@@ -68,7 +82,10 @@ export function createReplicaStore(db: Database) {
   }
 
   async function applied(functionId: string, seq: bigint): Promise<AppliedResult | undefined> {
-    const rows = await db.select().from(appliedResults).where(and(eq(appliedResults.functionId, functionId), eq(appliedResults.seq, seq)))
+    const rows = await db
+      .select()
+      .from(appliedResults)
+      .where(and(eq(appliedResults.functionId, functionId), eq(appliedResults.seq, seq)))
     return rows[0]
   }
 
@@ -109,10 +126,12 @@ const hexList = (items: Uint8Array[]) => items.map((b) => Buffer.from(b.buffer, 
 export function nodeLoader(tx: Database, functionId: string) {
   return async (ids: Uint8Array[]): Promise<Map<string, Uint8Array>> => {
     if (ids.length === 0) return new Map()
-    const rows = await tx.select().from(smtNodes).where(and(
-      eq(smtNodes.functionId, functionId),
-      sql`${smtNodes.node} IN (SELECT decode(x, 'hex') FROM unnest(string_to_array(${hexList(ids)}, ',')) AS x)`,
-    ))
+    const rows = await tx
+      .select()
+      .from(smtNodes)
+      .where(
+        and(eq(smtNodes.functionId, functionId), sql`${smtNodes.node} IN (SELECT decode(x, 'hex') FROM unnest(string_to_array(${hexList(ids)}, ',')) AS x)`),
+      )
     return new Map(rows.map((r) => [nodeKey(r.node), r.hash]))
   }
 }

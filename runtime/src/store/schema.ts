@@ -7,26 +7,38 @@ export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   fromDriver: (value) => new Uint8Array(value),
 })
 
-export const kvEntries = pgTable('kv_entries', {
-  functionId: text('function_id').notNull(),
-  key: bytea('key').notNull(),
-  value: bytea('value').notNull(),
-}, (t) => [primaryKey({ columns: [t.functionId, t.key] })])
+export const kvEntries = pgTable(
+  'kv_entries',
+  {
+    functionId: text('function_id').notNull(),
+    key: bytea('key').notNull(),
+    value: bytea('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.functionId, t.key] })],
+)
 
-export const files = pgTable('files', {
-  functionId: text('function_id').notNull(),
-  path: bytea('path').notNull(),
-  parent: bytea('parent').notNull(),
-  kind: smallint('kind').notNull(),
-  data: bytea('data'),
-}, (t) => [primaryKey({ columns: [t.functionId, t.path] })])
+export const files = pgTable(
+  'files',
+  {
+    functionId: text('function_id').notNull(),
+    path: bytea('path').notNull(),
+    parent: bytea('parent').notNull(),
+    kind: smallint('kind').notNull(),
+    data: bytea('data'),
+  },
+  (t) => [primaryKey({ columns: [t.functionId, t.path] })],
+)
 
 /** Tree nodes; `hash` holds the node's stored value (see state-root.ts: 65 bytes inner, 64 bytes leaf). */
-export const smtNodes = pgTable('smt_nodes', {
-  functionId: text('function_id').notNull(),
-  node: bytea('node').notNull(),
-  hash: bytea('hash').notNull(),
-}, (t) => [primaryKey({ columns: [t.functionId, t.node] })])
+export const smtNodes = pgTable(
+  'smt_nodes',
+  {
+    functionId: text('function_id').notNull(),
+    node: bytea('node').notNull(),
+    hash: bytea('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.functionId, t.node] })],
+)
 
 export const functionState = pgTable('function_state', {
   functionId: text('function_id').primaryKey(),
@@ -36,17 +48,21 @@ export const functionState = pgTable('function_state', {
   treeFormat: smallint('tree_format').notNull().default(2),
 })
 
-export const appliedResults = pgTable('applied_results', {
-  functionId: text('function_id').notNull(),
-  seq: bigint('seq', { mode: 'bigint' }).notNull(),
-  codeHash: text('code_hash').notNull(),
-  inputHash: bytea('input_hash').notNull(),
-  status: smallint('status').notNull(),
-  output: bytea('output').notNull(),
-  fuelUsed: bigint('fuel_used', { mode: 'bigint' }).notNull(),
-  stateRootBefore: bytea('state_root_before').notNull(),
-  stateRootAfter: bytea('state_root_after').notNull(),
-}, (t) => [primaryKey({ columns: [t.functionId, t.seq] })])
+export const appliedResults = pgTable(
+  'applied_results',
+  {
+    functionId: text('function_id').notNull(),
+    seq: bigint('seq', { mode: 'bigint' }).notNull(),
+    codeHash: text('code_hash').notNull(),
+    inputHash: bytea('input_hash').notNull(),
+    status: smallint('status').notNull(),
+    output: bytea('output').notNull(),
+    fuelUsed: bigint('fuel_used', { mode: 'bigint' }).notNull(),
+    stateRootBefore: bytea('state_root_before').notNull(),
+    stateRootAfter: bytea('state_root_after').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.functionId, t.seq] })],
+)
 
 export const artifacts = pgTable('artifacts', {
   codeHash: text('code_hash').primaryKey(),
@@ -55,8 +71,12 @@ export const artifacts = pgTable('artifacts', {
 })
 
 /** Which code a function runs from which seq (migrations/replica/0002_function_versions.sql). */
-export const functionVersions = pgTable('function_versions', {
-  functionId: text('function_id').notNull(),
-  fromSeq: bigint('from_seq', { mode: 'bigint' }).notNull(),
-  codeHash: text('code_hash').notNull(),
-}, (t) => [primaryKey({ columns: [t.functionId, t.fromSeq] })])
+export const functionVersions = pgTable(
+  'function_versions',
+  {
+    functionId: text('function_id').notNull(),
+    fromSeq: bigint('from_seq', { mode: 'bigint' }).notNull(),
+    codeHash: text('code_hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.functionId, t.fromSeq] })],
+)

@@ -96,7 +96,11 @@ const leafNodeKey = (v: Uint8Array) => v.subarray(0, 32)
 const leafNodeHash = (v: Uint8Array) => v.subarray(32, 64)
 /** One child's rep of an inner node: side 0 = left, 1 = right. */
 const childRep = (inner: Uint8Array, side: number) => inner.subarray(1 + 32 * side, 33 + 32 * side)
-const EMPTY_INNER = (() => { const v = new Uint8Array(65); v[0] = INNER_TAG; return v })()
+const EMPTY_INNER = (() => {
+  const v = new Uint8Array(65)
+  v[0] = INNER_TAG
+  return v
+})()
 
 function withChild(inner: Uint8Array, side: number, rep: Uint8Array): Uint8Array {
   const v = inner.slice()
@@ -142,7 +146,9 @@ function treeView(load: NodeLoader) {
 
   return {
     nodes,
-    put(id: Uint8Array, value: Uint8Array) { nodes.set(hex(id), { id, hash: value }) },
+    put(id: Uint8Array, value: Uint8Array) {
+      nodes.set(hex(id), { id, hash: value })
+    },
     /** One node by id, loading it if needed. */
     async node(id: Uint8Array): Promise<Uint8Array> {
       const k = hex(id)
@@ -182,10 +188,7 @@ type TreeView = ReturnType<typeof treeView>
  * that changed (value ZERO = delete the row). The root depends only on the resulting set of
  * (key, leaf) pairs, whatever the order or batching of the changes.
  */
-export async function updateTree(
-  changes: [key: Uint8Array, leaf: Uint8Array][],
-  load: NodeLoader,
-): Promise<{ root: Uint8Array; nodes: ChangedNodes }> {
+export async function updateTree(changes: [key: Uint8Array, leaf: Uint8Array][], load: NodeLoader): Promise<{ root: Uint8Array; nodes: ChangedNodes }> {
   const view = treeView(load)
   let root: Uint8Array | undefined
   for (const [key, leaf] of changes) {
@@ -336,7 +339,10 @@ export function verifyProof(root: Uint8Array, key: Uint8Array, leaf: Uint8Array,
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let o = 0
-  for (const p of parts) { out.set(p, o); o += p.length }
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
   return out
 }
 
