@@ -18,7 +18,7 @@ const expectedGraph = {
   '@nexus/circuits': ['@nexus/protocol'],
   '@nexus/gateway': ['@nexus/circuits', '@nexus/contracts', '@nexus/protocol', '@nexus/runtime'],
   '@nexus/cli': ['@nexus/circuits', '@nexus/contracts', '@nexus/framework', '@nexus/gateway', '@nexus/protocol', '@nexus/runtime'],
-  '@nexus/testkit': ['@nexus/contracts', '@nexus/protocol'],
+  '@nexus/testkit': ['@nexus/contracts', '@nexus/framework', '@nexus/protocol'],
 }
 
 type PackageJson = {

@@ -1,7 +1,7 @@
 // A handler file with zk functions, as an author writes it (test fixture for gateway/test/zk*.test.ts).
 // The gateway builds these declarations into a component and runs each `inputs` mapping in the
 // deterministic runtime before proving.
-import { zk } from '@nexus/protocol/zk'
+import { zk } from '@nexus/framework/zk'
 
 // Marks the realm that loaded this file: the gateway must never load author code into its own process.
 ;(globalThis as { nexusZkFixtureLoaded?: boolean }).nexusZkFixtureLoaded = true

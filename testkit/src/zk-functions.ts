@@ -1,5 +1,5 @@
 // zk function declarations used by the tests (what an author writes in a handler file).
-import { zk } from '@nexus/protocol/zk'
+import { zk } from '@nexus/framework/zk'
 
 export const preimage = zk({
   circuit: 'poseidon-preimage',

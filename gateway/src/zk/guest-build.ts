@@ -23,7 +23,7 @@ export type BuildZkGuestParameters = {
   limits?: Partial<Limits>
 }
 
-/** Bundle the generated entry with the handler, `@nexus/framework/zk` pointed at its guest-safe part. */
+/** Bundle the generated entry with the handler, `@nexus/framework/zk` (and the protocol's `./zk` it re-exports) pointed at its guest-safe part. */
 export async function bundleZkGuest(handlerPath: string): Promise<string> {
   const absolute = resolve(handlerPath)
   try {
@@ -34,7 +34,7 @@ export async function bundleZkGuest(handlerPath: string): Promise<string> {
         {
           name: 'nexus-zk-guest',
           setup(b) {
-            b.onResolve({ filter: /^@nexus\/framework\/zk$/ }, () => ({ path: guestFramework }))
+            b.onResolve({ filter: /^@nexus\/(framework|protocol)\/zk$/ }, () => ({ path: guestFramework }))
           },
         },
       ],
