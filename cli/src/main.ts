@@ -29,6 +29,7 @@ const commands: Record<string, Command> = {
   keygen: { summary: 'generate t-of-n threshold BLS keys (dealer or --dkg): replica key files + network.json', load: () => import('./commands/keygen.ts') },
   verify: { summary: 'verify an attested result (BLS or zk) against a network file', load: () => import('./commands/verify.ts') },
   replica: { summary: 'run one replica process (HTTP API for the gateway)', load: () => import('./commands/replica.ts') },
+  gateway: { summary: 'run one gateway process (HTTP API, log, scheduler) in front of running replicas', load: () => import('./commands/gateway.ts') },
   repair: { summary: "reset a diverged replica's function so the gateway re-applies it from the log", load: () => import('./commands/repair.ts') },
 }
 
