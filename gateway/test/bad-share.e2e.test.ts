@@ -4,7 +4,7 @@
 // re-combined from good shares. With verifyBeforeAnswer the caller only ever sees the good one.
 import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { bls } from '@nexus/protocol/attest'
+import { bls12_381 as bls } from '@noble/curves/bls12-381.js'
 import { encodeG1, verifyResult } from '@nexus/protocol/attest'
 import { proxy } from './replica-proxy.ts'
 import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { encodeG1, verifyResult } from '@nexus/protocol/attest'
-import { bls } from '@nexus/protocol/attest'
+import { bls12_381 as bls } from '@noble/curves/bls12-381.js'
 import { createReplicaClient } from '../src/replicas/index.ts'
 import { proxy } from './replica-proxy.ts'
 import { deploy, helloArtifact, startGateway, startStack, type Stack } from './stack.ts'
