@@ -37,7 +37,7 @@ test('init scaffolds a project that builds into one HTTP function', async () => 
   expect(await readFile(join(dir, '.gitignore'), 'utf8')).toMatch(/node_modules\/\n\.nexus\/\ndist\//)
   expect(await readFile(join(dir, 'nexus.config.ts'), 'utf8')).toContain("name: 'my-functions'")
   const readme = await readFile(join(dir, 'README.md'), 'utf8')
-  for (const step of ['npm install', 'npx nexus dev', 'curl -s -X POST', 'npx nexus verify', '/v1/functions/my-functions-hello/http/hello'])
+  for (const step of ['npm install', 'npx nexus dev', 'npx nexus deploy', 'curl -s -X POST', 'npx nexus verify', '/v1/functions/my-functions-hello/http/hello'])
     expect(readme).toContain(step)
 
   const project = await buildProject(join(dir, 'nexus.config.ts'))

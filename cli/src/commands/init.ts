@@ -166,6 +166,8 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`created ${written.length} files in ${shown}:`)
   for (const file of written) console.log(`  ${file}`)
   const cd = shown === '.' ? '' : `cd ${shown} && `
-  console.log(`\nNext:\n  ${cd}npm install\n  npx nexus dev\n(README.md shows how to invoke the hello handler and verify its result.)`)
+  console.log(
+    `\nNext:\n  ${cd}npm install\n  npx nexus dev       (then, in another terminal)\n  npx nexus deploy\nREADME.md shows how to call the hello handler and verify its signed result.`,
+  )
   return 0
 }
