@@ -161,6 +161,10 @@ test('wrong key 401, an id owned by another key 403, an invalid artifact 400, no
   })
   await expect(new DeployClient(`http://127.0.0.1:${port}`, KEY).deploy(manifest, component)).rejects.toThrow(GatewayUnreachableError)
   await expect(new DeployClient(`http://127.0.0.1:${port}`, KEY).deploy(manifest, component)).rejects.toThrow(/Cannot reach the gateway/)
+  // The command checks before it builds.
+  const started = performance.now()
+  await expect(deployProject({ gateway: `http://127.0.0.1:${port}`, apiKey: KEY, dir: project })).rejects.toThrow(GatewayUnreachableError)
+  expect(performance.now() - started).toBeLessThan(2000)
 
   // Nothing changed: still one version, owned by the first key.
   const versions = (await (await fetch(`${url}/v1/functions/app-hello/versions`)).json()) as { items: unknown[] }

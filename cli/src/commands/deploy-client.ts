@@ -72,6 +72,12 @@ export class DeployClient {
     return { status: res.status, body }
   }
 
+  /** `GET /health`: fails fast (before a build) when nothing, or no gateway, answers at the URL. */
+  async ping(): Promise<void> {
+    const { status } = await this.request('/health')
+    if (status !== 200) throw new GatewayUnreachableError(`${this.gateway}/health answered ${status}: is this a Nexus gateway?`)
+  }
+
   /** `POST /v1/functions`, then the function's versions: which one it runs now. */
   async deploy(manifest: unknown, component: Uint8Array): Promise<DeployAnswer> {
     const name = (manifest as { name?: string }).name ?? '(unnamed)'

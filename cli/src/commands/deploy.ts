@@ -76,6 +76,7 @@ export async function deployProject(o: DeployOptions): Promise<DeployedFunction[
   const configPath = resolve(o.dir, o.config ?? 'nexus.config.ts')
   if (!existsSync(configPath))
     throw new ConfigLoadError(`No ${configPath}.`, { metaMessages: ['Run nexus deploy in a project folder (or pass --dir); `nexus init` creates one.'] })
+  await client.ping()
   const project = await buildProject(configPath)
   if (project.functions.length === 0) log(`${project.name}: no decorated handlers under handlers/, nothing to deploy`)
   const deployed: DeployedFunction[] = []
