@@ -45,7 +45,7 @@ beforeAll(async () => {
   network = keys.network
   const gatewayKey = new Uint8Array(randomBytes(32))
   replicas = await Promise.all(
-    keys.shares.map((shareKey, k) => createReplica({ index: k + 1, cacheDir: join(base, 'cache'), shareKey, chainId: 31337n, verifier: zeroAddress })),
+    keys.shares.map((shareKey, k) => createReplica({ index: k + 1, cacheDir: join(base, `cache-${k + 1}`), shareKey, chainId: 31337n, verifier: zeroAddress })),
   )
   servers = replicas.map((r) => createReplicaServer(r, { gatewayKey }))
   const urls = await Promise.all(
