@@ -26,6 +26,12 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/build.ts'),
     loadsUserTypeScript: true,
   },
+  init: { summary: 'scaffold a project: package.json, nexus.config.ts, handlers/, README', load: () => import('./commands/init.ts') },
+  deploy: {
+    summary: 'build the project and deploy each function to a running gateway (key from a file or NEXUS_API_KEY)',
+    load: () => import('./commands/deploy.ts'),
+    loadsUserTypeScript: true,
+  },
   keygen: { summary: 'generate t-of-n threshold BLS keys (dealer or --dkg): replica key files + network.json', load: () => import('./commands/keygen.ts') },
   verify: { summary: 'verify an attested result (BLS or zk) against a network file', load: () => import('./commands/verify.ts') },
   replica: { summary: 'run one replica process (HTTP API for the gateway)', load: () => import('./commands/replica.ts') },
