@@ -39,6 +39,9 @@ export const guestBundleOptions = {
   platform: 'neutral',
   // ES2022 lowers TC39 decorators to plain functions QuickJS runs.
   target: 'es2022',
+  // async/await become generators driven by the prelude's Promise, whose jobs run inside the call
+  // (guest-promise.ts); QuickJS's own job queue never runs in this runtime.
+  supported: { 'async-await': false, 'async-generator': false, 'for-await': false },
   // WIT interfaces are resolved by the component, not by the bundler.
   external: ['nexus:function/*'],
   logLevel: 'silent',
