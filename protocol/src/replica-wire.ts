@@ -156,10 +156,12 @@ const parseShare = (share: any): ResultShare | undefined =>
 
 // Log lines are not signed, so a malformed list does not make the answer invalid: it is dropped.
 // A replica bounds them (100 lines and 16 KiB, plus a final truncation line); a replica sending more is cut here too.
-const parseLogs = (logs: any): LogLine[] => {
+const isLogLine = (l: unknown): l is LogLine =>
+  typeof l === 'object' && l !== null && typeof (l as LogLine).level === 'string' && typeof (l as LogLine).message === 'string'
+const parseLogs = (logs: unknown): LogLine[] => {
   if (!Array.isArray(logs)) return []
-  const lines = logs.slice(0, 101)
-  if (!lines.every((l) => l && typeof l.level === 'string' && typeof l.message === 'string')) return []
+  const lines: unknown[] = logs.slice(0, 101)
+  if (!lines.every(isLogLine)) return []
   return lines.map((l) => ({ level: l.level.slice(0, 16), message: l.message.slice(0, 4097) }))
 }
 
