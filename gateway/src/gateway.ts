@@ -5,7 +5,7 @@ import { createNodeServer, type HttpLimits, type NodeServer } from './server/nod
 import type { Hono } from 'hono'
 import type { Network } from '@nexus/protocol/attest'
 import { createDatabase, type CreateDatabaseParameters, type Database } from './database/index.ts'
-import { createLog, type Log } from './log/index.ts'
+import { createLog, type Invocation, type Log } from './log/index.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { createReplicaClient, type ReplicaClient } from './replicas/index.ts'
 import { createScheduler, type Scheduler } from './scheduler/index.ts'
@@ -30,6 +30,8 @@ export type CreateGatewayParameters = {
   limits?: CreateAppParameters['limits']
   /** Log line sink. Default: no logging. */
   logger?: (message: string) => void
+  /** Called with each invocation once its attested result (and the handler's log lines) is in the log. */
+  onResult?: (invocation: Invocation) => void
   /** Batched attestation limits (docs/gateway.md). Default: 256 invocations, 16 MiB per batch. */
   batching?: { maxBatch?: number; maxBatchBytes?: number }
   /**
@@ -112,6 +114,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     network: p.network,
     metrics,
     onEvent: p.logger,
+    onResult: p.onResult,
     verifyBeforeAnswer: p.verifyBeforeAnswer,
     checkDelayMs: p.checkDelayMs,
     hedgeMs: p.hedgeMs,

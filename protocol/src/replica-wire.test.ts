@@ -71,13 +71,22 @@ describe('replica wire', () => {
   test('a result and a batch the replica writes are what the gateway reads', () => {
     const wire = JSON.parse(JSON.stringify(executedResultJson(result)))
     expect(wire.fields).toMatchObject({ chainId: '31337', seq: '7', fuelUsed: '1234', status: 0 })
-    expect(parseExecutedResult(wire)).toEqual({ fields: result.fields, digest: result.digest.toLowerCase(), output: '0x010203', share: result.share })
+    expect(parseExecutedResult(wire)).toEqual({
+      fields: result.fields,
+      digest: result.digest.toLowerCase(),
+      output: '0x010203',
+      share: result.share,
+      logs: result.logs,
+    })
+    // Log lines are not signed: a malformed list is dropped, the answer still counts (issue 17).
+    expect(parseExecutedResult({ ...wire, logs: [{ level: 'info' }] }).logs).toEqual([])
+    expect(parseExecutedResult({ ...wire, logs: undefined }).logs).toEqual([])
     const { share: _, ...unsigned } = result
     const batch = JSON.parse(JSON.stringify(executedBatchJson({ results: [unsigned, unsigned], root: `0x${'EE'.repeat(32)}`, share: result.share })))
     const parsed = parseExecutedBatch(batch, 2)
     expect(parsed.root).toBe(`0x${'ee'.repeat(32)}`)
     expect(parsed.share).toEqual(result.share)
-    expect(parsed.results[1]).toEqual({ fields: result.fields, digest: result.digest.toLowerCase(), output: '0x010203' })
+    expect(parsed.results[1]).toEqual({ fields: result.fields, digest: result.digest.toLowerCase(), output: '0x010203', logs: result.logs })
     expect(() => parseExecutedBatch(batch, 3)).toThrow('expected 3 results')
   })
 

@@ -64,8 +64,11 @@ type FieldsJson = Omit<ResultFields, 'chainId' | 'seq' | 'fuelUsed'> & { chainId
 export type ExecutedResultJson = { fields: FieldsJson; digest: Hex; output: Hex; share?: ResultShare; logs: LogLine[] }
 export type ExecutedBatchJson = { results: ExecutedResultJson[]; root: Hex; share?: ResultShare }
 
-/** A replica's answer as the gateway checks it: the signed fields parsed, the output kept as 0x-hex (it is stored and served so). */
-export type ReplicaResult = { fields: ResultFields; digest: Hex; output: Hex; share?: ResultShare }
+/**
+ * A replica's answer as the gateway checks it: the signed fields parsed, the output kept as 0x-hex
+ * (it is stored and served so), and the handler's log lines (not signed; empty when answered from the record).
+ */
+export type ReplicaResult = { fields: ResultFields; digest: Hex; output: Hex; share?: ResultShare; logs: LogLine[] }
 
 /** Which code a function runs from which seq (the gateway log's `nexus_function_versions`). */
 export type FunctionVersion = { fromSeq: bigint; codeHash: string }
@@ -151,10 +154,22 @@ export function executedBatchJson(b: ExecutedBatch): ExecutedBatchJson {
 const parseShare = (share: any): ResultShare | undefined =>
   share && typeof share.signature === 'string' ? { index: Number(share.index), signature: share.signature as Hex } : undefined
 
+// Log lines are not signed, so a malformed list does not make the answer invalid: it is dropped.
+// A replica bounds them (100 lines and 16 KiB, plus a final truncation line); a replica sending more is cut here too.
+const isLogLine = (l: unknown): l is LogLine =>
+  typeof l === 'object' && l !== null && typeof (l as LogLine).level === 'string' && typeof (l as LogLine).message === 'string'
+const parseLogs = (logs: unknown): LogLine[] => {
+  if (!Array.isArray(logs)) return []
+  const lines: unknown[] = logs.slice(0, 101)
+  if (!lines.every(isLogLine)) return []
+  return lines.map((l) => ({ level: l.level.slice(0, 16), message: l.message.slice(0, 4097) }))
+}
+
 const parseResultBody = (body: any): Omit<ReplicaResult, 'share'> => ({
   fields: parseResultFields(body.fields),
   digest: String(body.digest).toLowerCase() as Hex,
   output: body.output as Hex,
+  logs: parseLogs(body.logs),
 })
 
 /** The gateway's parse of an execute answer; throws (MalformedResultError, TypeError) on a malformed one. */

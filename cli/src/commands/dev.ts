@@ -141,6 +141,10 @@ export async function run(argv: string[]): Promise<number> {
       network,
       apiKeys: [key],
       logger: (m) => console.log(`gateway: ${m}`),
+      // What handlers log (ctx.log), as the log kept it with the attested result.
+      onResult: (inv) => {
+        for (const line of inv.logs) console.log(`${inv.functionId}#${inv.seq} ${line.level}: ${line.message}`)
+      },
       chains: [...chains.values()].filter((c) => c.rpcUrl),
       inboxes: devnet ? [{ chain: 'devnet', address: devnet.contracts.inbox, relayerPrivateKey: DEVNET_RELAYER_KEY } satisfies InboxRelayConfig] : [],
     }

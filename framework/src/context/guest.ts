@@ -210,11 +210,12 @@ function contextFor(host: Host, specs: TriggerSpec[], input: Uint8Array): AnyCon
   }
 }
 
-/** The body of every generated `handle` export. */
-export function runFunction(host: Host, specs: TriggerSpec[], handler: (ctx: never) => unknown, input: Uint8Array): Uint8Array {
+/**
+ * The body of every generated `handle` export. An async handler's Promise is encoded when it settles:
+ * the runtime's guest prelude runs the Promise jobs to the end before the export returns.
+ */
+export function runFunction(host: Host, specs: TriggerSpec[], handler: (ctx: never) => unknown, input: Uint8Array): Uint8Array | PromiseLike<Uint8Array> {
   const result = handler(contextFor(host, specs, input) as never)
-  if (result && typeof (result as { then?: unknown }).then === 'function') {
-    throw new Error('handlers run synchronously (host calls are synchronous): do not return a Promise')
-  }
+  if (result && typeof (result as { then?: unknown }).then === 'function') return (result as PromiseLike<unknown>).then(encodeOutput)
   return encodeOutput(result)
 }

@@ -2,6 +2,7 @@
 // migrations/gateway/*.sql (applied in name order); keep the two in step.
 import { bigint, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core'
 import type { AttestedResult } from '@nexus/protocol/attest'
+import type { LogLine } from '@nexus/protocol'
 
 export const artifacts = pgTable('nexus_artifacts', {
   codeHash: text('code_hash').primaryKey(),
@@ -60,6 +61,8 @@ export const invocations = pgTable(
     disagreements: jsonb('disagreements').notNull().default([]).$type<Disagreement[]>(),
     /** 'watchdog' once the log decided to abort this invocation (0004_watchdog_abort.sql); replicas record a fixed result for it. */
     abort: text('abort').$type<'watchdog'>(),
+    /** What the handler logged, kept with the result (0006_invocation_logs.sql); not signed. */
+    logs: jsonb('logs').notNull().default([]).$type<LogLine[]>(),
     attestedAt: timestamp('attested_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

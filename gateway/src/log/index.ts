@@ -7,7 +7,7 @@ import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
 import { rowsOf } from '@nexus/runtime/store'
-import { sameManifest } from '@nexus/protocol'
+import { sameManifest, type LogLine } from '@nexus/protocol'
 import type { AttestedResult } from '@nexus/protocol/attest'
 
 /** An invocation as the log holds it: `result` is the attested result, null until one is recorded. */
@@ -185,6 +185,7 @@ export function createLog({ db }: { db: Db }) {
           result: null,
           disagreements: [],
           abort: null,
+          logs: [],
           attestedAt: null,
           createdAt,
         }
@@ -234,20 +235,20 @@ export function createLog({ db }: { db: Db }) {
       return (fn?.lastSeq ?? 0n) + 1n
     },
 
-    async recordResult(id: string, result: AttestedResult, disagreements: Disagreement[]): Promise<void> {
-      await db.update(invocations).set({ state: 'attested', result, disagreements, attestedAt: new Date() }).where(eq(invocations.id, id))
+    async recordResult(id: string, result: AttestedResult, disagreements: Disagreement[], logs: LogLine[] = []): Promise<void> {
+      await db.update(invocations).set({ state: 'attested', result, disagreements, logs, attestedAt: new Date() }).where(eq(invocations.id, id))
     },
 
     /**
      * Record many attested results at once (a batch): ONE statement, one durable commit. The rows
      * travel as one JSON parameter (256 separate UPDATEs cost ~0.3 ms each on PGlite).
      */
-    async recordResults(items: { id: string; result: AttestedResult; disagreements: Disagreement[] }[]): Promise<void> {
+    async recordResults(items: { id: string; result: AttestedResult; disagreements: Disagreement[]; logs?: LogLine[] }[]): Promise<void> {
       if (items.length === 0) return
       const attestedAt = new Date()
-      const rows = JSON.stringify(items.map((x) => ({ id: x.id, result: x.result, disagreements: x.disagreements })))
-      await db.execute(sql`UPDATE ${invocations} SET state = 'attested', result = x.result, disagreements = x.disagreements, attested_at = ${attestedAt.toISOString()}::timestamptz
-        FROM jsonb_to_recordset(${rows}::jsonb) AS x(id text, result jsonb, disagreements jsonb)
+      const rows = JSON.stringify(items.map((x) => ({ id: x.id, result: x.result, disagreements: x.disagreements, logs: x.logs ?? [] })))
+      await db.execute(sql`UPDATE ${invocations} SET state = 'attested', result = x.result, disagreements = x.disagreements, logs = x.logs, attested_at = ${attestedAt.toISOString()}::timestamptz
+        FROM jsonb_to_recordset(${rows}::jsonb) AS x(id text, result jsonb, disagreements jsonb, logs jsonb)
         WHERE ${invocations.id} = x.id`)
     },
 

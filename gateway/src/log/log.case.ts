@@ -201,9 +201,12 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
             id,
             result: attested({ functionId: 'quote " and \\ backslash', batch: { root: H1, index: k, size: 3, proof: [] } }),
             disagreements: k === 1 ? [{ replica: 2, reason: 'x' }] : [],
+            // Handler log lines (0006_invocation_logs.sql) travel in the same statement; none is an empty list.
+            logs: k === 2 ? [] : [{ level: 'info', message: `line "${k}" \\ ✓` }],
           })),
         )
         const rows = await log.range('f', 0n, 10)
+        expect(rows.map((r) => r.logs)).toEqual([[{ level: 'info', message: 'line "0" \\ ✓' }], [{ level: 'info', message: 'line "1" \\ ✓' }], [], []])
         expect(rows.map((r) => r.state)).toEqual(['attested', 'attested', 'attested', 'pending'])
         expect(rows[1]).toMatchObject({
           result: { digest: H2, fields: { functionId: 'quote " and \\ backslash' }, batch: { index: 1 } },

@@ -7,7 +7,8 @@ import type { Hex } from 'viem'
 import { combineShares, createAttestedResult, merkleRoot, merkleTree, TooFewSignersError, type AttestedResult } from '@nexus/protocol/attest'
 import type { ReplicaExecuteResult } from '../replicas/index.ts'
 import type { SchedulerContext } from './context.ts'
-import { done, evict, type Batch, type Lane, type Slot } from './lane.ts'
+import { agreedLogs, done, evict, type Batch, type Lane, type Slot } from './lane.ts'
+import type { LogLine } from '@nexus/protocol'
 import type { Outcomes } from './outcome.ts'
 import { rejectedShares, type Quorum } from './quorum.ts'
 
@@ -122,7 +123,7 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
       for (const rej of combined.rejected) markInvalid(batch, members, rej.index)
       const agreed = batch.responses.get(members[0]!)!.results
       const tree = merkleTree(agreed.map((r) => r.digest))
-      const records: { slot: Slot; attested: AttestedResult; status: number }[] = []
+      const records: { slot: Slot; attested: AttestedResult; status: number; logs: LogLine[] }[] = []
       slots.forEach((slot, k) => {
         if (done(slot)) return
         const result = agreed[k]!
@@ -139,12 +140,16 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
           groupPublicKey: network.groupPublicKey,
           batch: { root: tree.root, index: k, size: slots.length, proof: tree.proofs[k]! },
         })
-        records.push({ slot, attested, status: result.fields.status })
+        const logs = agreedLogs(
+          members.map((m) => batch.responses.get(m)!.results[k]!),
+          result.digest,
+        )
+        records.push({ slot, attested, status: result.fields.status, logs })
       })
-      await log.recordResults(records.map((x) => ({ id: x.slot.invocation.id, result: x.attested, disagreements: x.slot.disagreements })))
+      await log.recordResults(records.map((x) => ({ id: x.slot.invocation.id, result: x.attested, disagreements: x.slot.disagreements, logs: x.logs })))
       batch.settled = true
       metrics.inc('nexus_batches_total', 'Batches attested with one combined signature')
-      for (const x of records) outcomes.settle(lane, x.slot, x.attested, x.status)
+      for (const x of records) outcomes.settle(lane, x.slot, x.attested, x.status, x.logs)
       return
     }
     maybeSplit(lane, batch, groups)

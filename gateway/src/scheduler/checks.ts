@@ -17,12 +17,23 @@ import {
 // Internal: with the curve's test, remembers a point found in the subgroup, so findInvalidSignatures does not check it again.
 import { assertInSubgroup } from '@nexus/protocol/attest'
 import type { SchedulerContext } from './context.ts'
-import type { Lane, Slot } from './lane.ts'
+import { agreedLogs, type Lane, type Slot } from './lane.ts'
+import type { LogLine } from '@nexus/protocol'
 import type { Outcomes } from './outcome.ts'
 import { rejectedShares, type Quorum } from './quorum.ts'
 
 /** One combined signature waiting for its check, with what re-combining it needs. */
-export type Check = { lane: Lane; slot: Slot; digest: string; attested: AttestedResult; point: G1Point; fields: ResultFields; output: Hex }
+export type Check = {
+  lane: Lane
+  slot: Slot
+  digest: string
+  attested: AttestedResult
+  point: G1Point
+  fields: ResultFields
+  output: Hex
+  /** The handler's log lines (not signed), kept with the result. */
+  logs: LogLine[]
+}
 
 export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outcomes: Outcomes; quorum: Quorum }) {
   const { log, network, metrics, curve, onEvent, checkDelayMs } = ctx
@@ -64,8 +75,9 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
       ),
     )
     const good = items.filter((_, k) => !invalid.has(k))
-    if (good.length) await log.recordResults(good.map((x) => ({ id: x.slot.invocation.id, result: x.attested, disagreements: x.slot.disagreements })))
-    for (const x of good) outcomes.settle(x.lane, x.slot, x.attested, x.fields.status)
+    if (good.length)
+      await log.recordResults(good.map((x) => ({ id: x.slot.invocation.id, result: x.attested, disagreements: x.slot.disagreements, logs: x.logs })))
+    for (const x of good) outcomes.settle(x.lane, x.slot, x.attested, x.fields.status, x.logs)
     for (const k of invalid) await repair(items[k]!, hashed[k]!)
   }
 
@@ -105,8 +117,12 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
       signers: combined.signers,
       groupPublicKey: network.groupPublicKey,
     })
-    await log.recordResult(slot.invocation.id, attested, slot.disagreements)
-    outcomes.settle(lane, slot, attested, check.fields.status)
+    const logs = agreedLogs(
+      agreeing.map((x) => x.result),
+      digest,
+    )
+    await log.recordResult(slot.invocation.id, attested, slot.disagreements, logs)
+    outcomes.settle(lane, slot, attested, check.fields.status, logs)
   }
 
   return {

@@ -37,6 +37,7 @@ export function createScheduler({
   spareQuietMs = 10,
   curve,
   onEvent = () => {},
+  onResult = () => {},
 }: CreateSchedulerParameters) {
   const lanes = new Map<string, Lane>()
   /** Replica index → whether it answered its last request or health probe (nexus_replica_up). */
@@ -58,6 +59,7 @@ export function createScheduler({
     spareQuietMs,
     curve,
     onEvent,
+    onResult,
     n: replicas.length,
     replicaIndexes: replicas.map((c) => c.index),
     lanes,

@@ -6,6 +6,7 @@ import type { Hex } from 'viem'
 import type { Disagreement } from '../database/index.ts'
 import type { Invocation, Log } from '../log/index.ts'
 import type { ReplicaExecuteRequest, ReplicaExecuteResult } from '../replicas/index.ts'
+import type { LogLine } from '@nexus/protocol'
 
 export type Response = { replica: number; result: ReplicaExecuteResult }
 export type Slot = {
@@ -48,6 +49,15 @@ export type Lane = {
   lastActivity: number
   wake: () => void
   waiting: Promise<void>
+}
+
+/**
+ * The handler's log lines kept with an attested result: those of the first agreeing replica that ran
+ * it (by determinism all of them logged the same; one answering from its record sends none).
+ */
+export function agreedLogs(agreeing: Iterable<ReplicaExecuteResult>, digest: string): LogLine[] {
+  for (const r of agreeing) if (r.digest === digest && r.logs.length > 0) return r.logs
+  return []
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -5,13 +5,14 @@
 // for the record (untilRecorded) instead of being served the scheduler's memory.
 import { STATUS_NAMES as STATUS } from '@nexus/protocol'
 import type { AttestedResult } from '@nexus/protocol/attest'
+import type { LogLine } from '@nexus/protocol'
 import type { Invocation } from '../log/index.ts'
 import type { SchedulerContext } from './context.ts'
 import { evict, type Lane, type Slot } from './lane.ts'
 
 export type Outcomes = ReturnType<typeof createOutcomes>
 
-export function createOutcomes({ lanes, metrics, n }: SchedulerContext) {
+export function createOutcomes({ lanes, metrics, n, onResult, onEvent }: SchedulerContext) {
   const waiters = new Map<string, Set<(inv: Invocation) => void>>()
   /** Readers of the log waiting for an answered result's record (or for it to go back to pending). */
   const recordWaiters = new Map<string, Set<() => void>>()
@@ -30,9 +31,9 @@ export function createOutcomes({ lanes, metrics, n }: SchedulerContext) {
   }
 
   /** Hand the result to whoever waits for it (the sync HTTP answer); recording follows its check. */
-  function answer(slot: Slot, attested: AttestedResult) {
+  function answer(slot: Slot, attested: AttestedResult, logs: LogLine[]) {
     slot.spares?.release()
-    slot.invocation = { ...slot.invocation, state: 'attested', result: attested, disagreements: [...slot.disagreements] }
+    slot.invocation = { ...slot.invocation, state: 'attested', result: attested, disagreements: [...slot.disagreements], logs }
     if (slot.firstSentAt !== undefined)
       metrics.observe('nexus_quorum_latency_seconds', 'First send to attested result', (performance.now() - slot.firstSentAt) / 1000)
     slot.firstSentAt = undefined
@@ -40,17 +41,22 @@ export function createOutcomes({ lanes, metrics, n }: SchedulerContext) {
   }
 
   /** The attested result is durable: update the slot, metrics and waiters. */
-  function settle(lane: Lane, slot: Slot, attested: AttestedResult, status: number) {
+  function settle(lane: Lane, slot: Slot, attested: AttestedResult, status: number, logs: LogLine[]) {
     slot.recorded = true
-    answer(slot, attested)
+    answer(slot, attested, logs)
     metrics.inc('nexus_invocations_total', 'Invocations by status', { status: STATUS[status] ?? 'unknown' })
+    try {
+      onResult(slot.invocation)
+    } catch (err) {
+      onEvent(`onResult failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
     evict(lane, slot, n)
   }
 
   /** An answered result failed its check and is pending again: readers waiting for its record read the log now. */
   function unanswer(slot: Slot) {
     slot.attestedDigest = undefined
-    slot.invocation = { ...slot.invocation, state: 'pending', result: null }
+    slot.invocation = { ...slot.invocation, state: 'pending', result: null, logs: [] }
     notifyReaders(slot)
   }
 

@@ -2,7 +2,7 @@
 // beside the knob, because operators read this to tune a gateway.
 import type { Network } from '@nexus/protocol/attest'
 import type { WasmCurve } from '@nexus/protocol/attest'
-import type { Log } from '../log/index.ts'
+import type { Invocation, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient } from '../replicas/index.ts'
 
@@ -55,6 +55,8 @@ export type CreateSchedulerParameters = {
   /** Faster curve operations for combining and checking (framework/src/attest/wasm-loader.ts). Default: noble. */
   curve?: WasmCurve
   onEvent?: (message: string) => void
+  /** Called once an invocation's attested result is in the log, with its log lines (`nexus dev` prints them). */
+  onResult?: (invocation: Invocation) => void
 }
 
 /** The parameters with every default applied, as the scheduler's parts see them. */

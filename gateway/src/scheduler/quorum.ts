@@ -9,7 +9,7 @@ import type { Disagreement } from '../database/index.ts'
 import type { ReplicaExecuteResult } from '../replicas/index.ts'
 import type { Check } from './checks.ts'
 import type { SchedulerContext } from './context.ts'
-import { done, evict, type Lane, type Response, type Slot } from './lane.ts'
+import { agreedLogs, done, evict, type Lane, type Response, type Slot } from './lane.ts'
 import type { Outcomes } from './outcome.ts'
 
 export type Quorum = ReturnType<typeof createQuorum>
@@ -139,8 +139,12 @@ export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outco
       signers: combined.signers,
       groupPublicKey: network.groupPublicKey,
     })
-    if (!verifyBeforeAnswer) outcomes.answer(slot, attested)
-    check({ lane, slot, digest: result.digest, attested, point: combined.point, fields: result.fields, output: result.output })
+    const logs = agreedLogs(
+      agreeing.map((x) => x.result),
+      result.digest,
+    )
+    if (!verifyBeforeAnswer) outcomes.answer(slot, attested, logs)
+    check({ lane, slot, digest: result.digest, attested, point: combined.point, fields: result.fields, output: result.output, logs })
   }
 
   return { validate, disagree, recordLate, maybeDispute, onResponse }

@@ -27,6 +27,11 @@ export const openapi = {
           status: { enum: [...STATUS_NAMES, null] },
           result: { description: 'nexus.result.v2 attested result (v1 for results attested before v2; docs/protocol.md §5), null while pending' },
           disagreements: { type: 'array', items: { type: 'object' } },
+          logs: {
+            type: 'array',
+            description: 'What the handler logged (ctx.log), at most 100 lines and 16 KiB plus a final truncation line; not covered by the signature',
+            items: { type: 'object', properties: { level: { type: 'string' }, message: { type: 'string' } } },
+          },
           resultUrl: { type: 'string' },
         },
       },

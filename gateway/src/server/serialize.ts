@@ -15,6 +15,8 @@ export function invocationJson(inv: Invocation) {
     status: status === undefined ? null : (statusName(status) ?? null),
     result: inv.result ?? null,
     disagreements: inv.disagreements,
+    // Not signed (docs/protocol.md): a handler that needs them attested returns them in its output.
+    logs: inv.logs,
     resultUrl: `/v1/results/${inv.id}`,
   }
 }

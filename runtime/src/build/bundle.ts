@@ -2,6 +2,7 @@ import { basename, dirname } from 'node:path'
 import { build, type BuildOptions, type Plugin } from 'esbuild'
 import { guestPrelude } from './guest-prelude.ts'
 import { BuildError } from './errors.ts'
+import { guestKeccak } from './guest-keccak.ts'
 
 /**
  * The QuickJS guest bindings trap (`unreachable`) when a u64 argument is a BigInt, so
@@ -39,6 +40,9 @@ export const guestBundleOptions = {
   platform: 'neutral',
   // ES2022 lowers TC39 decorators to plain functions QuickJS runs.
   target: 'es2022',
+  // async/await become generators driven by the prelude's Promise, whose jobs run inside the call
+  // (guest-promise.ts); QuickJS's own job queue never runs in this runtime.
+  supported: { 'async-await': false, 'async-generator': false, 'for-await': false, 'top-level-await': true },
   // WIT interfaces are resolved by the component, not by the bundler.
   external: ['nexus:function/*'],
   logLevel: 'silent',
@@ -47,7 +51,7 @@ export const guestBundleOptions = {
 
 /** Bundle with the shared guest options (overridable) and return the one output file's text. */
 export async function bundleGuestSource(options: BuildOptions): Promise<string> {
-  const result = await build({ ...guestBundleOptions, ...options, plugins: [fsShim, ...(options.plugins ?? [])], write: false })
+  const result = await build({ ...guestBundleOptions, ...options, plugins: [fsShim, guestKeccak, ...(options.plugins ?? [])], write: false })
   const file = result.outputFiles[0]
   if (!file) throw new Error('esbuild produced no output')
   return file.text

@@ -1,8 +1,10 @@
+import { guestPromise } from './guest-promise.ts'
+
 // Prepended to every bundled JS handler. QuickJS has no TextEncoder/TextDecoder; handlers
 // need UTF-8 for JSON in and out, so we supply small exact implementations.
 // Also: clock and randomness must come from the invocation, never from the engine, or replicas
 // would disagree (and the stubbed WASI clock traps). Date and Math.random are rebound to `env`.
-export const guestPrelude = `
+export const guestPrelude = `${guestPromise}
 import { now as __nexusNow, randomBytes as __nexusRandomBytes } from 'nexus:function/env@0.1.0';
 {
   const RealDate = Date
@@ -24,25 +26,46 @@ import { now as __nexusNow, randomBytes as __nexusRandomBytes } from 'nexus:func
   }
 }
 // The component bindings lower only a returned Uint8Array and a thrown Error or string; anything else
-// (a thrown object, a Promise, a string or number returned) trapped as "unreachable". Entries call
-// the handler through this, so those become handler errors that say what happened.
+// (a thrown object, a string or number returned) trapped as "unreachable". Entries call the handler
+// through this, so those become handler errors that say what happened. An async handler's Promise is
+// settled here: the prelude's job queue (guest-promise.ts) is drained before the export returns, and
+// a Promise still pending then can never settle (host calls are synchronous) — a handler error.
 globalThis.__nexusRunHandler = (run) => {
   const describe = (v) => {
     if (v === null || typeof v !== 'object') return typeof v === 'string' ? JSON.stringify(v.slice(0, 200)) : String(v)
     try { return (Object.getPrototypeOf(v)?.constructor?.name ?? 'Object') + ' ' + String(JSON.stringify(v)).slice(0, 200) } catch { return Object.prototype.toString.call(v) }
   }
-  let out
-  try {
-    out = run()
-  } catch (e) {
+  const rethrow = (e) => {
     if (e instanceof Error) throw new Error(typeof e.message === 'string' && e.message ? e.message : String(e.name ?? 'Error'))
     if (typeof e === 'string') throw new Error(e)
     throw new Error('handler threw a non-Error value: ' + describe(e))
   }
-  if (out instanceof Uint8Array) return out
-  if (out !== null && typeof out === 'object' && typeof out.then === 'function') {
-    throw new Error('handler returned a Promise: handlers run synchronously (host calls are synchronous); return a Uint8Array')
+  let out
+  __nexusClearJobs()
+  try {
+    out = run()
+    __nexusDrainJobs()
+  } catch (e) {
+    __nexusClearJobs()
+    rethrow(e)
   }
+  if (out !== null && typeof out === 'object' && typeof out.then === 'function') {
+    let state = 'pending'
+    let value
+    try {
+      out.then((v) => { state = 'fulfilled'; value = v }, (e) => { state = 'rejected'; value = e })
+      __nexusDrainJobs()
+    } catch (e) {
+      __nexusClearJobs()
+      rethrow(e)
+    }
+    if (state === 'pending') {
+      throw new Error('handler returned a Promise that never settled: it awaits something that no host call or promise of the handler settles')
+    }
+    if (state === 'rejected') rethrow(value)
+    out = value
+  }
+  if (out instanceof Uint8Array) return out
   throw new Error('handler returned ' + (out === null ? 'null' : typeof out) + ' instead of a Uint8Array: ' + describe(out))
 }
 if (typeof globalThis.TextEncoder === 'undefined') {

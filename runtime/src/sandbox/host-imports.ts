@@ -213,7 +213,7 @@ export function createHostImports(current: () => InvocationContext) {
     write(level: string, message: string): void {
       const ctx = current()
       ctx.charge(message.length)
-      if (ctx.logs.length < 1000) ctx.logs.push({ level, message: message.slice(0, 4096) })
+      ctx.logs.write(level, message)
     },
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { StateOverlay, type Reader } from './overlay.ts'
 import { GuestFault } from './faults.ts'
 import type { Limits } from './limits.ts'
-import type { LogLine } from '@nexus/protocol'
+import { LogLines } from './log-lines.ts'
 import { hostCallCost, RANDOM_FUEL_PER_BYTE, STORAGE_READ_BYTES_PER_FUEL, WRITE_FUEL_PER_BYTE, WRITE_KEY_FUEL } from './fuel-schedule.ts'
 
 /** What the host knows about one invocation; everything a handler can observe derives from it. */
@@ -23,7 +23,8 @@ export type { LogLine } from '@nexus/protocol'
 
 export class InvocationContext {
   readonly overlay: StateOverlay
-  readonly logs: LogLine[] = []
+  /** What the handler logged, bounded (log-lines.ts). */
+  readonly logs = new LogLines()
   private randomCounter = 0n
   private randomBuffer = Buffer.alloc(0)
   private keysWritten = 0

@@ -61,7 +61,7 @@ export class ComponentRunner {
       error,
       fuelUsed,
       writes: status === Status.ok ? ctx.overlay.writeSet() : { kv: [], files: [] },
-      logs: ctx.logs,
+      logs: ctx.logs.result(),
     }
   }
 }
