@@ -84,7 +84,8 @@ function gatewaySuite(name: string, where: () => { dataDir: string; env: NodeJS.
       await third.ready
       third.proc.kill('SIGTERM')
       expect((await third.exited).code).toBe(0)
-    })
+      // Three gateway processes, each compiling the TypeScript source at start: slow on a loaded machine.
+    }, 300_000)
   })
 }
 
