@@ -138,9 +138,16 @@ export async function initProject(dir: string, options: InitOptions = {}): Promi
   const files = new Map<string, string>([['package.json', packageJson(name, specs)]])
   for (const template of await templateFiles(templatesDir))
     files.set(targetOf(template), (await readFile(join(templatesDir, template), 'utf8')).replaceAll('{{name}}', name))
-  for (const [path, text] of files) {
-    await mkdir(dirname(join(root, path)), { recursive: true })
-    await writeFile(join(root, path), text)
+  // A project's sources are ordinary files (0644, folders 0755), not the private state the CLI's
+  // umask (0077) is for.
+  const umask = process.umask(0o022)
+  try {
+    for (const [path, text] of files) {
+      await mkdir(dirname(join(root, path)), { recursive: true })
+      await writeFile(join(root, path), text)
+    }
+  } finally {
+    process.umask(umask)
   }
   return [...files.keys()]
 }
