@@ -2,13 +2,12 @@
 // an installed user runs), as ratios against `node -e 0` measured in the same run, alternating.
 // `nexus --help` loads only the command table; `nexus verify` loads only the attestation code.
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { keccak256, toBytes, type Hex } from 'viem'
-import { combineShares, createAttestedResult, parseNetwork, resultDigest, signShare, type ShareKey } from '@nexus/protocol/attest'
+import { writeSignedResult } from '@nexus/testkit/signed-result'
 
 const exec = promisify(execFile)
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -31,30 +30,8 @@ export default async function bench(): Promise<void> {
   try {
     const keys = join(dir, 'keys')
     await exec(process.execPath, [main, 'keygen', '--t', '2', '--n', '3', '--out', keys, '--seed', 'bench'], { env: { ...process.env, NODE_OPTIONS: '' } })
-    const network = parseNetwork(JSON.parse(await readFile(join(keys, 'network.json'), 'utf8')))
-    const shares = await Promise.all([1, 2].map(async (i) => JSON.parse(await readFile(join(keys, `replica-${i}.key.json`), 'utf8')) as ShareKey))
-    const output: Hex = '0x2a'
-    const fields = {
-      chainId: 31337n,
-      verifier: '0x0000000000000000000000000000000000000000',
-      functionId: 'bench',
-      codeHash: keccak256(toBytes('c')),
-      seq: 1n,
-      inputHash: keccak256(toBytes('i')),
-      status: 0,
-      outputHash: keccak256(output),
-      stateRootBefore: keccak256(toBytes('a')),
-      stateRootAfter: keccak256(toBytes('b')),
-      fuelUsed: 1n,
-    } as const
-    const digest = resultDigest(fields)
-    const { signature, signers } = combineShares(
-      digest,
-      shares.map((k) => signShare(digest, k)),
-      network,
-    )
     const resultFile = join(dir, 'result.json')
-    await writeFile(resultFile, JSON.stringify(createAttestedResult({ fields, output, signature, signers, groupPublicKey: network.groupPublicKey })))
+    await writeSignedResult({ keysDir: keys, file: resultFile, signers: [1, 2], functionId: 'bench' })
 
     const rows: Record<string, number[]> = { 'node -e 0': [], 'nexus --help': [], 'nexus verify': [] }
     for (let k = 0; k < runs + 2; k++) {

@@ -9,9 +9,8 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
-import { keccak256, toBytes, type Hex } from 'viem'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { combineShares, createAttestedResult, parseNetwork, resultDigest, signShare, type ShareKey } from '@nexus/protocol/attest'
+import { writeSignedResult } from '@nexus/testkit/signed-result'
 
 const exec = promisify(execFile)
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -80,32 +79,13 @@ test('nexus --help from dist: plain Node, loads main.js only; the bin picks dist
 test('nexus keygen + verify from dist: plain Node; verify loads the attestation code, not the gateway, runtime or contracts', async () => {
   const keys = join(dir, 'keys')
   expect((await plainNode(mainJs, 'keygen', '--t', '2', '--n', '3', '--out', keys, '--seed', 'dist')).code).toBe(0)
-  const network = parseNetwork(JSON.parse(await readFile(join(keys, 'network.json'), 'utf8')))
-  const shares = await Promise.all([1, 3].map(async (i) => JSON.parse(await readFile(join(keys, `replica-${i}.key.json`), 'utf8')) as ShareKey))
-  const output: Hex = '0x2a'
-  const fields = {
-    chainId: 31337n,
-    verifier: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+  const digest = await writeSignedResult({
+    keysDir: keys,
+    file: join(dir, 'result.json'),
+    signers: [1, 3],
     functionId: 'dist',
-    codeHash: keccak256(toBytes('c')),
-    seq: 1n,
-    inputHash: keccak256(toBytes('i')),
-    status: 0,
-    outputHash: keccak256(output),
-    stateRootBefore: keccak256(toBytes('a')),
-    stateRootAfter: keccak256(toBytes('b')),
-    fuelUsed: 5n,
-  } as const
-  const digest = resultDigest(fields)
-  const { signature, signers } = combineShares(
-    digest,
-    shares.map((k) => signShare(digest, k)),
-    network,
-  )
-  await writeFile(
-    join(dir, 'result.json'),
-    JSON.stringify(createAttestedResult({ fields, output, signature, signers, groupPublicKey: network.groupPublicKey })),
-  )
+    verifier: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+  })
 
   const verify = await plainNode(mainJs, 'verify', join(dir, 'result.json'), '--network', join(keys, 'network.json'))
   expect(verify, verify.err).toMatchObject({ code: 0, out: `ok ${digest}` })
