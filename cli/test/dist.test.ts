@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { writeSignedResult } from '@nexus/testkit/signed-result'
+import { buildDist } from '@nexus/testkit/dist'
 
 const exec = promisify(execFile)
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -32,7 +33,7 @@ register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { file: ${JSON.st
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nexus-dist-'))
   // Incremental: a second of up-to-date checks when dist/ is fresh.
-  await exec(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: repoRoot })
+  await buildDist()
   await writeFile(join(dir, 'trace-hooks.mjs'), traceHooks)
 })
 afterAll(async () => {
