@@ -22,6 +22,11 @@ export type LiveInstance = {
   fuel: WebAssembly.Global
   memories: WebAssembly.Memory[]
   bind(ctx: InvocationContext): void
+  /**
+   * After a trap: whether a guest stack pointer ran below zero, i.e. the guest's shadow stack
+   * overflowed (its linear-memory stack sits below the data, so the next store is out of bounds).
+   */
+  stackOverflowed(): boolean
   /** Restores the pristine state; false when that is impossible (memory grew) and the instance must go. */
   reset(): boolean
 }
@@ -60,6 +65,10 @@ export function createInstance(component: CompiledComponent): LiveInstance {
     memories: snapshot.memories.map(([m]) => m),
     bind(next) {
       ctx = next
+    },
+    stackOverflowed() {
+      // Stack pointers are the i32 globals that start positive (the top of the stack) and only move down.
+      return snapshot.globals.some(([global, initial]) => typeof initial === 'number' && initial > 0 && (global.value as number) < 0)
     },
     reset() {
       ctx = undefined

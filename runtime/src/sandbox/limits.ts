@@ -14,6 +14,17 @@ export const defaultLimits: Limits = {
   maxWriteBytes: 32 << 20,
 }
 
+/**
+ * Native stack of the sandbox worker thread, MiB. Every guest call also takes a frame on V8's native
+ * stack, whose size depends on the tier (Liftoff or TurboFan) that compiled the function by then,
+ * so an overflow there comes at a depth, and after an amount of fuel, that differs from run to run.
+ * The guest's own stack (the JS engine's shadow stack in linear memory) is the same on every
+ * replica; with a native stack this large a too-deep recursion always exhausts that one first
+ * (measured: deep JSON nesting overflowed V8's stack first at 4 MiB, Node's default, and the
+ * guest's at 64 MiB, at the same fuel every run). Pages are committed only when touched.
+ */
+export const GUEST_NATIVE_STACK_MB = 64
+
 /** A manifest's limits with the defaults filled in for what it does not name (manifests older than maxWriteKeys/maxWriteBytes). */
 export function withDefaultLimits(limits: Partial<Limits> | undefined): Limits {
   return { ...defaultLimits, ...limits }

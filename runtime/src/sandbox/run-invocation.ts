@@ -90,6 +90,9 @@ function classify(thrown: unknown, instance: LiveInstance): { status: StatusCode
       : thrown instanceof Error
         ? thrown.message
         : String(thrown)
+  // A too-deep recursion: the guest's stack ran out (deterministic, see GUEST_NATIVE_STACK_MB).
+  if (thrown instanceof WebAssembly.RuntimeError && /out of bounds/.test(thrown.message) && instance.stackOverflowed())
+    return { status: Status.handlerError, error: 'Maximum call stack size exceeded' }
   // QuickJS reports a refused memory.grow as "out of memory"; the cap makes that deterministic.
   if (/out of memory/i.test(message)) return { status: Status.outOfMemory, error: 'out of memory' }
   return { status: Status.handlerError, error: message }

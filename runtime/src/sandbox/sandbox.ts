@@ -7,6 +7,7 @@ import type { WorkerRequest, WorkerResponse } from './protocol.ts'
 import type { InvocationOutcome } from './run-invocation.ts'
 import { NexusError } from '@nexus/protocol'
 import { workerBundlePath } from './worker-bundle.ts'
+import { GUEST_NATIVE_STACK_MB } from './limits.ts'
 
 export class SandboxError extends NexusError {
   override name = 'SandboxError'
@@ -52,6 +53,7 @@ export function createSandbox(options: { watchdogMs?: number } = {}): Sandbox {
     const thread = new Worker(await workerBundlePath(), {
       workerData: { port: port2, signal },
       transferList: [port2],
+      resourceLimits: { stackSizeMb: GUEST_NATIVE_STACK_MB },
     })
     thread.unref()
     port1.unref()
