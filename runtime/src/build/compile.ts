@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -17,24 +18,42 @@ export type CompileOptions = { cacheDir: string; memoryPages: number }
 export async function compileComponent(component: Uint8Array, options: CompileOptions): Promise<{ dir: string; codeHash: string }> {
   const codeHash = codeHashOf(component)
   const dir = join(options.cacheDir, `${codeHash.slice(2)}-${METER_VERSION}-${options.memoryPages}`)
-  if (existsSync(join(dir, 'READY')) && existsSync(join(dir, 'package.json'))) return { dir, codeHash }
-  const files = await compileFiles(component, options.memoryPages)
+  if (isReady(dir)) return { dir, codeHash }
+  // Callers in one process (replicas sharing a cache folder in a test or a bench) share one compile.
+  let pending = inFlight.get(dir)
+  if (!pending) {
+    pending = compileInto(dir, component, options.memoryPages).finally(() => inFlight.delete(dir))
+    inFlight.set(dir, pending)
+  }
+  await pending
+  return { dir, codeHash }
+}
+
+const inFlight = new Map<string, Promise<void>>()
+const isReady = (dir: string) => existsSync(join(dir, 'READY')) && existsSync(join(dir, 'package.json'))
+
+async function compileInto(dir: string, component: Uint8Array, memoryPages: number): Promise<void> {
+  const files = await compileFiles(component, memoryPages)
   // Write to a temporary folder and rename: a crash mid-way never leaves a half-compiled cache entry.
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`
+  const tmp = `${dir}.tmp-${process.pid}-${randomUUID()}`
   await mkdir(tmp, { recursive: true })
   try {
     for (const [name, bytes] of Object.entries(files)) await writeFile(join(tmp, name), bytes)
     // jco's glue (component.js) is an ES module: say so here, whatever package.json is above the
     // replica's data folder (a user's project may be CommonJS).
     await writeFile(join(tmp, 'package.json'), '{ "type": "module" }\n')
-    await writeFile(join(tmp, 'READY'), codeHash)
+    await writeFile(join(tmp, 'READY'), codeHashOf(component))
+    // Another process may have finished the same entry meanwhile: keep its (identical) files,
+    // which a replica may already be loading, rather than replacing them under it.
+    if (isReady(dir)) return
     await rm(dir, { recursive: true, force: true })
-    await rename(tmp, dir)
-  } catch (err) {
+    await rename(tmp, dir).catch((err: NodeJS.ErrnoException) => {
+      if ((err.code === 'ENOTEMPTY' || err.code === 'EEXIST') && isReady(dir)) return
+      throw err
+    })
+  } finally {
     await rm(tmp, { recursive: true, force: true })
-    throw err
   }
-  return { dir, codeHash }
 }
 
 /**

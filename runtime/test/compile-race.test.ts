@@ -1,0 +1,37 @@
+// Replicas that share a compile cache folder (several in one test process, or processes started
+// at once) compile the same code hash at the same moment: they must all get a complete entry, and
+// none may replace files another is loading (that was an ENOTEMPTY from rename, or a torn read).
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, expect, test } from 'vitest'
+import { buildHandler, compileComponent } from '../src/index.ts'
+import { loadCompiled } from '../src/sandbox/load-compiled.ts'
+import { defaultLimits } from '../src/sandbox/limits.ts'
+
+let component: Uint8Array
+beforeAll(async () => {
+  component = (await buildHandler(fileURLToPath(new URL('./fixtures/slow-handler.ts', import.meta.url)), { name: 'compile-race' })).component
+})
+
+test('concurrent compiles of one code hash into one folder: one entry, all loadable, no temp folders left', async () => {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'nexus-compile-race-'))
+  const options = { cacheDir, memoryPages: defaultLimits.memoryPages }
+  const results = await Promise.all(Array.from({ length: 4 }, () => compileComponent(component, options)))
+  expect(new Set(results.map((r) => r.dir)).size).toBe(1)
+  for (const r of results) expect((await loadCompiled(r.dir)).modules.size).toBeGreaterThan(0)
+  expect((await readdir(cacheDir)).filter((e) => e.includes('.tmp-'))).toEqual([])
+})
+
+test('an entry without READY (a crash mid-write) is compiled again', async () => {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'nexus-compile-race-'))
+  const options = { cacheDir, memoryPages: defaultLimits.memoryPages }
+  const { dir } = await compileComponent(component, options)
+  await rm(join(dir, 'READY'))
+  await writeFile(join(dir, 'component.js'), 'torn')
+  const again = await compileComponent(component, options)
+  expect(again.dir).toBe(dir)
+  expect(await readFile(join(dir, 'READY'), 'utf8')).toBe(again.codeHash)
+  expect((await loadCompiled(dir)).modules.size).toBeGreaterThan(0)
+})
