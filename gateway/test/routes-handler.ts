@@ -16,12 +16,29 @@ const enc = new TextEncoder()
 const dec = new TextDecoder()
 
 export function handle(input: Uint8Array): Uint8Array {
-  const req = JSON.parse(dec.decode(input)) as { kind: string; method: string; path: string; query: [string, string][]; body: string }
+  const req = JSON.parse(dec.decode(input)) as {
+    kind: string
+    method: string
+    path: string
+    query: [string, string][]
+    headers?: [string, string][]
+    body: string
+  }
   const body = req.body === '0x' ? '' : dec.decode(new Uint8Array((req.body.slice(2).match(/../g) ?? []).map((h) => parseInt(h, 16))))
   const count = Number(dec.decode(kv.get('count') ?? enc.encode('0'))) + 1
   kv.set('count', enc.encode(String(count)))
   const addr = /^\/balance\/([^/]+)$/.exec(req.path)?.[1]
   return enc.encode(
-    JSON.stringify({ trigger: env.invocation().trigger, kind: req.kind, method: req.method, path: req.path, addr, query: req.query, body, count }),
+    JSON.stringify({
+      trigger: env.invocation().trigger,
+      kind: req.kind,
+      method: req.method,
+      path: req.path,
+      addr,
+      query: req.query,
+      headers: req.headers,
+      body,
+      count,
+    }),
   )
 }

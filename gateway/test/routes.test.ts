@@ -107,11 +107,18 @@ describe('gateway HTTP routes', () => {
   const outputOf = (body: any) => JSON.parse(Buffer.from(body.result.output.slice(2), 'hex').toString())
 
   test('GET with a path parameter and query, POST with a body: route invocations with attested results', async () => {
-    const get = await fetch(`${url}/v1/functions/echo/http/balance/0xAbC?b=2&a=1&b=3`)
+    const get = await fetch(`${url}/v1/functions/echo/http/balance/0xAbC?b=2&a=1&b=3`, {
+      headers: { 'X-Custom': 'hi', Authorization: 'Bearer deployer-secret', Cookie: 'session=secret', 'X-Api-Key': 'secret' },
+    })
     expect(get.status).toBe(200)
     const got = (await get.json()) as any
     expect(got).toMatchObject({ state: 'attested', status: 'ok', trigger: 'route', seq: '1' })
-    expect(outputOf(got)).toEqual({
+    // The payload (the logged input) carries the request's headers canonically, never its credentials.
+    const { headers, ...echoed } = outputOf(got)
+    expect(headers).toContainEqual(['x-custom', 'hi'])
+    expect(headers.map(([name]: [string]) => name)).toEqual([...headers.map(([name]: [string]) => name)].sort())
+    expect(JSON.stringify(headers)).not.toMatch(/secret|authorization|cookie|api-key|host/i)
+    expect(echoed).toEqual({
       trigger: 'route',
       kind: 'route',
       method: 'GET',

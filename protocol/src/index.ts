@@ -71,4 +71,5 @@ export {
   type TriggerKind,
   type TriggerPayload,
 } from './triggers/payload.ts'
+export { isForwardedRouteHeader, routeRequestHeaders, type HeadersLike } from './triggers/route-headers.ts'
 export { BadRequestError } from './errors/bad-request.ts'

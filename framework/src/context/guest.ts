@@ -7,80 +7,13 @@ import type { EventTriggerSpec, RouteTriggerSpec, TriggerSpec } from '@nexus/pro
 import type { Host } from './host.ts'
 import { selectRoute } from '@nexus/protocol'
 import { decodeEvent } from './decode-event.ts'
+import { fsContext } from './fs.ts'
+import { kvContext } from './kv.ts'
 import { encodeOutput, toJson } from './output.ts'
-import type { AnyContext, BaseContext, ChainContext, FsContext, KvContext } from './types.ts'
+import { requestInfo } from './request.ts'
+import type { AnyContext, BaseContext, ChainContext, EnvContext } from './types.ts'
 
-const enc = new TextEncoder()
 const dec = new TextDecoder()
-const bytes = (data: Uint8Array | string) => (typeof data === 'string' ? enc.encode(data) : data)
-
-function kvContext(kv: Host['kv']): KvContext {
-  // The QuickJS bindings give `null` for an absent option; the context promises `undefined`.
-  const get = (key: string) => kv.get(key) ?? undefined
-  return {
-    get,
-    set: (key, value) => kv.set(key, value),
-    delete: (key) => kv.delete(key),
-    scan: (prefix, options = {}) => kv.scan(prefix, options.startAfter, options.limit ?? 100),
-    getString: (key) => {
-      const v = get(key)
-      return v === undefined ? undefined : dec.decode(v)
-    },
-    setString: (key, value) => kv.set(key, enc.encode(value)),
-    getJson: <T>(key: string) => {
-      const v = get(key)
-      return v === undefined ? undefined : (JSON.parse(dec.decode(v)) as T)
-    },
-    setJson: (key, value) => kv.set(key, enc.encode(toJson(value))),
-  }
-}
-
-function fsContext(fs: Host['fs']): FsContext {
-  const withFd = <T>(path: string, mode: Parameters<Host['fs']['open']>[1], body: (fd: number) => T): T => {
-    const fd = fs.open(path, mode)
-    try {
-      return body(fd)
-    } finally {
-      fs.close(fd)
-    }
-  }
-  const readFile = (path: string) =>
-    withFd(path, { read: true }, (fd) => {
-      const chunks: Uint8Array[] = []
-      let total = 0
-      for (;;) {
-        const chunk = fs.read(fd, 65536)
-        if (chunk.length === 0) break
-        chunks.push(chunk)
-        total += chunk.length
-      }
-      const out = new Uint8Array(total)
-      let at = 0
-      for (const c of chunks) {
-        out.set(c, at)
-        at += c.length
-      }
-      return out
-    })
-  return {
-    readFile,
-    readText: (path) => dec.decode(readFile(path)),
-    writeFile: (path, data) => void withFd(path, { write: true, create: true, truncate: true }, (fd) => fs.write(fd, bytes(data))),
-    appendFile: (path, data) => void withFd(path, { write: true, create: true, append: true }, (fd) => fs.write(fd, bytes(data))),
-    exists: (path) => {
-      try {
-        fs.stat(path)
-        return true
-      } catch {
-        return false
-      }
-    },
-    readdir: (path) => fs.readdir(path),
-    mkdir: (path) => fs.mkdir(path),
-    unlink: (path) => fs.unlink(path),
-    rename: (from, to) => fs.rename(from, to),
-  }
-}
 
 /** A chain read's `err` (revert, bad argument) as an Error the handler can catch and read. */
 function chainRead<T>(op: string, read: () => T): T {
@@ -117,8 +50,18 @@ function baseContext(host: Host): BaseContext {
       warn: (m) => host.log.write('warn', m),
       error: (m) => host.log.write('error', m),
     },
-    env: { invocation: host.env.invocation(), now: () => host.env.now(), randomBytes: (n) => host.env.randomBytes(n) },
+    env: envContext(host.env),
   }
+}
+
+function envContext(env: Host['env']): EnvContext {
+  const random = (length: number) => env.randomBytes(length)
+  // The QuickJS bindings lower a WIT u64 to a number; the context promises bigints.
+  const now = () => BigInt(env.now())
+  const info = env.invocation()
+  const invocation = { ...info, seq: BigInt(info.seq), chainId: BigInt(info.chainId), blockNumber: BigInt(info.blockNumber) }
+  // The prelude binds Date to the invocation's time too, so this is `new Date()` made explicit.
+  return { invocation, now, date: () => new Date(Number(now())), random, randomBytes: random }
 }
 
 function eventContext(base: BaseContext, specs: TriggerSpec[], p: EventPayload): AnyContext {
@@ -161,11 +104,11 @@ function routeContext(base: BaseContext, specs: TriggerSpec[], p: RoutePayload):
     p.path,
   )
   if (!hit) throw new Error(`no @onHttp route of this function matches ${method} ${p.path}`)
-  const body = hexToBytes(p.body)
   return {
     ...base,
     trigger: 'route',
-    request: { method, path: p.path, params: hit.params, query: p.query, body, text: () => dec.decode(body), json: <T>() => JSON.parse(dec.decode(body)) as T },
+    // `headers` is absent from payloads written before the gateway forwarded any.
+    request: requestInfo({ method, path: p.path, params: hit.params, query: p.query, headers: p.headers ?? [], body: hexToBytes(p.body) }),
   }
 }
 

@@ -4,7 +4,7 @@ import { describe, expectTypeOf, test } from 'vitest'
 import { erc20Abi, type Address, type Hex } from 'viem'
 import { defineConfig } from '../config/define.ts'
 import { onBlock, onCron, onEvent, onHttp } from '../decorators/triggers.ts'
-import type { BlockContext, CronContext, EventContext, RequestContext } from './types.ts'
+import type { BlockContext, CronContext, EventContext, KvListPage, RequestContext } from './types.ts'
 
 const config = defineConfig({
   chains: { devnet: { chainId: 31337 }, mainnet: { chainId: 1, rpcUrl: 'https://eth.example' } },
@@ -97,5 +97,46 @@ describe('decorator form: the method must take the trigger context', () => {
       }
     }
     expectTypeOf(new Handlers().transfer).returns.toEqualTypeOf<Address>()
+  })
+})
+
+describe('the context API users reach for (issue 17)', () => {
+  test('request: Fetch-like headers, query, json, text', () => {
+    onHttp({ method: 'POST', path: '/items/:id' }, async (ctx) => {
+      expectTypeOf(ctx.request.headers.get('content-type')).toEqualTypeOf<string | null>()
+      expectTypeOf(ctx.request.headers.has('x-a')).toEqualTypeOf<boolean>()
+      expectTypeOf([...ctx.request.headers]).toEqualTypeOf<[string, string][]>()
+      expectTypeOf(ctx.request.query.get('q')).toEqualTypeOf<string | null>()
+      expectTypeOf(ctx.request.query.getAll('tag')).toEqualTypeOf<string[]>()
+      // The old `[name, value][]` form is one spread away.
+      expectTypeOf([...ctx.request.query]).toEqualTypeOf<[string, string][]>()
+      expectTypeOf(await ctx.request.json<{ n: number }>()).toEqualTypeOf<{ n: number }>()
+      expectTypeOf(await ctx.request.text()).toEqualTypeOf<string>()
+      expectTypeOf(ctx.request.body).toEqualTypeOf<Uint8Array>()
+      expectTypeOf(ctx.request.url).toEqualTypeOf<string>()
+      // @ts-expect-error headers are read-only
+      ctx.request.headers.set('x', 'y')
+    })
+  })
+  test('kv: strings or bytes in, bytes out, list pages', () => {
+    onCron('0 * * * *', (ctx) => {
+      ctx.kv.set('a', 'text')
+      ctx.kv.set('b', new Uint8Array([1]))
+      // @ts-expect-error numbers are not stored as is: use setJson
+      ctx.kv.set('c', 1)
+      expectTypeOf(ctx.kv.get('a')).toEqualTypeOf<Uint8Array | undefined>()
+      expectTypeOf(ctx.kv.list('item/', { limit: 10, cursor: 'item/3' })).toEqualTypeOf<KvListPage>()
+      expectTypeOf(ctx.kv.list({ prefix: 'item/' }).cursor).toEqualTypeOf<string | undefined>()
+      expectTypeOf(ctx.kv.list().entries).toEqualTypeOf<[string, Uint8Array][]>()
+      expectTypeOf(ctx.kv.scan('item/')).toEqualTypeOf<[string, Uint8Array][]>()
+    })
+  })
+  test('env: now, date, random (and the old randomBytes)', () => {
+    onCron('0 * * * *', (ctx) => {
+      expectTypeOf(ctx.env.now()).toEqualTypeOf<bigint>()
+      expectTypeOf(ctx.env.date()).toEqualTypeOf<Date>()
+      expectTypeOf(ctx.env.random(8)).toEqualTypeOf<Uint8Array>()
+      expectTypeOf(ctx.env.randomBytes(8)).toEqualTypeOf<Uint8Array>()
+    })
   })
 })

@@ -4,3 +4,4 @@ export { onEvent, onBlock, onHttp, onCron, type EventSpec, type BlockSpec, type 
 export { registrationsOf, type Declaration, type Registration, type SourceSite } from './registry.ts'
 export { defineConfig, type NexusConfig, type ChainConfig, type ContractConfig, type StorageConfig } from '../config/define.ts'
 export type * from '../context/types.ts'
+export { FsError, type FsErrorKind } from '../context/fs-error.ts'

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { Hono } from 'hono'
 import { bytesToHex } from 'viem'
-import { encodeTriggerPayload, type RoutePayload } from '@nexus/protocol'
+import { encodeTriggerPayload, routeRequestHeaders, type RoutePayload } from '@nexus/protocol'
 import { FUNCTION_ID, findRoute, manifestTriggers, type RouteTriggerSpec } from '@nexus/protocol'
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { Log } from '../log/index.ts'
@@ -67,6 +67,8 @@ export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
       method: match.route.method.toUpperCase(),
       path,
       query: [...url.searchParams.entries()],
+      // Canonical and credential-free (protocol/src/triggers/route-headers.ts): they go into the log.
+      headers: routeRequestHeaders(c.req.raw.headers),
       body: bytesToHex(body),
     }
     const input = encodeTriggerPayload(payload)

@@ -12,6 +12,7 @@
 // 'block'         BlockPayload (a block that reached finality)
 // 'cron'          CronPayload  (a schedule tick)
 import type { Hex } from 'viem'
+import { routeRequestHeaders } from './route-headers.ts'
 
 export type TriggerKind = 'http' | 'inbox' | 'route' | 'event' | 'block' | 'cron'
 
@@ -52,6 +53,11 @@ export type RoutePayload = {
   path: string
   /** Query parameters in the order they appeared. */
   query: [string, string][]
+  /**
+   * Request headers the handler may read (route-headers.ts: lower-case names, sorted, one per name,
+   * never credentials). Absent when there are none, and in payloads written before headers existed.
+   */
+  headers?: [string, string][]
   body: Hex
 }
 
@@ -83,9 +89,19 @@ export function encodeTriggerPayload(p: TriggerPayload): Uint8Array {
     case 'cron':
       canonical = { kind: 'cron', schedule: p.schedule, scheduledAtMs: p.scheduledAtMs }
       break
-    case 'route':
-      canonical = { kind: 'route', method: p.method.toUpperCase(), path: p.path, query: p.query.map(([k, v]) => [k, v]), body: lower(p.body) }
+    case 'route': {
+      const headers = routeRequestHeaders(p.headers ?? [])
+      canonical = {
+        kind: 'route',
+        method: p.method.toUpperCase(),
+        path: p.path,
+        query: p.query.map(([k, v]) => [k, v]),
+        // Omitted when empty: a request without forwarded headers encodes as it did before they existed.
+        ...(headers.length > 0 ? { headers } : {}),
+        body: lower(p.body),
+      }
       break
+    }
   }
   return new TextEncoder().encode(JSON.stringify(canonical))
 }
