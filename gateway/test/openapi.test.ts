@@ -7,6 +7,7 @@ import { zeroAddress } from 'viem'
 import { dealerKeygen } from '@nexus/protocol/attest'
 import { createGateway, type Gateway, type Invocation } from '../src/index.ts'
 import { invocationJson } from '../src/server/serialize.ts'
+import { disputedJson } from '../src/server/answer.ts'
 import { createZkRoutes } from '../src/zk/routes.ts'
 import { openapi } from '../src/server/openapi.ts'
 import { answerErrors, schemaErrors } from './openapi-check.ts'
@@ -93,6 +94,12 @@ describe('/openapi.json', () => {
     expect(answerErrors('/v1/results/{id}', 'GET', 200, { ...answer, seq: 1 })).toEqual(['$.seq: expected string, got integer'])
     // A 202 must say why it is pending.
     expect(answerErrors('/v1/functions/{id}/http/{path}', 'GET', 202, answer)).toEqual(['$.pending: required but missing'])
+    // The 502 of a disputed invocation carries the NO_QUORUM error and the invocation fields.
+    const disputed = disputedJson({ ...pending, state: 'disputed', disagreements: [{ replica: 2, digest: '0x01', reason: 'digest differs' }] })
+    expect(answerErrors('/v1/functions/{id}/invoke', 'POST', 502, disputed)).toEqual([])
+    expect(answerErrors('/v1/functions/{id}/http/{path}', 'POST', 502, { ...disputed, error: { code: 'NO_QUORUM', message: 'x' } })).toEqual([
+      '$.error.disagreements: required but missing',
+    ])
     // A keyword the checker does not implement is an error, not a silent pass.
     expect(() => schemaErrors({ type: 'object', oneOf: [] }, {})).toThrow(/not supported/)
   })

@@ -217,6 +217,10 @@ describe('gateway HTTP routes', () => {
     const invoked = await fetch(`${url}/v1/functions/echo/invoke?timeoutMs=60000`, { method: 'POST', body: 'not a route' })
     const invocation = (await invoked.json()) as any
     expect({ status: invoked.status, result: invocation.status }).toEqual({ status: 200, result: 'handler_error' })
+    // Its message is readable in `outputText` (the output is text, not JSON).
+    expect(invocation.output).toBeUndefined()
+    expect(invocation.outputText).toBe(Buffer.from(invocation.result.output.slice(2), 'hex').toString())
+    expect(invocation.outputText).toMatch(/JSON|token|parse/i)
     const checks: [string, string, string, number, unknown][] = [
       ['/v1/functions/{id}/invoke', 'POST', '', 200, invocation],
       ['/v1/functions', 'POST', '', 201, deployed],

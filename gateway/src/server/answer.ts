@@ -23,7 +23,7 @@ export function parseTimeoutMs(value: string | undefined, defaultMs: number): nu
 export const prefersAsync = (prefer: string | undefined) => /(^|[\s,;])respond-async\b/i.test(prefer ?? '')
 
 /** Replicas answered but no digest reached t shares: a stable error code plus the disagreements. */
-const noQuorum = (inv: Invocation) => ({
+export const disputedJson = (inv: Invocation) => ({
   error: {
     code: 'NO_QUORUM',
     message: `Fewer than t replicas agree on any result of seq ${inv.seq}; the invocation is disputed.`,
@@ -57,6 +57,6 @@ export async function answerInvocation(
   const settled =
     invocation.state === 'pending' && mode === 'sync' ? await scheduler.waitFor(invocation.id, timeoutMs, created ? invocation : undefined) : invocation
   if (settled?.state === 'attested') return c.json(invocationJson(settled), 200, location)
-  if (settled?.state === 'disputed') return c.json(noQuorum(settled), 502, location)
+  if (settled?.state === 'disputed') return c.json(disputedJson(settled), 502, location)
   return c.json({ ...invocationJson(invocation), pending: pendingReason(scheduler, mode, timeoutMs) }, 202, location)
 }

@@ -39,6 +39,10 @@ const invocationProperties = {
     description:
       'What the handler returned, decoded from result.output when those bytes are UTF-8 JSON (absent otherwise). A convenience derived from the signed bytes: verify `result`.',
   },
+  outputText: {
+    type: 'string',
+    description: 'result.output as text when it is UTF-8 but not JSON (e.g. an error result’s message); absent otherwise. Derived, not signed on its own.',
+  },
   result: { anyOf: [ref('AttestedResult'), { type: 'null' }], description: 'The attested result (docs/protocol.md §5); null until attested' },
   disagreements: { type: 'array', items: ref('Disagreement'), description: 'Replicas whose answer did not agree with the attested one' },
   logs: {

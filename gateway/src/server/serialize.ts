@@ -5,16 +5,23 @@ import type { FunctionRecord, Invocation } from '../log/index.ts'
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
- * The handler's output (`result.output`, hex) as JSON, for a reader who wants what the handler
- * returned without decoding hex; undefined when it is not UTF-8 JSON. Derived from the signed
- * bytes, not signed on its own: verify `result`.
+ * The handler's output (`result.output`, hex) for a reader who wants what the handler returned
+ * without decoding hex: `output` when the bytes are UTF-8 JSON, else `outputText` when they are
+ * UTF-8 (an error result's message, a text answer), else neither. Derived from the signed bytes,
+ * not signed on its own: verify `result`.
  */
-export function decodedOutput(hex: string | undefined): { output?: unknown } {
+export function decodedOutput(hex: string | undefined): { output?: unknown; outputText?: string } {
   if (hex === undefined || hex.length <= 2) return {}
+  let text: string
   try {
-    return { output: JSON.parse(utf8.decode(Buffer.from(hex.slice(2), 'hex'))) }
+    text = utf8.decode(Buffer.from(hex.slice(2), 'hex'))
   } catch {
     return {}
+  }
+  try {
+    return { output: JSON.parse(text) }
+  } catch {
+    return { outputText: text }
   }
 }
 
