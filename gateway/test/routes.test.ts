@@ -10,7 +10,8 @@ import { zeroAddress } from 'viem'
 import { dealerKeygen, verifyResult } from '@nexus/protocol/attest'
 import { buildHandler, createReplica, createReplicaApp, type Replica } from '@nexus/runtime'
 import { createGateway, type Gateway } from '../src/index.ts'
-import { findRoute, matchRoute } from '@nexus/protocol'
+import { decodeTriggerPayload, findRoute, matchRoute } from '@nexus/protocol'
+import { answerErrors } from './openapi-check.ts'
 
 describe('route matching', () => {
   const routes = [
@@ -38,6 +39,7 @@ describe('gateway HTTP routes', () => {
   const servers: ServerType[] = []
   let gateway: Gateway
   let url: string
+  let deployed: unknown
 
   // The in-process replicas serve only this gateway (runtime/src/replica/gateway-auth.ts).
   const gatewayKey = new TextEncoder().encode('routes-test-gateway-key')
@@ -85,6 +87,7 @@ describe('gateway HTTP routes', () => {
       body: JSON.stringify({ manifest, component: Buffer.from(artifact.component).toString('base64') }),
     })
     expect(res.status).toBe(201)
+    deployed = await res.json()
   }, 180_000)
 
   test('the function lists its declared triggers next to the invoke URL', async () => {
@@ -162,4 +165,90 @@ describe('gateway HTTP routes', () => {
     expect(b.id).toBe(a.id)
     expect(outputOf(b)).toEqual(outputOf(a))
   }, 60_000)
+
+  const ROUTE = '/v1/functions/{id}/http/{path}'
+  /** What the log recorded as the handler's request: the query it saw. */
+  const loggedQuery = async (id: string) => {
+    const inv = (await gateway.log.getInvocation(id))!
+    return (decodeTriggerPayload('route', Buffer.from(inv.input.slice(2), 'hex')) as { query: [string, string][] }).query
+  }
+
+  test('?timeoutMs= on a route is the gateway’s: it sets the wait, and the handler and the log never see it', async () => {
+    const res = await fetch(`${url}/v1/functions/echo/http/balance/0x1?timeoutMs=60000&x=1`)
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as any
+    expect(answerErrors(ROUTE, 'GET', 200, body)).toEqual([])
+    expect(res.headers.get('location')).toBe(`/v1/results/${body.id}`)
+    // `output` is the handler's JSON, decoded from the signed result.output.
+    expect(body.output).toEqual(outputOf(body))
+    expect(body.output.query).toEqual([['x', '1']])
+    expect(await loggedQuery(body.id)).toEqual([['x', '1']])
+    expect((await verifyResult(body.result, keys.network)).ok).toBe(true)
+
+    // timeoutMs=0: the answer is a 202 that says why, and the result URL attests it later.
+    const quick = await fetch(`${url}/v1/functions/echo/http/balance/0x2?timeoutMs=0`)
+    const pending = (await quick.json()) as any
+    expect({ status: quick.status, reason: pending.pending?.reason }).toEqual({ status: 202, reason: 'timeout' })
+    expect(answerErrors(ROUTE, 'GET', 202, pending)).toEqual([])
+    expect(quick.headers.get('location')).toBe(pending.resultUrl)
+    let settled: any
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      settled = await (await fetch(`${url}${pending.resultUrl}`)).json()
+      if (settled.state !== 'pending') break
+    }
+    expect(settled).toMatchObject({ state: 'attested', output: { addr: '0x2', query: [] } })
+    expect(answerErrors('/v1/results/{id}', 'GET', 200, settled)).toEqual([])
+
+    // Prefer: respond-async answers at once, as on /invoke.
+    const later = await fetch(`${url}/v1/functions/echo/http/balance/0x3`, { headers: { prefer: 'respond-async' } })
+    expect({ status: later.status, reason: ((await later.json()) as any).pending.reason }).toEqual({ status: 202, reason: 'async' })
+  }, 120_000)
+
+  test('a bad or repeated timeoutMs is a 400 before anything is appended; a retry with another wait is the same request', async () => {
+    const before = (await gateway.log.getFunction('echo'))!.lastSeq
+    for (const query of ['timeoutMs=abc', 'timeoutMs=', 'timeoutMs=60001', 'timeoutMs=-1', 'timeoutMs=1&timeoutMs=2']) {
+      const res = await fetch(`${url}/v1/functions/echo/http/balance/0x1?${query}`)
+      expect([query, res.status, ((await res.json()) as any).error.code]).toEqual([query, 400, 'INVALID_REQUEST'])
+    }
+    expect((await gateway.log.getFunction('echo'))!.lastSeq).toBe(before)
+    const send = (timeoutMs: number) =>
+      fetch(`${url}/v1/functions/echo/http/notes?timeoutMs=${timeoutMs}`, { method: 'POST', body: 'twice', headers: { 'idempotency-key': 'note-2' } })
+    const first = (await (await send(60_000)).json()) as any
+    const again = await send(30_000)
+    expect(again.status).toBe(200)
+    expect(((await again.json()) as any).id).toBe(first.id)
+  }, 60_000)
+
+  test('the other answers match /openapi.json too: invoke (an error result), results, functions, deploy, health, ready', async () => {
+    // echo expects a route payload: a plain invoke is a handler error, attested like any result.
+    const invoked = await fetch(`${url}/v1/functions/echo/invoke?timeoutMs=60000`, { method: 'POST', body: 'not a route' })
+    const invocation = (await invoked.json()) as any
+    expect({ status: invoked.status, result: invocation.status }).toEqual({ status: 200, result: 'handler_error' })
+    // Its message is readable in `outputText` (the output is text, not JSON).
+    expect(invocation.output).toBeUndefined()
+    expect(invocation.outputText).toBe(Buffer.from(invocation.result.output.slice(2), 'hex').toString())
+    expect(invocation.outputText).toMatch(/JSON|token|parse/i)
+    const checks: [string, string, string, number, unknown][] = [
+      ['/v1/functions/{id}/invoke', 'POST', '', 200, invocation],
+      ['/v1/functions', 'POST', '', 201, deployed],
+    ]
+    const get = async (template: string, path: string) => {
+      const res = await fetch(`${url}${path}`)
+      checks.push([template, 'GET', path, res.status, await res.json()])
+    }
+    await get('/v1/functions/{id}/results', '/v1/functions/echo/results?limit=3')
+    await get('/v1/results/{id}', `/v1/results/${invocation.id}`)
+    await get('/v1/functions', '/v1/functions')
+    await get('/v1/functions/{id}', '/v1/functions/echo')
+    await get('/v1/functions/{id}/versions', '/v1/functions/echo/versions')
+    await get('/health', '/health')
+    await get('/ready', '/ready')
+    await get('/v1/functions/{id}/http/{path}', '/v1/functions/echo/http/nope')
+    expect(checks.map(([template, method, path, status, body]) => [method, path || template, status, answerErrors(template, method, status, body)])).toEqual(
+      checks.map(([template, method, path, status]) => [method, path || template, status, []]),
+    )
+    expect(checks.find(([, , path]) => path.endsWith('/nope'))?.[3]).toBe(404)
+    const page = checks.find(([, , path]) => path.includes('/results?'))![4] as any
+    expect(page.items).toHaveLength(3)
+  }, 120_000)
 })

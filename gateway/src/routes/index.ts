@@ -2,6 +2,9 @@
 // one of the function's RouteTriggerSpecs becomes a 'route' invocation whose input is the
 // canonical RoutePayload (method, path, query, body); the answer is the attested result, exactly
 // as for POST /v1/functions/:id/invoke (202 with the result URL if it is not ready in time).
+// The query parameter `timeoutMs` is the gateway's, not the handler's: it sets how long this call
+// waits (as on /invoke) and is removed from the payload, so the handler sees, and the log records,
+// the same request whatever the caller's patience. `Prefer: respond-async` answers 202 at once.
 import { createHash } from 'node:crypto'
 import type { Hono } from 'hono'
 import { bytesToHex } from 'viem'
@@ -10,7 +13,7 @@ import { FUNCTION_ID, findRoute, manifestTriggers, type RouteTriggerSpec } from 
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
-import { answerInvocation } from '../server/answer.ts'
+import { answerInvocation, parseTimeoutMs, prefersAsync } from '../server/answer.ts'
 
 export { MethodNotAllowedError }
 
@@ -24,6 +27,9 @@ export type MountRoutesParameters = {
 }
 
 const PREFIX = /^\/v1\/functions\/[^/]+\/http/
+
+/** The query parameter the gateway takes for itself on function routes (never passed to the handler). */
+export const ROUTE_TIMEOUT_PARAM = 'timeoutMs'
 
 /** Adds `ALL /functions/:id/http/*` to `app` (the gateway mounts it on its `/v1` router). */
 export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
@@ -62,11 +68,14 @@ export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
     const body = await readLimited(c.req.raw, maxBodyBytes)
     const key = c.req.header('idempotency-key')
     if (key !== undefined && (key.length === 0 || key.length > 200)) throw new InvalidRequestError('Idempotency-Key must be 1-200 characters.')
+    const waits = url.searchParams.getAll(ROUTE_TIMEOUT_PARAM)
+    if (waits.length > 1) throw new InvalidRequestError(`${ROUTE_TIMEOUT_PARAM} given ${waits.length} times; give it once.`)
+    const timeoutMs = parseTimeoutMs(waits[0], syncTimeoutMs)
     const payload: RoutePayload = {
       kind: 'route',
       method: match.route.method.toUpperCase(),
       path,
-      query: [...url.searchParams.entries()],
+      query: [...url.searchParams.entries()].filter(([name]) => name !== ROUTE_TIMEOUT_PARAM),
       // Canonical and credential-free (protocol/src/triggers/route-headers.ts): they go into the log.
       headers: routeRequestHeaders(c.req.raw.headers),
       body: bytesToHex(body),
@@ -79,7 +88,7 @@ export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
       idempotencyKey: key === undefined ? undefined : `route:${key}`,
       requestHash: createHash('sha256').update(input).digest('hex'),
     })
-    return answerInvocation(c, p.scheduler, appended, { mode: 'sync', timeoutMs: syncTimeoutMs })
+    return answerInvocation(c, p.scheduler, appended, { mode: prefersAsync(c.req.header('prefer')) ? 'async' : 'sync', timeoutMs })
   }
   app.all('/functions/:id/http', handler)
   app.all('/functions/:id/http/*', handler)

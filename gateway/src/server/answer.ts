@@ -3,12 +3,27 @@
 // timeout → 202 with the reason it is still pending (below quorum, async, or the wait ran out);
 // always with the result URL in Location.
 import type { Context } from 'hono'
+import { InvalidRequestError } from '../errors.ts'
 import type { Invocation } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { invocationJson } from './serialize.ts'
 
+/** The longest a caller may ask the gateway to wait for a result, ms. */
+export const MAX_TIMEOUT_MS = 60_000
+
+/** A `timeoutMs` the caller gave (query value, or undefined for the default), checked before anything is appended. */
+export function parseTimeoutMs(value: string | undefined, defaultMs: number): number {
+  const timeoutMs = value === undefined ? defaultMs : Number(value)
+  if (value === '' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMEOUT_MS)
+    throw new InvalidRequestError(`timeoutMs must be an integer in 0..${MAX_TIMEOUT_MS}.`)
+  return timeoutMs
+}
+
+/** `Prefer: respond-async` (RFC 7240) asks for a 202 at once. */
+export const prefersAsync = (prefer: string | undefined) => /(^|[\s,;])respond-async\b/i.test(prefer ?? '')
+
 /** Replicas answered but no digest reached t shares: a stable error code plus the disagreements. */
-const noQuorum = (inv: Invocation) => ({
+export const disputedJson = (inv: Invocation) => ({
   error: {
     code: 'NO_QUORUM',
     message: `Fewer than t replicas agree on any result of seq ${inv.seq}; the invocation is disputed.`,
@@ -42,6 +57,6 @@ export async function answerInvocation(
   const settled =
     invocation.state === 'pending' && mode === 'sync' ? await scheduler.waitFor(invocation.id, timeoutMs, created ? invocation : undefined) : invocation
   if (settled?.state === 'attested') return c.json(invocationJson(settled), 200, location)
-  if (settled?.state === 'disputed') return c.json(noQuorum(settled), 502, location)
+  if (settled?.state === 'disputed') return c.json(disputedJson(settled), 502, location)
   return c.json({ ...invocationJson(invocation), pending: pendingReason(scheduler, mode, timeoutMs) }, 202, location)
 }

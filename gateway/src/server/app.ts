@@ -21,7 +21,7 @@ import type { Metrics } from '../metrics.ts'
 import type { ReplicaClient } from '../replicas/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { openapi } from './openapi.ts'
-import { answerInvocation } from './answer.ts'
+import { answerInvocation, parseTimeoutMs, prefersAsync } from './answer.ts'
 import { readResult, readResults } from './results.ts'
 import { functionJson, invocationJson } from './serialize.ts'
 import { mountRoutes } from '../routes/index.ts'
@@ -147,11 +147,9 @@ export function createApp(p: CreateAppParameters): Hono {
     }
     const key = c.req.header('idempotency-key')
     if (key !== undefined && (key.length === 0 || key.length > 200)) throw new InvalidRequestError('Idempotency-Key must be 1-200 characters.')
-    const mode = c.req.query('mode') ?? (/respond-async/.test(c.req.header('prefer') ?? '') ? 'async' : 'sync')
+    const mode = c.req.query('mode') ?? (prefersAsync(c.req.header('prefer')) ? 'async' : 'sync')
     if (mode !== 'sync' && mode !== 'async') throw new InvalidRequestError('mode must be "sync" or "async".')
-    const timeoutQuery = c.req.query('timeoutMs')
-    const timeoutMs = timeoutQuery === undefined ? syncTimeoutMs : Number(timeoutQuery)
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 60_000) throw new InvalidRequestError('timeoutMs must be an integer in 0..60000.')
+    const timeoutMs = parseTimeoutMs(c.req.query('timeoutMs'), syncTimeoutMs)
 
     const requestHash = createHash('sha256').update(body).digest('hex')
     const appended = await log.append({ functionId, input: bytesToHex(body), trigger: 'http', idempotencyKey: key, requestHash })
