@@ -40,7 +40,7 @@ let lastProgram: TS.Program | undefined
 let loaded: Promise<typeof TS> | undefined
 function loadTypeScript(): Promise<typeof TS> {
   loaded ??= import('typescript').then(
-    (m) => ((m as { default?: typeof TS }).default ?? m) as typeof TS,
+    (m) => ((m as unknown as { default?: typeof TS }).default ?? m) as typeof TS,
     (cause) => {
       loaded = undefined
       throw new TypeScriptMissingError('nexus build type-checks handlers with TypeScript, which is not installed.', {
