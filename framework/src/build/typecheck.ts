@@ -78,7 +78,11 @@ const insideProject = (root: string, file: string) => {
 
 function toDiagnostic(ts: typeof TS, root: string, d: TS.Diagnostic): TypeDiagnostic {
   const message = ts.flattenDiagnosticMessageText(d.messageText, '\n')
-  if (!d.file || d.start === undefined) return { file: 'tsconfig.json', line: 1, column: 1, code: d.code, message }
+  // Not in a file: about the compiler options, i.e. the project's tsconfig.json (or our defaults).
+  if (!d.file || d.start === undefined) {
+    const file = existsSync(join(root, 'tsconfig.json')) ? 'tsconfig.json' : '(compiler options)'
+    return { file, line: 1, column: 1, code: d.code, message }
+  }
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start)
   return { file: relative(root, d.file.fileName).split(sep).join('/'), line: line + 1, column: character + 1, code: d.code, message }
 }
