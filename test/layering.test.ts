@@ -25,6 +25,7 @@ type PackageJson = {
   name: string
   exports?: Record<string, unknown>
   dependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
   devDependencies?: Record<string, string>
   workspaces?: string[]
 }
@@ -81,7 +82,12 @@ function problemsOf(pkg: { dir: string; json: PackageJson }, file: string): stri
   const problems: string[] = []
   const rel = relative(root, file)
   const test = isTestFile(rel)
-  const allowed = new Set([...Object.keys(pkg.json.dependencies ?? {}), ...(test ? Object.keys(pkg.json.devDependencies ?? {}) : [])])
+  // A peer dependency is the user's copy (framework → typescript): imported like a dependency.
+  const allowed = new Set([
+    ...Object.keys(pkg.json.dependencies ?? {}),
+    ...Object.keys(pkg.json.peerDependencies ?? {}),
+    ...(test ? Object.keys(pkg.json.devDependencies ?? {}) : []),
+  ])
   for (const { specifier, typeOnly } of specifiersOf(readFileSync(file, 'utf8'))) {
     if (specifier.startsWith('.')) {
       const target = relative(join(root, pkg.dir), resolve(dirname(file), specifier))

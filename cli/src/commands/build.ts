@@ -1,17 +1,23 @@
-// `nexus build [--config nexus.config.ts] [--out .nexus/build] [--check]`: validates every
-// decorator against the config and builds one component + manifest per declared function.
+// `nexus build [--config nexus.config.ts] [--out .nexus/build] [--check] [--no-typecheck]`: type-checks
+// the handlers and the config, validates every decorator against the config and builds one
+// component + manifest per declared function.
 import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildProject } from '@nexus/framework/build'
 
-const usage = 'usage: nexus build [--config nexus.config.ts] [--out .nexus/build] [--check]'
+const usage = 'usage: nexus build [--config nexus.config.ts] [--out .nexus/build] [--check] [--no-typecheck]'
 
 export async function run(argv: string[]): Promise<number> {
   let values
   try {
     values = parseArgs({
       args: argv,
-      options: { config: { type: 'string', default: 'nexus.config.ts' }, out: { type: 'string' }, check: { type: 'boolean', default: false } },
+      options: {
+        config: { type: 'string', default: 'nexus.config.ts' },
+        out: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        'no-typecheck': { type: 'boolean', default: false },
+      },
       strict: true,
     }).values
   } catch (err) {
@@ -19,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2
   }
   const started = performance.now()
-  const project = await buildProject(resolve(values.config), { out: values.out, checkOnly: values.check })
+  const project = await buildProject(resolve(values.config), { out: values.out, checkOnly: values.check, typecheck: !values['no-typecheck'] })
   for (const fn of project.functions) {
     const triggers = fn.triggers.map((t) =>
       t.kind === 'event'

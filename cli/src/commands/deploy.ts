@@ -1,4 +1,4 @@
-// `nexus deploy [--gateway URL] [--api-key-file F] [--dir project] [--config nexus.config.ts]`:
+// `nexus deploy [--gateway URL] [--api-key-file F] [--dir project] [--config nexus.config.ts] [--no-typecheck]`:
 // builds the project (`buildProject`, as `nexus build`) and deploys each function to a running
 // gateway. Idempotent by code hash: the build reuses a component whose bundle did not change, and
 // the gateway answers 200 for code a function already runs, shown as "unchanged". The deployer key
@@ -13,7 +13,7 @@ import { NexusError, type TriggerSpec } from '@nexus/protocol'
 import { DeployClient, type DeployAnswer } from './deploy-client.ts'
 
 const usage =
-  'usage: nexus deploy [--gateway http://127.0.0.1:8787] [--api-key-file <file>] [--dir <project>] [--config nexus.config.ts]\n' +
+  'usage: nexus deploy [--gateway http://127.0.0.1:8787] [--api-key-file <file>] [--dir <project>] [--config nexus.config.ts] [--no-typecheck]\n' +
   '  the key: --api-key-file <file>, else NEXUS_API_KEY, else <project>/.nexus/deploy-api-key (written by nexus dev)'
 
 export class DeployKeyError extends NexusError {
@@ -31,6 +31,8 @@ export type DeployOptions = {
   config?: string
   /** Progress lines. Default: none. */
   log?: (line: string) => void
+  /** Type-check the project before building (`--no-typecheck` turns it off). Default: true. */
+  typecheck?: boolean
 }
 
 export type DeployedFunction = DeployAnswer & {
@@ -77,7 +79,7 @@ export async function deployProject(o: DeployOptions): Promise<DeployedFunction[
   if (!existsSync(configPath))
     throw new ConfigLoadError(`No ${configPath}.`, { metaMessages: ['Run nexus deploy in a project folder (or pass --dir); `nexus init` creates one.'] })
   await client.ping()
-  const project = await buildProject(configPath)
+  const project = await buildProject(configPath, { typecheck: o.typecheck })
   if (project.functions.length === 0) log(`${project.name}: no decorated handlers under handlers/, nothing to deploy`)
   const deployed: DeployedFunction[] = []
   for (const fn of project.functions) {
@@ -112,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
         'api-key-file': { type: 'string' },
         dir: { type: 'string', default: '.' },
         config: { type: 'string', default: 'nexus.config.ts' },
+        'no-typecheck': { type: 'boolean', default: false },
       },
       strict: true,
     }).values
@@ -122,7 +125,14 @@ export async function run(argv: string[]): Promise<number> {
   const dir = resolve(values.dir)
   const apiKey = await readDeployKey({ file: values['api-key-file'], projectDir: dir })
   const started = performance.now()
-  const deployed = await deployProject({ gateway: values.gateway, apiKey, dir, config: values.config, log: (line) => console.log(line) })
+  const deployed = await deployProject({
+    gateway: values.gateway,
+    apiKey,
+    dir,
+    config: values.config,
+    log: (line) => console.log(line),
+    typecheck: !values['no-typecheck'],
+  })
   const changed = deployed.filter((d) => d.created).length
   console.log(
     `${deployed.length} function(s) deployed to ${values.gateway} (${changed} new or updated, ${deployed.length - changed} unchanged) in ${((performance.now() - started) / 1000).toFixed(1)} s`,

@@ -12,7 +12,8 @@ import { collectInChildProcess } from './collect-process.ts'
 import { entrySource } from './entry.ts'
 import { bundleEntry } from './bundle-entry.ts'
 import { cachedComponent } from '@nexus/runtime/build'
-import { ConfigLoadError, TriggerValidationError } from './errors.ts'
+import { ConfigLoadError, TriggerValidationError, TypeCheckError } from './errors.ts'
+import { typecheckProject } from './typecheck.ts'
 import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
 
 export type BuildProjectOptions = {
@@ -22,6 +23,8 @@ export type BuildProjectOptions = {
   handlers?: string[]
   /** Validate and list functions without componentizing (fast; used by tests and `--check`). */
   checkOnly?: boolean
+  /** Run the TypeScript checker on the handler files and the config first (TypeCheckError). Default: true. */
+  typecheck?: boolean
 }
 
 export type BuiltFunction = {
@@ -83,13 +86,22 @@ async function handlerFiles(dir: string): Promise<string[]> {
     .sort()
 }
 
+/** Throws TypeCheckError listing every type error of the project's files reachable from `files`. */
+export async function assertTypesCheck(root: string, files: string[]): Promise<void> {
+  const diagnostics = await typecheckProject(root, files)
+  if (diagnostics.length > 0) throw new TypeCheckError(diagnostics)
+}
+
 export async function buildProject(configPath: string, options: BuildProjectOptions = {}): Promise<BuiltProject> {
   const configFile = resolve(configPath)
   const root = dirname(configFile)
+  const files = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
+  // Before loading anything: a type error (a misspelt name) makes loading the config or a handler
+  // fail less clearly, or not at all until run time.
+  if (options.typecheck !== false) await assertTypesCheck(root, [configFile, ...files])
   const config = await loadConfig(configFile)
   const name = kebab(config.name ?? basename(root))
   const outDir = resolve(options.out ?? join(root, '.nexus', 'build'))
-  const files = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
   if (files.length === 0) throw new ConfigLoadError(`No handler files: put them under ${join(root, 'handlers')}/ (or pass handlers).`)
 
   const { functions: collected, zk } = await collectInChildProcess(files)

@@ -4,7 +4,7 @@ import { describe, expectTypeOf, test } from 'vitest'
 import { erc20Abi, type Address, type Hex } from 'viem'
 import { defineConfig } from '../config/define.ts'
 import { onBlock, onCron, onEvent, onHttp } from '../decorators/triggers.ts'
-import type { BlockContext, CronContext, EventContext, KvListPage, RequestContext } from './types.ts'
+import type { BlockContext, CronContext, EventContext, HttpContext, KvListPage, RequestContext } from './types.ts'
 
 const config = defineConfig({
   chains: { devnet: { chainId: 31337 }, mainnet: { chainId: 1, rpcUrl: 'https://eth.example' } },
@@ -94,6 +94,29 @@ describe('decorator form: the method must take the trigger context', () => {
       @onEvent({ contract: 'Token', event: 'Transfer' })
       loose(ctx: EventContext) {
         return ctx.event.name
+      }
+
+      @onEvent({ contract: 'Token', event: 'Transfer' })
+      looseTyped(ctx: EventContext<typeof config, 'Token', 'Transfer'>) {
+        return ctx.event.args.value
+      }
+
+      // @ts-expect-error an untyped @onEvent still passes an event context, not a request context
+      @onEvent({ contract: 'Token', event: 'Transfer' })
+      looseWrong(ctx: RequestContext) {
+        return ctx.request.path
+      }
+
+      // @ts-expect-error an @onHttp method takes the request context
+      @onHttp({ method: 'GET', path: '/y' })
+      httpWrong(ctx: EventContext) {
+        return ctx.event.name
+      }
+
+      @onHttp({ method: 'GET', path: '/z' })
+      httpAlias(ctx: HttpContext) {
+        expectTypeOf(ctx).toEqualTypeOf<RequestContext>()
+        return ctx.request.path
       }
     }
     expectTypeOf(new Handlers().transfer).returns.toEqualTypeOf<Address>()

@@ -203,3 +203,6 @@ export type AnyContext = EventContext | BlockContext | RequestContext | CronCont
  * `undefined` as empty, anything else as JSON (bigints as decimal strings).
  */
 export type HandlerResult = unknown
+
+/** The context of an `@onHttp` handler under the name other frameworks use: the same type as RequestContext. */
+export type HttpContext = RequestContext

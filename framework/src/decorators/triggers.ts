@@ -4,7 +4,17 @@
 // each decorated method into its own component.
 import type { Abi, ContractEventName, GetEventArgs } from 'viem'
 import type { NexusConfig } from '../config/define.ts'
-import type { BlockContext, ContractAbi, ContractName, CronContext, EventContext, EventName, RequestContext } from '../context/types.ts'
+import type {
+  BaseContext,
+  BlockContext,
+  ContractAbi,
+  ContractName,
+  CronContext,
+  DecodedEvent,
+  EventContext,
+  EventName,
+  RequestContext,
+} from '../context/types.ts'
 import { callSite, register, type Declaration } from './registry.ts'
 
 type Method<This, Ctx> = (this: This, ctx: Ctx) => unknown
@@ -40,8 +50,16 @@ export type EventSpec<TAbi extends Abi = Abi, TContract extends string = string,
   filter?: TEvent extends ContractEventName<TAbi> ? GetEventArgs<TAbi, TEvent> : Record<string, unknown>
 }
 
+/**
+ * What the untyped `@onEvent({ contract, event })` passes: an event of an ABI the compiler does not
+ * know. A method annotated with any `EventContext` fits; one taking another trigger's context
+ * (`RequestContext`, `BlockContext`) is a compile error.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the ABI is unknown here, so name and args fit any typed EventContext.
+type UntypedEventContext = BaseContext & { trigger: 'event'; event: Omit<DecodedEvent, 'name' | 'args'> & { name: any; args: any } }
+
 /** `@onEvent({ contract, event })`: untyped against the config (the build still validates names). */
-export function onEvent(spec: EventSpec): TriggerDecorator<never>
+export function onEvent(spec: EventSpec): TriggerDecorator<UntypedEventContext>
 /** `@onEvent(config, { contract, event })`: names checked by the compiler, `ctx.event.args` typed. */
 export function onEvent<const TConfig extends NexusConfig, const TContract extends ContractName<TConfig>, const TEvent extends EventName<TConfig, TContract>>(
   config: TConfig,

@@ -3,6 +3,7 @@ import { build, type BuildOptions, type Plugin } from 'esbuild'
 import { guestPrelude } from './guest-prelude.ts'
 import { BuildError } from './errors.ts'
 import { guestKeccak } from './guest-keccak.ts'
+import { withSourceTable } from './source-table.ts'
 
 /**
  * The QuickJS guest bindings trap (`unreachable`) when a u64 argument is a BigInt, so
@@ -49,12 +50,24 @@ export const guestBundleOptions = {
   legalComments: 'none',
 } as const satisfies BuildOptions
 
-/** Bundle with the shared guest options (overridable) and return the one output file's text. */
-export async function bundleGuestSource(options: BuildOptions): Promise<string> {
-  const result = await build({ ...guestBundleOptions, ...options, plugins: [fsShim, guestKeccak, ...(options.plugins ?? [])], write: false })
+/**
+ * Bundle with the shared guest options (overridable) and return the one output file's text. With
+ * `sourceNames`, the bundle ends with the table that maps its lines back to the sources that
+ * function keeps (source-table.ts): given esbuild's name of a source (relative to `absWorkingDir`),
+ * it returns the name errors show, or undefined for sources errors should not point into.
+ */
+export async function bundleGuestSource(options: BuildOptions & { sourceNames?: (source: string) => string | undefined }): Promise<string> {
+  const { sourceNames, ...esbuildOptions } = options
+  const result = await build({
+    ...guestBundleOptions,
+    ...esbuildOptions,
+    ...(sourceNames ? { sourcemap: 'inline', sourcesContent: false } : {}),
+    plugins: [fsShim, guestKeccak, ...(options.plugins ?? [])],
+    write: false,
+  })
   const file = result.outputFiles[0]
   if (!file) throw new Error('esbuild produced no output')
-  return file.text
+  return sourceNames ? withSourceTable(file.text, sourceNames) : file.text
 }
 
 /**

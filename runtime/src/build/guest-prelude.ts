@@ -6,6 +6,7 @@ import { guestPromise } from './guest-promise.ts'
 // would disagree (and the stubbed WASI clock traps). Date and Math.random are rebound to `env`.
 export const guestPrelude = `${guestPromise}
 import { now as __nexusNow, randomBytes as __nexusRandomBytes } from 'nexus:function/env@0.1.0';
+import { write as __nexusLogWrite } from 'nexus:function/log@0.1.0';
 {
   const RealDate = Date
   const nowMs = () => Number(__nexusNow())
@@ -25,6 +26,22 @@ import { now as __nexusNow, randomBytes as __nexusRandomBytes } from 'nexus:func
     return x / 2 ** 53
   }
 }
+// The first frame of a stack (QuickJS: \`    at fn (/handler.js:LINE:COL)\`) that the bundle's source
+// table (source-table.ts, project builds only) maps into a project file, as \`handlers/a.ts:12:5\`.
+globalThis.__nexusSourceLocation = (stack) => {
+  const table = globalThis.__nexusSourceTable
+  if (!table || typeof stack !== 'string') return undefined
+  for (const frame of stack.split('\\n')) {
+    const m = /:(\\d+):(\\d+)\\)?\\s*$/.exec(frame)
+    const segments = m && table.lines[m[1]]
+    if (!segments) continue
+    const column = Number(m[2]) - 1
+    let at = 0
+    for (let i = 4; i < segments.length && segments[i] <= column; i += 4) at = i
+    return table.files[segments[at + 1]] + ':' + (segments[at + 2] + 1) + ':' + (segments[at + 3] + 1)
+  }
+  return undefined
+}
 // The component bindings lower only a returned Uint8Array and a thrown Error or string; anything else
 // (a thrown object, a string or number returned) trapped as "unreachable". Entries call the handler
 // through this, so those become handler errors that say what happened. An async handler's Promise is
@@ -35,10 +52,17 @@ globalThis.__nexusRunHandler = (run) => {
     if (v === null || typeof v !== 'object') return typeof v === 'string' ? JSON.stringify(v.slice(0, 200)) : String(v)
     try { return (Object.getPrototypeOf(v)?.constructor?.name ?? 'Object') + ' ' + String(JSON.stringify(v)).slice(0, 200) } catch { return Object.prototype.toString.call(v) }
   }
+  const located = (e) => {
+    const message = typeof e.message === 'string' && e.message ? e.message : ''
+    const name = typeof e.name === 'string' && e.name ? e.name : 'Error'
+    const at = __nexusSourceLocation(e.stack)
+    return at ? name + (message ? ': ' + message : '') + ' (' + at + ')' : message || name
+  }
   const rethrow = (e) => {
-    if (e instanceof Error) throw new Error(typeof e.message === 'string' && e.message ? e.message : String(e.name ?? 'Error'))
-    if (typeof e === 'string') throw new Error(e)
-    throw new Error('handler threw a non-Error value: ' + describe(e))
+    const message = e instanceof Error ? located(e) : typeof e === 'string' ? e : 'handler threw a non-Error value: ' + describe(e)
+    // A project build (it has a source table) also logs it, so the console of \`nexus dev\` shows it.
+    if (globalThis.__nexusSourceTable) __nexusLogWrite('error', message)
+    throw new Error(message)
   }
   let out
   __nexusClearJobs()
