@@ -32,6 +32,10 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/deploy.ts'),
     loadsUserTypeScript: true,
   },
+  test: {
+    summary: "run the project's vitest tests (createTestRuntime from @nexus/framework/testing runs the real handlers)",
+    load: () => import('./commands/test.ts'),
+  },
   keygen: { summary: 'generate t-of-n threshold BLS keys (dealer or --dkg): replica key files + network.json', load: () => import('./commands/keygen.ts') },
   verify: { summary: 'verify an attested result (BLS or zk) against a network file', load: () => import('./commands/verify.ts') },
   replica: { summary: 'run one replica process (HTTP API for the gateway)', load: () => import('./commands/replica.ts') },

@@ -107,11 +107,11 @@ function fullId(functions: string[], id: string): string {
 /** Build the project (cached components) and start one in-memory replica with every function deployed. */
 export async function createTestRuntime<TConfig = NexusConfig>(options: TestRuntimeOptions): Promise<TestRuntime<TConfig>> {
   const configPath = options.config instanceof URL || options.config.startsWith('file:') ? fileURLToPath(options.config) : resolve(options.config)
-  const project = await buildWithProgress(configPath, options)
   const cacheDir = join(dirname(configPath), '.nexus', 'test', 'compiled')
   await mkdir(cacheDir, { recursive: true })
   let seed = options.seed
-  const replica = await createReplica({
+  // The store's start (PGlite, migrations) takes seconds, as does the build: side by side.
+  const replicaStarting = createReplica({
     index: 1,
     cacheDir,
     chainId: options.chainId ?? 31337n,
@@ -121,6 +121,13 @@ export async function createTestRuntime<TConfig = NexusConfig>(options: TestRunt
     randomSeed: (_request, derived) =>
       seed === undefined ? derived : keccak256(encodeAbiParameters([{ type: 'string' }, { type: 'bytes32' }], [seed, derived])),
   })
+  const [built, started] = await Promise.allSettled([buildWithProgress(configPath, options), replicaStarting])
+  if (built.status === 'rejected' || started.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.close()
+    throw built.status === 'rejected' ? built.reason : (started as PromiseRejectedResult).reason
+  }
+  const project = built.value
+  const replica = started.value
   const deployed: (Deployed & { codeHash: Hex })[] = []
   try {
     for (const fn of project.functions) {
@@ -202,7 +209,7 @@ async function buildWithProgress(configPath: string, options: TestRuntimeOptions
     const seconds = (performance.now() - started) / 1000
     if (seconds > 1) {
       const built = project.functions.filter((f) => !f.cached).length
-      progress(`nexus test: built ${project.functions.length} functions (${built} componentized) in ${seconds.toFixed(1)} s`)
+      progress(`nexus test: built ${project.functions.length} function(s) (${built} componentized) in ${seconds.toFixed(1)} s`)
     }
     return project
   } finally {
