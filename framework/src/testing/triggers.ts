@@ -2,7 +2,7 @@
 // would log for it: the same route matching (protocol's findRoute), the same canonical payloads
 // (encodeTriggerPayload) and the same clocks (block time for chain triggers, the tick for cron).
 import { encodeAbiParameters, encodeEventTopics, keccak256, toHex, type AbiEvent, type Hex } from 'viem'
-import { encodeTriggerPayload, findRoute, type EventTriggerSpec, type RouteTriggerSpec, type TriggerSpec } from '@nexus/protocol'
+import { encodeTriggerPayload, findRoute, type EventTriggerSpec, type RoutePayload, type RouteTriggerSpec, type TriggerSpec } from '@nexus/protocol'
 import { AmbiguousFunctionError, NoMatchingFunctionError, TestRuntimeOptionError } from './errors.ts'
 
 export type Deployed = { id: string; triggers: TriggerSpec[] }
@@ -17,6 +17,11 @@ export type HttpOptions = {
   body?: string | Uint8Array
   /** Query parameters, appended after any in `path`. */
   query?: Record<string, string> | [string, string][]
+  /**
+   * Request headers, as a client would send them (`json` adds `content-type: application/json`).
+   * The protocol's route payload canonicalizes them (and drops credentials) where it carries headers.
+   */
+  headers?: Record<string, string> | [string, string][]
   /** The function to call when several declare a matching route. */
   function?: string
 }
@@ -46,7 +51,11 @@ export function routeInvocation(functions: Deployed[], method: string, target: s
   }
   const body =
     options.json !== undefined ? utf8(JSON.stringify(options.json)) : typeof options.body === 'string' ? utf8(options.body) : (options.body ?? new Uint8Array())
-  const input = encodeTriggerPayload({ kind: 'route', method: method.toUpperCase(), path: url.pathname, query, body: toHex(body) })
+  const headers: [string, string][] = options.headers ? (Array.isArray(options.headers) ? [...options.headers] : Object.entries(options.headers)) : []
+  if (options.json !== undefined && !headers.some(([name]) => name.toLowerCase() === 'content-type')) headers.push(['content-type', 'application/json'])
+  // `headers` as the gateway passes them; a protocol without route headers leaves them out of the input.
+  const payload = { kind: 'route', method: method.toUpperCase(), path: url.pathname, query, headers, body: toHex(body) } as RoutePayload
+  const input = encodeTriggerPayload(payload)
   return { functionId: matched[0]!.f.id, trigger: 'route', input, timestampMs }
 }
 
