@@ -46,7 +46,7 @@ export type TestRuntimeOptions = {
   rpc?: Record<string, string>
   /** Handler files. Default: handlers/ next to the config, as `nexus build`. */
   handlers?: string[]
-  /** Build output (and component cache). Default: `.nexus/build` next to the config, shared with `nexus build`. */
+  /** Build output (and component cache). Default: `.nexus/build` next to the config, shared with `nexus build`; compiled code goes to `.nexus/test/compiled`. */
   out?: string
   /** Where progress goes when the build takes over a second. Default: stderr. */
   progress?: (line: string) => void
@@ -107,7 +107,8 @@ function fullId(functions: string[], id: string): string {
 /** Build the project (cached components) and start one in-memory replica with every function deployed. */
 export async function createTestRuntime<TConfig = NexusConfig>(options: TestRuntimeOptions): Promise<TestRuntime<TConfig>> {
   const configPath = options.config instanceof URL || options.config.startsWith('file:') ? fileURLToPath(options.config) : resolve(options.config)
-  const cacheDir = join(dirname(configPath), '.nexus', 'test', 'compiled')
+  // Compiled (metered) components, by code hash: beside the build output, so a test's own `out` keeps the project folder clean.
+  const cacheDir = options.out ? join(resolve(options.out), '.compiled') : join(dirname(configPath), '.nexus', 'test', 'compiled')
   await mkdir(cacheDir, { recursive: true })
   let seed = options.seed
   // The store's start (PGlite, migrations) takes seconds, as does the build: side by side.
