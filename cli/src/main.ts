@@ -26,7 +26,7 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/build.ts'),
     loadsUserTypeScript: true,
   },
-  init: { summary: 'scaffold a project: package.json, nexus.config.ts, handlers/, README', load: () => import('./commands/init.ts') },
+  init: { summary: 'scaffold a project: package.json, nexus.config.ts, handlers/, test/, README', load: () => import('./commands/init.ts') },
   deploy: {
     summary: 'build the project and deploy each function to a running gateway (key from a file or NEXUS_API_KEY)',
     load: () => import('./commands/deploy.ts'),
