@@ -26,11 +26,15 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/build.ts'),
     loadsUserTypeScript: true,
   },
-  init: { summary: 'scaffold a project: package.json, nexus.config.ts, handlers/, README', load: () => import('./commands/init.ts') },
+  init: { summary: 'scaffold a project: package.json, nexus.config.ts, handlers/, test/, README', load: () => import('./commands/init.ts') },
   deploy: {
     summary: 'build the project and deploy each function to a running gateway (key from a file or NEXUS_API_KEY)',
     load: () => import('./commands/deploy.ts'),
     loadsUserTypeScript: true,
+  },
+  test: {
+    summary: "run the project's vitest tests (createTestRuntime from @nexus/framework/testing runs the real handlers)",
+    load: () => import('./commands/test.ts'),
   },
   keygen: { summary: 'generate t-of-n threshold BLS keys (dealer or --dkg): replica key files + network.json', load: () => import('./commands/keygen.ts') },
   verify: { summary: 'verify an attested result (BLS or zk) against a network file', load: () => import('./commands/verify.ts') },

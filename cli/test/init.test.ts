@@ -23,7 +23,17 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true })
 })
 
-const expectedFiles = ['.gitignore', 'README.md', 'handlers/hello.ts', 'handlers/transfers.ts', 'nexus.config.ts', 'package.json', 'tsconfig.json']
+const expectedFiles = [
+  '.gitignore',
+  'README.md',
+  'handlers/hello.ts',
+  'handlers/transfers.ts',
+  'nexus.config.ts',
+  'package.json',
+  'test/hello.test.ts',
+  'test/transfers.test.ts',
+  'tsconfig.json',
+]
 
 test('init scaffolds a project that builds into one HTTP function', async () => {
   const dir = join(base, 'My Functions')
@@ -32,7 +42,7 @@ test('init scaffolds a project that builds into one HTTP function', async () => 
   expect((await readdir(dir, { recursive: true })).filter((f) => f.includes('.') && !f.startsWith('.nexus')).sort()).toEqual(expectedFiles)
 
   const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'))
-  expect(pkg).toMatchObject({ name: 'my-functions', type: 'module', dependencies: { '@nexus/framework': '^0.1.0' } })
+  expect(pkg).toMatchObject({ name: 'my-functions', type: 'module', dependencies: { '@nexus/framework': '^0.1.0' }, scripts: { test: 'nexus test' } })
   expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['@nexus/cli', 'typescript', 'vitest']))
   expect(await readFile(join(dir, '.gitignore'), 'utf8')).toMatch(/node_modules\/\n\.nexus\/\ndist\//)
   expect(await readFile(join(dir, 'nexus.config.ts'), 'utf8')).toContain("name: 'my-functions'")
@@ -89,9 +99,9 @@ test('a non-empty folder is refused with nothing written, unless --force', async
   expect(await readdir(dir)).toEqual(['notes.txt'])
 
   const { stdout } = await exec(process.execPath, ['--conditions=nexus-source', '--import', 'tsx', cli, 'init', dir, '--force'], { cwd: repoRoot })
-  expect(stdout).toContain('created 7 files')
+  expect(stdout).toContain('created 9 files')
   expect(stdout).toContain('handlers/hello.ts')
-  expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'README.md', 'handlers', 'nexus.config.ts', 'notes.txt', 'package.json', 'tsconfig.json'])
+  expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'README.md', 'handlers', 'nexus.config.ts', 'notes.txt', 'package.json', 'test', 'tsconfig.json'])
   expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('mine\n')
 })
 

@@ -1,7 +1,7 @@
 export { buildHandler, manifestFor, codeHashOf, type Artifact, type Manifest } from './build/artifact.ts'
 export { compileComponent } from './build/compile.ts'
 export { BuildError, InvalidArtifactError } from './build/errors.ts'
-export { createReplica, type Replica, type ReplicaOptions, type ExecuteRequest, type ExecutedResult } from './replica/replica.ts'
+export { createReplica, type Replica, type ReplicaOptions, type ExecuteRequest, type ExecutedResult, type StateRead } from './replica/replica.ts'
 export { createReplicaApp } from './replica/app.ts'
 export { createReplicaServer } from './replica/server.ts'
 export { SeqGapError, SeqMismatchError, UnknownCodeError } from './replica/errors.ts'

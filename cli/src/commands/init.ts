@@ -1,7 +1,8 @@
 // `nexus init [dir] [--name <project>] [--from <packs dir>] [--force]`: scaffolds a project that
-// `nexus dev`, `nexus build` and `nexus deploy` take as it is: package.json, nexus.config.ts (HTTP
-// only, with a commented devnet token block), handlers/hello.ts (@onHttp), handlers/transfers.ts
-// (@onEvent, commented out), tsconfig.json, .gitignore and a README with the next commands. The
+// `nexus dev`, `nexus build`, `nexus deploy` and `nexus test` take as it is: package.json,
+// nexus.config.ts (HTTP only, with a commented devnet token block), handlers/hello.ts (@onHttp),
+// handlers/transfers.ts (@onEvent, commented out), a test of each under test/, tsconfig.json,
+// .gitignore and a README with the next commands. The
 // templates are files under cli/templates/project/ (shipped in the package), `.tmpl` so neither
 // tsc nor npm pack treats them as the CLI's own sources (npm drops files named .gitignore).
 import { existsSync } from 'node:fs'
@@ -112,7 +113,7 @@ function packageJson(name: string, specs: Map<string, string>): string {
     version: '0.1.0',
     private: true,
     type: 'module',
-    scripts: { dev: 'nexus dev', build: 'nexus build', deploy: 'nexus deploy', typecheck: 'tsc --noEmit', test: 'vitest run --passWithNoTests' },
+    scripts: { dev: 'nexus dev', build: 'nexus build', deploy: 'nexus deploy', typecheck: 'tsc --noEmit', test: 'nexus test' },
     dependencies: sorted(dependencies),
     devDependencies: sorted(devDependencies),
   }
@@ -174,7 +175,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const file of written) console.log(`  ${file}`)
   const cd = shown === '.' ? '' : `cd ${shown} && `
   console.log(
-    `\nNext:\n  ${cd}npm install\n  npx nexus dev       (then, in another terminal)\n  npx nexus deploy\nREADME.md shows how to call the hello handler and verify its signed result.`,
+    `\nNext:\n  ${cd}npm install\n  npm test            (nexus test: the handlers' tests)\n  npx nexus dev       (then, in another terminal)\n  npx nexus deploy\nREADME.md shows how to call the hello handler and verify its signed result.`,
   )
   return 0
 }

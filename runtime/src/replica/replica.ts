@@ -17,6 +17,7 @@ import { withDefaultLimits } from '../sandbox/limits.ts'
 import type { ExecuteRequest, ExecutedBatch, ExecutedResult, LogLine } from '@nexus/protocol'
 import { BadRequestError, CodeNotBoundError, SeqGapError, SeqMismatchError, UnknownCodeError, VersionConflictError } from './errors.ts'
 import { checkTrigger } from './trigger-check.ts'
+import type { ReadRequest } from '../sandbox/sync-channel.ts'
 import { createVersionStore, type FunctionVersion } from '../store/function-versions.ts'
 import { createChainReader } from '../chain/reader.ts'
 import { isChainRead } from '../chain/requests.ts'
@@ -56,7 +57,16 @@ export type ReplicaOptions = {
    * unit tests) turn this off; the replica process never does. Default: true.
    */
   requireVersions?: boolean
+  /**
+   * Replace the random seed the replica derives for an invocation (its `env.random`). Only the test
+   * harness (`@nexus/framework/testing`'s `seed`) sets it; a real replica never does, since every
+   * replica must derive the same seed from the invocation alone.
+   */
+  randomSeed?: (request: ExecuteRequest, derived: Hex) => Hex
 }
+
+/** A state read (not a chain read): `kv.get`, `kv.scan`, `fs.get`, `fs.children`, `fs.descendants`. */
+export type StateRead = Exclude<ReadRequest, { op: `chain.${string}` }>
 
 // The request and answer shapes are the replica API's (protocol/src/replica-wire.ts).
 export type { ExecuteRequest, ExecutedBatch, ExecutedResult }
@@ -90,6 +100,8 @@ export type Replica = {
   resetFunction(functionId: string): Promise<void>
   /** The proof of one KV key's value or absence against the current state root (docs/runtime.md, "State root and proofs"). */
   proveKey(functionId: string, key: string): Promise<HexStateProof>
+  /** One read of a function's current state (a KV key, a file, a listing), as the sandbox reads it: for tests and tools that inspect state. */
+  read(functionId: string, request: StateRead): Promise<unknown>
   /** Flushes unflushed invocations and closes the store. `discardUnflushed` (tests only) drops them, as a crash would. */
   close(options?: { discardUnflushed?: boolean }): Promise<void>
 }
@@ -170,12 +182,13 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     if (request.seq !== lastAppliedSeq + 1n) throw new SeqGapError(request.functionId, lastAppliedSeq + 1n, request.seq)
     const { dir, manifest } = await load(request.codeHash)
     checkTrigger(request.functionId, request.trigger, manifest as unknown as Record<string, unknown>)
-    const randomSeed = keccak256(
+    const derivedSeed = keccak256(
       encodeAbiParameters(
         [{ type: 'bytes32' }, { type: 'string' }, { type: 'uint64' }, { type: 'bytes32' }],
         [request.codeHash, request.functionId, request.seq, inputHash],
       ),
     )
+    const randomSeed = options.randomSeed ? options.randomSeed(request, derivedSeed) : derivedSeed
     let chainFailure: unknown
     const limits = withDefaultLimits(manifest.limits)
     if (!request.abort) watchdogs.check(request.functionId, request.seq, inputHash)
@@ -287,6 +300,9 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     async proveKey(functionId, key) {
       const { siblings, other } = await store.proveKey(functionId, key)
       return { siblings: siblings.map((h) => toHex(h)), ...(other && { other: { key: toHex(other.key), leaf: toHex(other.leaf) } }) }
+    },
+    read(functionId, request) {
+      return store.read(functionId, request)
     },
     async close(closeOptions) {
       await Promise.allSettled([...queues.values()])
