@@ -174,7 +174,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const file of written) console.log(`  ${file}`)
   const cd = shown === '.' ? '' : `cd ${shown} && `
   console.log(
-    `\nNext:\n  ${cd}npm install\n  npx nexus dev       (then, in another terminal)\n  npx nexus deploy\nREADME.md shows how to call the hello handler and verify its signed result.`,
+    `\nNext:\n  ${cd}npm install\n  npx nexus dev       (builds, deploys, and redeploys on every save)\nREADME.md shows how to call the hello handler and verify its signed result.`,
   )
   return 0
 }
