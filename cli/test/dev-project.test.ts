@@ -142,7 +142,10 @@ test('nexus dev in a project: build, watch, redeploy on save, errors with file:l
   mark = lines.length
   await writeFile(join(project, 'nexus.config.ts'), config.replace("name: 'app',", "name: 'app',,"))
   await waitFor(/^still serving the last version of every function; fix the config and save again$/, mark)
-  expect(lines.slice(mark).join('\n')).toMatch(/nexus\.config\.ts/)
+  const configLines = config.split('\n')
+  const nameLine = configLines.findIndex((l) => l.includes("name: 'app',"))
+  const at = `${nameLine + 1}:${configLines[nameLine]!.indexOf(',') + 2}`
+  expect(lines.slice(mark)).toContain(`error: nexus.config.ts:${at}: Expected identifier but found ","`)
   mark = lines.length
   await writeFile(join(project, 'nexus.config.ts'), config)
   await waitFor(/^no function changed \(\d+\.\d s\)$/, mark)

@@ -6,7 +6,7 @@
 // A function that fails to build, or a config that fails to load, is reported with its source
 // location and the function keeps serving the version it has.
 import { relative } from 'node:path'
-import { buildProject, formatFailure, loadConfig, type BuildFailure, type BuildProgress, type BuiltProject } from '@nexus/framework/build'
+import { buildProject, describeFailure, formatFailure, loadConfig, type BuildFailure, type BuildProgress, type BuiltProject } from '@nexus/framework/build'
 import type { NexusConfig } from '@nexus/framework/config'
 import { DeployClient, type DeployAnswer } from '../commands/deploy-client.ts'
 import { routeUrls } from '../commands/deploy.ts'
@@ -100,7 +100,7 @@ export class ProjectDeployer {
         if (restart.length) log(`${relative(root, configPath)}: ${restart.join(', ')} changed; restart nexus dev to apply (functions are rebuilt now)`)
         this.config = config
       } catch (err) {
-        log(`${relative(root, configPath)}: ${err instanceof Error ? err.message : String(err)}`)
+        log(`error: ${formatFailure({ file: configPath, ...describeFailure(err, root, configPath) }, (p) => relative(root, p) || p)}`)
         log('still serving the last version of every function; fix the config and save again')
         return
       }
