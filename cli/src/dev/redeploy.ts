@@ -25,8 +25,8 @@ export type ProjectDeployerOptions = {
 
 type Live = { manifest: string; version: number; fromSeq: string }
 
-/** How long a function's build may run before `building <id>…` is shown on a rebuild (a cached one takes milliseconds). */
-const QUIET_BUILD_MS = 300
+/** How long a function's build may run before `building <id>…` is shown on a rebuild: only steps over a second are announced. */
+const QUIET_BUILD_MS = 1000
 
 export class ProjectDeployer {
   /** What runs now, per function id. */
