@@ -17,7 +17,7 @@ type Command = {
 
 const commands: Record<string, Command> = {
   dev: {
-    summary: 'run gateway + 4 replicas (t=3) locally on PGlite under .nexus/ and deploy examples/',
+    summary: 'in a project folder: run it locally (gateway + replicas on PGlite in .nexus/), redeploy on save; elsewhere: the examples/',
     load: () => import('./commands/dev.ts'),
     loadsUserTypeScript: true,
   },

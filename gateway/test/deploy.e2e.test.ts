@@ -86,8 +86,9 @@ describe('deploys are validated before 201', () => {
 
   test('the same manifest again is idempotent; another manifest for the same code is 409 and changes nothing', async () => {
     const hello = await helloArtifact('hello')
-    expect((await post(hello)).status).toBe(201)
-    expect(await post(hello)).toMatchObject({ status: 200, body: { created: false } })
+    // The answer says which version runs now and from which seq (the function's next one).
+    expect(await post(hello)).toMatchObject({ status: 201, body: { created: true, version: 1, fromSeq: '1' } })
+    expect(await post(hello)).toMatchObject({ status: 200, body: { created: false, version: 1, fromSeq: '1' } })
     // Same code and manifest under another function id: one artifact, two functions.
     expect((await post(await helloArtifact('hello-too'))).status).toBe(201)
     const stricter = { ...hello, manifest: { ...hello.manifest, limits: { ...(hello.manifest.limits as object), fuel: 1000 } } }

@@ -34,6 +34,8 @@ export type DeployAnswer = {
   created: boolean
   /** 1-based number of the version the function now runs. */
   version: number
+  /** The first seq the version runs (decimal; earlier seqs keep the version they ran with). */
+  fromSeq: string
 }
 
 type ErrorBody = { error?: { code?: string; message?: string; field?: string } }
@@ -78,7 +80,7 @@ export class DeployClient {
     if (status !== 200) throw new GatewayUnreachableError(`${this.gateway}/health answered ${status}: is this a Nexus gateway?`)
   }
 
-  /** `POST /v1/functions`, then the function's versions: which one it runs now. */
+  /** `POST /v1/functions`: the version the function now runs and the seq it runs from. */
   async deploy(manifest: unknown, component: Uint8Array): Promise<DeployAnswer> {
     const name = (manifest as { name?: string }).name ?? '(unnamed)'
     const { status, body } = await this.request('/v1/functions', {
@@ -87,12 +89,15 @@ export class DeployClient {
       body: JSON.stringify({ manifest, component: Buffer.from(component).toString('base64') }),
     })
     if (status !== 200 && status !== 201) throw deployError(name, status, body as ErrorBody | undefined)
-    const answer = body as { id: string; codeHash: string; created: boolean }
+    const answer = body as { id: string; codeHash: string; created: boolean; version?: number; fromSeq?: string }
+    if (answer.version !== undefined && answer.fromSeq !== undefined)
+      return { id: answer.id, codeHash: answer.codeHash, created: answer.created, version: answer.version, fromSeq: answer.fromSeq }
+    // A gateway from before the answer said so: the function's versions, oldest first.
     const versions = await this.request(`/v1/functions/${encodeURIComponent(answer.id)}/versions`)
-    const items = (versions.body as { items?: { codeHash: string }[] } | undefined)?.items ?? []
-    // Versions are listed oldest first; the last one with this code hash is what runs now.
-    const version = items.map((v) => v.codeHash).lastIndexOf(answer.codeHash) + 1
-    return { id: answer.id, codeHash: answer.codeHash, created: answer.created, version: version || items.length }
+    const items = (versions.body as { items?: { codeHash: string; fromSeq: string }[] } | undefined)?.items ?? []
+    // The last one with this code hash is what runs now.
+    const index = items.map((v) => v.codeHash).lastIndexOf(answer.codeHash)
+    return { id: answer.id, codeHash: answer.codeHash, created: answer.created, version: index + 1 || items.length, fromSeq: items[index]?.fromSeq ?? '1' }
   }
 }
 

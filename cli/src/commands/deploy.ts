@@ -68,7 +68,8 @@ export async function readDeployKey(p: { file?: string; projectDir: string; env?
   })
 }
 
-const routeUrls = (base: string, triggers: TriggerSpec[]) =>
+/** `@onHttp` routes of a function at `base` (`<gateway>/v1/functions/<id>`) as `<METHOD> <url>`. */
+export const routeUrls = (base: string, triggers: TriggerSpec[]) =>
   triggers.flatMap((t) => (t.kind === 'route' ? [`${t.method} ${base}/http${t.path.startsWith('/') ? '' : '/'}${t.path}`] : []))
 
 /** Build the project in `dir` and deploy each of its functions; one answer per function, in build order. */

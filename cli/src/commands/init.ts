@@ -175,7 +175,12 @@ export async function run(argv: string[]): Promise<number> {
   for (const file of written) console.log(`  ${file}`)
   const cd = shown === '.' ? '' : `cd ${shown} && `
   console.log(
-    `\nNext:\n  ${cd}npm install\n  npm test            (nexus test: the handlers' tests)\n  npx nexus dev       (then, in another terminal)\n  npx nexus deploy\nREADME.md shows how to call the hello handler and verify its signed result.`,
+    `
+Next:
+  ${cd}npm install
+  npm test            (nexus test: the handlers' tests)
+  npx nexus dev       (builds, deploys, and redeploys on every save)
+README.md shows how to call the hello handler and verify its signed result.`,
   )
   return 0
 }

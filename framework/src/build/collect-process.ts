@@ -8,7 +8,28 @@ import { NexusError } from '@nexus/protocol'
 import { collectFunctions, collectZkFunctions, handlerLoadHint, type CollectedFunction, type CollectedZkFunction } from './collect.ts'
 import { HandlerLoadError } from './errors.ts'
 
-export type Collected = { functions: CollectedFunction[]; zk: CollectedZkFunction[] }
+/** A handler file the child could not load or inspect (with `keepGoing`): its functions are unknown. */
+export type CollectFailure = { file: string; error: HandlerLoadError }
+
+export type Collected = { functions: CollectedFunction[]; zk: CollectedZkFunction[]; failures: CollectFailure[] }
+
+type WireError = { name: string; message: string; shortMessage?: string; details?: string; stack?: string }
+
+const toWire = (err: unknown): WireError => {
+  const e = err instanceof Error ? err : new Error(String(err))
+  const nexus = e instanceof NexusError ? { shortMessage: e.shortMessage, details: e.details } : {}
+  // The innermost stack: where a throw during the import happened (tsx maps it to the .ts source).
+  let inner: unknown = e
+  while ((inner as { cause?: unknown }).cause instanceof Error) inner = (inner as { cause: Error }).cause
+  return { name: e.name, message: e.message, ...nexus, stack: (inner as Error).stack }
+}
+
+const fromWire = (e: WireError | undefined, fallback: string): HandlerLoadError => {
+  const cause = e?.stack ? Object.assign(new Error(e.details ?? e.message), { stack: e.stack }) : undefined
+  if (e?.name === 'HandlerLoadError' && e.shortMessage)
+    return new HandlerLoadError(e.shortMessage, { cause, details: e.details, metaMessages: [handlerLoadHint] })
+  return new HandlerLoadError('Could not collect handlers.', { cause, details: e?.message ?? fallback })
+}
 
 const replacer = (_key: string, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v)
 const reviver = (_key: string, v: unknown) =>
@@ -16,11 +37,21 @@ const reviver = (_key: string, v: unknown) =>
     ? BigInt((v as { $bigint: string }).$bigint)
     : v
 
-async function collectHere(files: string[]): Promise<Collected> {
-  const out: Collected = { functions: [], zk: [] }
+async function collectHere(
+  files: string[],
+  keepGoing: boolean,
+): Promise<{ functions: CollectedFunction[]; zk: CollectedZkFunction[]; failures: { file: string; error: WireError }[] }> {
+  const out = { functions: [] as CollectedFunction[], zk: [] as CollectedZkFunction[], failures: [] as { file: string; error: WireError }[] }
   for (const file of files) {
-    out.functions.push(...(await collectFunctions(file)))
-    out.zk.push(...(await collectZkFunctions(file)))
+    try {
+      const functions = await collectFunctions(file)
+      const zk = await collectZkFunctions(file)
+      out.functions.push(...functions)
+      out.zk.push(...zk)
+    } catch (err) {
+      if (!keepGoing) throw err
+      out.failures.push({ file, error: toWire(err) })
+    }
   }
   return out
 }
@@ -32,37 +63,32 @@ const self = fileURLToPath(import.meta.url)
  * TypeScript). Run from the repository's source, the child resolves the workspace packages to
  * their source too (the `nexus-source` export condition).
  */
-export function collectInChildProcess(files: string[]): Promise<Collected> {
+export function collectInChildProcess(files: string[], options: { keepGoing?: boolean } = {}): Promise<Collected> {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
   const flags = ['--import', tsx, ...(self.endsWith('.ts') ? ['--conditions=nexus-source'] : [])]
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, [...flags, self, ...files], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      let answer: { ok?: Collected; error?: { name: string; message: string; shortMessage?: string; details?: string } } | undefined
+    const args = [...flags, self, ...(options.keepGoing ? ['--keep-going'] : []), ...files]
+    execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      type Answer = { functions: CollectedFunction[]; zk: CollectedZkFunction[]; failures: { file: string; error: WireError }[] }
+      let answer: { ok?: Answer; error?: WireError } | undefined
       try {
         answer = JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1), reviver)
       } catch {
         answer = undefined
       }
-      if (answer?.ok) return resolvePromise(answer.ok)
-      const e = answer?.error
-      if (e?.name === 'HandlerLoadError' && e.shortMessage)
-        return reject(new HandlerLoadError(e.shortMessage, { details: e.details, metaMessages: [handlerLoadHint] }))
-      reject(
-        new HandlerLoadError('Could not collect handlers.', {
-          details: e?.message ?? `the collecting process failed: ${err?.message ?? 'no answer'}\n${stderr.trim()}`,
-        }),
-      )
+      const ok = answer?.ok
+      if (ok) return resolvePromise({ ...ok, failures: ok.failures.map((f) => ({ file: f.file, error: fromWire(f.error, 'could not load it') })) })
+      reject(fromWire(answer?.error, `the collecting process failed: ${err?.message ?? 'no answer'}\n${stderr.trim()}`))
     })
   })
 }
 
 if (process.argv[1] === self) {
-  collectHere(process.argv.slice(2)).then(
+  const keepGoing = process.argv[2] === '--keep-going'
+  collectHere(process.argv.slice(keepGoing ? 3 : 2), keepGoing).then(
     (ok) => process.stdout.write(`\n${JSON.stringify({ ok }, replacer)}\n`),
     (err: unknown) => {
-      const e = err instanceof Error ? err : new Error(String(err))
-      const nexus = e instanceof NexusError ? { shortMessage: e.shortMessage, details: e.details } : {}
-      process.stdout.write(`\n${JSON.stringify({ error: { name: e.name, message: e.message, ...nexus } })}\n`)
+      process.stdout.write(`\n${JSON.stringify({ error: toWire(err) })}\n`)
       process.exitCode = 1
     },
   )

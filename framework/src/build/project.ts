@@ -1,7 +1,7 @@
 // `buildProject(configPath)`: nexus.config.ts + handlers/**/*.ts → one component and manifest per
 // declared function, written to `<out>/<function id>/{component.wasm,manifest.json}`.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
-import { basename, dirname, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { manifestFor, type Manifest } from '@nexus/runtime'
 import type { NexusConfig } from '../config/define.ts'
@@ -13,8 +13,9 @@ import { entrySource } from './entry.ts'
 import { bundleEntry } from './bundle-entry.ts'
 import { cachedComponent } from '@nexus/runtime/build'
 import { ConfigLoadError, TriggerValidationError, TypeCheckError } from './errors.ts'
-import { typecheckProject } from './typecheck.ts'
+import { diagnosticsByFile, typecheckProject } from './typecheck.ts'
 import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
+import { describeFailure, type BuildFailure } from './failure.ts'
 
 export type BuildProjectOptions = {
   /** Output folder. Default: `.nexus/build` next to the config. */
@@ -23,9 +24,25 @@ export type BuildProjectOptions = {
   handlers?: string[]
   /** Validate and list functions without componentizing (fast; used by tests and `--check`). */
   checkOnly?: boolean
-  /** Run the TypeScript checker on the handler files and the config first (TypeCheckError). Default: true. */
+  /** The config, already loaded (`nexus dev` reloads it on save with `loadConfig(…, { fresh: true })`). Default: loaded from `configPath`. */
+  config?: NexusConfig
+  /**
+   * Keep going past a handler file that does not load or a function that does not validate, bundle
+   * or componentize: it becomes one of `failures` (with its source location) and the others build.
+   * Default: false, the first error is thrown.
+   */
+  keepGoing?: boolean
+  /**
+   * Run the TypeScript checker on the handler files and the config first (TypeCheckError). With
+   * `keepGoing`, a handler file with type errors is one failure (its functions are not built) and
+   * the others build; errors in the config or a shared file still stop the whole build. Default: true.
+   */
   typecheck?: boolean
+  /** Progress of each function's build: `start`, then `built` with the time and whether the component was reused. */
+  onProgress?: (event: BuildProgress) => void
 }
+
+export type BuildProgress = { step: 'start'; id: string } | { step: 'built'; id: string; ms: number; cached: boolean }
 
 export type BuiltFunction = {
   /** Function id: `<project>-<handler name in kebab case>`. */
@@ -52,6 +69,8 @@ export type BuiltProject = {
   functions: BuiltFunction[]
   /** `zk({ ... })` exports of the handler files: pass their files to the gateway's zk service. */
   zk: CollectedZkFunction[]
+  /** With `keepGoing`: what failed (those functions are not in `functions`). Otherwise empty. */
+  failures: BuildFailure[]
 }
 
 const kebab = (s: string) =>
@@ -61,10 +80,14 @@ const kebab = (s: string) =>
     .replace(/^-|-$/g, '')
     .toLowerCase()
 
-export async function loadConfig(configPath: string): Promise<NexusConfig> {
+/** Every `fresh` load imports the file anew (a new URL): the module cache would return the config as first loaded. */
+let loads = 0
+
+export async function loadConfig(configPath: string, options: { fresh?: boolean } = {}): Promise<NexusConfig> {
   let mod: { default?: NexusConfig }
   try {
-    mod = (await import(pathToFileURL(configPath).href)) as { default?: NexusConfig }
+    const url = pathToFileURL(configPath).href
+    mod = (await import(options.fresh ? `${url}?load=${++loads}` : url)) as { default?: NexusConfig }
   } catch (cause) {
     throw new ConfigLoadError(`Could not load ${configPath}.`, { cause })
   }
@@ -92,35 +115,77 @@ export async function assertTypesCheck(root: string, files: string[]): Promise<v
   if (diagnostics.length > 0) throw new TypeCheckError(diagnostics)
 }
 
+/**
+ * Type errors as build failures, one per handler file (keepGoing: the other files still build), or
+ * thrown: without keepGoing, or when one is in the config or a file no handler list names (a
+ * shared module: which functions it breaks is unknown).
+ */
+async function typecheckFailures(root: string, configFile: string, handlers: string[], keepGoing: boolean): Promise<BuildFailure[]> {
+  const diagnostics = await typecheckProject(root, [configFile, ...handlers])
+  if (diagnostics.length === 0) return []
+  const byFile = diagnosticsByFile(diagnostics)
+  const handlerOf = new Map(handlers.map((f) => [relative(root, f).split(sep).join('/'), f]))
+  if (!keepGoing || [...byFile.keys()].some((file) => !handlerOf.has(file))) throw new TypeCheckError(diagnostics)
+  return [...byFile].map(([file, list]) => {
+    const error = new TypeCheckError(list)
+    const first = list[0]!
+    return {
+      file: handlerOf.get(file)!,
+      error,
+      location: { file: handlerOf.get(file)!, line: first.line, column: first.column },
+      message: error.message.split('\n').slice(1).join('; '),
+    }
+  })
+}
+
 export async function buildProject(configPath: string, options: BuildProjectOptions = {}): Promise<BuiltProject> {
   const configFile = resolve(configPath)
   const root = dirname(configFile)
-  const files = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
+  const handlerList = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
   // Before loading anything: a type error (a misspelt name) makes loading the config or a handler
   // fail less clearly, or not at all until run time.
-  if (options.typecheck !== false) await assertTypesCheck(root, [configFile, ...files])
-  const config = await loadConfig(configFile)
+  const typeFailures = options.typecheck === false ? [] : await typecheckFailures(root, configFile, handlerList, options.keepGoing ?? false)
+  const files = handlerList.filter((f) => !typeFailures.some((t) => t.file === f))
+  const config = options.config ?? (await loadConfig(configFile))
   const name = kebab(config.name ?? basename(root))
   const outDir = resolve(options.out ?? join(root, '.nexus', 'build'))
-  if (files.length === 0) throw new ConfigLoadError(`No handler files: put them under ${join(root, 'handlers')}/ (or pass handlers).`)
+  if (handlerList.length === 0) throw new ConfigLoadError(`No handler files: put them under ${join(root, 'handlers')}/ (or pass handlers).`)
 
-  const { functions: collected, zk } = await collectInChildProcess(files)
+  const keepGoing = options.keepGoing ?? false
+  const collectedAll = await collectInChildProcess(files, { keepGoing })
+  const { zk } = collectedAll
+  const failures: BuildFailure[] = [
+    ...typeFailures,
+    ...collectedAll.failures.map((f) => ({ file: f.file, error: f.error, ...describeFailure(f.error, root, f.file) })),
+  ]
+  /** Record a function's failure (keepGoing) or throw it. */
+  const failed = (fn: { file: string }, id: string | undefined, error: unknown) => {
+    if (!keepGoing) throw error
+    const e = error instanceof Error ? error : new Error(String(error))
+    failures.push({ file: fn.file, id, error: e, ...describeFailure(e, root, fn.file) })
+  }
 
   const functions: BuiltFunction[] = []
+  const collected: CollectedFunction[] = []
   const ids = new Map<string, CollectedFunction>()
-  for (const fn of collected) {
-    const triggers = fn.registrations.map((r) => triggerSpec(config, r))
+  for (const fn of collectedAll.functions) {
     const id = `${name}-${kebab(fn.handlerName)}`
-    const site = fn.registrations[0]?.site
-    if (!FUNCTION_ID.test(id)) throw new TriggerValidationError(`function id "${id}" (from ${fn.handlerName}) must match ${FUNCTION_ID}`, site)
-    const other = ids.get(id)
-    if (other)
-      throw new TriggerValidationError(
-        `two handlers map to the function id "${id}": ${other.file} ${other.handlerName} and ${fn.handlerName}; rename one`,
-        site,
-      )
-    ids.set(id, fn)
-    functions.push({ id, file: fn.file, handlerName: fn.handlerName, triggers })
+    try {
+      const triggers = fn.registrations.map((r) => triggerSpec(config, r))
+      const site = fn.registrations[0]?.site
+      if (!FUNCTION_ID.test(id)) throw new TriggerValidationError(`function id "${id}" (from ${fn.handlerName}) must match ${FUNCTION_ID}`, site)
+      const other = ids.get(id)
+      if (other)
+        throw new TriggerValidationError(
+          `two handlers map to the function id "${id}": ${other.file} ${other.handlerName} and ${fn.handlerName}; rename one`,
+          site,
+        )
+      ids.set(id, fn)
+      functions.push({ id, file: fn.file, handlerName: fn.handlerName, triggers })
+      collected.push(fn)
+    } catch (err) {
+      failed(fn, id, err)
+    }
   }
   const replicas = config.replicas ?? configDefaults.replicas
   const project: BuiltProject = {
@@ -132,21 +197,32 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
     outDir,
     functions,
     zk,
+    failures,
   }
   if (options.checkOnly) return project
 
+  const built: BuiltFunction[] = []
   for (const [i, fn] of functions.entries()) {
-    const dir = join(outDir, fn.id)
-    await mkdir(dir, { recursive: true })
-    const source = await bundleEntry({ source: entrySource(collected[i]!, fn.triggers), name: fn.id, root })
-    // One at a time: componentize is CPU-bound and the machine is shared.
-    const { component, cached } = await cachedComponent(dir, source)
-    // The code hash covers the component bytes only, so adding triggers keeps it valid. The
-    // manifest is always recomputed, so a runtime upgrade (meter, default limits) shows.
-    const manifest = { ...manifestFor(fn.id, component, config.limits), triggers: fn.triggers }
-    await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-    Object.assign(fn, { manifest, component, dir, cached })
+    const started = performance.now()
+    options.onProgress?.({ step: 'start', id: fn.id })
+    try {
+      const dir = join(outDir, fn.id)
+      await mkdir(dir, { recursive: true })
+      const source = await bundleEntry({ source: entrySource(collected[i]!, fn.triggers), name: fn.id, root })
+      // One at a time: componentize is CPU-bound and the machine is shared.
+      const { component, cached } = await cachedComponent(dir, source)
+      // The code hash covers the component bytes only, so adding triggers keeps it valid. The
+      // manifest is always recomputed, so a runtime upgrade (meter, default limits) shows.
+      const manifest = { ...manifestFor(fn.id, component, config.limits), triggers: fn.triggers }
+      await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+      Object.assign(fn, { manifest, component, dir, cached })
+      built.push(fn)
+      options.onProgress?.({ step: 'built', id: fn.id, ms: performance.now() - started, cached })
+    } catch (err) {
+      failed(fn, fn.id, err)
+    }
   }
+  project.functions = built
   await mkdir(outDir, { recursive: true })
   await writeFile(
     join(outDir, 'project.json'),
@@ -156,7 +232,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
         replicas: project.replicas,
         threshold: project.threshold,
         chains: project.chains,
-        functions: functions.map((f) => ({ id: f.id, codeHash: f.manifest?.codeHash, dir: f.id, triggers: f.triggers })),
+        functions: built.map((f) => ({ id: f.id, codeHash: f.manifest?.codeHash, dir: f.id, triggers: f.triggers })),
         zk: zk.map((z) => ({ name: z.exportName, circuit: z.circuit, file: relative(root, z.file) })),
       },
       null,

@@ -3,7 +3,8 @@
 // ownership, a conflicting stored manifest), then the expensive one: the component must target
 // the nexus:function world and compile the way replicas compile it (runtime/src/build/
 // check-component.ts). Accepting an artifact no replica can run would leave its function pending
-// forever, so that is a 400 naming the field, never a 201.
+// forever, so that is a 400 naming the field, never a 201. The answer says which version the
+// function now runs (1-based) and the seq it runs from (`fromSeq`: earlier seqs keep their version).
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -117,6 +118,9 @@ export function mountDeploy(app: Hono, p: MountDeployParameters): void {
     const { created, function: fn } = await p.log.deployFunction(artifact.name, artifact.codeHash, by)
     if (newArtifact || created) p.onArtifact?.(artifact.codeHash)
     p.scheduler.ensureLane(fn.id, fn.lastSeq)
-    return c.json({ id: fn.id, codeHash: artifact.codeHash, created }, created ? 201 : 200)
+    // Which version now runs and the first seq it runs (versions are ordered by fromSeq; the last is current).
+    const versions = await p.log.listVersions(fn.id)
+    const current = versions[versions.length - 1]
+    return c.json({ id: fn.id, codeHash: artifact.codeHash, created, version: versions.length, fromSeq: current?.fromSeq.toString() }, created ? 201 : 200)
   })
 }
