@@ -6,13 +6,16 @@ import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { initProject } from '../src/commands/init.ts'
 import { VitestMissingError, vitestArgs, vitestBin } from '../src/commands/test.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const nexus = join(repoRoot, 'cli/bin/nexus.js')
+// The command from source, not the bin: the bin prefers cli/dist, which other test files (dist,
+// new-user) rebuild meanwhile.
+const nexus = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, join(repoRoot, 'cli/src/main.ts')]
 let base: string
 
 beforeAll(async () => {
@@ -27,7 +30,7 @@ afterAll(async () => {
 function nexusTest(dir: string): Promise<{ code: number; out: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')))
   return new Promise((resolve) => {
-    execFile(process.execPath, [nexus, 'test'], { cwd: dir, env: { ...env, NO_COLOR: '1' }, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [...nexus, 'test'], { cwd: dir, env: { ...env, NO_COLOR: '1' }, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
     )
   })

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { buildProject, describeFailure, formatFailure } from '../src/build/index.ts'
+import { buildProject, describeFailure, formatFailure, TypeCheckError } from '../src/build/index.ts'
 import { bundleEntry } from '../src/build/bundle-entry.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -33,7 +33,8 @@ afterAll(async () => {
 })
 
 test('each failure has its location; the good function is still there', async () => {
-  const project = await buildProject(join(root, 'nexus.config.ts'), { checkOnly: true, keepGoing: true })
+  // The loader's and the validator's failures (the type checker's are the next test's).
+  const project = await buildProject(join(root, 'nexus.config.ts'), { checkOnly: true, keepGoing: true, typecheck: false })
   expect(project.functions.map((f) => f.id)).toEqual(['kg-good'])
   const byFile = Object.fromEntries(project.failures.map((f) => [f.file.slice(root.length + 1), f]))
   expect(Object.keys(byFile).sort()).toEqual(['handlers/event.ts', 'handlers/syntax.ts', 'handlers/throws.ts'])
@@ -47,7 +48,22 @@ test('each failure has its location; the good function is still there', async ()
 })
 
 test('without keepGoing the first error is thrown, as before', async () => {
-  await expect(buildProject(join(root, 'nexus.config.ts'), { checkOnly: true })).rejects.toThrow(/Could not load handler file/)
+  await expect(buildProject(join(root, 'nexus.config.ts'), { checkOnly: true, typecheck: false })).rejects.toThrow(/Could not load handler file/)
+  await expect(buildProject(join(root, 'nexus.config.ts'), { checkOnly: true })).rejects.toThrow(TypeCheckError)
+})
+
+test('type-checked with keepGoing: a handler file with type errors is one failure, the others build', async () => {
+  const project = await buildProject(join(root, 'nexus.config.ts'), {
+    checkOnly: true,
+    keepGoing: true,
+    handlers: [join(root, 'handlers', 'good.ts'), join(root, 'handlers', 'syntax.ts')],
+  })
+  expect(project.functions.map((f) => f.id)).toEqual(['kg-good'])
+  expect(project.failures).toHaveLength(1)
+  expect(project.failures[0]).toMatchObject({ file: join(root, 'handlers/syntax.ts'), location: { line: 5 } })
+  expect(project.failures[0]!.error).toBeInstanceOf(TypeCheckError)
+  expect(project.failures[0]!.message).toMatch(/^error TS\d+: /)
+  expect(formatFailure(project.failures[0]!, (p) => p.slice(root.length + 1))).toMatch(/^handlers\/syntax\.ts:5:\d+: error TS\d+: /)
 })
 
 test('a bundle error carries esbuild location', async () => {

@@ -15,6 +15,8 @@ const decorators = fileURLToPath(new URL('../src/decorators/index.ts', import.me
 async function project(handlers: Record<string, string[]>, config?: string[]): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'nexus-typecheck-'))
   await mkdir(join(root, 'handlers'))
+  // An ES module project, as `nexus init` writes it (the collector loads handlers as the project's type says).
+  await writeFile(join(root, 'package.json'), '{ "type": "module" }\n')
   const configLines = config ?? [
     `import { defineConfig } from ${JSON.stringify(decorators)}`,
     "export default defineConfig({ name: 'tc', chains: { local: { chainId: 31337 } } })",

@@ -116,6 +116,9 @@ function packageJson(name: string, specs: Map<string, string>): string {
     scripts: { dev: 'nexus dev', build: 'nexus build', deploy: 'nexus deploy', typecheck: 'tsc --noEmit', test: 'nexus test' },
     dependencies: sorted(dependencies),
     devDependencies: sorted(devDependencies),
+    // npm 11 runs a dependency's install script only when allowed: these two fetch or check their
+    // platform binary (esbuild's bundler, the devnet's anvil); without it npm warns on every install.
+    allowScripts: { '@foundry-rs/anvil': true, esbuild: true },
   }
   return `${JSON.stringify(json, null, 2)}\n`
 }

@@ -13,7 +13,7 @@ import { entrySource } from './entry.ts'
 import { bundleEntry } from './bundle-entry.ts'
 import { cachedComponent } from '@nexus/runtime/build'
 import { ConfigLoadError, TriggerValidationError, TypeCheckError } from './errors.ts'
-import { diagnosticsByFile, typecheckProject } from './typecheck.ts'
+import { diagnosticsByFile, typecheckProject, type TypeDiagnostic } from './typecheck.ts'
 import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
 import { describeFailure, type BuildFailure } from './failure.ts'
 
@@ -127,14 +127,11 @@ async function typecheckFailures(root: string, configFile: string, handlers: str
   const handlerOf = new Map(handlers.map((f) => [relative(root, f).split(sep).join('/'), f]))
   if (!keepGoing || [...byFile.keys()].some((file) => !handlerOf.has(file))) throw new TypeCheckError(diagnostics)
   return [...byFile].map(([file, list]) => {
-    const error = new TypeCheckError(list)
-    const first = list[0]!
-    return {
-      file: handlerOf.get(file)!,
-      error,
-      location: { file: handlerOf.get(file)!, line: first.line, column: first.column },
-      message: error.message.split('\n').slice(1).join('; '),
-    }
+    const [first, ...more] = list as [TypeDiagnostic, ...TypeDiagnostic[]]
+    const path = handlerOf.get(file)!
+    // The location is the first error's; the message carries the others' with theirs.
+    const message = [`error TS${first.code}: ${first.message}`, ...more.map((d) => `${d.line}:${d.column}: error TS${d.code}: ${d.message}`)].join('; ')
+    return { file: path, error: new TypeCheckError(list), location: { file: path, line: first.line, column: first.column }, message }
   })
 }
 
