@@ -86,7 +86,7 @@ describe('config', () => {
   })
   test('structural errors', () => {
     const bad = (c: unknown) => () => validateConfig(c as never, 'nexus.config.ts')
-    expect(bad({ chains: {} })).toThrow(ConfigLoadError)
+    // No chains is an HTTP-only project (below); a chain without a chainId is not.
     expect(bad({ ...config, replicas: 4, threshold: 5 })).toThrow('threshold')
     expect(bad({ ...config, limits: { fuel: 0 } })).toThrow('limits.fuel must be a positive integer')
     expect(bad({ ...config, limits: { gas: 1 } })).toThrow('unknown limit "gas"')
@@ -94,5 +94,20 @@ describe('config', () => {
       'unknown chain "x"; known chains: devnet, mainnet',
     )
     expect(bad({ chains: config.chains, contracts: { T: { chain: 'devnet', address: '0x12', abi: [] } } })).toThrow('not an address')
+  })
+})
+
+describe('a project without chains (HTTP only)', () => {
+  const httpOnly = defineConfig({ name: 'web' })
+  test('validates, has no chain specs, and its routes build', () => {
+    expect(() => validateConfig(httpOnly, 'nexus.config.ts')).not.toThrow()
+    expect(chainSpecs(httpOnly)).toEqual([])
+    expect(triggerSpec(httpOnly, reg({ kind: 'route', method: 'GET', path: '/hi' }))).toEqual({ kind: 'route', method: 'GET', path: '/hi' })
+  })
+  test('a block handler or a contract then says which chains there are: none', () => {
+    expect(() => triggerSpec(httpOnly, reg({ kind: 'block' }))).toThrow(TriggerValidationError)
+    expect(() => validateConfig(defineConfig({ contracts: { T: { chain: 'devnet', address: alice, abi: erc20Abi } } }), 'nexus.config.ts')).toThrow(
+      /unknown chain "devnet"/,
+    )
   })
 })

@@ -17,10 +17,9 @@ export function validateConfig(config: NexusConfig, file: string): void {
   }
   if (!config || typeof config !== 'object') fail('the default export must be defineConfig({ ... })')
   const chains = Object.entries(config.chains ?? {})
-  if (chains.length === 0) fail('`chains` must name at least one chain')
   for (const [name, c] of chains) if (!Number.isSafeInteger(c.chainId) || c.chainId <= 0) fail(`chain "${name}": chainId must be a positive integer`)
   for (const [name, c] of Object.entries(config.contracts ?? {})) {
-    if (!config.chains[c.chain]) fail(`contract "${name}": unknown chain "${c.chain}"; known chains: ${list(chains.map(([n]) => n))}`)
+    if (!config.chains?.[c.chain]) fail(`contract "${name}": unknown chain "${c.chain}"; known chains: ${list(chains.map(([n]) => n))}`)
     if (!isAddress(c.address, { strict: false })) fail(`contract "${name}": "${c.address}" is not an address`)
     if (!Array.isArray(c.abi)) fail(`contract "${name}": abi must be an array (e.g. viem's erc20Abi)`)
   }
@@ -37,7 +36,7 @@ export function validateConfig(config: NexusConfig, file: string): void {
 
 /** The chains of a config as the gateway's trigger service takes them. */
 export function chainSpecs(config: NexusConfig): ChainSpec[] {
-  return Object.entries(config.chains).map(([name, c]) => ({
+  return Object.entries(config.chains ?? {}).map(([name, c]) => ({
     name,
     chainId: c.chainId,
     rpcUrl: c.rpcUrl ?? (name === 'devnet' ? configDefaults.devnetRpcUrl : ''),
@@ -77,7 +76,7 @@ export function triggerSpec(config: NexusConfig, registration: Registration): Tr
   const fail = (msg: string): never => {
     throw new TriggerValidationError(msg, site)
   }
-  const chainNames = Object.keys(config.chains)
+  const chainNames = Object.keys(config.chains ?? {})
   switch (d.kind) {
     case 'event': {
       const contracts = config.contracts ?? {}
@@ -86,7 +85,7 @@ export function triggerSpec(config: NexusConfig, registration: Registration): Tr
       const events = (contract.abi as Abi).filter((item): item is AbiEvent => item.type === 'event')
       const abi = events.find((e) => e.name === d.event)
       if (!abi) return fail(`@onEvent: contract "${d.contract}" has no event "${String(d.event)}". Known events: ${list(events.map((e) => e.name))}`)
-      const chain = config.chains[contract.chain]!
+      const chain = config.chains![contract.chain]!
       let topics: (Hex | Hex[] | null)[] | undefined
       if (d.filter) {
         const indexed = abi.inputs.filter((i) => i.indexed).map((i) => i.name ?? '')
@@ -121,7 +120,7 @@ export function triggerSpec(config: NexusConfig, registration: Registration): Tr
       const chainName =
         d.chain ??
         (chainNames.length === 1 ? chainNames[0]! : fail(`@onBlock: the config has several chains; name one with { chain }. Known chains: ${list(chainNames)}`))
-      const chain = config.chains[chainName]
+      const chain = config.chains?.[chainName]
       if (!chain) return fail(`@onBlock: unknown chain "${chainName}". Known chains: ${list(chainNames)}`)
       const every = d.every ?? 1
       if (!Number.isSafeInteger(every) || every < 1) return fail(`@onBlock: every must be a positive integer, got ${String(d.every)}`)

@@ -38,7 +38,8 @@ export type NexusConfig<
 > = {
   /** Project name: prefix of every function id (`<name>-<handler>`). Default: the config's folder name. */
   name?: string
-  chains: TChains
+  /** Chains the event, block and cron handlers follow. Default: none (an HTTP-only project needs none). */
+  chains?: TChains
   contracts?: TContracts
   /** Replicas that execute every invocation (`n`). Default: 4. */
   replicas?: number
