@@ -83,11 +83,26 @@ const kebab = (s: string) =>
 /** Every `fresh` load imports the file anew (a new URL): the module cache would return the config as first loaded. */
 let loads = 0
 
+/**
+ * Import a module that may be TypeScript. The CLI registers tsx's loader for the whole process;
+ * elsewhere (a project's own vitest, which runs this package as plain Node) the native import does
+ * not know `.ts`, and tsx's scoped `tsImport` loads it without touching the process's loaders.
+ */
+async function importTypeScript(url: string): Promise<unknown> {
+  try {
+    return await import(url)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err
+    const { tsImport } = await import('tsx/esm/api')
+    return tsImport(url, import.meta.url)
+  }
+}
+
 export async function loadConfig(configPath: string, options: { fresh?: boolean } = {}): Promise<NexusConfig> {
   let mod: { default?: NexusConfig }
   try {
     const url = pathToFileURL(configPath).href
-    mod = (await import(options.fresh ? `${url}?load=${++loads}` : url)) as { default?: NexusConfig }
+    mod = (await importTypeScript(options.fresh ? `${url}?load=${++loads}` : url)) as { default?: NexusConfig }
   } catch (cause) {
     throw new ConfigLoadError(`Could not load ${configPath}.`, { cause })
   }
