@@ -4,6 +4,7 @@
 import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildProject } from '@nexus/framework/build'
+import { printBuildProgress } from './build-progress.ts'
 
 const usage = 'usage: nexus build [--config nexus.config.ts] [--out .nexus/build] [--check] [--no-typecheck]'
 
@@ -25,7 +26,12 @@ export async function run(argv: string[]): Promise<number> {
     return 2
   }
   const started = performance.now()
-  const project = await buildProject(resolve(values.config), { out: values.out, checkOnly: values.check, typecheck: !values['no-typecheck'] })
+  const project = await buildProject(resolve(values.config), {
+    out: values.out,
+    checkOnly: values.check,
+    typecheck: !values['no-typecheck'],
+    onProgress: printBuildProgress((line) => console.error(line)),
+  })
   for (const fn of project.functions) {
     const triggers = fn.triggers.map((t) =>
       t.kind === 'event'

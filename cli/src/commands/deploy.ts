@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildProject, ConfigLoadError } from '@nexus/framework/build'
 import { NexusError, type TriggerSpec } from '@nexus/protocol'
+import { printBuildProgress } from './build-progress.ts'
 import { DeployClient, type DeployAnswer } from './deploy-client.ts'
 
 const usage =
@@ -80,7 +81,7 @@ export async function deployProject(o: DeployOptions): Promise<DeployedFunction[
   if (!existsSync(configPath))
     throw new ConfigLoadError(`No ${configPath}.`, { metaMessages: ['Run nexus deploy in a project folder (or pass --dir); `nexus init` creates one.'] })
   await client.ping()
-  const project = await buildProject(configPath, { typecheck: o.typecheck })
+  const project = await buildProject(configPath, { typecheck: o.typecheck, onProgress: printBuildProgress(log) })
   if (project.functions.length === 0) log(`${project.name}: no decorated handlers under handlers/, nothing to deploy`)
   const deployed: DeployedFunction[] = []
   for (const fn of project.functions) {

@@ -123,15 +123,19 @@ export class ProjectDeployer {
     const { log } = this.o
     let quiet: NodeJS.Timeout | undefined
     let shown = false
+    // On a save, a step is shown only once it has taken QUIET_BUILD_MS (a cached build is silent).
+    const begin = (line: string) => {
+      shown = verbose
+      if (verbose) log(line)
+      else quiet = setTimeout(() => ((shown = true), log(line)), QUIET_BUILD_MS)
+    }
     const onProgress = (e: BuildProgress) => {
       clearTimeout(quiet)
-      if (e.step === 'start') {
-        shown = verbose
-        if (verbose) log(`building ${e.id}…`)
-        else quiet = setTimeout(() => ((shown = true), log(`building ${e.id}…`)), QUIET_BUILD_MS)
-      } else if (verbose || shown || !e.cached) {
-        log(`built ${e.id} (${seconds(e.ms)}${e.cached ? ', cached' : ''})`)
-      }
+      if (e.step === 'typecheck') begin(`type-checking ${e.files} file(s)…`)
+      else if (e.step === 'typechecked') {
+        if (verbose || shown) log(`type-checked (${seconds(e.ms)})`)
+      } else if (e.step === 'start') begin(`building ${e.id}…`)
+      else if (verbose || shown || !e.cached) log(`built ${e.id} (${seconds(e.ms)}${e.cached ? ', cached' : ''})`)
     }
     try {
       const project = await buildProject(this.o.configPath, {

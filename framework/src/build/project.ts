@@ -42,7 +42,11 @@ export type BuildProjectOptions = {
   onProgress?: (event: BuildProgress) => void
 }
 
-export type BuildProgress = { step: 'start'; id: string } | { step: 'built'; id: string; ms: number; cached: boolean }
+export type BuildProgress =
+  | { step: 'typecheck'; files: number }
+  | { step: 'typechecked'; files: number; ms: number }
+  | { step: 'start'; id: string }
+  | { step: 'built'; id: string; ms: number; cached: boolean }
 
 export type BuiltFunction = {
   /** Function id: `<project>-<handler name in kebab case>`. */
@@ -130,6 +134,15 @@ export async function assertTypesCheck(root: string, files: string[]): Promise<v
   if (diagnostics.length > 0) throw new TypeCheckError(diagnostics)
 }
 
+/** Runs the type check between its two progress events. */
+async function checked<T>(options: BuildProjectOptions, files: number, check: () => Promise<T>): Promise<T> {
+  const started = performance.now()
+  options.onProgress?.({ step: 'typecheck', files })
+  const result = await check()
+  options.onProgress?.({ step: 'typechecked', files, ms: performance.now() - started })
+  return result
+}
+
 /**
  * Type errors as build failures, one per handler file (keepGoing: the other files still build), or
  * thrown: without keepGoing, or when one is in the config or a file no handler list names (a
@@ -156,7 +169,10 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   const handlerList = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
   // Before loading anything: a type error (a misspelt name) makes loading the config or a handler
   // fail less clearly, or not at all until run time.
-  const typeFailures = options.typecheck === false ? [] : await typecheckFailures(root, configFile, handlerList, options.keepGoing ?? false)
+  const typeFailures =
+    options.typecheck === false
+      ? []
+      : await checked(options, handlerList.length + 1, () => typecheckFailures(root, configFile, handlerList, options.keepGoing ?? false))
   const files = handlerList.filter((f) => !typeFailures.some((t) => t.file === f))
   const config = options.config ?? (await loadConfig(configFile))
   const name = kebab(config.name ?? basename(root))
