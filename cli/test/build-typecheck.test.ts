@@ -29,6 +29,11 @@ test('nexus build reports type errors as file:line:col; --no-typecheck skips the
     ].join('\n'),
   )
   const config = join(root, 'nexus.config.ts')
+  // Not yet an ES module project: said before anything is loaded.
+  await expect(run(['--config', config, '--check'])).rejects.toThrow(/No package\.json in .* or above it/)
+  await writeFile(join(root, 'package.json'), '{ "type": "commonjs" }\n')
+  await expect(run(['--config', config, '--check'])).rejects.toThrow(/does not say "type": "module"/)
+  await writeFile(join(root, 'package.json'), '{ "type": "module" }\n')
   const err = await run(['--config', config, '--check']).then(
     () => undefined,
     (e: unknown) => e,

@@ -122,8 +122,8 @@ test(
     const first = await call(route, { name: 'nexus' })
     expect(first).toMatchObject({ state: 'attested', status: 'ok' })
     expect(output(first)).toMatchObject({ greeting: 'hello, nexus', count: 1 })
-  // What the handler logged, on the dev console with its function and seq.
-  await nextLine(/^app-hello#\d+ info: greeting #1 for nexus$/, 60_000)
+    // What the handler logged, on the dev console with its function and seq.
+    await nextLine(/^app-hello#\d+ info: greeting #1 for nexus$/, 60_000)
     await writeFile(join(app, 'result.json'), JSON.stringify(first.result))
     const verified = await nexus(app, ['verify', 'result.json', '--network', '.nexus/keys/network.json'])
     expect(verified.stdout).toMatch(/^ok 0x[0-9a-f]{64}/m)

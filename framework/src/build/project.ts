@@ -1,5 +1,6 @@
 // `buildProject(configPath)`: nexus.config.ts + handlers/**/*.ts → one component and manifest per
 // declared function, written to `<out>/<function id>/{component.wasm,manifest.json}`.
+import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -134,6 +135,28 @@ export async function assertTypesCheck(root: string, files: string[]): Promise<v
   if (diagnostics.length > 0) throw new TypeCheckError(diagnostics)
 }
 
+/**
+ * Handler files are loaded as the project's package.json says, and the Nexus packages are ES
+ * modules (with top-level await): a CommonJS project cannot load them on Node 20. Said up front,
+ * instead of as a transform error deep inside a Nexus package.
+ */
+async function assertModuleProject(root: string): Promise<void> {
+  for (let dir = root; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json')
+    if (existsSync(file)) {
+      const type = (JSON.parse(await readFile(file, 'utf8')) as { type?: string }).type
+      if (type === 'module') return
+      throw new ConfigLoadError(`${file} does not say "type": "module".`, {
+        metaMessages: ['Nexus projects are ES modules: add "type": "module" to it (nexus init writes it).'],
+      })
+    }
+    if (dirname(dir) === dir)
+      throw new ConfigLoadError(`No package.json in ${root} or above it.`, {
+        metaMessages: ['Nexus projects are ES modules: add a package.json with "type": "module" (nexus init writes one).'],
+      })
+  }
+}
+
 /** Runs the type check between its two progress events. */
 async function checked<T>(options: BuildProjectOptions, files: number, check: () => Promise<T>): Promise<T> {
   const started = performance.now()
@@ -166,6 +189,7 @@ async function typecheckFailures(root: string, configFile: string, handlers: str
 export async function buildProject(configPath: string, options: BuildProjectOptions = {}): Promise<BuiltProject> {
   const configFile = resolve(configPath)
   const root = dirname(configFile)
+  await assertModuleProject(root)
   const handlerList = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
   // Before loading anything: a type error (a misspelt name) makes loading the config or a handler
   // fail less clearly, or not at all until run time.
