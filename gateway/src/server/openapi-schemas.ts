@@ -162,7 +162,16 @@ export const schemas = {
   Function: closed(functionProperties, functionRequired),
   FunctionWithVersions: closed({ ...functionProperties, versions: { type: 'array', items: ref('Version') } }, [...functionRequired, 'versions']),
   Version: closed({ codeHash: { type: 'string' }, fromSeq: decimal('First seq this code runs'), createdAt: dateTime }, ['codeHash', 'fromSeq', 'createdAt']),
-  Deployed: closed({ id: { type: 'string' }, codeHash: { type: 'string' }, created: { type: 'boolean' } }, ['id', 'codeHash', 'created']),
+  Deployed: closed(
+    {
+      id: { type: 'string' },
+      codeHash: { type: 'string' },
+      created: { type: 'boolean' },
+      version: { type: 'integer', minimum: 1, description: 'The version the function now runs, 1-based' },
+      fromSeq: decimal('First seq the current version runs (earlier seqs keep their version)'),
+    },
+    ['id', 'codeHash', 'created', 'version'],
+  ),
   Ready: closed(
     {
       ok: { const: true },
