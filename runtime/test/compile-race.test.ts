@@ -1,9 +1,9 @@
 // Replicas that share a compile cache folder (several in one test process, or processes started
 // at once) compile the same code hash at the same moment: they must all get a complete entry, and
 // none may replace files another is loading (that was an ENOTEMPTY from rename, or a torn read).
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, expect, test } from 'vitest'
 import { buildHandler, compileComponent } from '../src/index.ts'
@@ -34,4 +34,31 @@ test('an entry without READY (a crash mid-write) is compiled again', async () =>
   expect(again.dir).toBe(dir)
   expect(await readFile(join(dir, 'READY'), 'utf8')).toBe(again.codeHash)
   expect((await loadCompiled(dir)).modules.size).toBeGreaterThan(0)
+})
+
+test('another compiler’s lock makes this one wait for its entry; a stale lock (a crashed compiler) is taken over', async () => {
+  const options = { cacheDir: await mkdtemp(join(tmpdir(), 'nexus-compile-race-')), memoryPages: defaultLimits.memoryPages }
+  const { dir } = await compileComponent(component, options)
+  const entry = basename(dir)
+
+  // Held: nothing resolves while the lock is there, and the entry is reused (not compiled again) once it is.
+  const waiting = { ...options, cacheDir: await mkdtemp(join(tmpdir(), 'nexus-compile-race-')) }
+  await mkdir(join(waiting.cacheDir, `${entry}.lock`))
+  let settled = false
+  const pending = compileComponent(component, waiting).finally(() => (settled = true))
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  expect(settled).toBe(false)
+  await cp(dir, join(waiting.cacheDir, entry), { recursive: true })
+  await rm(join(waiting.cacheDir, `${entry}.lock`), { recursive: true })
+  expect((await pending).dir).toBe(join(waiting.cacheDir, entry))
+
+  // Stale: a lock from eleven minutes ago does not hold anyone up.
+  const stale = { ...options, cacheDir: await mkdtemp(join(tmpdir(), 'nexus-compile-race-')) }
+  const lock = join(stale.cacheDir, `${entry}.lock`)
+  await mkdir(lock)
+  const old = new Date(Date.now() - 11 * 60_000)
+  await utimes(lock, old, old)
+  const taken = await compileComponent(component, stale)
+  expect(await readFile(join(taken.dir, 'READY'), 'utf8')).toBe(taken.codeHash)
+  expect((await readdir(stale.cacheDir)).sort()).toEqual([entry])
 })

@@ -28,6 +28,11 @@ export async function run(argv: string[]): Promise<number> {
       rpc: { type: 'string', multiple: true, default: [] },
       // Share signing engine: wasm (default, falls back to noble if it cannot load) or noble.
       signer: { type: 'string', default: 'wasm' },
+      // Compiled, metered modules by code hash. Default: <data>/artifacts. The replicas of one
+      // machine and user may share one (nexus dev does): each entry is then compiled once, not once
+      // per replica; whoever can write the folder decides what this replica runs, so share it only
+      // between processes that trust each other.
+      'compile-cache': { type: 'string' },
     },
   })
   if (!values.index || !/^\d+$/.test(values.index)) throw new Error('nexus replica: --index <n> is required')
@@ -45,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     // On PostgreSQL each replica's tables live in a schema derived from its data directory: the same
     // replica restarted finds its state again, and two stacks on one database never share a replica.
     schema: values.schema ?? `replica_${index}_${createHash('sha256').update(data).digest('hex').slice(0, 12)}`,
-    cacheDir: join(data, 'artifacts'),
+    cacheDir: values['compile-cache'] ? resolve(values['compile-cache']) : join(data, 'artifacts'),
     shareKey: shareKey ? { index: shareKey.index, secretKey: shareKey.secretKey } : undefined,
     chainId: BigInt(values['chain-id']),
     verifier: values.verifier as Address,

@@ -115,6 +115,8 @@ export type StartReplicaParameters = {
   onLog?: (line: string) => void
   /** JSON-RPC URL per chain id for handlers' chain reads (`--rpc <chainId>=<url>`). */
   rpc?: Record<string, string>
+  /** Compile cache shared with the other replicas of this stack (`--compile-cache`). Default: the replica's own. */
+  compileCache?: string
 }
 
 /** Spawn `nexus replica` and wait for its `listening` line. */
@@ -137,6 +139,7 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
   if (p.chainId) args.push('--chain-id', p.chainId)
   if (p.verifier) args.push('--verifier', p.verifier)
   for (const [chainId, url] of Object.entries(p.rpc ?? {})) args.push('--rpc', `${chainId}=${url}`)
+  if (p.compileCache) args.push('--compile-cache', p.compileCache)
   await mkdir(p.dataDir, { recursive: true })
   // The IPC channel is the child's lifeline: `nexus replica` stops when it closes, so a replica
   // never outlives this process however it dies. Its own process group: a terminal's Ctrl-C reaches
@@ -190,6 +193,8 @@ export async function startReplicas(
         rpc: options.rpc,
         chainId: options.chainId,
         verifier: options.verifier,
+        // One compile per code hash for the whole stack, not one per replica (the same user's processes).
+        compileCache: join(root, 'compiled'),
       }),
     ),
   )

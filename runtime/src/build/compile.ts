@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { transpile } from '@bytecodealliance/jco'
 import { meterModule, METER_VERSION } from './meter.ts'
 import { InvalidArtifactError } from './errors.ts'
@@ -22,7 +22,7 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
   // Callers in one process (replicas sharing a cache folder in a test or a bench) share one compile.
   let pending = inFlight.get(dir)
   if (!pending) {
-    pending = compileInto(dir, component, options.memoryPages).finally(() => inFlight.delete(dir))
+    pending = withCompileLock(dir, () => compileInto(dir, component, options.memoryPages)).finally(() => inFlight.delete(dir))
     inFlight.set(dir, pending)
   }
   await pending
@@ -31,6 +31,41 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
 
 const inFlight = new Map<string, Promise<void>>()
 const isReady = (dir: string) => existsSync(join(dir, 'READY')) && existsSync(join(dir, 'package.json'))
+
+/** A lock older than this is a crashed compiler's: taken over. Compiles take seconds, not minutes. */
+const STALE_LOCK_MS = 10 * 60_000
+
+/**
+ * Processes sharing a cache folder (the replicas of one `nexus dev`) compile each entry once: the
+ * first takes `<entry>.lock` (mkdir is atomic), the others wait for its READY and reuse the entry.
+ * Without the lock every replica did the same seconds of transpiling and metering at once, on a
+ * machine whose cores they share.
+ */
+async function withCompileLock(dir: string, compile: () => Promise<void>): Promise<void> {
+  const lock = `${dir}.lock`
+  await mkdir(dirname(dir), { recursive: true })
+  for (;;) {
+    try {
+      await mkdir(lock)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      )
+      if (age > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true })
+      else await new Promise((resolve) => setTimeout(resolve, 100))
+      if (isReady(dir)) return
+      continue
+    }
+    try {
+      if (!isReady(dir)) await compile()
+      return
+    } finally {
+      await rm(lock, { recursive: true, force: true })
+    }
+  }
+}
 
 async function compileInto(dir: string, component: Uint8Array, memoryPages: number): Promise<void> {
   const files = await compileFiles(component, memoryPages)
