@@ -78,7 +78,7 @@ test('the commented devnet token block, once uncommented, builds an event handle
   expect(project.functions.map((f) => f.id).sort()).toEqual(['token-project-balances', 'token-project-hello'])
   const balances = project.functions.find((f) => f.id === 'token-project-balances')!
   expect(balances.triggers.map((t) => t.kind).sort()).toEqual(['event', 'route'])
-  expect(project.chains.map((c) => c.name).sort()).toEqual(['devnet', 'local'])
+  expect(project.chains.map((c) => c.name).sort()).toEqual(['devnet'])
 })
 
 test('a non-empty folder is refused with nothing written, unless --force', async () => {

@@ -128,10 +128,14 @@ test('a lane stuck on an artifact the replicas refuse does not report healthy re
   gateway.scheduler.ensureLane(fn.id, fn.lastSeq)
   const res = await send(`${url}/v1/functions/stuck/invoke?mode=async`, { method: 'POST', body: '{}' })
   expect(res.status).toBe(202)
-  // Each replica refuses the push (400) at least once meanwhile.
-  await sleep(4000)
-  const metrics = (await send(`${url}/metrics`)).text
-  const up = [...metrics.matchAll(/^nexus_replica_up\{replica="(\d)"\} (\d)$/gm)].map((m) => [m[1], m[2]])
+  // Each replica refuses the push (400) at least once meanwhile: wait until the gateway has heard
+  // from all four (on a loaded machine that takes longer than a fixed pause).
+  let up: (string | undefined)[][] = []
+  for (let waited = 0; waited < 4000 || (up.length < 4 && waited < 120_000); waited += 500) {
+    await sleep(500)
+    const metrics = (await send(`${url}/metrics`)).text
+    up = [...metrics.matchAll(/^nexus_replica_up\{replica="(\d)"\} (\d)$/gm)].map((m) => [m[1], m[2]])
+  }
   expect(up.sort()).toEqual([
     ['1', '1'],
     ['2', '1'],

@@ -180,7 +180,13 @@ export async function startReplicas(
   keysDir: string,
   n: number,
   ports?: number[],
-  options: { rpc?: Record<string, string>; chainId?: string; verifier?: string } = {},
+  options: {
+    rpc?: Record<string, string>
+    chainId?: string
+    verifier?: string
+    /** One compile cache for all of them (`--compile-cache`). Default: each replica its own. */
+    compileCache?: string
+  } = {},
 ): Promise<ReplicaProcess[]> {
   await ensureGatewayKey(keysDir)
   const settled = await Promise.allSettled(
@@ -193,8 +199,7 @@ export async function startReplicas(
         rpc: options.rpc,
         chainId: options.chainId,
         verifier: options.verifier,
-        // One compile per code hash for the whole stack, not one per replica (the same user's processes).
-        compileCache: join(root, 'compiled'),
+        compileCache: options.compileCache,
       }),
     ),
   )

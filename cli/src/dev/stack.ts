@@ -164,7 +164,8 @@ export async function startStack(o: StackOptions, life: DevLifecycle): Promise<D
   life.replicas = await step(
     log,
     `starting ${o.n} replicas`,
-    () => startReplicas(dir, keysDir, o.n, undefined, { rpc, chainId: network.chainId, verifier: network.verifier }),
+    // One compile per code hash for the whole stack, not one per replica (the same user's processes).
+    () => startReplicas(dir, keysDir, o.n, undefined, { rpc, chainId: network.chainId, verifier: network.verifier, compileCache: join(dir, 'compiled') }),
     (started) => `started ${started.length} replicas`,
   )
   for (const r of life.replicas) log(`replica ${r.index}  ${r.url}`)
