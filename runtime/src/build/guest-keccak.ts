@@ -1,4 +1,4 @@
-import { dirname } from 'node:path'
+import { dirname, relative, sep } from 'node:path'
 import type { Plugin } from 'esbuild'
 
 // keccak-256 in a guest bundle runs on the host (`nexus:function/crypto`'s keccak256): noble in the
@@ -58,13 +58,19 @@ export const guestKeccak: Plugin = {
       contents: protocolKeccak,
     }))
     // Each importer's own copy of noble (viem pins its own) is resolved first, then wrapped; the
-    // wrapper imports it by absolute path, which this filter does not match again.
+    // wrapper imports it by absolute path, which this filter does not match again. The wrapper is
+    // named relative to the working directory, as esbuild names files: its name is in the bundle's
+    // comments, and a host path there would make the code hash depend on where the project sits.
+    const workingDir = b.initialOptions.absWorkingDir ?? process.cwd()
     b.onResolve({ filter: nobleSha3Specifier }, async (args) => {
       if (args.pluginData?.nexusRealSha3) return undefined
       const real = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { nexusRealSha3: true } })
       if (real.errors.length > 0) return { errors: real.errors }
-      return { path: real.path, namespace }
+      return { path: relative(workingDir, real.path).split(sep).join('/'), namespace, pluginData: { real: real.path } }
     })
-    b.onLoad({ filter: /.*/, namespace }, (args) => ({ loader: 'js', resolveDir: dirname(args.path), contents: nobleSha3(args.path) }))
+    b.onLoad({ filter: /.*/, namespace }, (args) => {
+      const real = (args.pluginData as { real: string }).real
+      return { loader: 'js', resolveDir: dirname(real), contents: nobleSha3(real) }
+    })
   },
 }
