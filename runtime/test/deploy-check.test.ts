@@ -79,6 +79,20 @@ describe('component against the nexus:function world', () => {
     await expect(check(await component())).resolves.toBeUndefined()
   })
 
+  // Issue 18 added `crypto`: components built before it import the world without it and must still
+  // deploy; one importing keccak256 with the world's type passes, with another type it is refused.
+  test('the world before `crypto` still passes; crypto.keccak256 is checked like every import', async () => {
+    const before = witSource.replace(/\/\/\/[^\n]*\n\/\/\/[^\n]*\ninterface crypto \{[\s\S]*?\n\}\n/, '').replace('  import crypto;\n', '')
+    expect(before).not.toContain('crypto')
+    await expect(check(await component(before, '(import "nexus:function/kv@0.1.0" "delete" (func (param i32 i32) (result i32)))'))).resolves.toBeUndefined()
+    const keccak = '(import "nexus:function/crypto@0.1.0" "keccak256" (func (param i32 i32 i32)))'
+    await expect(check(await component(witSource, keccak))).resolves.toBeUndefined()
+    const otherKeccak = witSource.replace('keccak256: func(data: list<u8>) -> list<u8>;', 'keccak256: func(data: string) -> list<u8>;')
+    await expect(check(await component(otherKeccak, keccak))).rejects.toThrow(
+      /imports "nexus:function\/crypto@0.1.0" item "keccak256" with a type the world does not give it/,
+    )
+  })
+
   test('an import outside the world, a world interface with another type, a missing export: refused', async () => {
     const random = `package nexus:function@0.1.0;
 world function { import wasi:random/random@0.2.0; export handle: func(input: list<u8>) -> result<list<u8>, string>; }

@@ -1,12 +1,14 @@
 // Generated from protocol/wit/nexus.wit by runtime/scripts/generate-bindings.ts. Do not edit.
 // world root:component/root
 import type * as NexusFunctionChain from './interfaces/nexus-function-chain.js'; // nexus:function/chain@0.1.0
+import type * as NexusFunctionCrypto from './interfaces/nexus-function-crypto.js'; // nexus:function/crypto@0.1.0
 import type * as NexusFunctionEnv from './interfaces/nexus-function-env.js'; // nexus:function/env@0.1.0
 import type * as NexusFunctionFs from './interfaces/nexus-function-fs.js'; // nexus:function/fs@0.1.0
 import type * as NexusFunctionKv from './interfaces/nexus-function-kv.js'; // nexus:function/kv@0.1.0
 import type * as NexusFunctionLog from './interfaces/nexus-function-log.js'; // nexus:function/log@0.1.0
 export interface ImportObject {
   'nexus:function/chain@0.1.0': typeof NexusFunctionChain,
+  'nexus:function/crypto@0.1.0': typeof NexusFunctionCrypto,
   'nexus:function/env@0.1.0': typeof NexusFunctionEnv,
   'nexus:function/fs@0.1.0': typeof NexusFunctionFs,
   'nexus:function/kv@0.1.0': typeof NexusFunctionKv,

@@ -3,6 +3,7 @@
 import type { InvocationContext } from './invocation-context.ts'
 import { GuestFault } from './faults.ts'
 import { normalizePath, parentOf, utf8Length } from './paths.ts'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import type { ChainAnswer, ChainReadRequest } from '../chain/requests.ts'
 
 type FsCode = 'not-found' | 'exists' | 'not-a-directory' | 'is-a-directory' | 'not-empty' | 'invalid-path' | 'bad-descriptor' | 'too-large'
@@ -254,7 +255,17 @@ export function createHostImports(current: () => InvocationContext) {
     getLogs: (filter: string): string => chainRead({ op: 'chain.logs', filter }, filter.length),
   }
 
-  const imports = { kv, fs, log, env, chain }
+  // Guest bundles route keccak here (build/guest-keccak.ts): hashing natively costs a few µs where
+  // the interpreted noble in QuickJS costs ≈ 230,000 fuel per block. Charged before hashing, so an
+  // input too large for the fuel left ends as out of fuel without being hashed.
+  const crypto = {
+    keccak256(data: Uint8Array): Uint8Array {
+      current().chargeKeccak(data.length)
+      return keccak_256(data)
+    },
+  }
+
+  const imports = { kv, fs, log, env, chain, crypto }
   return Object.fromEntries(
     Object.entries(imports).flatMap(([name, impl]) => [
       [`nexus:function/${name}`, impl],

@@ -3,7 +3,7 @@ import { StateOverlay, type Reader } from './overlay.ts'
 import { GuestFault } from './faults.ts'
 import type { Limits } from './limits.ts'
 import { LogLines } from './log-lines.ts'
-import { hostCallCost, RANDOM_FUEL_PER_BYTE, STORAGE_READ_BYTES_PER_FUEL, WRITE_FUEL_PER_BYTE, WRITE_KEY_FUEL } from './fuel-schedule.ts'
+import { hostCallCost, keccakCost, RANDOM_FUEL_PER_BYTE, STORAGE_READ_BYTES_PER_FUEL, WRITE_FUEL_PER_BYTE, WRITE_KEY_FUEL } from './fuel-schedule.ts'
 
 /** What the host knows about one invocation; everything a handler can observe derives from it. */
 export type InvocationInfo = {
@@ -73,6 +73,11 @@ export class InvocationContext {
   /** Prices `env.randomBytes` output (generating it costs more per byte than copying it). */
   chargeRandom(length: number): void {
     this.chargeUnits(hostCallCost(length) + length * RANDOM_FUEL_PER_BYTE)
+  }
+
+  /** Prices `crypto.keccak256` over `length` input bytes (per 136-byte block, fuel-schedule.ts). */
+  chargeKeccak(length: number): void {
+    this.chargeUnits(keccakCost(length))
   }
 
   /** SHA-256 in counter mode over the seed: the same byte stream on every replica. */

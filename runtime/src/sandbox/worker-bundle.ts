@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url'
 
 let bundled: Promise<string> | undefined
 
+// Packages inlined into the worker bundle, which lives in a temp folder where nothing resolves:
+// Nexus's own packages, and noble's hashes (pure JS, no dependencies) for the `crypto` import.
+const inlined = /^(@nexus\/|@noble\/hashes\/)/
+
 /**
  * The worker runs as one plain ES module bundled from worker.ts. Loading TypeScript through a
  * loader inside the worker made the first QuickJS call take ~10 s; a bundle loads in ~50 ms.
@@ -23,13 +27,14 @@ export function workerBundlePath(): Promise<string> {
       platform: 'node',
       target: 'node20',
       // npm packages stay imports, but the bundle lives in a temp folder where Nexus's own packages
-      // do not resolve: those (dependency-free subpaths such as @nexus/protocol/status) are inlined.
+      // do not resolve: those (dependency-free subpaths such as @nexus/protocol/status) are inlined,
+      // as is @noble/hashes (see `inlined`).
       conditions: ['nexus-source'],
       plugins: [
         {
           name: 'external-but-nexus',
           setup(b) {
-            b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@nexus/') ? undefined : { path: args.path, external: true }))
+            b.onResolve({ filter: /^[^./]/ }, (args) => (inlined.test(args.path) ? undefined : { path: args.path, external: true }))
           },
         },
       ],
