@@ -99,6 +99,16 @@ async function runExamples(o: ExamplesOptions): Promise<number> {
   for (const p of projects) for (const c of chainSpecs(p.config)) if (!chains.has(c.name)) chains.set(c.name, c)
 
   const life = new DevLifecycle(log)
+  // The examples build while the stack starts: neither needs the other until the deploys.
+  const handlers = examples.map((e) => ({ name: e.name, file: join(o.examples, e.name, 'handler.ts') })).filter((h) => existsSync(h.file))
+  const builds = step(
+    log,
+    `building ${handlers.length} example handler(s) and ${projects.length} example project(s)`,
+    () => buildExamples(dir, handlers, projects),
+    (built) => `built ${built.length} example function(s)`,
+  )
+  // Awaited below; a failure must not go unhandled while the stack is still starting.
+  builds.catch(() => {})
   try {
     const stack = await startStack({ dir, port: o.port, t, n, devnetPort: o.devnetPort, chains: [...chains.values()], log }, life)
     const { url, devnet, apiKey: key } = stack
@@ -106,7 +116,7 @@ async function runExamples(o: ExamplesOptions): Promise<number> {
 
     const deployed: string[] = []
     const codeHashes = new Map<string, string>()
-    const deploy = async (name: string, manifest: unknown, component: Uint8Array) => {
+    const deploy = async ({ name, manifest, component }: BuiltExample) => {
       const res = await gateway.app.request('/v1/functions', {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -118,20 +128,12 @@ async function runExamples(o: ExamplesOptions): Promise<number> {
       deployed.push(name)
       codeHashes.set(name, body.codeHash!)
     }
-    const handlers = examples.map((e) => ({ name: e.name, file: join(o.examples, e.name, 'handler.ts') })).filter((h) => existsSync(h.file))
+    const built = await builds
     await step(
       log,
-      `building and deploying ${handlers.length} example handler(s) and ${projects.length} example project(s)`,
+      `deploying ${built.length} example function(s)`,
       async () => {
-        for (const { name, file } of handlers) {
-          // Cached by bundle: an unchanged example keeps its code hash across restarts (componentize is not reproducible).
-          const { component } = await cachedComponent(join(dir, 'build', 'handlers', name), await bundleHandler(file))
-          await deploy(name, manifestFor(name, component), component)
-        }
-        for (const p of projects) {
-          const built = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)) })
-          for (const fn of built.functions) await deploy(fn.id, fn.manifest, fn.component!)
-        }
+        for (const fn of built) await deploy(fn)
       },
       () => `deployed ${deployed.length} example function(s)`,
     )
@@ -179,6 +181,27 @@ ${inboxDemo}Ctrl-C to stop (state is kept for the next start).`)
   } finally {
     life.dispose()
   }
+}
+
+type BuiltExample = { name: string; manifest: unknown; component: Uint8Array }
+
+/** Every example handler and decorated example project, built (from the caches when unchanged). */
+async function buildExamples(
+  dir: string,
+  handlers: { name: string; file: string }[],
+  projects: { configPath: string; config: NexusConfig }[],
+): Promise<BuiltExample[]> {
+  const built: BuiltExample[] = []
+  for (const { name, file } of handlers) {
+    // Cached by bundle: an unchanged example keeps its code hash across restarts (componentize is not reproducible).
+    const { component } = await cachedComponent(join(dir, 'build', 'handlers', name), await bundleHandler(file))
+    built.push({ name, manifest: manifestFor(name, component), component })
+  }
+  for (const p of projects) {
+    const project = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)) })
+    for (const fn of project.functions) built.push({ name: fn.id, manifest: fn.manifest, component: fn.component! })
+  }
+  return built
 }
 
 /**

@@ -41,15 +41,16 @@ export async function runProject(o: ProjectOptions): Promise<number> {
   log(`nexus dev: project ${name} in ${o.root} (${t}-of-${n}, state in ${o.dir})`)
 
   const life = new DevLifecycle(log)
+  const deployer = new ProjectDeployer({ root: o.root, configPath, out: join(o.dir, 'build'), typecheck: o.typecheck, log }, config)
+  // The project builds while the stack starts: neither needs the other until the first deploy.
+  const firstBuild = deployer.buildFirst()
+  firstBuild.catch(() => {}) // awaited below; must not go unhandled while the stack starts
   try {
     const chains = config.chains ? chainSpecs(config) : []
     const stack = await startStack({ dir: o.dir, port: o.port, t, n, devnetPort: o.devnetPort, chains, log }, life)
     log(`gateway   ${stack.url}`)
-    const deployer = new ProjectDeployer(
-      { root: o.root, configPath, out: join(o.dir, 'build'), gateway: stack.url, apiKey: stack.apiKey, typecheck: o.typecheck, log },
-      config,
-    )
-    const { project } = await deployer.start()
+    const project = await firstBuild
+    await deployer.deployFirst(project, { url: stack.url, apiKey: stack.apiKey })
     const watcher = watchProject(o.root, (files) => deployer.onChange(files), { log })
     life.onStop(() => {
       watcher.close()

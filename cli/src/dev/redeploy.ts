@@ -17,8 +17,6 @@ export type ProjectDeployerOptions = {
   configPath: string
   /** Build output: `<state>/build`. */
   out: string
-  gateway: string
-  apiKey: string
   typecheck: boolean
   log: Log
 }
@@ -33,7 +31,7 @@ export class ProjectDeployer {
   private readonly live = new Map<string, Live>()
   /** Function ids per handler file, from the last build that loaded the file. */
   private readonly idsOfFile = new Map<string, string[]>()
-  private readonly client: DeployClient
+  private client?: DeployClient
   private stopped = false
   private running?: Promise<void>
   private pending = new Set<string>()
@@ -41,17 +39,15 @@ export class ProjectDeployer {
   constructor(
     private readonly o: ProjectDeployerOptions,
     private config: NexusConfig,
-  ) {
-    this.client = new DeployClient(o.gateway, o.apiKey)
-  }
+  ) {}
 
   /** Function ids running now. */
   get functions(): string[] {
     return [...this.live.keys()]
   }
 
-  /** Build everything and deploy it, printing each step; returns the build (or throws when nothing could be built). */
-  async start(): Promise<{ project: BuiltProject }> {
+  /** Build everything, printing each step (no gateway needed: it runs while the stack starts). */
+  async buildFirst(): Promise<BuiltProject> {
     const { log } = this.o
     const began = performance.now()
     log('building the project…')
@@ -60,11 +56,17 @@ export class ProjectDeployer {
       `built ${project.functions.length} function(s)${project.failures.length ? `, ${project.failures.length} failed` : ''} (${seconds(performance.now() - began)})`,
     )
     this.report(project.failures)
-    const deployStarted = performance.now()
+    return project
+  }
+
+  /** Deploy the first build to the gateway now running; later saves deploy there too. */
+  async deployFirst(project: BuiltProject, gateway: { url: string; apiKey: string }): Promise<void> {
+    const { log } = this.o
+    this.client = new DeployClient(gateway.url, gateway.apiKey)
+    const began = performance.now()
     log(`deploying ${project.functions.length} function(s)…`)
     await this.deployChanged(project, undefined, true)
-    log(`deployed (${seconds(performance.now() - deployStarted)})`)
-    return { project }
+    log(`deployed (${seconds(performance.now() - began)})`)
   }
 
   /** Files changed on disk: rebuild and redeploy, one run at a time (changes during a run start the next). */
@@ -81,6 +83,11 @@ export class ProjectDeployer {
       this.running = undefined
     }
     this.running = next()
+  }
+
+  private deployClient(): DeployClient {
+    if (!this.client) throw new Error('ProjectDeployer: deployFirst has not run')
+    return this.client
   }
 
   /** No more deploys (the stack is stopping); a build in progress finishes on its own. */
@@ -178,7 +185,7 @@ export class ProjectDeployer {
       const began = since ?? performance.now()
       let answer: DeployAnswer
       try {
-        answer = await this.client.deploy(fn.manifest, fn.component!)
+        answer = await this.deployClient().deploy(fn.manifest, fn.component!)
       } catch (err) {
         log(`error: deploy of ${fn.id} failed: ${err instanceof Error ? err.message : String(err)}`)
         if (before) log(`  still serving ${fn.id} v${before.version}`)
@@ -190,7 +197,7 @@ export class ProjectDeployer {
         `function ${fn.id}: v${answer.version} live from seq ${answer.fromSeq} (${seconds(performance.now() - began)})${answer.created ? '' : ' (unchanged)'}`,
       )
       if (withUrls || !before) {
-        const base = `${this.client.gateway}/v1/functions/${fn.id}`
+        const base = `${this.deployClient().gateway}/v1/functions/${fn.id}`
         log(`  invoke  POST ${base}/invoke`)
         for (const route of routeUrls(base, fn.triggers)) log(`  route   ${route}`)
         const others = fn.triggers.filter((t) => t.kind !== 'route').map((t) => t.kind)

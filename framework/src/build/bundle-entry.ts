@@ -10,12 +10,13 @@ import { BuildError } from '@nexus/runtime'
 import { bundleGuestSource } from '@nexus/runtime/build'
 import { guestPrelude, sourceConditions } from '@nexus/runtime/build'
 
-export async function bundleEntry(entry: { source: string; name: string; root: string }): Promise<string> {
+export async function bundleEntry(entry: { source: string; name: string; root: string; onInputs?: (files: string[]) => void }): Promise<string> {
   const entryName = `${entry.name}.entry.js`
   try {
     return await bundleGuestSource({
       stdin: { contents: entry.source, sourcefile: entryName, resolveDir: entry.root, loader: 'js' },
       absWorkingDir: entry.root,
+      onInputs: entry.onInputs,
       mainFields: ['module', 'main'],
       // viem's root export reaches `isows`, whose Node build needs `ws` and Node built-ins.
       conditions: [...sourceConditions, 'browser', 'import', 'default'],

@@ -31,8 +31,8 @@ const fromWire = (e: WireError | undefined, fallback: string): HandlerLoadError 
   return new HandlerLoadError('Could not collect handlers.', { cause, details: e?.message ?? fallback })
 }
 
-const replacer = (_key: string, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v)
-const reviver = (_key: string, v: unknown) =>
+export const collectedReplacer = (_key: string, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v)
+export const collectedReviver = (_key: string, v: unknown) =>
   v && typeof v === 'object' && typeof (v as { $bigint?: unknown }).$bigint === 'string' && Object.keys(v).length === 1
     ? BigInt((v as { $bigint: string }).$bigint)
     : v
@@ -72,7 +72,7 @@ export function collectInChildProcess(files: string[], options: { keepGoing?: bo
       type Answer = { functions: CollectedFunction[]; zk: CollectedZkFunction[]; failures: { file: string; error: WireError }[] }
       let answer: { ok?: Answer; error?: WireError } | undefined
       try {
-        answer = JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1), reviver)
+        answer = JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1), collectedReviver)
       } catch {
         answer = undefined
       }
@@ -86,7 +86,7 @@ export function collectInChildProcess(files: string[], options: { keepGoing?: bo
 if (process.argv[1] === self) {
   const keepGoing = process.argv[2] === '--keep-going'
   collectHere(process.argv.slice(keepGoing ? 3 : 2), keepGoing).then(
-    (ok) => process.stdout.write(`\n${JSON.stringify({ ok }, replacer)}\n`),
+    (ok) => process.stdout.write(`\n${JSON.stringify({ ok }, collectedReplacer)}\n`),
     (err: unknown) => {
       process.stdout.write(`\n${JSON.stringify({ error: toWire(err) })}\n`)
       process.exitCode = 1

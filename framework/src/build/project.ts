@@ -14,7 +14,8 @@ import { entrySource } from './entry.ts'
 import { bundleEntry } from './bundle-entry.ts'
 import { cachedComponent } from '@nexus/runtime/build'
 import { ConfigLoadError, TriggerValidationError, TypeCheckError } from './errors.ts'
-import { diagnosticsByFile, typecheckProject, type TypeDiagnostic } from './typecheck.ts'
+import { diagnosticsByFile, lastCheckedFiles, typecheckProject, type TypeDiagnostic } from './typecheck.ts'
+import { buildCacheKey, readBuildCache, writeBuildCache } from './build-cache.ts'
 import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
 import { describeFailure, type BuildFailure } from './failure.ts'
 
@@ -76,6 +77,8 @@ export type BuiltProject = {
   zk: CollectedZkFunction[]
   /** With `keepGoing`: what failed (those functions are not in `functions`). Otherwise empty. */
   failures: BuildFailure[]
+  /** No file changed since the last full build: its type check and collected functions were reused (build-cache.ts). */
+  reused: boolean
 }
 
 const kebab = (s: string) =>
@@ -193,18 +196,22 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   const handlerList = options.handlers ? options.handlers.map((f) => resolve(f)) : await handlerFiles(join(root, 'handlers'))
   // Before loading anything: a type error (a misspelt name) makes loading the config or a handler
   // fail less clearly, or not at all until run time.
+  const outDir = resolve(options.out ?? join(root, '.nexus', 'build'))
+  const typecheck = options.typecheck !== false
+  // Nothing the type check and the collect step read changed since the last full build: reuse both.
+  const cacheKey = options.checkOnly ? undefined : await buildCacheKey(configFile, handlerList)
+  const reused = cacheKey ? await readBuildCache(outDir, cacheKey, typecheck) : undefined
   const typeFailures =
-    options.typecheck === false
+    !typecheck || reused
       ? []
       : await checked(options, handlerList.length + 1, () => typecheckFailures(root, configFile, handlerList, options.keepGoing ?? false))
   const files = handlerList.filter((f) => !typeFailures.some((t) => t.file === f))
   const config = options.config ?? (await loadConfig(configFile))
   const name = kebab(config.name ?? basename(root))
-  const outDir = resolve(options.out ?? join(root, '.nexus', 'build'))
   if (handlerList.length === 0) throw new ConfigLoadError(`No handler files: put them under ${join(root, 'handlers')}/ (or pass handlers).`)
 
   const keepGoing = options.keepGoing ?? false
-  const collectedAll = await collectInChildProcess(files, { keepGoing })
+  const collectedAll = reused ?? (await collectInChildProcess(files, { keepGoing }))
   const { zk } = collectedAll
   const failures: BuildFailure[] = [
     ...typeFailures,
@@ -250,17 +257,24 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
     functions,
     zk,
     failures,
+    reused: reused !== undefined,
   }
   if (options.checkOnly) return project
 
   const built: BuiltFunction[] = []
+  const bundleInputs = new Set<string>()
   for (const [i, fn] of functions.entries()) {
     const started = performance.now()
     options.onProgress?.({ step: 'start', id: fn.id })
     try {
       const dir = join(outDir, fn.id)
       await mkdir(dir, { recursive: true })
-      const source = await bundleEntry({ source: entrySource(collected[i]!, fn.triggers), name: fn.id, root })
+      const source = await bundleEntry({
+        source: entrySource(collected[i]!, fn.triggers),
+        name: fn.id,
+        root,
+        onInputs: (inputs) => inputs.forEach((f) => bundleInputs.add(f)),
+      })
       // One at a time: componentize is CPU-bound and the machine is shared.
       const { component, cached } = await cachedComponent(dir, source)
       // The code hash covers the component bytes only, so adding triggers keeps it valid. The
@@ -276,6 +290,20 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   }
   project.functions = built
   await mkdir(outDir, { recursive: true })
+  if (cacheKey && !reused && failures.length === 0)
+    await writeBuildCache(outDir, {
+      key: cacheKey,
+      typechecked: typecheck,
+      files: [
+        configFile,
+        ...handlerList,
+        ...bundleInputs,
+        ...(typecheck ? lastCheckedFiles(root) : []),
+        join(root, 'tsconfig.json'),
+        join(root, 'package.json'),
+      ],
+      collected: { functions: collectedAll.functions, zk, failures: [] },
+    })
   await writeFile(
     join(outDir, 'project.json'),
     `${JSON.stringify(

@@ -119,6 +119,12 @@ export async function typecheckProject(root: string, files: string[]): Promise<T
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column))
 }
 
+/** The project's own files the last check read (type-only imports included): what its result depends on. */
+export function lastCheckedFiles(root: string): string[] {
+  const projectRoot = resolve(root)
+  return (lastProgram?.getSourceFiles() ?? []).map((f) => resolve(f.fileName)).filter((f) => insideProject(projectRoot, f))
+}
+
 /** Diagnostics grouped by file (project-relative), e.g. to attribute them to the functions of each handler file. */
 export function diagnosticsByFile(diagnostics: TypeDiagnostic[]): Map<string, TypeDiagnostic[]> {
   const byFile = new Map<string, TypeDiagnostic[]>()

@@ -113,7 +113,9 @@ export function mountDeploy(app: Hono, p: MountDeployParameters): void {
     const stored = await p.log.getManifest(artifact.codeHash)
     if (stored && !sameManifest(stored, artifact.manifest))
       throw new ArtifactConflictError(`Code ${artifact.codeHash} is already deployed with another manifest (limits, triggers, world or meter differ).`)
-    await checkOnce(artifact.bytes, artifact.codeHash, artifact.manifest.limits.memoryPages)
+    // Stored with this manifest means checked when it was stored: a restart's redeploy of unchanged
+    // code (every `nexus dev` start) does not pay a compile per function again.
+    if (!stored) await checkOnce(artifact.bytes, artifact.codeHash, artifact.manifest.limits.memoryPages)
     const newArtifact = await p.log.putArtifact(artifact.codeHash, artifact.manifest, artifact.base64)
     const { created, function: fn } = await p.log.deployFunction(artifact.name, artifact.codeHash, by)
     if (newArtifact || created) p.onArtifact?.(artifact.codeHash)

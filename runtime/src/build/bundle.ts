@@ -1,4 +1,4 @@
-import { basename, dirname } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { build, type BuildOptions, type Plugin } from 'esbuild'
 import { guestPrelude } from './guest-prelude.ts'
 import { BuildError } from './errors.ts'
@@ -56,17 +56,29 @@ export const guestBundleOptions = {
  * function keeps (source-table.ts): given esbuild's name of a source (relative to `absWorkingDir`),
  * it returns the name errors show, or undefined for sources errors should not point into.
  */
-export async function bundleGuestSource(options: BuildOptions & { sourceNames?: (source: string) => string | undefined }): Promise<string> {
-  const { sourceNames, ...esbuildOptions } = options
+export async function bundleGuestSource(
+  options: BuildOptions & { sourceNames?: (source: string) => string | undefined; onInputs?: (files: string[]) => void },
+): Promise<string> {
+  const { sourceNames, onInputs, ...esbuildOptions } = options
   const result = await build({
     ...guestBundleOptions,
     ...esbuildOptions,
     ...(sourceNames ? { sourcemap: 'inline', sourcesContent: false } : {}),
+    ...(onInputs ? { metafile: true } : {}),
     plugins: [fsShim, guestKeccak, ...(options.plugins ?? [])],
     write: false,
   })
   const file = result.outputFiles[0]
   if (!file) throw new Error('esbuild produced no output')
+  // The files read (absolute), not stdin or a plugin's virtual modules (`namespace:path`).
+  if (onInputs && result.metafile) {
+    const base = options.absWorkingDir ?? process.cwd()
+    onInputs(
+      Object.keys(result.metafile.inputs)
+        .filter((f) => f !== '<stdin>' && !/^[a-z-]+:/.test(f))
+        .map((f) => resolve(base, f)),
+    )
+  }
   return sourceNames ? withSourceTable(file.text, sourceNames) : file.text
 }
 

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { transpile } from '@bytecodealliance/jco'
-import { meterModule, METER_VERSION } from './meter.ts'
+import { METER_VERSION } from './meter-version.ts'
 import { InvalidArtifactError } from './errors.ts'
 import { codeHashOf } from './artifact.ts'
 
@@ -97,6 +96,9 @@ async function compileInto(dir: string, component: Uint8Array, memoryPages: numb
  * replica will compile.
  */
 export async function compileFiles(component: Uint8Array, memoryPages: number): Promise<Record<string, Uint8Array>> {
+  // Loaded on the first compile, not at start: jco and binaryen are tens of MB of JavaScript that a
+  // replica serving cached entries (every restart) never needs.
+  const [{ transpile }, { meterModule }] = await Promise.all([import('@bytecodealliance/jco'), import('./meter.ts')])
   let files: Record<string, Uint8Array>
   try {
     ;({ files } = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true }))
