@@ -20,6 +20,11 @@ export type CreateGatewayParameters = {
   database?: CreateDatabaseParameters
   /** Replica base URLs, index i+1 for entry i. */
   replicas: string[]
+  /**
+   * The compile cache the replicas share when they run on this machine as this user (`nexus dev`):
+   * the deploy check's compile is written there, so the replicas find a new function compiled.
+   */
+  compileCache?: string
   /** The secret the replicas authenticate this gateway by (docs/protocol.md, "Trust model"); at least 16 bytes. */
   gatewayKey: Uint8Array
   network: Network
@@ -138,6 +143,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     adminKeys: p.adminKeys,
     limits: p.limits,
     onArtifact: (h) => void pushArtifact(h),
+    compileCache: p.compileCache,
   })
   if (p.zk) app.route('/v1/zk', p.zk.app)
   await closeOnFailure(scheduler.start())

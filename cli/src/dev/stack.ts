@@ -174,6 +174,7 @@ export async function startStack(o: StackOptions, life: DevLifecycle): Promise<D
   life.gateway = await createGateway({
     database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: join(dir, 'gateway') },
     replicas: life.replicas.map((r) => r.url),
+    compileCache: join(dir, 'compiled'),
     // Generated beside the share keys on first run (0600); the replicas read the same file.
     gatewayKey: await ensureGatewayKey(keysDir),
     network,

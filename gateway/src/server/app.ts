@@ -48,6 +48,8 @@ export type CreateAppParameters = {
   }
   /** Called after a new artifact is stored (push it to replicas). */
   onArtifact?: (codeHash: string) => void
+  /** The replicas' shared compile cache on this machine, if any (see mountDeploy). */
+  compileCache?: string
 }
 
 const CODE_HASH = /^0x[0-9a-f]{64}$/
@@ -110,7 +112,7 @@ export function createApp(p: CreateAppParameters): Hono {
 
   const v1 = new Hono()
 
-  mountDeploy(v1, { log, scheduler, apiKeys: p.apiKeys, adminKeys: p.adminKeys, deployBytes, onArtifact: p.onArtifact })
+  mountDeploy(v1, { log, scheduler, apiKeys: p.apiKeys, adminKeys: p.adminKeys, deployBytes, onArtifact: p.onArtifact, compileCache: p.compileCache })
 
   const describeFunction = async (fn: FunctionRecord) => functionJson(fn, await log.getManifest(fn.codeHash))
   v1.get('/functions', async (c) => c.json({ items: await Promise.all((await log.listFunctions()).map(describeFunction)) }))

@@ -25,6 +25,8 @@ export type MountDeployParameters = {
   deployBytes: number
   /** Called after a new artifact or version is stored (push it to replicas). */
   onArtifact?: (codeHash: string) => void
+  /** The replicas' shared compile cache, when they share one on this machine: the check's compile is kept there. */
+  compileCache?: string
   /** The component check. Default: checkComponent (world + the replicas' compile path). */
   check?: (component: Uint8Array, options: { memoryPages: number }) => Promise<void>
 }
@@ -79,7 +81,7 @@ function parseArtifact(body: unknown) {
 /** Adds `POST /functions` to `app` (the gateway mounts it on its `/v1` router). */
 export function mountDeploy(app: Hono, p: MountDeployParameters): void {
   const adminKeys = p.adminKeys ?? []
-  const check = p.check ?? checkComponent
+  const check = p.check ?? ((bytes: Uint8Array, o: { memoryPages: number }) => checkComponent(bytes, { ...o, cacheDir: p.compileCache }))
   // Code hashes this process has checked (component and memory cap): an idempotent redeploy is cheap.
   const checked = new Set<string>()
   // One component check at a time: it costs about a replica compile, and a key holder sending

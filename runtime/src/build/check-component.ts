@@ -8,8 +8,7 @@
 // can compile and link; a garbage body behind a valid header is a 400 naming what failed.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jco'
-import { compileFiles } from './compile.ts'
+import { compileComponent, compileFiles } from './compile.ts'
 import { importedInterfaces, type ImportedInterfaces } from './component-imports.ts'
 import { InvalidArtifactError } from './errors.ts'
 import { witDir } from '@nexus/protocol/wit'
@@ -23,10 +22,14 @@ const exportLines = (wit: string) =>
     .map((l) => l.trim())
     .filter((l) => l.startsWith('export '))
 
+// Loaded on the first deploy, not when the gateway starts (jco is tens of MB of JavaScript).
+const jco = () => import('@bytecodealliance/jco')
+
 let world: Promise<World> | undefined
 /** The world itself, as a component: wasm-tools' "dummy" module imports and exports all of it. */
 function worldOf(): Promise<World> {
   world ??= (async () => {
+    const { componentEmbed, componentNew, componentWit } = await jco()
     const witSource = await readFile(join(witDir, 'nexus.wit'), 'utf8')
     const dummy = await componentNew(await componentEmbed({ dummy: true, witSource, world: 'nexus:function/function' }))
     return { imports: await importedInterfaces(dummy), exports: exportLines(await componentWit(dummy)) }
@@ -40,7 +43,8 @@ function worldOf(): Promise<World> {
  * the way replicas compile it. Costs about one replica compile (seconds for a QuickJS component).
  * @example await checkComponent(bytes, { memoryPages: manifest.limits.memoryPages })
  */
-export async function checkComponent(component: Uint8Array, options: { memoryPages: number }): Promise<void> {
+export async function checkComponent(component: Uint8Array, options: { memoryPages: number; cacheDir?: string }): Promise<void> {
+  const { componentWit } = await jco()
   const want = await worldOf()
   const imports = await importedInterfaces(component)
   for (const [iface, items] of imports) {
@@ -60,5 +64,8 @@ export async function checkComponent(component: Uint8Array, options: { memoryPag
   }
   const exported = new Set(exportLines(wit))
   for (const line of want.exports) if (!exported.has(line)) throw new InvalidArtifactError(`component: must ${line.replace(/;$/, '')} (the world's export).`)
-  await compileFiles(component, options.memoryPages)
+  // With the replicas' compile cache (one machine, `nexus dev`): the entry they load is this very
+  // compile, so a new function's first call does not wait for one.
+  if (options.cacheDir) await compileComponent(component, { cacheDir: options.cacheDir, memoryPages: options.memoryPages })
+  else await compileFiles(component, options.memoryPages)
 }
