@@ -202,6 +202,9 @@ describe('event args: gateway → payload bytes → guest', () => {
     const args = eventArgs(abi, topics, data)
     expect(args).toEqual([String(-(2 ** 47)), String(2n ** 56n - 1n), '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'])
     expect(reviveEventArgs(abi, args)).toStrictEqual({ small: -(2 ** 47), big: 2n ** 56n - 1n, who: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' })
+    // A word with bits above the address's 20 bytes: viem takes the low 20 bytes, and so does eventArgs.
+    const dirty = [topics[0]!, `0x${'ff'.repeat(12)}${who.slice(2)}` as Hex]
+    expect(eventArgs(abi, dirty, data)[2]).toBe(decodeEventLog({ abi: [abi], topics: dirty as [Hex, ...Hex[]], data }).args.who)
   })
 
   test('a log that does not decode is delivered with decodeError, canonically, and nothing else', () => {
