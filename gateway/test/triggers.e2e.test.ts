@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { getAbiItem, keccak256, pad, toEventSelector, toHex, type Address, type Hex } from 'viem'
+import { getAbiItem, getAddress, keccak256, pad, toEventSelector, toHex, zeroAddress, type Address, type Hex } from 'viem'
 import { verifyResult } from '@nexus/protocol/attest'
 import type { ChainSpec, EventTriggerSpec } from '@nexus/protocol'
 import * as ExampleToken from '@nexus/contracts/generated/ExampleToken'
@@ -167,6 +167,8 @@ describe('chain triggers on anvil (3-of-4 real replicas)', () => {
         address: token.toLowerCase(),
         topics: [TRANSFER, pad('0x00'), pad(alice)],
         data: pad(toHex(7n)),
+        // Decoded by the gateway (protocol event-args.ts): positional, addresses checksummed, uints as decimal strings.
+        args: [zeroAddress, getAddress(alice), '7'],
       })
       expect(inv!.trigger).toBe('event')
       expect(inv!.idempotencyKey).toBe(`event:31337:${block.hash}:${receipt.logs[0]!.logIndex}`)

@@ -71,5 +71,13 @@ export {
   type TriggerKind,
   type TriggerPayload,
 } from './triggers/payload.ts'
+export {
+  decodeEventLogArgs,
+  eventArgs,
+  eventPayloadArgs,
+  reviveEventArgs,
+  type EventArgJson,
+  type EventArgsJson,
+} from './triggers/event-args.ts'
 export { isForwardedRouteHeader, routeRequestHeaders, type HeadersLike } from './triggers/route-headers.ts'
 export { BadRequestError } from './errors/bad-request.ts'

@@ -5,8 +5,7 @@ import { decodeFunctionResult, encodeFunctionData, type Abi, type Address, type 
 import type { BlockPayload, CronPayload, EventPayload, RoutePayload, TriggerPayload } from '@nexus/protocol'
 import type { EventTriggerSpec, RouteTriggerSpec, TriggerSpec } from '@nexus/protocol'
 import type { Host } from './host.ts'
-import { selectRoute } from '@nexus/protocol'
-import { decodeEvent } from './decode-event.ts'
+import { decodeEventLogArgs, reviveEventArgs, selectRoute } from '@nexus/protocol'
 import { fsContext } from './fs.ts'
 import { kvContext } from './kv.ts'
 import { encodeOutput, toJson } from './output.ts'
@@ -73,7 +72,10 @@ function eventContext(base: BaseContext, specs: TriggerSpec[], p: EventPayload):
       s.topic0.toLowerCase() === p.topics[0]?.toLowerCase(),
   )
   if (!spec) throw new Error(`no @onEvent of this function matches the log of ${p.address} with topic0 ${p.topics[0]}`)
-  const args = decodeEvent(spec.abi, p.topics, p.data)
+  if (p.decodeError !== undefined) throw new Error(`the log does not decode as ${spec.contract}.${spec.event}: ${p.decodeError}`)
+  // The gateway decoded the log (canonical args in the input); payloads written before it did are
+  // decoded here, with viem's ABI decoder in the interpreter (the slow path).
+  const args = p.args !== undefined ? reviveEventArgs(spec.abi, p.args) : decodeEventLogArgs(spec.abi, p.topics, p.data)
   return {
     ...base,
     trigger: 'event',

@@ -2,7 +2,15 @@
 // would log for it: the same route matching (protocol's findRoute), the same canonical payloads
 // (encodeTriggerPayload) and the same clocks (block time for chain triggers, the tick for cron).
 import { encodeAbiParameters, encodeEventTopics, keccak256, toHex, type AbiEvent, type Hex } from 'viem'
-import { encodeTriggerPayload, findRoute, type EventTriggerSpec, type RoutePayload, type RouteTriggerSpec, type TriggerSpec } from '@nexus/protocol'
+import {
+  encodeTriggerPayload,
+  eventPayloadArgs,
+  findRoute,
+  type EventTriggerSpec,
+  type RoutePayload,
+  type RouteTriggerSpec,
+  type TriggerSpec,
+} from '@nexus/protocol'
 import { AmbiguousFunctionError, NoMatchingFunctionError, TestRuntimeOptionError } from './errors.ts'
 
 export type Deployed = { id: string; triggers: TriggerSpec[] }
@@ -109,6 +117,8 @@ export function eventInvocations(functions: Deployed[], eventName: string, o: Ev
       address: t.address,
       topics,
       data,
+      // The gateway's decoding (sinks.ts), so a test's handler sees the production payload.
+      ...eventPayloadArgs(t.abi, topics, data),
     })
     invocations.push({ functionId: f.id, trigger: 'event', input, timestampMs: timestamp * 1000n, chainId: BigInt(t.chainId), blockNumber })
   }

@@ -2,7 +2,7 @@
 // block sink (an @onBlock trigger). Each has its own persisted cursor, keyed by `key`.
 import { createHash } from 'node:crypto'
 import { bytesToHex, type Hex } from 'viem'
-import { encodeTriggerPayload, triggerIdempotencyKey, type BlockPayload, type EventPayload } from '@nexus/protocol'
+import { encodeTriggerPayload, eventPayloadArgs, triggerIdempotencyKey, type BlockPayload, type EventPayload } from '@nexus/protocol'
 import type { BlockTriggerSpec, EventTriggerSpec } from '@nexus/protocol'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
@@ -70,6 +70,8 @@ export function eventSink(deps: { log: Log; scheduler: Scheduler }, functionId: 
         address: l.address,
         topics: l.topics,
         data: l.data,
+        // Decoded here, once, so no replica runs an ABI decoder in its guest (protocol: event-args.ts).
+        ...eventPayloadArgs(spec.abi, l.topics, l.data),
       }
       await appendChainInvocation(deps, {
         functionId,

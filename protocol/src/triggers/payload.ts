@@ -2,7 +2,8 @@
 // gateway (which writes it into the ordered log) and the guest entry the build generates (which
 // decodes it into the handler's typed context). The input bytes are what `inputHash` commits to,
 // so the encoding is canonical: UTF-8 JSON, keys in the order below, integers as decimal strings,
-// byte strings as lowercase 0x-hex. docs/triggers.md explains it for newcomers.
+// byte strings as lowercase 0x-hex (an event's decoded `args` have their own canonical form,
+// event-args.ts). docs/protocol.md and docs/triggers.md explain it.
 //
 // trigger string  input bytes
 // 'http'          the raw request body of POST /v1/functions/:id/invoke (no envelope)
@@ -12,6 +13,7 @@
 // 'block'         BlockPayload (a block that reached finality)
 // 'cron'          CronPayload  (a schedule tick)
 import type { Hex } from 'viem'
+import type { EventArgsJson } from './event-args.ts'
 import { routeRequestHeaders } from './route-headers.ts'
 
 export type TriggerKind = 'http' | 'inbox' | 'route' | 'event' | 'block' | 'cron'
@@ -27,6 +29,14 @@ export type EventPayload = {
   address: Hex
   topics: Hex[]
   data: Hex
+  /**
+   * The log's arguments decoded with the trigger's ABI by the gateway, in canonical JSON form
+   * (event-args.ts), so the guest does not run an ABI decoder. Absent in payloads written before
+   * the gateway decoded, and when the log does not decode (then `decodeError` says why).
+   */
+  args?: EventArgsJson
+  /** Why the log does not decode with the trigger's ABI; the invocation fails with it. */
+  decodeError?: string
 }
 
 export type BlockPayload = {
@@ -81,6 +91,10 @@ export function encodeTriggerPayload(p: TriggerPayload): Uint8Array {
         address: lower(p.address),
         topics: p.topics.map(lower),
         data: lower(p.data),
+        // Omitted when absent: a payload written before the gateway decoded encodes as it did then.
+        // eventArgs writes `args` canonical (no keys, no host formatting); it is copied as is.
+        ...(p.args !== undefined ? { args: p.args } : {}),
+        ...(p.decodeError !== undefined ? { decodeError: p.decodeError } : {}),
       }
       break
     case 'block':

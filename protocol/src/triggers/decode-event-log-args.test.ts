@@ -1,7 +1,8 @@
-// The guest's event decoder gives exactly what viem's decodeEventLog gives (strict mode).
+// decodeEventLogArgs (the gateway's decoder; the guest's for payloads without args) gives exactly
+// what viem's decodeEventLog gives (strict mode).
 import { describe, expect, test } from 'vitest'
 import { decodeEventLog, encodeAbiParameters, encodeEventTopics, erc20Abi, parseAbi, type AbiEvent, type Hex } from 'viem'
-import { decodeEvent } from './decode-event.ts'
+import { decodeEventLogArgs } from './event-args.ts'
 
 const abi = parseAbi([
   'event Transfer(address indexed from, address indexed to, uint256 value)',
@@ -10,7 +11,7 @@ const abi = parseAbi([
 ])
 const event = (name: string) => abi.find((e) => e.name === name) as AbiEvent
 
-describe('decodeEvent', () => {
+describe('decodeEventLogArgs', () => {
   test('matches viem on static, dynamic-indexed, tuple, array and unnamed arguments', () => {
     const cases: { name: string; topics: Hex[]; data: Hex }[] = [
       {
@@ -41,7 +42,7 @@ describe('decodeEvent', () => {
     ]
     for (const c of cases) {
       const viem = decodeEventLog({ abi, topics: c.topics as [Hex, ...Hex[]], data: c.data, strict: true })
-      expect(decodeEvent(event(c.name), c.topics, c.data)).toEqual(viem.args)
+      expect(decodeEventLogArgs(event(c.name), c.topics, c.data)).toEqual(viem.args)
     }
   })
   test('too few or too many topics and short data are errors', () => {
@@ -52,8 +53,8 @@ describe('decodeEvent', () => {
       args: { from: '0x70997970c51812dc3a010c7d01b50e20d17dc79c', to: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc' },
     }) as Hex[]
     const data = encodeAbiParameters([{ type: 'uint256' }], [1n])
-    expect(() => decodeEvent(t, topics.slice(0, 2), data)).toThrow('too few topics')
-    expect(() => decodeEvent(t, [...topics, topics[1]!], data)).toThrow('has 4 topics')
-    expect(() => decodeEvent(t, topics, '0x01')).toThrow()
+    expect(() => decodeEventLogArgs(t, topics.slice(0, 2), data)).toThrow('too few topics')
+    expect(() => decodeEventLogArgs(t, [...topics, topics[1]!], data)).toThrow('has 4 topics')
+    expect(() => decodeEventLogArgs(t, topics, '0x01')).toThrow()
   })
 })
