@@ -1,5 +1,5 @@
 // A summary of V8 .cpuprofile files (`node --cpu-prof`): self time summed by function and file
-// (the last two segments of the call frame's URL), the top entries first. One file per profiled thread: the
+// (package and file of the call frame's URL), the top entries first. One file per profiled thread: the
 // replica's main thread and its sandbox worker each write their own.
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -25,8 +25,12 @@ export type ProfileSummary = {
   top: { name: string; selfMs: number; share: number }[]
 }
 
-/** The last two segments of a frame's URL (`binaryen/index.js`, not a bare `index.js`). */
-const shortUrl = (url: string) => url.split('?')[0]!.split('/').slice(-2).join('/')
+/** A frame's file, short but telling: `@electric-sql/pglite/chunk-….js` (package + file), else the last two segments. */
+function shortUrl(url: string): string {
+  const path = url.split('?')[0]!
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?:.*\/)?([^/]+)$/.exec(path)
+  return pkg ? `${pkg[1]}/${pkg[2]}` : path.split('/').slice(-2).join('/')
+}
 
 /** Self time by function + file, the top `top`, shares of the busy time; samples outside `window` are left out. */
 export function summarizeProfile(profile: CpuProfile, top = 15, window?: Window): Omit<ProfileSummary, 'file'> {

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
-import { treeCpuSeconds, treeRssBytes, sampler } from './proc-stats.ts'
+import { processTree, sampler, startTicks, treeCpuSeconds, treeRssBytes } from './proc-stats.ts'
 
 export type PonderResult = {
   events: number
@@ -70,7 +70,7 @@ export async function runPonder(p: {
     cwd: p.root,
     env: { ...ponderEnv, NODE_ENV: 'production', PONDER_TELEMETRY_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: stopped whole with whatever it forked
+    // Not detached: a Ctrl-C of the bench reaches it too. Stopped below with whatever it forked.
   })
   const tail: string[] = []
   let backfillMs: number | undefined
@@ -125,10 +125,15 @@ export async function runPonder(p: {
   } finally {
     rss.stop()
     if (child.exitCode === null && child.signalCode === null) {
-      process.kill(-pid, 'SIGTERM')
-      const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)])
-      if (!killed) process.kill(-pid, 'SIGKILL')
+      const forked = processTree(pid)
+        .slice(1)
+        .map((p) => ({ p, started: startTicks(p) }))
+      child.kill('SIGTERM')
+      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)])
+      if (!stopped) child.kill('SIGKILL')
       await exited
+      // Whatever it forked and left behind (the same pid and start time: not a reused pid).
+      for (const { p, started } of forked) if (started !== undefined && startTicks(p) === started) process.kill(p, 'SIGKILL')
     }
   }
 }

@@ -27,6 +27,12 @@ export function processTree(pid: number): number[] {
   return out
 }
 
+/** When a process started (clock ticks after boot): with the pid, names it even after pid reuse. */
+export function startTicks(pid: number): number | undefined {
+  const stat = read(`/proc/${pid}/stat`)
+  return stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) : undefined
+}
+
 /** CPU seconds of one process: own user + system time, plus that of its children it has waited for. */
 function cpuSecondsOf(pid: number): number {
   const stat = read(`/proc/${pid}/stat`)
