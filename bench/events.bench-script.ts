@@ -1,9 +1,9 @@
 // `npm run bench -- events`: Nexus against Ponder on the same chain, in the same run. Each run
 // makes a fresh anvil chain (ExampleToken, one mint and N Transfer logs), lets a pinned Ponder
 // (installed outside the repository) index it into PGlite, then the real Nexus stack (4 replica
-// processes, t = 3, gateway on PGlite) with examples/token's `balances` handler, and prints
-// events/s, CPU per event and resident memory side by side; then the medians.
-// Then the tip latency: one Transfer at a time, mined → handled (Ponder: indexed; Nexus: attested).
+// processes, t = 3, gateway on PGlite) with examples/token's `balances` handler; each side then
+// takes a tip latency (one Transfer at a time, mined → handled: Ponder indexed, Nexus attested).
+// Prints events/s, CPU per event, resident memory and tip p50 side by side, then the medians.
 // NEXUS_BENCH_EVENTS (default 10,000), NEXUS_BENCH_EVENTS_RUNS (default 3) and
 // NEXUS_BENCH_EVENTS_TIP (tip Transfers per side, default 10; 0 skips) change the sizes;
 // NEXUS_BENCH_PROFILE=1 runs replica 1 of the first run under --cpu-prof and summarizes it.
@@ -44,7 +44,7 @@ export default async function (): Promise<void> {
         await writePonderProject({ root, rpcUrl: chain.anvil.rpcUrl, token: chain.token, pollingIntervalMs: 100 })
         return runPonder({ bin, root, events: chain.events, whileLive: (url) => measureTip(chain, tip, (block) => ponderIndexed(url, block)) })
       })
-      const nexus = await runNexus({ chain, fn, tip, profileDir: k === 1 ? profileDir : undefined })
+      const nexus = await runNexus({ label: `run ${k}: Nexus`, chain, fn, tip, profileDir: k === 1 ? profileDir : undefined })
       results.push({ ponder, nexus })
       if (k === 1) profiledWindow = nexus.window
       printRun(k, results.at(-1)!)

@@ -37,15 +37,16 @@ const gatewayCpuSeconds = () => {
   return (u.user + u.system) / 1e6
 }
 
-export async function runNexus(p: { chain: BenchChain; fn: TokenFunction; tip: number; profileDir?: string }): Promise<NexusResult> {
+/** `label` prefixes its progress lines (`run 2: Nexus`). */
+export async function runNexus(p: { label: string; chain: BenchChain; fn: TokenFunction; tip: number; profileDir?: string }): Promise<NexusResult> {
   const events = p.chain.events
   // With a profile directory, replica 1 runs under --cpu-prof (V8 writes one .cpuprofile per thread at exit).
   const nodeArgs = (index: number) => (p.profileDir && index === 1 ? ['--cpu-prof', `--cpu-prof-dir=${p.profileDir}`] : [])
-  const stack = await step('Nexus: start 4 replicas', () => startChainStack({ nodeArgs }))
+  const stack = await step(`${p.label}: start 4 replicas`, () => startChainStack({ nodeArgs }))
   let chainGateway: Awaited<ReturnType<typeof startChainGateway>> | undefined
   try {
     const chain: ChainSpec = { name: 'devnet', chainId: 31337, rpcUrl: p.chain.anvil.rpcUrl, finality: { confirmations: 0 }, pollingIntervalMs: 100 }
-    chainGateway = await step('Nexus: start the gateway', () => startChainGateway(stack, { name: 'events', chains: [chain] }))
+    chainGateway = await step(`${p.label}: start the gateway`, () => startChainGateway(stack, { name: 'events', chains: [chain] }))
     const { gateway, url } = chainGateway
     const pids = stack.replicas.map((r) => r.child.pid!)
     const rssNow = () => ({ gateway: rssBytes(process.pid), replicas: pids.map(treeRssBytes) })
@@ -55,7 +56,7 @@ export async function runNexus(p: { chain: BenchChain; fn: TokenFunction; tip: n
     const peak = sampler(() => rssBytes(process.pid) + pids.reduce((s, pid) => s + treeRssBytes(pid), 0))
     const t0 = performance.now()
     const startUs = monotonicUs()
-    const attestedSeconds = await step(`Nexus: backfill of ${events} events (deploy → all attested)`, async () => {
+    const attestedSeconds = await step(`${p.label}: backfill of ${events} events (deploy → all attested)`, async () => {
       const res = await deploy(url, p.fn.artifact)
       if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`)
       await until('all events appended', async () => ((await gateway.log.getFunction(p.fn.id))?.lastSeq ?? 0n) >= BigInt(events), 3_600_000, 100)
@@ -70,7 +71,7 @@ export async function runNexus(p: { chain: BenchChain; fn: TokenFunction; tip: n
     const attested = invocations.filter((i) => i.state === 'attested').length
     if (invocations.length !== events) throw new Error(`the gateway logged ${invocations.length} invocations for ${events} Transfers`)
     // Tip: the k-th tip Transfer is seq events + k; handled = its result attested.
-    const tipMs = await step(`Nexus: tip latency (${p.tip} Transfers)`, () =>
+    const tipMs = await step(`${p.label}: tip latency (${p.tip} Transfers)`, () =>
       measureTip(p.chain, p.tip, async (_block, k) => {
         const seq = BigInt(events + k)
         const inv = await until('tip invocation', async () => (await gateway.log.range(p.fn.id, seq - 1n, 1)).find((i) => i.seq === seq), 600_000, 5)
