@@ -17,15 +17,33 @@ export { API_KEY, deploy }
 
 export type ChainStack = { root: string; network: Network; replicas: ReplicaProcess[]; gatewayKey: Uint8Array }
 
-/** Keys (t=3, n=4) bound to `chainId`/`verifier`, and 4 replica processes that sign for them. */
-export async function startChainStack({ chainId = '31337', verifier = zeroAddress }: { chainId?: string; verifier?: string } = {}): Promise<ChainStack> {
+/**
+ * Keys (t=3, n=4) bound to `chainId`/`verifier`, and 4 replica processes that sign for them.
+ * `nodeArgs`: extra Node flags per replica index (the events bench profiles replica 1).
+ */
+export async function startChainStack({
+  chainId = '31337',
+  verifier = zeroAddress,
+  nodeArgs,
+}: {
+  chainId?: string
+  verifier?: string
+  nodeArgs?: (index: number) => string[]
+} = {}): Promise<ChainStack> {
   const root = await mkdtemp(join(tmpdir(), 'nexus-trig-'))
   const keysDir = join(root, 'keys')
   const { network } = await ensureKeys(keysDir, { t: 3, n: 4, chainId, verifier })
   const gatewayKey = await ensureGatewayKey(keysDir)
   const settled = await Promise.allSettled(
     [1, 2, 3, 4].map((i) =>
-      startReplica({ index: i, dataDir: join(root, `replica-${i}`), keyFile: join(keysDir, `replica-${i}.key.json`), chainId, verifier }),
+      startReplica({
+        index: i,
+        dataDir: join(root, `replica-${i}`),
+        keyFile: join(keysDir, `replica-${i}.key.json`),
+        chainId,
+        verifier,
+        nodeArgs: nodeArgs?.(i),
+      }),
     ),
   )
   const replicas = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))

@@ -117,12 +117,15 @@ export type StartReplicaParameters = {
   rpc?: Record<string, string>
   /** Compile cache shared with the other replicas of this stack (`--compile-cache`). Default: the replica's own. */
   compileCache?: string
+  /** Extra Node flags for the child, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS) for the events bench. */
+  nodeArgs?: string[]
 }
 
 /** Spawn `nexus replica` and wait for its `listening` line. */
 export async function startReplica(p: StartReplicaParameters): Promise<ReplicaProcess> {
   const args = [
     ...nodeFlags,
+    ...(p.nodeArgs ?? []),
     cliMain,
     'replica',
     '--index',

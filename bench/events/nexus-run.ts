@@ -1,0 +1,99 @@
+// One Nexus measurement: the real stack (4 replica processes, t = 3, gateway on PGlite in this
+// process) follows the bench chain with examples/token's `balances` function, 0 confirmations.
+// Timed from the deploy to every Transfer's result attested; CPU per event from /proc for each
+// replica and process.cpuUsage() for the gateway (this process: gateway + the bench's polling);
+// RSS of the stack idle before the deploy and right after the backfill.
+import { rm } from 'node:fs/promises'
+import type { ChainSpec } from '@nexus/protocol'
+import { deploy, startChainGateway, startChainStack, until } from '../../gateway/test/triggers.stack.ts'
+import type { TokenFunction } from './nexus-build.ts'
+import { rssBytes, sampler, treeCpuSeconds, treeRssBytes } from './proc-stats.ts'
+import { step } from './progress.ts'
+import type { BenchChain } from './chain.ts'
+import { measureTip } from './tip.ts'
+import { monotonicUs, type Window } from './cpu-profile.ts'
+
+export type NexusResult = {
+  events: number
+  /** Deploy → all results attested, seconds. */
+  attestedSeconds: number
+  /** CPU seconds during the backfill, per replica (index order) and of the gateway process. */
+  replicaCpuSeconds: number[]
+  gatewayCpuSeconds: number
+  /** Resident bytes, gateway process then replicas (index order), idle before the deploy and after the backfill. */
+  idleRss: { gateway: number; replicas: number[] }
+  afterRss: { gateway: number; replicas: number[] }
+  /** Peak resident bytes of the whole stack during the backfill (sampled). */
+  peakStackRss: number
+  attested: number
+  /** Tip latencies, ms: Transfer mined → its result attested. */
+  tipMs: number[]
+  /** The backfill's span on the monotonic clock (to cut a replica's CPU profile to it). */
+  window: Window
+}
+
+const gatewayCpuSeconds = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+
+/** `label` prefixes its progress lines (`run 2: Nexus`). */
+export async function runNexus(p: { label: string; chain: BenchChain; fn: TokenFunction; tip: number; profileDir?: string }): Promise<NexusResult> {
+  const events = p.chain.events
+  // With a profile directory, replica 1 runs under --cpu-prof (V8 writes one .cpuprofile per thread at exit).
+  const nodeArgs = (index: number) => (p.profileDir && index === 1 ? ['--cpu-prof', `--cpu-prof-dir=${p.profileDir}`] : [])
+  const stack = await step(`${p.label}: start 4 replicas`, () => startChainStack({ nodeArgs }))
+  let chainGateway: Awaited<ReturnType<typeof startChainGateway>> | undefined
+  try {
+    const chain: ChainSpec = { name: 'devnet', chainId: 31337, rpcUrl: p.chain.anvil.rpcUrl, finality: { confirmations: 0 }, pollingIntervalMs: 100 }
+    chainGateway = await step(`${p.label}: start the gateway`, () => startChainGateway(stack, { name: 'events', chains: [chain] }))
+    const { gateway, url } = chainGateway
+    const pids = stack.replicas.map((r) => r.child.pid!)
+    const rssNow = () => ({ gateway: rssBytes(process.pid), replicas: pids.map(treeRssBytes) })
+    await new Promise((r) => setTimeout(r, 2000)) // settle after start-up
+    const idleRss = rssNow()
+    const cpu0 = { gateway: gatewayCpuSeconds(), replicas: pids.map(treeCpuSeconds) }
+    const peak = sampler(() => rssBytes(process.pid) + pids.reduce((s, pid) => s + treeRssBytes(pid), 0))
+    const t0 = performance.now()
+    const startUs = monotonicUs()
+    const attestedSeconds = await step(`${p.label}: backfill of ${events} events (deploy → all attested)`, async () => {
+      const res = await deploy(url, p.fn.artifact)
+      if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`)
+      await until('all events appended', async () => ((await gateway.log.getFunction(p.fn.id))?.lastSeq ?? 0n) >= BigInt(events), 3_600_000, 100)
+      await until('all attested', async () => (await gateway.log.firstPendingSeq(p.fn.id)) > BigInt(events), 3_600_000, 200)
+      return (performance.now() - t0) / 1000
+    })
+    const window = { startUs, endUs: monotonicUs() }
+    const cpu1 = { gateway: gatewayCpuSeconds(), replicas: pids.map(treeCpuSeconds) }
+    const afterRss = rssNow()
+    const peakStackRss = peak.stop()
+    const invocations = await gateway.log.range(p.fn.id, 0n, events + 10)
+    const attested = invocations.filter((i) => i.state === 'attested').length
+    if (invocations.length !== events) throw new Error(`the gateway logged ${invocations.length} invocations for ${events} Transfers`)
+    // Tip: the k-th tip Transfer is seq events + k; handled = its result attested.
+    const tipMs = await step(`${p.label}: tip latency (${p.tip} Transfers)`, () =>
+      measureTip(p.chain, p.tip, async (_block, k) => {
+        const seq = BigInt(events + k)
+        const inv = await until('tip invocation', async () => (await gateway.log.range(p.fn.id, seq - 1n, 1)).find((i) => i.seq === seq), 600_000, 5)
+        const done = await gateway.scheduler.waitFor(inv.id, 600_000)
+        if (done?.state !== 'attested') throw new Error(`tip invocation ${seq} not attested`)
+      }),
+    )
+    return {
+      events,
+      tipMs,
+      attestedSeconds,
+      replicaCpuSeconds: cpu1.replicas.map((c, i) => c - cpu0.replicas[i]!),
+      gatewayCpuSeconds: cpu1.gateway - cpu0.gateway,
+      idleRss,
+      afterRss,
+      peakStackRss,
+      attested,
+      window,
+    }
+  } finally {
+    await chainGateway?.close()
+    await Promise.all(stack.replicas.map((r) => r.stop()))
+    await rm(stack.root, { recursive: true, force: true })
+  }
+}
