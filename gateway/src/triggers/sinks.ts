@@ -67,6 +67,16 @@ export async function appendChainInvocations({ log, scheduler }: { log: Log; sch
   return answered
 }
 
+/** The invocation a trigger payload makes: its canonical bytes are the input, its key the idempotency key. */
+const chainAppend = (functionId: string, payload: EventPayload | BlockPayload, header: BlockHeader): ChainAppend => ({
+  functionId,
+  input: encodeTriggerPayload(payload),
+  trigger: payload.kind,
+  idempotencyKey: triggerIdempotencyKey(payload),
+  chainId: BigInt(payload.chainId),
+  header,
+})
+
 /** The payload an event trigger's handler gets (its canonical bytes are the invocation's input). */
 export function eventPayload(spec: EventTriggerSpec, l: RpcLog): EventPayload {
   const payload: EventPayload = {
@@ -105,17 +115,7 @@ export function eventSink(deps: { log: Log; scheduler: Scheduler }, functionId: 
     async deliver(logs) {
       await appendChainInvocations(
         deps,
-        logs.map(({ log: l, header }) => {
-          const payload = eventPayload(spec, l)
-          return {
-            functionId,
-            input: encodeTriggerPayload(payload),
-            trigger: 'event',
-            idempotencyKey: triggerIdempotencyKey(payload),
-            chainId: BigInt(spec.chainId),
-            header,
-          }
-        }),
+        logs.map(({ log: l, header }) => chainAppend(functionId, eventPayload(spec, l), header)),
       )
     },
   }
@@ -131,17 +131,7 @@ export function blockSink(deps: { log: Log; scheduler: Scheduler }, functionId: 
     async deliver(headers) {
       await appendChainInvocations(
         deps,
-        headers.map((header) => {
-          const payload = blockPayload(spec, header)
-          return {
-            functionId,
-            input: encodeTriggerPayload(payload),
-            trigger: 'block',
-            idempotencyKey: triggerIdempotencyKey(payload),
-            chainId: BigInt(spec.chainId),
-            header,
-          }
-        }),
+        headers.map((header) => chainAppend(functionId, blockPayload(spec, header), header)),
       )
     },
   }
