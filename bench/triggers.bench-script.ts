@@ -73,7 +73,9 @@ export default async function (): Promise<void> {
     const cpu = process.cpuUsage(cpu0)
     const gatewayCpuMs = (cpu.user + cpu.system) / 1000 / LOGS
     await profile?.stop()
-    const batches = gateway.metrics.render().match(/^nexus_batches_total (\d+)/m)?.[1] ?? '0'
+    const metrics = gateway.metrics.render()
+    const batches = metrics.match(/^nexus_batches_total (\d+)/m)?.[1] ?? '0'
+    const cap = metrics.match(/^nexus_batch_cap\{function="bench-backfill"\} (\d+)/m)?.[1] ?? '-'
 
     // 2. Tip latency: one Transfer at a time, block mined → attested result.
     const tipSink: Address = '0x000000000000000000000000000000000000071b'
@@ -93,6 +95,7 @@ export default async function (): Promise<void> {
       [`backfill of ${LOGS} logs: log → attested result, events/s`, (LOGS / (attestedMs / 1000)).toFixed(1)],
       [`backfill of ${LOGS} logs: gateway CPU per event (this process, user + system)`, `${gatewayCpuMs.toFixed(2)} ms`],
       [`backfill of ${LOGS} logs: batches attested`, batches],
+      [`backfill of ${LOGS} logs: batch cap at the end (adapts from 256 toward 1024)`, cap],
       [`tip: block mined → attested result, p50 (${TIP} events, 0 confirmations, 100 ms polling)`, `${quantile(latencies, 0.5).toFixed(0)} ms`],
       ['tip: block mined → attested result, p95', `${quantile(latencies, 0.95).toFixed(0)} ms`],
     ]
