@@ -3,7 +3,8 @@
 // the attested result. anvil + 3-of-4 real replica processes + in-process gateway on PGlite.
 // Backfill rates and the gateway's CPU count from the deploy's answer on.
 // NEXUS_BENCH_TRIGGER_LOGS and NEXUS_BENCH_TRIGGER_TIP change the sizes; NEXUS_BENCH_TRIGGER_PROFILE=<file>
-// writes a CPU profile (.cpuprofile) of this process, the gateway, over the backfill alone.
+// writes a CPU profile (.cpuprofile) of this process, the gateway, over the backfill alone;
+// NEXUS_BENCH_TRIGGER_BATCH="<maxBatchBacklog>,<batchTargetMs>" sets the batch-size controller.
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import type { Address } from 'viem'
@@ -47,7 +48,9 @@ export default async function (): Promise<void> {
     const spec = (to: Address, startBlock: bigint) => transfersTo(token, to, startBlock)
     // Confirmations 0: the tip latency is then the pipeline's own (add N × block time for N confirmations).
     const chain: ChainSpec = { name: 'devnet', chainId: 31337, rpcUrl: anvil.rpcUrl, finality: { confirmations: 0 }, pollingIntervalMs: 100 }
-    chainGateway = await startChainGateway(stack, { name: 'bench', chains: [chain] })
+    // NEXUS_BENCH_TRIGGER_BATCH="<maxBatchBacklog>,<batchTargetMs>" compares batch caps (default: the gateway's).
+    const [maxBatchBacklog, batchTargetMs] = (process.env.NEXUS_BENCH_TRIGGER_BATCH ?? '').split(',').map((x) => (x ? Number(x) : undefined))
+    chainGateway = await startChainGateway(stack, { name: 'bench', chains: [chain], batching: { maxBatchBacklog, batchTargetMs } })
     const { gateway, url } = chainGateway
     const send = async (functionName: 'mint' | 'transferMany', args: readonly [Address, bigint]) =>
       clients.public.waitForTransactionReceipt({ hash: await clients.wallet.writeContract({ address: token, abi: ExampleToken.abi, functionName, args }) })

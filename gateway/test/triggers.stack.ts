@@ -11,7 +11,7 @@ import * as ExampleToken from '@nexus/contracts/generated/ExampleToken'
 import type { Network } from '@nexus/protocol/attest'
 import type { ChainSpec, EventTriggerSpec, TriggerSpec } from '@nexus/protocol'
 import { ensureGatewayKey, ensureKeys, repoRoot, startReplica, type ReplicaProcess } from '@nexus/cli/dev'
-import { createGateway, type Gateway } from '../src/index.ts'
+import { createGateway, type CreateGatewayParameters, type Gateway } from '../src/index.ts'
 import type { InboxRelay, InboxRelayConfig } from '../src/inbox/index.ts'
 import { createChainServices, type TriggerService } from '../src/triggers/index.ts'
 import { API_KEY, deploy, helloArtifact } from './stack.ts'
@@ -47,7 +47,10 @@ export type ChainGateway = { gateway: Gateway; url: string; triggers: TriggerSer
  * attached. `name` identifies its database (PGlite directory under the stack root, or a Postgres
  * schema when DATABASE_URL is set), so a restart with the same name reopens the same log and cursors.
  */
-export async function startChainGateway(stack: ChainStack, p: { name: string; chains: ChainSpec[]; inboxes?: InboxRelayConfig[] }): Promise<ChainGateway> {
+export async function startChainGateway(
+  stack: ChainStack,
+  p: { name: string; chains: ChainSpec[]; inboxes?: InboxRelayConfig[]; batching?: CreateGatewayParameters['batching'] },
+): Promise<ChainGateway> {
   const logger = process.env.NEXUS_DEBUG ? (m: string) => console.error(`[gateway ${p.name}] ${m}`) : undefined
   const gateway = await createGateway({
     database: chainGatewayDatabase(stack, p.name),
@@ -56,6 +59,7 @@ export async function startChainGateway(stack: ChainStack, p: { name: string; ch
     network: stack.network,
     apiKeys: [API_KEY],
     logger,
+    batching: p.batching,
   })
   let services
   try {
