@@ -37,8 +37,11 @@ export type CreateGatewayParameters = {
   logger?: (message: string) => void
   /** Called with each invocation once its attested result (and the handler's log lines) is in the log. */
   onResult?: (invocation: Invocation) => void
-  /** Batched attestation limits (docs/gateway.md). Default: 256 invocations, 16 MiB per batch. */
-  batching?: { maxBatch?: number; maxBatchBytes?: number }
+  /**
+   * Batched attestation limits (docs/gateway.md). Default: 256 invocations per batch, growing toward
+   * 1024 while a backlog attests within 3 s a batch (scheduler/batch-size.ts); 16 MiB per batch.
+   */
+  batching?: { maxBatch?: number; maxBatchBacklog?: number; batchTargetMs?: number; maxBatchBytes?: number }
   /**
    * Check a single invocation's combined signature before answering its synchronous caller (~15 ms
    * more on a 2-core machine). Default: false — answer when t shares combine, check before recording.

@@ -1,14 +1,17 @@
 // Fixture of the chain-trigger e2e tests: anvil, a 3-of-4 replica set keyed for a chain (and a
 // verifier address, for the inbox), gateways with `chains`, and artifacts with manifest triggers.
-import { mkdtemp } from 'node:fs/promises'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { zeroAddress, type Hex } from 'viem'
+import { getAbiItem, pad, toEventSelector, zeroAddress, type Address, type Hex } from 'viem'
+import * as ExampleToken from '@nexus/contracts/generated/ExampleToken'
 import type { Network } from '@nexus/protocol/attest'
-import type { ChainSpec, TriggerSpec } from '@nexus/protocol'
-import { ensureGatewayKey, ensureKeys, startReplica, type ReplicaProcess } from '@nexus/cli/dev'
-import { createGateway, type Gateway } from '../src/index.ts'
+import type { ChainSpec, EventTriggerSpec, TriggerSpec } from '@nexus/protocol'
+import { ensureGatewayKey, ensureKeys, repoRoot, startReplica, type ReplicaProcess } from '@nexus/cli/dev'
+import { createGateway, type CreateGatewayParameters, type Gateway } from '../src/index.ts'
 import type { InboxRelay, InboxRelayConfig } from '../src/inbox/index.ts'
 import { createChainServices, type TriggerService } from '../src/triggers/index.ts'
 import { API_KEY, deploy, helloArtifact } from './stack.ts'
@@ -62,17 +65,19 @@ export type ChainGateway = { gateway: Gateway; url: string; triggers: TriggerSer
  * attached. `name` identifies its database (PGlite directory under the stack root, or a Postgres
  * schema when DATABASE_URL is set), so a restart with the same name reopens the same log and cursors.
  */
-export async function startChainGateway(stack: ChainStack, p: { name: string; chains: ChainSpec[]; inboxes?: InboxRelayConfig[] }): Promise<ChainGateway> {
+export async function startChainGateway(
+  stack: ChainStack,
+  p: { name: string; chains: ChainSpec[]; inboxes?: InboxRelayConfig[]; batching?: CreateGatewayParameters['batching'] },
+): Promise<ChainGateway> {
   const logger = process.env.NEXUS_DEBUG ? (m: string) => console.error(`[gateway ${p.name}] ${m}`) : undefined
   const gateway = await createGateway({
-    database: process.env.DATABASE_URL
-      ? { databaseUrl: process.env.DATABASE_URL, schema: chainGatewaySchema(p.name) }
-      : { dataDir: join(stack.root, `gateway-${p.name}`) },
+    database: chainGatewayDatabase(stack, p.name),
     replicas: stack.replicas.map((r) => r.url),
     gatewayKey: stack.gatewayKey,
     network: stack.network,
     apiKeys: [API_KEY],
     logger,
+    batching: p.batching,
   })
   let services
   try {
@@ -94,6 +99,9 @@ export async function startChainGateway(stack: ChainStack, p: { name: string; ch
     },
   }
 }
+/** Where the gateway named `name` keeps its log and cursors (a restart with the same name reopens them). */
+export const chainGatewayDatabase = (stack: ChainStack, name: string) =>
+  process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schema: chainGatewaySchema(name) } : { dataDir: join(stack.root, `gateway-${name}`) }
 const schemaSalt = `${process.pid}_${Date.now() % 1e8}`
 /** The Postgres schema of the gateway named `name` (a gateway process gets it as NEXUS_GATEWAY_SCHEMA). */
 export const chainGatewaySchema = (name: string) => `gw_trig_${name.replace(/\W/g, '_')}_${schemaSalt}`
@@ -126,6 +134,23 @@ function customSection(sectionName: string, data: string): Buffer {
   const nameBytes = Buffer.from(sectionName)
   const body = Buffer.concat([leb128(nameBytes.length), nameBytes, Buffer.from(data)])
   return Buffer.concat([Buffer.from([0]), leb128(body.length), body])
+}
+
+/** An @onEvent trigger on ExampleToken's Transfer events to `to` (topic 2), from `startBlock`. */
+export const transfersTo = (token: Address, to: Address, startBlock: bigint): EventTriggerSpec => {
+  const transfer = getAbiItem({ abi: ExampleToken.abi, name: 'Transfer' })
+  return {
+    kind: 'event',
+    chain: 'devnet',
+    chainId: 31337,
+    contract: 'token',
+    address: token,
+    event: 'Transfer',
+    abi: transfer,
+    topic0: toEventSelector(transfer),
+    topics: [null, pad(to)],
+    startBlock: startBlock.toString(),
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -166,3 +191,42 @@ export async function invocationsOf(gateway: Gateway, functionId: string) {
 
 /** The trigger payload (JSON) an invocation ran on. */
 export const payloadOf = (inv: { input: string }) => JSON.parse(Buffer.from(inv.input.slice(2), 'hex').toString()) as Record<string, any>
+
+/** A gateway process following `chains`, on the same database as startChainGateway(stack, { name }). */
+export async function startGatewayProcess(stack: ChainStack, name: string, chains: ChainSpec[]): Promise<{ url: string; proc: ChildProcess }> {
+  const chainsFile = join(stack.root, `chains-${name}.json`)
+  await writeFile(chainsFile, JSON.stringify(chains))
+  const args = [
+    '--import',
+    'tsx',
+    join(repoRoot, 'gateway/src/bin.ts'),
+    '--data',
+    join(stack.root, `gateway-${name}`),
+    '--replicas',
+    stack.replicas.map((r) => r.url).join(','),
+    '--network',
+    join(stack.root, 'keys', 'network.json'),
+    '--gateway-key-file',
+    join(stack.root, 'keys', 'gateway.key'),
+    '--port',
+    '0',
+    '--chains',
+    chainsFile,
+  ]
+  const env = { ...process.env, NEXUS_API_KEYS: API_KEY, NEXUS_GATEWAY_SCHEMA: chainGatewaySchema(name) }
+  const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', process.env.NEXUS_DEBUG ? 'inherit' : 'ignore'], env })
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)))
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (line.startsWith('{"event":"listening"')) resolve(JSON.parse(line).port)
+    })
+  })
+  return { url: `http://127.0.0.1:${port}`, proc }
+}
+
+export const killProcess = (proc: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
+    proc.once('exit', () => resolve())
+    proc.kill('SIGKILL')
+  })

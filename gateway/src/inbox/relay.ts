@@ -36,6 +36,7 @@ import { inboxRequests } from '../triggers/tables.ts'
 import type { Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { appendChainInvocation, type LogSink } from '../triggers/sinks.ts'
+import type { BlockHeader, RpcLog } from '../triggers/rpc.ts'
 
 export type InboxRelayConfig = {
   /** Chain config name (one of the gateway's `chains`). */
@@ -91,37 +92,42 @@ export function createInboxRelay(p: { config: InboxRelayConfig; chain: ChainSpec
     return (await log.listFunctions()).find((f) => f.codeHash === codeHash.toLowerCase() && fits(f.id))?.id
   }
 
+  async function deliverRequest(l: RpcLog, header: BlockHeader) {
+    const { args } = decodeEventLog({ abi: NexusInbox.abi, eventName: 'Requested', data: l.data, topics: l.topics as [Hex, ...Hex[]] })
+    if (args.mode !== BLS) {
+      counts.skipped++
+      return logger(`[inbox] request ${args.requestId}: mode ${args.mode} is not served by the replicated path; skipped`)
+    }
+    const functionId = await gatewayFunction(args.functionId, args.codeHash, args.nexusFunctionIdHash)
+    if (!functionId) {
+      counts.skipped++
+      const bound = args.nexusFunctionIdHash === zeroHash ? '' : ` as the function bound by hash ${args.nexusFunctionIdHash}`
+      return logger(`[inbox] request ${args.requestId}: no deployed function runs code ${args.codeHash}${bound}; skipped`)
+    }
+    const { invocation } = await appendChainInvocation(p, {
+      functionId,
+      input: hexToBytes(args.input),
+      trigger: 'inbox',
+      idempotencyKey: `inbox:${chainId}:${l.blockHash}:${l.logIndex}`,
+      chainId,
+      header,
+    })
+    const rows = await db
+      .insert(inboxRequests)
+      .values({ chainId, inbox, requestId: args.requestId, functionId, invocationId: invocation.id })
+      .onConflictDoNothing()
+      .returning({ requestId: inboxRequests.requestId })
+    counts.requests += rows.length
+  }
+
   const sink: LogSink = {
     kind: 'log',
     key: `inbox/${inbox}`,
     filter: { address: inbox, topics: [REQUESTED_TOPIC] },
     startBlock: config.startBlock === undefined ? undefined : BigInt(config.startBlock),
-    async deliver(l, header) {
-      const { args } = decodeEventLog({ abi: NexusInbox.abi, eventName: 'Requested', data: l.data, topics: l.topics as [Hex, ...Hex[]] })
-      if (args.mode !== BLS) {
-        counts.skipped++
-        return logger(`[inbox] request ${args.requestId}: mode ${args.mode} is not served by the replicated path; skipped`)
-      }
-      const functionId = await gatewayFunction(args.functionId, args.codeHash, args.nexusFunctionIdHash)
-      if (!functionId) {
-        counts.skipped++
-        const bound = args.nexusFunctionIdHash === zeroHash ? '' : ` as the function bound by hash ${args.nexusFunctionIdHash}`
-        return logger(`[inbox] request ${args.requestId}: no deployed function runs code ${args.codeHash}${bound}; skipped`)
-      }
-      const { invocation } = await appendChainInvocation(p, {
-        functionId,
-        input: hexToBytes(args.input),
-        trigger: 'inbox',
-        idempotencyKey: `inbox:${chainId}:${l.blockHash}:${l.logIndex}`,
-        chainId,
-        header,
-      })
-      const rows = await db
-        .insert(inboxRequests)
-        .values({ chainId, inbox, requestId: args.requestId, functionId, invocationId: invocation.id })
-        .onConflictDoNothing()
-        .returning({ requestId: inboxRequests.requestId })
-      counts.requests += rows.length
+    async deliver(logs) {
+      // One request at a time: each names its function only once decoded, and is recorded with its invocation.
+      for (const { log: l, header } of logs) await deliverRequest(l, header)
     },
   }
 

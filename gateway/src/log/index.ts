@@ -5,10 +5,11 @@ import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
-import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
+import { ArtifactConflictError, ForbiddenError, UnknownFunctionError } from '../errors.ts'
 import { rowsOf } from '@nexus/runtime/store'
 import { sameManifest, type LogLine } from '@nexus/protocol'
 import type { AttestedResult } from '@nexus/protocol/attest'
+import { appendMany, int8, newInvocation, sameRequestOrConflict, type Appended } from './append-many.ts'
 
 /** An invocation as the log holds it: `result` is the attested result, null until one is recorded. */
 /** One invocation as the log holds it; `result` is the attested result once recorded (typed in the schema). */
@@ -48,8 +49,6 @@ const isUniqueViolation = (err: unknown): boolean => {
   return false
 }
 
-const int8 = (value: bigint | undefined) => (value === undefined ? null : String(value))
-
 export function createLog({ db }: { db: Db }) {
   async function findByKey(functionId: string, key: string): Promise<Invocation | undefined> {
     const [row] = await db
@@ -57,12 +56,6 @@ export function createLog({ db }: { db: Db }) {
       .from(invocations)
       .where(and(eq(invocations.functionId, functionId), eq(invocations.idempotencyKey, key)))
     return row
-  }
-
-  function sameRequest(existing: Invocation, p: AppendParameters): { invocation: Invocation; created: false } {
-    if (existing.requestHash !== p.requestHash)
-      throw new IdempotencyConflictError(`Idempotency-Key "${p.idempotencyKey}" was already used with a different request body.`)
-    return { invocation: existing, created: false }
   }
 
   return {
@@ -147,7 +140,7 @@ export function createLog({ db }: { db: Db }) {
     async append(p: AppendParameters): Promise<{ invocation: Invocation; created: boolean }> {
       if (p.idempotencyKey !== undefined) {
         const existing = await findByKey(p.functionId, p.idempotencyKey)
-        if (existing) return sameRequest(existing, p)
+        if (existing) return sameRequestOrConflict(existing, p)
       }
       try {
         // One statement, so one round trip and atomic by itself: the seq bump and the insert that
@@ -169,35 +162,24 @@ export function createLog({ db }: { db: Db }) {
         ) as { seq: string; code_hash: string }[]
         const [row] = rows
         if (!row) throw new UnknownFunctionError(`Unknown function "${p.functionId}".`)
-        const invocation: Invocation = {
-          id,
-          functionId: p.functionId,
-          seq: BigInt(row.seq),
-          codeHash: row.code_hash,
-          input: p.input,
-          trigger: p.trigger,
-          timestampMs,
-          chainId: p.chainId ?? null,
-          blockNumber: p.blockNumber ?? null,
-          idempotencyKey: p.idempotencyKey ?? null,
-          requestHash: p.requestHash,
-          state: 'pending',
-          result: null,
-          disagreements: [],
-          abort: null,
-          logs: [],
-          attestedAt: null,
-          createdAt,
-        }
+        const invocation = newInvocation(p, id, BigInt(row.seq), row.code_hash, timestampMs, createdAt)
         return { invocation, created: true }
       } catch (err) {
         // Two requests raced with the same idempotency key: the loser reads the winner's row.
         if (p.idempotencyKey !== undefined && isUniqueViolation(err)) {
           const existing = await findByKey(p.functionId, p.idempotencyKey)
-          if (existing) return sameRequest(existing, p)
+          if (existing) return sameRequestOrConflict(existing, p)
         }
         throw err
       }
+    },
+
+    /**
+     * Append a range of invocations of one function in one transaction (a trigger backfill), with
+     * append's guarantees per item: see append-many.ts. One entry per item, in order.
+     */
+    appendMany(items: AppendParameters[]): Promise<Appended[]> {
+      return appendMany(db, items)
     },
 
     async getInvocation(id: string): Promise<Invocation | undefined> {

@@ -168,6 +168,72 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
       }
     })
 
+    test('appendMany: one transaction, contiguous seqs in list order, idempotent per key like append', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        await log.putArtifact(H1, { name: 'f' }, 'AA==')
+        await log.deployFunction('f', H1)
+        const item = (key: string | undefined, body = key ?? 'none') => ({
+          functionId: 'f',
+          input: `0x${Buffer.from(body).toString('hex')}` as const,
+          trigger: 'event',
+          requestHash: body,
+          idempotencyKey: key,
+          timestampMs: 2n ** 62n + 7n,
+          chainId: 31337n,
+          blockNumber: 2n ** 60n,
+        })
+        const single = await log.append(item('k2'))
+        // k2 is in the log already, k4 repeats within the list, one item has no key.
+        const answered = await log.appendMany([item('k1'), item('k2'), item('k3'), item(undefined), item('k4'), item('k4'), item('k5')])
+        expect(answered.map((a) => a.created)).toEqual([true, false, true, true, true, false, true])
+        expect(answered.map((a) => a.invocation.seq)).toEqual([2n, 1n, 3n, 4n, 5n, 5n, 6n])
+        expect(answered[1]!.invocation.id).toBe(single.invocation.id)
+        expect(answered[5]!.invocation.id).toBe(answered[4]!.invocation.id)
+        // What appendMany answers is exactly what the log holds.
+        const rows = await log.range('f', 0n, 100)
+        expect(rows.map((r) => r.seq)).toEqual([1n, 2n, 3n, 4n, 5n, 6n])
+        for (const a of answered) expect(a.invocation).toEqual(rows.find((r) => r.id === a.invocation.id))
+        expect((await log.getFunction('f'))!.lastSeq).toBe(6n)
+        // Re-delivering the whole range writes nothing and answers the same invocations.
+        const again = await log.appendMany([item('k1'), item('k2'), item('k3'), item('k4'), item('k5')])
+        expect(again.every((a) => !a.created)).toBe(true)
+        expect(again.map((a) => a.invocation.seq)).toEqual([2n, 1n, 3n, 5n, 6n])
+        expect(await log.appendMany([])).toEqual([])
+      } finally {
+        await database.close()
+      }
+    })
+
+    test('appendMany: a conflicting key or an unknown function writes nothing of the range', async () => {
+      const database = await open()
+      try {
+        const log = createLog(database)
+        await log.putArtifact(H1, { name: 'f' }, 'AA==')
+        await log.deployFunction('f', H1)
+        const item = (key: string, requestHash = key) => ({ functionId: 'f', input: '0x' as const, trigger: 'event', requestHash, idempotencyKey: key })
+        await log.appendMany([item('a')])
+        await expect(log.appendMany([item('b'), item('a', 'another body'), item('c')])).rejects.toBeInstanceOf(IdempotencyConflictError)
+        await expect(log.appendMany([item('b'), item('b', 'another body')])).rejects.toBeInstanceOf(IdempotencyConflictError)
+        await expect(log.appendMany([{ ...item('z'), functionId: 'nope' }])).rejects.toBeInstanceOf(UnknownFunctionError)
+        expect((await log.range('f', 0n, 10)).map((r) => r.idempotencyKey)).toEqual(['a'])
+        expect((await log.getFunction('f'))!.lastSeq).toBe(1n)
+        // Racing appenders of overlapping ranges (and single appends) still write each key once, seqs without gaps.
+        const keys = Array.from({ length: 30 }, (_, k) => `r${k}`)
+        await Promise.all([
+          log.appendMany(keys.slice(0, 20).map((k) => item(k))),
+          log.appendMany(keys.slice(10).map((k) => item(k))),
+          ...keys.slice(5, 15).map((k) => log.append(item(k))),
+        ])
+        const rows = await log.range('f', 0n, 100)
+        expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 31 }, (_, k) => BigInt(k + 1)))
+        expect(new Set(rows.map((r) => r.idempotencyKey)).size).toBe(31)
+      } finally {
+        await database.close()
+      }
+    })
+
     test('results: recorded once attested; first pending seq moves forward', async () => {
       const database = await open()
       try {

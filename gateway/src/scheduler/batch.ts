@@ -11,6 +11,7 @@ import { agreedLogs, done, evict, type Batch, type Lane, type Slot } from './lan
 import type { LogLine } from '@nexus/protocol'
 import type { Outcomes } from './outcome.ts'
 import { rejectedShares, type Quorum } from './quorum.ts'
+import { nextBatchCap } from './batch-size.ts'
 
 export type Batches = ReturnType<typeof createBatches>
 
@@ -23,7 +24,22 @@ function markInvalid(batch: Batch, members: number[], shareIndex: number) {
 }
 
 export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { outcomes: Outcomes; quorum: Quorum }) {
-  const { log, network, metrics, curve, onEvent, divergence, replicaIndexes, n, maxBatch, maxBatchBytes } = ctx
+  const { log, network, metrics, curve, onEvent, divergence, replicaIndexes, n, maxBatchBytes } = ctx
+
+  /** Tell the batch-size controller how a batch went (attested or split). */
+  function adapt(lane: Lane, batch: Batch, agreed: boolean) {
+    const elapsedMs = batch.sentAt === undefined ? 0 : performance.now() - batch.sentAt
+    const size = Number(batch.end - batch.start + 1n)
+    const cap = nextBatchCap(lane.batchCap, { size, elapsedMs, agreed, backlog: lane.head > batch.end }, ctx)
+    if (cap !== lane.batchCap) onEvent(`batches of ${lane.functionId}: at most ${cap} seqs (a batch of ${size} took ${elapsedMs.toFixed(0)} ms)`)
+    lane.batchCap = cap
+    metrics.set(
+      'nexus_batch_cap',
+      'Most seqs the next batch of the function may hold (grows while a backlog attests quickly)',
+      { function: lane.functionId },
+      cap,
+    )
+  }
 
   /**
    * The batch containing `cursor`, or a new one from `cursor` to what is pending (capped).
@@ -34,7 +50,7 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
     const counts = (b: Batch) => settledUntil === undefined || !b.single
     for (const b of lane.batches.values()) if (b.start <= cursor && cursor <= b.end && counts(b)) return b
     let end = settledUntil ?? lane.head
-    if (end - cursor + 1n > BigInt(maxBatch)) end = cursor + BigInt(maxBatch) - 1n
+    if (end - cursor + 1n > BigInt(lane.batchCap)) end = cursor + BigInt(lane.batchCap) - 1n
     for (const b of lane.batches.values()) if (b.start > cursor && b.start <= end && counts(b)) end = b.start - 1n
     const batch: Batch = { start: cursor, end, responses: new Map(), single: end === cursor, settled: false }
     lane.batches.set(cursor, batch)
@@ -149,6 +165,7 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
       await log.recordResults(records.map((x) => ({ id: x.slot.invocation.id, result: x.attested, disagreements: x.slot.disagreements, logs: x.logs })))
       batch.settled = true
       metrics.inc('nexus_batches_total', 'Batches attested with one combined signature')
+      adapt(lane, batch, members.length === batch.responses.size && combined.rejected.length === 0)
       for (const x of records) outcomes.settle(lane, x.slot, x.attested, x.status, x.logs)
       return
     }
@@ -167,6 +184,7 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
     if (best + (n - batch.responses.size - silent) >= network.t) return
     // No root can reach t: attest this range one invocation at a time (each replica re-serves its record).
     batch.single = true
+    adapt(lane, batch, false)
     metrics.inc('nexus_batch_splits_total', 'Batches whose roots disagreed and fell back to single attestation')
     onEvent(`batch ${lane.functionId}#${batch.start}-${batch.end}: roots disagree, attesting one by one`)
     lane.rewind = lane.rewind.map(() => true)

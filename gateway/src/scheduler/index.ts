@@ -28,6 +28,8 @@ export function createScheduler({
   network,
   metrics,
   maxBatch = 256,
+  maxBatchBacklog = 1024,
+  batchTargetMs = 3000,
   maxBatchBytes = 16 << 20,
   backoff = { minMs: 25, maxMs: 2000 },
   verifyBeforeAnswer = false,
@@ -50,6 +52,8 @@ export function createScheduler({
     network,
     metrics,
     maxBatch,
+    maxBatchBacklog,
+    batchTargetMs,
     maxBatchBytes,
     backoff,
     verifyBeforeAnswer,
@@ -90,7 +94,7 @@ export function createScheduler({
   function startLane(functionId: string, head: bigint): Lane {
     let lane = lanes.get(functionId)
     if (lane) return lane
-    lane = createLane(functionId, head, replicas.length)
+    lane = createLane(functionId, head, replicas.length, maxBatch)
     lanes.set(functionId, lane)
     for (const client of replicas)
       loops.push(
@@ -99,6 +103,24 @@ export function createScheduler({
         }),
       )
     return lane
+  }
+
+  /** New invocations were durably appended (a trigger run, in seq order): hand them to their lanes, waking each once. */
+  function submitMany(invocations: Invocation[]) {
+    const woken = new Set<Lane>()
+    for (const invocation of invocations) {
+      const lane = startLane(invocation.functionId, invocation.seq - 1n)
+      if (!lane.slots.has(invocation.seq)) lane.slots.set(invocation.seq, { invocation, responses: new Map(), disagreements: [] })
+      if (invocation.seq > lane.head) lane.head = invocation.seq
+      woken.add(lane)
+    }
+    if (invocations.length === 0) return
+    metrics.inc('nexus_invocations_total', 'Invocations by status', { status: 'accepted' }, invocations.length)
+    const now = performance.now()
+    for (const lane of woken) {
+      lane.lastActivity = now
+      lane.wake()
+    }
   }
 
   return {
@@ -120,13 +142,9 @@ export function createScheduler({
     },
     /** A new invocation was durably appended: hand it to the lane. */
     submit(invocation: Invocation) {
-      const lane = startLane(invocation.functionId, invocation.seq - 1n)
-      if (!lane.slots.has(invocation.seq)) lane.slots.set(invocation.seq, { invocation, responses: new Map(), disagreements: [] })
-      if (invocation.seq > lane.head) lane.head = invocation.seq
-      lane.lastActivity = performance.now()
-      metrics.inc('nexus_invocations_total', 'Invocations by status', { status: 'accepted' })
-      lane.wake()
+      submitMany([invocation])
     },
+    submitMany,
     /** A function was deployed: make sure its lane exists. */
     ensureLane(functionId: string, head: bigint) {
       if (!running) return

@@ -19,7 +19,7 @@ export type Slot = {
   /** keccak256 of the invocation's input, computed once. */
   inputHash?: string
   /** Answers (digest, output, fields) already checked for this slot: replicas that agree are not re-hashed. */
-  checked?: Set<string>
+  checked?: ReplicaExecuteResult[]
   /** Replicas sent this invocation in its first wave (see hedgeMs), and the signal for the rest. */
   sent?: number
   spares?: Spares
@@ -36,6 +36,8 @@ export type Batch = {
   settled: boolean
   /** Merkle roots already computed for a list of digests (agreeing replicas send the same list). */
   roots?: Map<string, Hex>
+  /** performance.now() of its first send (the batch-size controller's clock). */
+  sentAt?: number
 }
 export type Lane = {
   functionId: string
@@ -47,6 +49,8 @@ export type Lane = {
   rewind: boolean[]
   /** performance.now() of the last submit or replica answer: a catching-up spare waits for quiet (spareQuietMs). */
   lastActivity: number
+  /** Most seqs the next batch may hold (batch-size.ts). */
+  batchCap: number
   wake: () => void
   waiting: Promise<void>
 }
@@ -74,7 +78,7 @@ export const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
   ...(inv.abort ? { abort: inv.abort } : {}),
 })
 
-export function createLane(functionId: string, head: bigint, replicas: number): Lane {
+export function createLane(functionId: string, head: bigint, replicas: number, batchCap: number): Lane {
   const lane: Lane = {
     functionId,
     head,
@@ -83,6 +87,7 @@ export function createLane(functionId: string, head: bigint, replicas: number): 
     cursors: Array.from({ length: replicas }, () => undefined),
     rewind: Array.from({ length: replicas }, () => false),
     lastActivity: 0,
+    batchCap,
     wake: () => {},
     waiting: Promise.resolve(),
   }

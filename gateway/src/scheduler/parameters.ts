@@ -11,8 +11,15 @@ export type CreateSchedulerParameters = {
   replicas: ReplicaClient[]
   network: Network
   metrics: Metrics
-  /** Most seqs per batch. Default: 256 (1 disables batching). */
+  /** Most seqs per batch, and where the adaptive cap starts (batch-size.ts). Default: 256 (1 disables batching). */
   maxBatch?: number
+  /**
+   * Most seqs per batch while a backlog is deep: the cap doubles from maxBatch toward this while full
+   * batches attest with every replica agreeing within batchTargetMs. Default: 1024.
+   */
+  maxBatchBacklog?: number
+  /** A batch that took longer than this (first send to combined) stops the cap growing; twice this halves it, ms. Default: 3000. */
+  batchTargetMs?: number
   /** Request body budget of one batch, bytes (the replica accepts 32 MiB; inputs travel as hex). Default: 16 MiB. */
   maxBatchBytes?: number
   /** Backoff bounds for an unavailable replica, ms. Default: 25 → 2000. */

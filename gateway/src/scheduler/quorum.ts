@@ -24,19 +24,40 @@ export function largestGroup(answers: [replica: number, value: string][]): numbe
   return Math.max(0, ...counts.values())
 }
 
+/** Every field the digest covers (parseResultFields builds exactly these), compared as values. */
+const DIGEST_FIELDS = [
+  'chainId',
+  'verifier',
+  'functionId',
+  'codeHash',
+  'seq',
+  'inputHash',
+  'status',
+  'outputHash',
+  'stateRootBefore',
+  'stateRootAfter',
+  'fuelUsed',
+] as const satisfies readonly (keyof ResultFields)[]
+
+/** Two answers with the same digest, output and fields (cheaper than serializing them to compare). */
+function sameAnswer(a: ReplicaExecuteResult, b: ReplicaExecuteResult): boolean {
+  if (a.digest !== b.digest || a.output !== b.output) return false
+  for (const k of DIGEST_FIELDS) if (a.fields[k] !== b.fields[k]) return false
+  return true
+}
+
 export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outcomes: Outcomes; check: (c: Check) => void }) {
   const { log, network, metrics, curve, onEvent, divergence, replicaIndexes, n, verifyBeforeAnswer } = ctx
 
   /** Check what a replica claims before counting its share: digest, output hash and request binding. */
   function validate(slot: Slot, r: ReplicaExecuteResult): string | undefined {
     const f: ResultFields = r.fields
-    // Hashing dominates the gateway's CPU in a batch drain; an answer byte-identical to one already
-    // checked for this slot (the common case: replicas agree) needs no second keccak.
-    const answer = `${r.digest}|${r.output}|${JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`
-    if (!slot.checked?.has(answer)) {
+    // Hashing dominates the gateway's CPU in a batch drain; an answer equal to one already checked
+    // for this slot (the common case: replicas agree) needs no second keccak.
+    if (!slot.checked?.some((c) => sameAnswer(c, r))) {
       if (resultDigest(f) !== r.digest.toLowerCase()) return 'digest does not match its fields'
       if (keccak256(r.output) !== f.outputHash.toLowerCase()) return 'output does not match outputHash'
-      ;(slot.checked ??= new Set()).add(answer)
+      ;(slot.checked ??= []).push(r)
     }
     if (f.seq !== slot.invocation.seq) return `answered seq ${f.seq} for seq ${slot.invocation.seq}`
     // Protocol v2: the signed fields name the function; a v1 answer (no function id) or another function's is not ours.

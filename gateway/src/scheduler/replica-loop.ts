@@ -95,6 +95,7 @@ export async function replicaLoop(ctx: SchedulerContext, { quorum, batches, spar
       const slots = batches.fitRequestSize(batch, loaded)
       if (batch.single) continue // cut back to one invocation: the single path below handles it
       const sentAt = performance.now()
+      batch.sentAt ??= sentAt
       for (const s of slots) if (!done(s)) s.firstSentAt ??= sentAt
       const outcome = await client.executeBatch(slots.map((s) => requestOf(s.invocation)))
       if (!isRunning()) return
