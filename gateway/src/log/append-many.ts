@@ -38,7 +38,7 @@ export function newInvocation(p: AppendParameters, id: string, seq: bigint, code
 }
 
 export const sameRequestOrConflict = (existing: Invocation, p: AppendParameters): Appended => {
-  if (existing.requestHash !== p.requestHash)
+  if (existing.requestHash !== p.requestHash && !p.keyNamesRequest)
     throw new IdempotencyConflictError(`Idempotency-Key "${p.idempotencyKey}" was already used with a different request body.`)
   return { invocation: existing, created: false }
 }

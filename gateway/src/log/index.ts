@@ -25,6 +25,13 @@ export type AppendParameters = {
   idempotencyKey?: string
   /** Hash of the request body: same idempotency key with another body is a conflict. */
   requestHash: string
+  /**
+   * The key alone names the request (a chain trigger's key is its chain, block hash and log index):
+   * a re-delivery with other bytes is the same request, not a conflict, and the log keeps what it
+   * first appended. A gateway upgraded mid-backfill (a payload encoding that gained a field) then
+   * re-delivers the logs past its cursor without stopping on them.
+   */
+  keyNamesRequest?: boolean
   /** The time the log assigns (the function's clock). Default: Date.now(). */
   timestampMs?: bigint
   /** Chain-triggered invocations: chain and block that chain reads are pinned to. */

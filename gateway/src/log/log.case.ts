@@ -163,6 +163,17 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         )
         await expect(log.append({ functionId: 'nope', input: '0x', trigger: 'http', requestHash: 'h' })).rejects.toBeInstanceOf(UnknownFunctionError)
         expect((await log.getFunction('f'))!.lastSeq).toBe(1n)
+        // A chain trigger's key names it: re-delivered with other bytes (a gateway upgraded between
+        // append and cursor write), it is the invocation already there, singly or in a run.
+        const chain = { functionId: 'f', trigger: 'event', idempotencyKey: 'event:1:0xab:0', keyNamesRequest: true } as const
+        const kept = await log.append({ ...chain, input: '0x0a', requestHash: 'old' })
+        expect(await log.append({ ...chain, input: '0x0b', requestHash: 'new' })).toMatchObject({
+          created: false,
+          invocation: { id: kept.invocation.id, input: '0x0a' },
+        })
+        const [again] = await log.appendMany([{ ...chain, input: '0x0b', requestHash: 'new' }])
+        expect(again).toMatchObject({ created: false, invocation: { id: kept.invocation.id } })
+        expect((await log.getFunction('f'))!.lastSeq).toBe(2n)
       } finally {
         await database.close()
       }

@@ -44,6 +44,7 @@ const appendParameters = (p: ChainAppend): AppendParameters => ({
   trigger: p.trigger,
   idempotencyKey: p.idempotencyKey,
   requestHash: sha256(p.input),
+  keyNamesRequest: true,
   // The function's clock is the block's, never the gateway's: every replica sees the same time.
   timestampMs: p.header.timestamp * 1000n,
   chainId: p.chainId,
