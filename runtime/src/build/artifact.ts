@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { bundleHandler } from './bundle.ts'
 import { componentizeJs } from './componentize.ts'
-import { METER_VERSION } from './meter.ts'
+import { METER_VERSION } from './meter-version.ts'
 import { witWorld } from '@nexus/protocol/wit'
 import { defaultLimits, type Limits } from '../sandbox/limits.ts'
 

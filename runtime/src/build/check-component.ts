@@ -8,13 +8,16 @@
 // can compile and link; a garbage body behind a valid header is a 400 naming what failed.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jco'
 import { compileFiles } from './compile.ts'
-import { importedInterfaces, type ImportedInterfaces } from './component-imports.ts'
+import type { ImportedInterfaces } from './component-imports.ts'
 import { InvalidArtifactError } from './errors.ts'
 import { witDir } from '@nexus/protocol/wit'
 
 type World = { imports: ImportedInterfaces; exports: string[] }
+
+// jco (≈ 100 MB resident once imported) loads on the first deploy check, not when the gateway starts.
+const jco = () => import('@bytecodealliance/jco')
+const importedInterfaces = async (component: Uint8Array) => (await import('./component-imports.ts')).importedInterfaces(component)
 
 /** `export name: …;` lines of a component's WIT, as wasm-tools prints them. */
 const exportLines = (wit: string) =>
@@ -28,6 +31,7 @@ let world: Promise<World> | undefined
 function worldOf(): Promise<World> {
   world ??= (async () => {
     const witSource = await readFile(join(witDir, 'nexus.wit'), 'utf8')
+    const { componentEmbed, componentNew, componentWit } = await jco()
     const dummy = await componentNew(await componentEmbed({ dummy: true, witSource, world: 'nexus:function/function' }))
     return { imports: await importedInterfaces(dummy), exports: exportLines(await componentWit(dummy)) }
   })()
@@ -54,7 +58,7 @@ export async function checkComponent(component: Uint8Array, options: { memoryPag
   }
   let wit: string
   try {
-    wit = await componentWit(component)
+    wit = await (await jco()).componentWit(component)
   } catch (cause) {
     throw new InvalidArtifactError('component: its interface could not be decoded.', { cause })
   }

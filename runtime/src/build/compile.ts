@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { transpile } from '@bytecodealliance/jco'
-import { meterModule, METER_VERSION } from './meter.ts'
-import { InvalidArtifactError } from './errors.ts'
+import { METER_VERSION } from './meter-version.ts'
+import { compileFiles } from './compile-in-worker.ts'
 import { codeHashOf } from './artifact.ts'
+
+export { compileFiles }
 
 export type CompileOptions = { cacheDir: string; memoryPages: number }
 
@@ -89,28 +90,4 @@ async function compileInto(dir: string, component: Uint8Array, memoryPages: numb
   } finally {
     await rm(tmp, { recursive: true, force: true })
   }
-}
-
-/**
- * The compile step itself, in memory: transpile, then meter every core module. The gateway runs
- * this on a deploy (runtime/src/build/check-component.ts) so that what it accepts is what every
- * replica will compile.
- */
-export async function compileFiles(component: Uint8Array, memoryPages: number): Promise<Record<string, Uint8Array>> {
-  let files: Record<string, Uint8Array>
-  try {
-    ;({ files } = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true }))
-  } catch (cause) {
-    throw new InvalidArtifactError('The artifact is not a valid component of the nexus:function world.', { cause })
-  }
-  const out: Record<string, Uint8Array> = {}
-  for (const [name, bytes] of Object.entries(files)) {
-    if (name.includes('/')) continue // interface typings
-    try {
-      out[name] = name.endsWith('.wasm') ? meterModule(bytes, { maxPages: memoryPages }) : bytes
-    } catch (cause) {
-      throw new InvalidArtifactError(`The artifact's core module ${name} cannot be metered.`, { cause })
-    }
-  }
-  return out
 }

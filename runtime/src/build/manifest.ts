@@ -3,7 +3,7 @@
 // and the limits it has defaults for.
 import { checkManifest, type Manifest } from '@nexus/protocol'
 import { defaultLimits } from '../sandbox/limits.ts'
-import { METER_VERSION } from './meter.ts'
+import { METER_VERSION } from './meter-version.ts'
 
 export { FUNCTION_ID, InvalidManifestError, LIMIT_RANGES, sameManifest } from '@nexus/protocol'
 

@@ -17,11 +17,8 @@ const FEATURES =
   binaryen.Features.ExtendedConst |
   binaryen.Features.SIMD128
 
-/**
- * Version of the metering scheme; part of the manifest because fuel figures are signed.
- * v2: bulk memory instructions pay per byte, host calls and storage per byte (sandbox/fuel-schedule.ts).
- */
-export const METER_VERSION = 'nexus-fuel-v2'
+// The scheme's version lives apart from binaryen, so naming it (manifests, cache folders) loads none of it.
+export { METER_VERSION } from './meter-version.ts'
 
 /**
  * Instruments one core module with a deterministic fuel counter: one unit is charged on every
