@@ -18,7 +18,7 @@ import { bundleHandler } from '@nexus/runtime/build'
 import { manifestFor } from '@nexus/runtime'
 import { cachedComponent } from '@nexus/runtime/build'
 import { DEVNET_PORT, type Devnet } from '../dev/devnet.ts'
-import { buildProject, chainSpecs, loadConfig } from '@nexus/framework/build'
+import { buildProject, chainSpecs, loadConfig, releaseTypecheckProgram } from '@nexus/framework/build'
 import type { NexusConfig } from '@nexus/framework/config'
 import type { ChainSpec } from '@nexus/protocol'
 import { encodeFunctionData, toHex, type Hex } from 'viem'
@@ -132,6 +132,8 @@ async function runExamples(o: ExamplesOptions): Promise<number> {
           const built = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)) })
           for (const fn of built.functions) await deploy(fn.id, fn.manifest, fn.component!)
         }
+        // The examples are built once: the type checker's program would only hold memory from here on.
+        releaseTypecheckProgram()
       },
       () => `deployed ${deployed.length} example function(s)`,
     )
