@@ -5,6 +5,7 @@ export { createReplica, type Replica, type ReplicaOptions, type ExecuteRequest, 
 export { createReplicaApp } from './replica/app.ts'
 export { createReplicaServer } from './replica/server.ts'
 export { processMemorySamples } from './replica/metrics.ts'
+export { prebundleWorkers } from './replica/prebundle.ts'
 export { SeqGapError, SeqMismatchError, UnknownCodeError } from './replica/errors.ts'
 export { defaultLimits, type Limits } from './sandbox/limits.ts'
 export { Status, type StatusCode } from '@nexus/protocol'

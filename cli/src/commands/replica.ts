@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { zeroAddress, type Address, type Hex } from 'viem'
-import { createReplica, createReplicaServer } from '@nexus/runtime'
+import { createReplica, createReplicaServer, prebundleWorkers } from '@nexus/runtime'
 import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { makePrivate } from '@nexus/runtime/store'
 
@@ -64,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     warn: (message) => console.error(`[replica ${index}] ${message}`),
     memoryBudgetBytes: budgetMb === undefined ? undefined : Number(budgetMb) * 1024 * 1024,
   })
+  await prebundleWorkers()
   const server = createReplicaServer(replica, { gatewayKey })
   server.listen(Number(values.port), values.host, () => {
     // The gateway (and tests) read this line to learn the port.

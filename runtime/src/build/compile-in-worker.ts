@@ -15,8 +15,11 @@ let worker: { thread: Worker; pending: Map<number, Pending> } | undefined
 let idleTimer: NodeJS.Timeout | undefined
 let nextId = 1
 
+/** The compile worker's bundle (compile-worker.ts). */
+export const compileWorkerBundlePath = () => bundleWorker(new URL('./compile-worker', import.meta.url))
+
 async function spawn() {
-  const thread = new Worker(await bundleWorker(new URL('./compile-worker', import.meta.url)))
+  const thread = new Worker(await compileWorkerBundlePath())
   const current = { thread, pending: new Map<number, Pending>() }
   const fail = (err: Error) => {
     if (worker === current) worker = undefined
