@@ -15,6 +15,14 @@ const inlined = /^(@nexus\/|@noble\/hashes\/)/
 // Other npm packages (the compile worker's jco and binaryen) are imported by absolute path,
 // resolved from this package as it would resolve them itself.
 const resolveFromHere = createRequire(import.meta.url).resolve
+/** A package this one cannot `require.resolve` (an import-only export map) stays a bare import. */
+const resolvedOrBare = (specifier: string) => {
+  try {
+    return resolveFromHere(specifier)
+  } catch {
+    return specifier
+  }
+}
 
 /** The sandbox worker's bundle (worker.ts). */
 export const workerBundlePath = () => bundleWorker(new URL('./worker', import.meta.url))
@@ -46,7 +54,7 @@ export function bundleWorker(entry: URL): Promise<string> {
             b.onResolve({ filter: /^[^./]/ }, (args) => {
               if (inlined.test(args.path)) return undefined
               if (args.path.startsWith('node:')) return { path: args.path, external: true }
-              return { path: resolveFromHere(args.path), external: true }
+              return { path: resolvedOrBare(args.path), external: true }
             })
           },
         },
