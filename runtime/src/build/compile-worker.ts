@@ -2,17 +2,23 @@
 // request at a time, and answers with the files (their buffers transferred, not copied).
 import { parentPort } from 'node:worker_threads'
 import { compileFiles } from './compile-files.ts'
+import { checkWorld } from './component-world.ts'
 
-export type CompileRequest = { id: number; component: Uint8Array; memoryPages: number }
+/** `checkWorld`: the world's WIT, to check the component against it first (the gateway's deploy check). */
+export type CompileRequest = { id: number; component: Uint8Array; memoryPages: number; checkWorld?: string }
 export type CompileResponse = { id: number; files?: Record<string, Uint8Array>; refused?: string; cause?: string; error?: string }
 
-parentPort!.on('message', async ({ id, component, memoryPages }: CompileRequest) => {
+parentPort!.on('message', async ({ id, component, memoryPages, checkWorld: witSource }: CompileRequest) => {
   let response: CompileResponse
   try {
+    if (witSource !== undefined) await checkWorld(component, witSource)
     const result = await compileFiles(component, memoryPages)
     response = { id, ...result }
   } catch (err) {
-    response = { id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
+    // The world check's refusals (InvalidArtifactError) are the component's fault, like a compile's.
+    if (err instanceof Error && err.name === 'InvalidArtifactError')
+      response = { id, refused: (err as Error & { shortMessage?: string }).shortMessage ?? err.message }
+    else response = { id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
   }
   const buffers = Object.values(response.files ?? {}).map((b) => b.buffer as ArrayBuffer)
   parentPort!.postMessage(response, [...new Set(buffers)])
