@@ -18,7 +18,7 @@ import { bundleHandler } from '@nexus/runtime/build'
 import { manifestFor } from '@nexus/runtime'
 import { cachedComponent } from '@nexus/runtime/build'
 import { DEVNET_PORT, type Devnet } from '../dev/devnet.ts'
-import { buildProject, chainSpecs, loadConfig } from '@nexus/framework/build'
+import { buildProject, chainSpecs, loadConfig, releaseTypecheckProgram } from '@nexus/framework/build'
 import type { NexusConfig } from '@nexus/framework/config'
 import type { ChainSpec } from '@nexus/protocol'
 import { encodeFunctionData, toHex, type Hex } from 'viem'
@@ -201,6 +201,8 @@ async function buildExamples(
     const project = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)) })
     for (const fn of project.functions) built.push({ name: fn.id, manifest: fn.manifest, component: fn.component! })
   }
+  // The examples are built once: the type checker's program would only hold memory from here on.
+  releaseTypecheckProgram()
   return built
 }
 

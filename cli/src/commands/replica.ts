@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { zeroAddress, type Address, type Hex } from 'viem'
-import { createReplica, createReplicaServer } from '@nexus/runtime'
+import { createReplica, createReplicaServer, prebundleWorkers } from '@nexus/runtime'
 import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { makePrivate } from '@nexus/runtime/store'
 
@@ -33,11 +33,16 @@ export async function run(argv: string[]): Promise<number> {
       // per replica; whoever can write the folder decides what this replica runs, so share it only
       // between processes that trust each other.
       'compile-cache': { type: 'string' },
+      // Byte budget of the sandbox's component cache (compiled modules and pristine instances by
+      // code hash, least recently used evicted first). Default: 64.
+      'memory-budget-mb': { type: 'string' },
     },
   })
   if (!values.index || !/^\d+$/.test(values.index)) throw new Error('nexus replica: --index <n> is required')
   const index = Number(values.index)
   if (values.signer !== 'wasm' && values.signer !== 'noble') throw new Error(`nexus replica: --signer expects wasm or noble, got "${values.signer}"`)
+  const budgetMb = values['memory-budget-mb']
+  if (budgetMb !== undefined && !/^\d+$/.test(budgetMb)) throw new Error(`nexus replica: --memory-budget-mb expects a whole number of MiB, got "${budgetMb}"`)
   const gatewayKey = loadGatewayKey(values['gateway-key-file'])
   if (!gatewayKey) throw new Error(`nexus replica: --gateway-key-file <path> or ${GATEWAY_KEY_ENV} is required (the replica serves only its gateway)`)
   const data = resolve(values.data ?? `.nexus/replica-${index}`)
@@ -57,7 +62,9 @@ export async function run(argv: string[]): Promise<number> {
     rpc: parseRpcFlags(values.rpc ?? []),
     signer: values.signer,
     warn: (message) => console.error(`[replica ${index}] ${message}`),
+    memoryBudgetBytes: budgetMb === undefined ? undefined : Number(budgetMb) * 1024 * 1024,
   })
+  await prebundleWorkers()
   const server = createReplicaServer(replica, { gatewayKey })
   server.listen(Number(values.port), values.host, () => {
     // The gateway (and tests) read this line to learn the port.

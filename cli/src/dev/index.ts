@@ -23,6 +23,10 @@ const fromSource = import.meta.url.endsWith('.ts')
 const cliMain = fileURLToPath(new URL(fromSource ? '../main.ts' : '../main.js', import.meta.url))
 const nodeFlags = [
   '--experimental-wasm-extended-const',
+  // A replica's live heap is tens of MB (its state is in PGlite, its guests' memories outside the
+  // heap); without a cap V8 let garbage (deploy bodies, batches) grow the heap to hundreds of MB
+  // before collecting it. The cap makes it collect sooner; it is far above what a replica keeps.
+  '--max-old-space-size=256',
   ...(fromSource ? ['--conditions=nexus-source', '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : []),
 ]
 
@@ -147,7 +151,10 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
   // The IPC channel is the child's lifeline: `nexus replica` stops when it closes, so a replica
   // never outlives this process however it dies. Its own process group: a terminal's Ctrl-C reaches
   // only this process, which stops the replicas after the gateway has drained.
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env }, detached: true })
+  // Two malloc arenas, not glibc's 8 per core: the worker threads' arenas (sandbox, compile) held
+  // ≈ 100 MB of freed memory per replica (docs/runtime.md, "Memory").
+  const env = { MALLOC_ARENA_MAX: '2', ...process.env }
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true })
   const log = p.onLog ?? (process.env.NEXUS_DEBUG ? (l: string) => console.error(`[replica ${p.index}] ${l}`) : () => {})
   createInterface({ input: child.stderr! }).on('line', log)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

@@ -12,4 +12,4 @@ export { describeFailure, formatFailure, type BuildFailure, type SourceLocation 
 export { collectFunctions, collectZkFunctions, type CollectedFunction, type CollectedZkFunction } from './collect.ts'
 export { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
 export { ConfigLoadError, HandlerLoadError, TriggerValidationError, TypeCheckError, TypeScriptMissingError } from './errors.ts'
-export { diagnosticsByFile, formatDiagnostic, typecheckProject, type TypeDiagnostic } from './typecheck.ts'
+export { diagnosticsByFile, formatDiagnostic, releaseTypecheckProgram, typecheckProject, type TypeDiagnostic } from './typecheck.ts'

@@ -37,6 +37,15 @@ function defaultOptions(ts: typeof TS): TS.CompilerOptions {
 
 let lastProgram: TS.Program | undefined
 
+/**
+ * Lets go of the program kept for the next check (≈ 170 MB of heap with viem's types): for a process
+ * that built once and keeps running, as `nexus dev` does with the repository's examples. A watcher
+ * that rebuilds on save keeps it instead.
+ */
+export function releaseTypecheckProgram(): void {
+  lastProgram = undefined
+}
+
 let loaded: Promise<typeof TS> | undefined
 function loadTypeScript(): Promise<typeof TS> {
   loaded ??= import('typescript').then(

@@ -18,6 +18,7 @@ import {
 } from '../errors.ts'
 import type { FunctionRecord, Log } from '../log/index.ts'
 import type { Metrics } from '../metrics.ts'
+import { processMemorySamples } from '@nexus/runtime'
 import type { ReplicaClient } from '../replicas/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 import { openapi } from './openapi.ts'
@@ -107,7 +108,11 @@ export function createApp(p: CreateAppParameters): Hono {
     // diverged: replicas that applied a seq differently from the log, per function (scheduler/divergence.ts).
     return c.json({ ok: true, replicas: p.replicas.map((r, i) => ({ index: r.index, url: r.url, healthy: up[i] })), diverged: scheduler.diverged() })
   })
-  app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
+  app.get('/metrics', (c) => {
+    // The process's memory (RSS, heap), as the replicas report theirs: what a stack's budget is checked against.
+    for (const s of processMemorySamples()) metrics.set(s.name, s.help, {}, s.value)
+    return c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' })
+  })
   app.get('/openapi.json', (c) => c.json(openapi))
 
   const v1 = new Hono()

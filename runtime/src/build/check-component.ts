@@ -8,64 +8,24 @@
 // can compile and link; a garbage body behind a valid header is a 400 naming what failed.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { compileComponent, compileFiles } from './compile.ts'
-import { importedInterfaces, type ImportedInterfaces } from './component-imports.ts'
-import { InvalidArtifactError } from './errors.ts'
 import { witDir } from '@nexus/protocol/wit'
+import { compileFiles } from './compile-in-worker.ts'
+import { compileComponent } from './compile.ts'
 
-type World = { imports: ImportedInterfaces; exports: string[] }
-
-/** `export name: …;` lines of a component's WIT, as wasm-tools prints them. */
-const exportLines = (wit: string) =>
-  wit
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('export '))
-
-// Loaded on the first deploy, not when the gateway starts (jco is tens of MB of JavaScript).
-const jco = () => import('@bytecodealliance/jco')
-
-let world: Promise<World> | undefined
-/** The world itself, as a component: wasm-tools' "dummy" module imports and exports all of it. */
-function worldOf(): Promise<World> {
-  world ??= (async () => {
-    const { componentEmbed, componentNew, componentWit } = await jco()
-    const witSource = await readFile(join(witDir, 'nexus.wit'), 'utf8')
-    const dummy = await componentNew(await componentEmbed({ dummy: true, witSource, world: 'nexus:function/function' }))
-    return { imports: await importedInterfaces(dummy), exports: exportLines(await componentWit(dummy)) }
-  })()
-  world.catch(() => (world = undefined))
-  return world
-}
+let witSource: Promise<string> | undefined
 
 /**
  * Throws InvalidArtifactError unless `component` targets the nexus:function world and compiles
  * the way replicas compile it. Costs about one replica compile (seconds for a QuickJS component).
+ * Both halves run in the compile worker (component-world.ts, compile-files.ts): jco, ≈ 100 MB
+ * resident once imported, never loads into the gateway's process.
+ * `cacheDir`: also keep the compile there, as the replicas sharing that folder would have compiled it.
  * @example await checkComponent(bytes, { memoryPages: manifest.limits.memoryPages })
  */
 export async function checkComponent(component: Uint8Array, options: { memoryPages: number; cacheDir?: string }): Promise<void> {
-  const { componentWit } = await jco()
-  const want = await worldOf()
-  const imports = await importedInterfaces(component)
-  for (const [iface, items] of imports) {
-    const allowed = want.imports.get(iface)
-    if (!allowed)
-      throw new InvalidArtifactError(
-        `component: imports "${iface}", which is not in the nexus:function world (allowed: ${[...want.imports.keys()].join(', ')}).`,
-      )
-    for (const [item, type] of items)
-      if (allowed.get(item) !== type) throw new InvalidArtifactError(`component: imports "${iface}" item "${item}" with a type the world does not give it.`)
-  }
-  let wit: string
-  try {
-    wit = await componentWit(component)
-  } catch (cause) {
-    throw new InvalidArtifactError('component: its interface could not be decoded.', { cause })
-  }
-  const exported = new Set(exportLines(wit))
-  for (const line of want.exports) if (!exported.has(line)) throw new InvalidArtifactError(`component: must ${line.replace(/;$/, '')} (the world's export).`)
+  witSource ??= readFile(join(witDir, 'nexus.wit'), 'utf8')
+  const compiled = await compileFiles(component, options.memoryPages, { checkWorld: await witSource })
   // With the replicas' compile cache (one machine, `nexus dev`): the entry they load is this very
   // compile, so a new function's first call does not wait for one.
-  if (options.cacheDir) await compileComponent(component, { cacheDir: options.cacheDir, memoryPages: options.memoryPages })
-  else await compileFiles(component, options.memoryPages)
+  if (options.cacheDir) await compileComponent(component, { cacheDir: options.cacheDir, memoryPages: options.memoryPages, compiled })
 }

@@ -3,10 +3,17 @@ import { existsSync } from 'node:fs'
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { METER_VERSION } from './meter-version.ts'
-import { InvalidArtifactError } from './errors.ts'
+import { compileFiles } from './compile-in-worker.ts'
 import { codeHashOf } from './artifact.ts'
 
-export type CompileOptions = { cacheDir: string; memoryPages: number }
+export { compileFiles }
+
+export type CompileOptions = {
+  cacheDir: string
+  memoryPages: number
+  /** This component's compile, already done (the gateway's deploy check): stored, not redone. */
+  compiled?: Record<string, Uint8Array>
+}
 
 /**
  * Transpiles a component into JS glue + core modules, meters every core module, and caches the
@@ -21,7 +28,7 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
   // Callers in one process (replicas sharing a cache folder in a test or a bench) share one compile.
   let pending = inFlight.get(dir)
   if (!pending) {
-    pending = withCompileLock(dir, () => compileInto(dir, component, options.memoryPages)).finally(() => inFlight.delete(dir))
+    pending = withCompileLock(dir, () => compileInto(dir, component, options.memoryPages, options.compiled)).finally(() => inFlight.delete(dir))
     inFlight.set(dir, pending)
   }
   await pending
@@ -66,8 +73,8 @@ async function withCompileLock(dir: string, compile: () => Promise<void>): Promi
   }
 }
 
-async function compileInto(dir: string, component: Uint8Array, memoryPages: number): Promise<void> {
-  const files = await compileFiles(component, memoryPages)
+async function compileInto(dir: string, component: Uint8Array, memoryPages: number, compiled?: Record<string, Uint8Array>): Promise<void> {
+  const files = compiled ?? (await compileFiles(component, memoryPages))
   // Write to a temporary folder and rename: a crash mid-way never leaves a half-compiled cache entry.
   const tmp = `${dir}.tmp-${process.pid}-${randomUUID()}`
   await mkdir(tmp, { recursive: true })
@@ -88,31 +95,4 @@ async function compileInto(dir: string, component: Uint8Array, memoryPages: numb
   } finally {
     await rm(tmp, { recursive: true, force: true })
   }
-}
-
-/**
- * The compile step itself, in memory: transpile, then meter every core module. The gateway runs
- * this on a deploy (runtime/src/build/check-component.ts) so that what it accepts is what every
- * replica will compile.
- */
-export async function compileFiles(component: Uint8Array, memoryPages: number): Promise<Record<string, Uint8Array>> {
-  // Loaded on the first compile, not at start: jco and binaryen are tens of MB of JavaScript that a
-  // replica serving cached entries (every restart) never needs.
-  const [{ transpile }, { meterModule }] = await Promise.all([import('@bytecodealliance/jco'), import('./meter.ts')])
-  let files: Record<string, Uint8Array>
-  try {
-    ;({ files } = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true }))
-  } catch (cause) {
-    throw new InvalidArtifactError('The artifact is not a valid component of the nexus:function world.', { cause })
-  }
-  const out: Record<string, Uint8Array> = {}
-  for (const [name, bytes] of Object.entries(files)) {
-    if (name.includes('/')) continue // interface typings
-    try {
-      out[name] = name.endsWith('.wasm') ? meterModule(bytes, { maxPages: memoryPages }) : bytes
-    } catch (cause) {
-      throw new InvalidArtifactError(`The artifact's core module ${name} cannot be metered.`, { cause })
-    }
-  }
-  return out
 }

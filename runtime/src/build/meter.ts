@@ -17,6 +17,7 @@ const FEATURES =
   binaryen.Features.ExtendedConst |
   binaryen.Features.SIMD128
 
+// The scheme's version lives apart from binaryen, so naming it (manifests, cache folders) loads none of it.
 export { METER_VERSION } from './meter-version.ts'
 
 /**

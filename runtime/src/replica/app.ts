@@ -1,5 +1,6 @@
 // The replica's small HTTP API, driven by its gateway and by nobody else: every route but
-// GET /health answers 401 unless the request is signed with the gateway key (gateway-auth.ts).
+// GET /health and GET /metrics (process memory and cache figures, no function's data) answers 401
+// unless the request is signed with the gateway key (gateway-auth.ts).
 // Errors answer like the gateway's (framework/src/errors/http.ts); each replica error names its status.
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
@@ -8,6 +9,7 @@ import type { Manifest } from '../build/artifact.ts'
 import type { Replica } from './replica.ts'
 import { BadRequestError, PayloadTooLargeError, RouteNotFoundError, UnknownCodeError } from './errors.ts'
 import { verifyRequest } from './gateway-auth.ts'
+import { replicaMetrics } from './metrics.ts'
 import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseExecuteRequest, parseVersions, versionsJson } from '@nexus/protocol'
 
 /** Most bytes one execute request may carry. */
@@ -40,7 +42,7 @@ export type ReplicaAppOptions = {
 /** Verifies the gateway's signature over method, path and body before any route runs. */
 function gatewayAuth(key: Uint8Array): MiddlewareHandler {
   return async (c, next) => {
-    if (c.req.method === 'GET' && c.req.path === '/health') return next()
+    if (c.req.method === 'GET' && (c.req.path === '/health' || c.req.path === '/metrics')) return next()
     const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD'
     const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array(0)
     const url = new URL(c.req.url)
@@ -59,6 +61,7 @@ export function createReplicaApp(replica: Replica, options: ReplicaAppOptions): 
     throw new RouteNotFoundError('No such route.')
   })
   app.get('/health', (c) => c.json({ ok: true, index: replica.index }))
+  app.get('/metrics', (c) => c.text(replicaMetrics(replica), 200, { 'content-type': 'text/plain; version=0.0.4' }))
   // Bounds what the signature check reads; routes keep their own, smaller limits.
   app.use('*', bodyLimit(32 << 20), gatewayAuth(options.gatewayKey))
   app.post('/v1/artifacts', bodyLimit(32 << 20), async (c) => {

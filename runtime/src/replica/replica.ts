@@ -12,6 +12,7 @@ import { compileComponent } from '../build/compile.ts'
 import { codeHashOf, type Manifest } from '../build/artifact.ts'
 import { InvalidArtifactError } from '../build/errors.ts'
 import { createSandbox, WatchdogError } from '../sandbox/sandbox.ts'
+import type { CacheStats } from '../sandbox/compiled-cache.ts'
 import { abortedOutcome, createWatchdogMemory } from './watchdog-abort.ts'
 import { withDefaultLimits } from '../sandbox/limits.ts'
 import type { ExecuteRequest, ExecutedBatch, ExecutedResult, LogLine } from '@nexus/protocol'
@@ -47,6 +48,11 @@ export type ReplicaOptions = {
   freshInstances?: boolean
   /** Wall-clock backstop per invocation. Default: 30 s. */
   watchdogMs?: number
+  /**
+   * Byte budget of the sandbox's component cache (compiled modules and pristine instances by code
+   * hash, least recently used evicted first; sandbox/compiled-cache.ts). Default: 64 MiB.
+   */
+  memoryBudgetBytes?: number
   /** JSON-RPC URL per chain id for the handlers' chain reads. Default: none (reads answer 503). */
   rpc?: Record<string, string>
   /** Write-behind tuning (flush delay, caches); see runtime/src/store/hot-store.ts. */
@@ -102,6 +108,8 @@ export type Replica = {
   proveKey(functionId: string, key: string): Promise<HexStateProof>
   /** One read of a function's current state (a KV key, a file, a listing), as the sandbox reads it: for tests and tools that inspect state. */
   read(functionId: string, request: StateRead): Promise<unknown>
+  /** The sandbox's component cache (bytes, entries, evictions) as its worker last reported it: for /metrics. */
+  sandboxCache(): CacheStats
   /** Flushes unflushed invocations and closes the store. `discardUnflushed` (tests only) drops them, as a crash would. */
   close(options?: { discardUnflushed?: boolean }): Promise<void>
 }
@@ -117,7 +125,16 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   const store = createHotStore(handle.db, options.store)
   const versionStore = createVersionStore(handle.db)
   const requireVersions = options.requireVersions ?? true
-  const sandbox = createSandbox({ watchdogMs: options.watchdogMs })
+  const sandbox = createSandbox({ watchdogMs: options.watchdogMs, memoryBudgetBytes: options.memoryBudgetBytes })
+  // Each function's latest code: a component no function's latest version runs is dropped from the
+  // sandbox's cache (an older seq that still needs it loads it again from the compile cache).
+  const liveCode = new Map<string, string>()
+  const retire = (functionId: string, latest: string | undefined) => {
+    const previous = liveCode.get(functionId)
+    if (latest === undefined) liveCode.delete(functionId)
+    else liveCode.set(functionId, latest)
+    if (previous !== undefined && previous !== latest && ![...liveCode.values()].includes(previous)) sandbox.forget([previous])
+  }
   const compiled = new Map<string, Promise<{ dir: string; manifest: Manifest }>>()
   const queues = new Map<string, Promise<unknown>>()
   const chain = createChainReader({ rpc: options.rpc ?? {} })
@@ -286,6 +303,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
             throw new VersionConflictError(`Seq ${seq} of ${functionId} was applied with ${was}; a version cannot change the code of applied seqs.`)
         }
         await versionStore.save(functionId, incoming)
+        retire(functionId, after.at(-1)?.codeHash)
       })
     },
     versions(functionId) {
@@ -295,6 +313,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       return enqueue(functionId, async () => {
         await store.dropFunction(functionId)
         await versionStore.drop(functionId)
+        retire(functionId, undefined)
       })
     },
     async proveKey(functionId, key) {
@@ -304,6 +323,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     read(functionId, request) {
       return store.read(functionId, request)
     },
+    sandboxCache: () => sandbox.cacheStats(),
     async close(closeOptions) {
       await Promise.allSettled([...queues.values()])
       await sandbox.close()

@@ -13,7 +13,12 @@ type Instantiate = (
   instantiateCore: (module: WebAssembly.Module, imports: Record<string, unknown>) => WebAssembly.Instance,
 ) => Root
 
-export type CompiledComponent = { instantiate: Instantiate; modules: Map<string, WebAssembly.Module> }
+export type CompiledComponent = {
+  instantiate: Instantiate
+  modules: Map<string, WebAssembly.Module>
+  /** Size of the core modules' wasm: what a cache accounts the compiled modules at. */
+  wasmBytes: number
+}
 
 type Snapshot = { memories: [WebAssembly.Memory, Uint8Array][]; globals: [WebAssembly.Global, unknown][] }
 
@@ -29,6 +34,8 @@ export type LiveInstance = {
   stackOverflowed(): boolean
   /** Restores the pristine state; false when that is impossible (memory grew) and the instance must go. */
   reset(): boolean
+  /** Bytes this instance keeps: its memories and their pristine snapshot. */
+  retainedBytes(): number
 }
 
 const INIT_FUEL = 2n ** 62n
@@ -78,6 +85,11 @@ export function createInstance(component: CompiledComponent): LiveInstance {
       }
       for (const [global, value] of snapshot.globals) global.value = value
       return true
+    },
+    retainedBytes() {
+      let sum = 0
+      for (const [memory, bytes] of snapshot.memories) sum += memory.buffer.byteLength + bytes.length
+      return sum
     },
   }
 }

@@ -24,6 +24,11 @@ export class ComponentRunner {
   instancesCreated = 0
   constructor(private readonly component: CompiledComponent) {}
 
+  /** Bytes the idle instance keeps (memories + pristine snapshot); 0 when none is kept. */
+  retainedBytes(): number {
+    return this.idle?.retainedBytes() ?? 0
+  }
+
   /** `reuse: false` instantiates from scratch every time (used to prove reset ≡ fresh). */
   run(info: InvocationInfo, input: Uint8Array, limits: Limits, read: Reader, reuse = true): InvocationOutcome {
     let instance = reuse ? this.idle : undefined

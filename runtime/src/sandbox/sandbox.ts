@@ -3,7 +3,8 @@
 // deterministically); when it fires, the invocation gets no result and the worker is replaced.
 import { MessageChannel, Worker } from 'node:worker_threads'
 import { serveSyncCalls, type ReadRequest } from './sync-channel.ts'
-import type { WorkerRequest, WorkerResponse } from './protocol.ts'
+import type { WorkerCacheReport, WorkerForget, WorkerRequest, WorkerResponse } from './protocol.ts'
+import { DEFAULT_MEMORY_BUDGET_BYTES, type CacheStats } from './compiled-cache.ts'
 import type { InvocationOutcome } from './run-invocation.ts'
 import { NexusError } from '@nexus/protocol'
 import { workerBundlePath } from './worker-bundle.ts'
@@ -32,11 +33,27 @@ export type ExecuteParameters = Omit<WorkerRequest, 'id'> & {
 
 export type Sandbox = {
   execute(parameters: ExecuteParameters): Promise<InvocationOutcome>
+  /** Drops components from the worker's cache: no live function runs them (compiled-cache.ts). */
+  forget(codeHashes: string[]): void
+  /** The worker's component cache as it last reported it (zeros before the first invocation). */
+  cacheStats(): CacheStats
   close(): Promise<void>
 }
 
-export function createSandbox(options: { watchdogMs?: number } = {}): Sandbox {
+export type SandboxOptions = {
+  /** Wall-clock backstop per invocation. Default: 30 s. */
+  watchdogMs?: number
+  /** Byte budget of the worker's component cache (compiled-cache.ts). Default: 64 MiB. */
+  memoryBudgetBytes?: number
+}
+
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const watchdogMs = options.watchdogMs ?? 30_000
+  const memoryBudgetBytes = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES
+  const emptyStats: CacheStats = { bytes: 0, entries: 0, evictions: 0, forgotten: 0, budget: memoryBudgetBytes }
+  // Evictions and forgets add up over replaced workers (a watchdog restart starts an empty cache).
+  let stats = emptyStats
+  let counted = { evictions: 0, forgotten: 0 }
   let worker: { thread: Worker; reader: { current?: ExecuteParameters['read'] } } | undefined
   let nextId = 1
   // One invocation at a time per worker: the sync channel serves one blocked caller.
@@ -51,9 +68,17 @@ export function createSandbox(options: { watchdogMs?: number } = {}): Sandbox {
       return reader.current(request)
     })
     const thread = new Worker(await workerBundlePath(), {
-      workerData: { port: port2, signal },
+      workerData: { port: port2, signal, memoryBudgetBytes },
       transferList: [port2],
       resourceLimits: { stackSizeMb: GUEST_NATIVE_STACK_MB },
+    })
+    const base = { evictions: stats.evictions, forgotten: stats.forgotten }
+    counted = base
+    stats = { ...emptyStats, ...base }
+    thread.on('message', (message: WorkerResponse | WorkerCacheReport) => {
+      if (!('cache' in message) || counted !== base) return
+      const c = message.cache
+      stats = { ...c, evictions: base.evictions + c.evictions, forgotten: base.forgotten + c.forgotten }
     })
     thread.unref()
     port1.unref()
@@ -105,6 +130,12 @@ export function createSandbox(options: { watchdogMs?: number } = {}): Sandbox {
       const result = queue.then(() => run(parameters))
       queue = result.catch(() => undefined)
       return result
+    },
+    forget(codeHashes) {
+      if (worker && codeHashes.length > 0) worker.thread.postMessage({ forget: codeHashes } satisfies WorkerForget)
+    },
+    cacheStats() {
+      return stats
     },
     async close() {
       await queue

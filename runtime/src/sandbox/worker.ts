@@ -3,30 +3,43 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import v8 from 'node:v8'
 import { createSyncCaller } from './sync-channel.ts'
-import { loadCompiled } from './load-compiled.ts'
-import { ComponentRunner } from './run-invocation.ts'
-import type { WorkerRequest, WorkerResponse } from './protocol.ts'
+import { CompiledCache } from './compiled-cache.ts'
+import type { WorkerCacheReport, WorkerForget, WorkerRequest, WorkerResponse } from './protocol.ts'
 
 // The QuickJS component uses extended-const; Node 20 still keeps it behind a flag.
 v8.setFlagsFromString('--experimental-wasm-extended-const')
 
-const { port, signal } = workerData as { port: MessagePort; signal: SharedArrayBuffer }
+const { port, signal, memoryBudgetBytes } = workerData as { port: MessagePort; signal: SharedArrayBuffer; memoryBudgetBytes: number }
 const read = createSyncCaller(port, new Int32Array(signal))
-const runners = new Map<string, Promise<ComponentRunner>>()
+const cache = new CompiledCache(memoryBudgetBytes)
+let reported = ''
 
-parentPort!.on('message', async (request: WorkerRequest) => {
+/** Tells the main thread the cache's figures when they changed (its /metrics reads the last report). */
+function report() {
+  const stats = cache.stats()
+  const text = JSON.stringify(stats)
+  if (text === reported) return
+  reported = text
+  parentPort!.postMessage({ cache: stats } satisfies WorkerCacheReport)
+}
+
+parentPort!.on('message', async (message: WorkerRequest | WorkerForget) => {
+  if ('forget' in message) {
+    cache.forget(message.forget)
+    report()
+    return
+  }
+  const request = message
   let response: WorkerResponse
   try {
-    let runner = runners.get(request.codeHash)
-    if (!runner) {
-      runner = loadCompiled(request.dir).then((c) => new ComponentRunner(c))
-      runners.set(request.codeHash, runner)
-      runner.catch(() => runners.delete(request.codeHash))
-    }
-    const outcome = (await runner).run(request.info, request.input, request.limits, read, request.reuse ?? true)
+    const runner = await cache.runner(request.codeHash, request.dir)
+    const outcome = runner.run(request.info, request.input, request.limits, read, request.reuse ?? true)
     response = { id: request.id, ok: true, outcome }
   } catch (err) {
     response = { id: request.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
   }
+  // Before the answer, so the main thread's figures are current once the invocation returns.
+  await cache.settle(request.codeHash)
+  report()
   parentPort!.postMessage(response)
 })

@@ -1,0 +1,25 @@
+// Entry point of the compile worker thread (compile-in-worker.ts): compiles what it is sent, one
+// request at a time, and answers with the files (their buffers transferred, not copied).
+import { parentPort } from 'node:worker_threads'
+import { compileFiles } from './compile-files.ts'
+import { checkWorld } from './component-world.ts'
+
+/** `checkWorld`: the world's WIT, to check the component against it first (the gateway's deploy check). */
+export type CompileRequest = { id: number; component: Uint8Array; memoryPages: number; checkWorld?: string }
+export type CompileResponse = { id: number; files?: Record<string, Uint8Array>; refused?: string; cause?: string; error?: string }
+
+parentPort!.on('message', async ({ id, component, memoryPages, checkWorld: witSource }: CompileRequest) => {
+  let response: CompileResponse
+  try {
+    if (witSource !== undefined) await checkWorld(component, witSource)
+    const result = await compileFiles(component, memoryPages)
+    response = { id, ...result }
+  } catch (err) {
+    // The world check's refusals (InvalidArtifactError) are the component's fault, like a compile's.
+    if (err instanceof Error && err.name === 'InvalidArtifactError')
+      response = { id, refused: (err as Error & { shortMessage?: string }).shortMessage ?? err.message }
+    else response = { id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
+  }
+  const buffers = Object.values(response.files ?? {}).map((b) => b.buffer as ArrayBuffer)
+  parentPort!.postMessage(response, [...new Set(buffers)])
+})
