@@ -4,14 +4,17 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import v8 from 'node:v8'
 import { createSyncCaller } from './sync-channel.ts'
 import { loadCompiled } from './load-compiled.ts'
-import { ComponentRunner } from './run-invocation.ts'
-import type { WorkerRequest, WorkerResponse } from './protocol.ts'
+import { ComponentRunner, type InvocationOutcome } from './run-invocation.ts'
+import { createBatchState } from './batch-state.ts'
+import { progressView, type WorkerRequest, type WorkerResponse } from './protocol.ts'
+import { Status } from '@nexus/protocol/status'
 
 // The QuickJS component uses extended-const; Node 20 still keeps it behind a flag.
 v8.setFlagsFromString('--experimental-wasm-extended-const')
 
-const { port, signal } = workerData as { port: MessagePort; signal: SharedArrayBuffer }
+const { port, signal, progress } = workerData as { port: MessagePort; signal: SharedArrayBuffer; progress: SharedArrayBuffer }
 const read = createSyncCaller(port, new Int32Array(signal))
+const at = progressView(progress)
 const runners = new Map<string, Promise<ComponentRunner>>()
 
 parentPort!.on('message', async (request: WorkerRequest) => {
@@ -23,8 +26,16 @@ parentPort!.on('message', async (request: WorkerRequest) => {
       runners.set(request.codeHash, runner)
       runner.catch(() => runners.delete(request.codeHash))
     }
-    const outcome = (await runner).run(request.info, request.input, request.limits, read, request.reuse ?? true)
-    response = { id: request.id, ok: true, outcome }
+    const ready = await runner
+    const state = createBatchState(read)
+    const outcomes: InvocationOutcome[] = []
+    for (const [i, { info, input }] of request.invocations.entries()) {
+      at.start(i)
+      const outcome = ready.run(info, input, request.limits, state.read, request.reuse ?? true)
+      if (outcome.status === Status.ok) state.apply(outcome.writes)
+      outcomes.push(outcome)
+    }
+    response = { id: request.id, ok: true, outcomes }
   } catch (err) {
     response = { id: request.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
   }
