@@ -67,6 +67,37 @@ const rowsOf = (nodes: ChangedNodes) => new Map([...nodes].filter(([, n]) => n.h
 const hexRows = (rows: Map<string, Uint8Array>) => new Map([...rows].map(([k, v]) => [k, hex(v)]))
 
 describe('compact state tree', () => {
+  test('paths deeper than one load (keys sharing 200 bits) update and prove against stored rows as in memory', async () => {
+    // A path load asks for a window of levels; these keys' terminals lie far below it.
+    const deep = (last: number) => {
+      const k = new Uint8Array(32).fill(0xa5)
+      k[31] = last
+      return k
+    }
+    const [a, b, c] = [deep(0x00), deep(0xff), deep(0x80)]
+    const store = memoryStore()
+    const first = await updateTree(
+      [
+        [a, leafOf(a, '1')],
+        [b, leafOf(b, '2')],
+      ],
+      store.load,
+    )
+    store.write(first.nodes)
+    const second = await updateTree([[c, leafOf(c, '3')]], store.load)
+    store.write(second.nodes)
+    const expected = await buildTree([
+      [a, leafOf(a, '1')],
+      [b, leafOf(b, '2')],
+      [c, leafOf(c, '3')],
+    ])
+    expect(hex(second.root)).toBe(hex(expected.root))
+    expect(hexRows(store.rows)).toEqual(rowsOf(expected.nodes))
+    const proof = await proveKeyPath(c, store.load)
+    expect(proof.siblings.length).toBeGreaterThan(200)
+    expect(verifyProof(second.root, c, leafOf(c, '3'), proof)).toBe(true)
+  })
+
   test('empty tree is zero; one key is its leaf; two keys hash together at the level they diverge', async () => {
     expect(hex((await buildTree([])).root)).toBe(hex(ZERO))
     const a = key('a')

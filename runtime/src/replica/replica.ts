@@ -1,28 +1,23 @@
 // One replica: deploys artifacts, applies each function's invocations strictly in seq order on
-// its own store, and signs every result with its key share.
-import { encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
-import { keccak256 } from '@nexus/protocol'
-import { merkleRoot, resultDigest, type ResultFields } from '@nexus/protocol/attest'
+// its own store (apply-invocations.ts), and signs every result with its key share.
+import { toHex, type Address, type Hex } from 'viem'
+import { merkleRoot } from '@nexus/protocol/attest'
 import { loadShareSigner } from '@nexus/protocol/attest'
 import { openStore, type OpenStoreOptions } from '../store/database.ts'
-import type { AppliedResult } from '../store/replica-store.ts'
 import { createHotStore, type HotStoreOptions } from '../store/hot-store.ts'
 import type { HexStateProof } from '../store/state-root.ts'
 import { compileComponent } from '../build/compile.ts'
 import { codeHashOf, type Manifest } from '../build/artifact.ts'
 import { InvalidArtifactError } from '../build/errors.ts'
-import { createSandbox, WatchdogError } from '../sandbox/sandbox.ts'
+import { createSandbox } from '../sandbox/sandbox.ts'
+import { createWatchdogMemory } from './watchdog-abort.ts'
+import type { ExecuteRequest, ExecutedBatch, ExecutedResult } from '@nexus/protocol'
+import { BadRequestError, UnknownCodeError, VersionConflictError } from './errors.ts'
 import type { CacheStats } from '../sandbox/compiled-cache.ts'
-import { abortedOutcome, createWatchdogMemory } from './watchdog-abort.ts'
-import { withDefaultLimits } from '../sandbox/limits.ts'
-import type { ExecuteRequest, ExecutedBatch, ExecutedResult, LogLine } from '@nexus/protocol'
-import { BadRequestError, CodeNotBoundError, SeqGapError, SeqMismatchError, UnknownCodeError, VersionConflictError } from './errors.ts'
-import { checkTrigger } from './trigger-check.ts'
 import type { ReadRequest } from '../sandbox/sync-channel.ts'
 import { createVersionStore, type FunctionVersion } from '../store/function-versions.ts'
 import { createChainReader } from '../chain/reader.ts'
-import { isChainRead } from '../chain/requests.ts'
-import { ChainUnavailableError } from '../chain/errors.ts'
+import { createApplier } from './apply-invocations.ts'
 
 export type ReplicaOptions = {
   /** Share index (1..n). */
@@ -157,105 +152,20 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     return entry
   }
 
-  // Protocol v2: the digest binds the function id, so a function's result cannot pass for another's
-  // with the same code (docs/protocol.md §1).
-  function fieldsOf(request: { functionId: string; codeHash: Hex }, r: AppliedResult): ResultFields {
-    return {
-      chainId: options.chainId,
-      verifier: options.verifier,
-      functionId: request.functionId,
-      codeHash: request.codeHash,
-      seq: r.seq,
-      inputHash: toHex(r.inputHash),
-      status: r.status as ResultFields['status'],
-      outputHash: keccak256(r.output),
-      stateRootBefore: toHex(r.stateRootBefore),
-      stateRootAfter: toHex(r.stateRootAfter),
-      fuelUsed: r.fuelUsed,
-    }
-  }
-
-  function sign(fields: ResultFields, output: Uint8Array, logs: LogLine[], signIt: boolean): ExecutedResult {
-    const digest = resultDigest(fields)
-    const share = signShare && signIt ? signShare(digest) : undefined
-    return { fields, digest, output, share, logs }
-  }
-
-  async function apply(request: ExecuteRequest, signIt = true): Promise<ExecutedResult> {
-    if (requireVersions) {
-      const active = await versionStore.activeAt(request.functionId, request.seq)
-      if (active !== request.codeHash) throw new CodeNotBoundError(request.functionId, request.seq, request.codeHash, active)
-    }
-    const inputHash = keccak256(request.input)
-    const previous = await store.applied(request.functionId, request.seq)
-    if (previous) {
-      // A re-sent invocation is answered from the record, never re-run: exactly-once state changes.
-      if (toHex(previous.inputHash) !== inputHash || previous.codeHash !== request.codeHash) {
-        throw new SeqMismatchError(`seq ${request.seq} of ${request.functionId} was applied with different input or code`)
-      }
-      return sign(fieldsOf(request, previous), previous.output, [], signIt)
-    }
-    const { lastAppliedSeq, stateRoot } = await store.state(request.functionId)
-    if (request.seq !== lastAppliedSeq + 1n) throw new SeqGapError(request.functionId, lastAppliedSeq + 1n, request.seq)
-    const { dir, manifest } = await load(request.codeHash)
-    checkTrigger(request.functionId, request.trigger, manifest as unknown as Record<string, unknown>)
-    const derivedSeed = keccak256(
-      encodeAbiParameters(
-        [{ type: 'bytes32' }, { type: 'string' }, { type: 'uint64' }, { type: 'bytes32' }],
-        [request.codeHash, request.functionId, request.seq, inputHash],
-      ),
-    )
-    const randomSeed = options.randomSeed ? options.randomSeed(request, derivedSeed) : derivedSeed
-    let chainFailure: unknown
-    const limits = withDefaultLimits(manifest.limits)
-    if (!request.abort) watchdogs.check(request.functionId, request.seq, inputHash)
-    const outcome = request.abort
-      ? abortedOutcome(limits)
-      : await sandbox
-          .execute({
-            codeHash: request.codeHash,
-            dir,
-            input: request.input,
-            limits,
-            reuse: !options.freshInstances,
-            info: {
-              functionId: request.functionId,
-              seq: request.seq,
-              trigger: request.trigger,
-              chainId: request.chainId ?? options.chainId,
-              blockNumber: request.blockNumber ?? 0n,
-              timestampMs: request.timestampMs,
-              randomSeed,
-            },
-            read: (r) => {
-              if (!isChainRead(r)) return store.read(request.functionId, r)
-              const pin = { chainId: request.chainId ?? options.chainId, blockNumber: request.blockNumber }
-              return chain.read(pin, r).catch((err: unknown) => {
-                chainFailure ??= err
-                throw err
-              })
-            },
-          })
-          .catch((err: unknown) => {
-            if (err instanceof WatchdogError) watchdogs.remember(request.functionId, request.seq, inputHash)
-            throw err
-          })
-    // A failed RPC is not a property of the invocation: record nothing, let the gateway retry.
-    if (chainFailure)
-      throw chainFailure instanceof ChainUnavailableError ? chainFailure : new ChainUnavailableError('Chain read failed.', { cause: chainFailure })
-    const record = {
-      seq: request.seq,
-      codeHash: request.codeHash,
-      inputHash: hexBytes(inputHash),
-      status: outcome.status,
-      output: outcome.output,
-      fuelUsed: outcome.fuelUsed,
-      stateRootBefore: stateRoot,
-    }
-    const stateRootAfter = await store.commit(request.functionId, record, outcome.writes)
-    watchdogs.forget(request.functionId, request.seq)
-    return sign(fieldsOf(request, { ...record, stateRootAfter }), outcome.output, outcome.logs, signIt)
-  }
+  const { applyAll } = createApplier({
+    store,
+    versionStore,
+    sandbox,
+    chain,
+    watchdogs,
+    load,
+    signShare,
+    chainId: options.chainId,
+    verifier: options.verifier,
+    requireVersions,
+    freshInstances: options.freshInstances,
+    randomSeed: options.randomSeed,
+  })
 
   return {
     index: options.index,
@@ -273,7 +183,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       return (await store.loadArtifact(codeHash)) !== undefined
     },
     execute(request) {
-      return enqueue(request.functionId, () => apply(request))
+      return enqueue(request.functionId, async () => (await applyAll([request], true))[0]!)
     },
     async executeBatch(requests) {
       if (requests.length === 0 || requests.length > MAX_BATCH) throw new BadRequestError(`a batch holds 1..${MAX_BATCH} invocations`)
@@ -336,10 +246,10 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   }
 
   async function applyBatch(requests: ExecuteRequest[]): Promise<ExecutedBatch> {
-    // The hot store groups the batch's writes into few transactions anyway (write-behind); a
-    // failure part-way keeps the seqs applied before it, which a resend answers from the record.
-    const results: ExecutedResult[] = []
-    for (const request of requests) results.push(await apply(request, false))
+    // One sandbox message runs the batch (apply-invocations.ts); the hot store groups its writes
+    // into few transactions (write-behind). A failure part-way keeps the seqs applied before it,
+    // which a resend answers from the record.
+    const results = await applyAll(requests, false)
     const root = merkleRoot(results.map((r) => r.digest))
     return {
       results: results.map(({ share: _share, ...rest }) => rest),
@@ -359,8 +269,4 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     })
     return next
   }
-}
-
-function hexBytes(h: Hex): Uint8Array {
-  return new Uint8Array(Buffer.from(h.slice(2), 'hex'))
 }

@@ -3,7 +3,15 @@
 // deterministically); when it fires, the invocation gets no result and the worker is replaced.
 import { MessageChannel, Worker } from 'node:worker_threads'
 import { serveSyncCalls, type ReadRequest } from './sync-channel.ts'
-import type { WorkerCacheReport, WorkerForget, WorkerRequest, WorkerResponse } from './protocol.ts'
+import {
+  progressView,
+  PROGRESS_BYTES,
+  type BatchInvocation,
+  type WorkerCacheReport,
+  type WorkerForget,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './protocol.ts'
 import { DEFAULT_MEMORY_BUDGET_BYTES, type CacheStats } from './compiled-cache.ts'
 import type { InvocationOutcome } from './run-invocation.ts'
 import { NexusError } from '@nexus/protocol'
@@ -24,15 +32,31 @@ export class WatchdogError extends SandboxError {
   override code = 'WATCHDOG'
   // Nothing was recorded; the gateway settles it as an abort in the log.
   override status = 503
+  /** Which invocation of its batch ran too long (0 when it ran alone). */
+  index = 0
 }
 
-export type ExecuteParameters = Omit<WorkerRequest, 'id'> & {
-  /** Answers the worker's storage reads for this invocation. */
-  read: (request: ReadRequest) => Promise<unknown>
+export type ExecuteParameters = Omit<WorkerRequest, 'id' | 'invocations'> &
+  BatchInvocation & {
+    /** Answers the worker's storage reads for this invocation. */
+    read: (request: ReadRequest) => Promise<unknown>
+  }
+
+export type ExecuteBatchParameters = Omit<WorkerRequest, 'id'> & {
+  /** Answers the worker's storage and chain reads; `index` is the invocation (in `invocations`) that reads. */
+  read: (request: ReadRequest, index: number) => Promise<unknown>
 }
 
 export type Sandbox = {
   execute(parameters: ExecuteParameters): Promise<InvocationOutcome>
+  /**
+   * Runs consecutive invocations of one code in ONE worker message, in order, each on a fresh
+   * instance and each seeing the writes of the earlier successful ones (batch-state.ts); their
+   * outcomes come back together. The watchdog times each invocation on its own and rejects with a
+   * WatchdogError naming the `index` of the one that ran too long (the others' outcomes are lost
+   * with the worker: the caller reruns them, deterministically).
+   */
+  executeBatch(parameters: ExecuteBatchParameters): Promise<InvocationOutcome[]>
   /** Drops components from the worker's cache: no live function runs them (compiled-cache.ts). */
   forget(codeHashes: string[]): void
   /** The worker's component cache as it last reported it (zeros before the first invocation). */
@@ -47,6 +71,8 @@ export type SandboxOptions = {
   memoryBudgetBytes?: number
 }
 
+type Reader = ExecuteBatchParameters['read']
+
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const watchdogMs = options.watchdogMs ?? 30_000
   const memoryBudgetBytes = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES
@@ -54,21 +80,24 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   // Evictions and forgets add up over replaced workers (a watchdog restart starts an empty cache).
   let stats = emptyStats
   let counted = { evictions: 0, forgotten: 0 }
-  let worker: { thread: Worker; reader: { current?: ExecuteParameters['read'] } } | undefined
+  let worker: { thread: Worker; reader: { current?: Reader }; progress: ReturnType<typeof progressView> } | undefined
   let nextId = 1
-  // One invocation at a time per worker: the sync channel serves one blocked caller.
+  // One batch at a time per worker: the sync channel serves one blocked caller.
   let queue: Promise<unknown> = Promise.resolve()
 
   async function spawn() {
     const { port1, port2 } = new MessageChannel()
     const signal = new SharedArrayBuffer(4)
-    const reader: { current?: ExecuteParameters['read'] } = {}
+    const progressBuffer = new SharedArrayBuffer(PROGRESS_BYTES)
+    const progress = progressView(progressBuffer)
+    const reader: { current?: Reader } = {}
     serveSyncCalls(port1, new Int32Array(signal), (request) => {
       if (!reader.current) return Promise.reject(new Error('no invocation is running'))
-      return reader.current(request)
+      // The worker is blocked in this read: the invocation it is at is the one reading.
+      return reader.current(request, progress.index())
     })
     const thread = new Worker(await workerBundlePath(), {
-      workerData: { port: port2, signal, memoryBudgetBytes },
+      workerData: { port: port2, signal, progress: progressBuffer, memoryBudgetBytes },
       transferList: [port2],
       resourceLimits: { stackSizeMb: GUEST_NATIVE_STACK_MB },
     })
@@ -82,28 +111,38 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     })
     thread.unref()
     port1.unref()
-    return { thread, reader }
+    return { thread, reader, progress }
   }
 
-  async function run(parameters: ExecuteParameters): Promise<InvocationOutcome> {
+  async function run(parameters: ExecuteBatchParameters): Promise<InvocationOutcome[]> {
     worker ??= await spawn()
     const current = worker
     current.reader.current = parameters.read
     const id = nextId++
     const { read: _read, ...rest } = parameters
     const request: WorkerRequest = { id, ...rest }
+    current.progress.start(0)
     try {
-      return await new Promise<InvocationOutcome>((resolve, reject) => {
-        const timer = setTimeout(() => {
+      return await new Promise<InvocationOutcome[]>((resolve, reject) => {
+        // Each invocation gets `watchdogMs` from its own start (the worker records it in `progress`).
+        const check = () => {
+          const left = current.progress.startedAt() + watchdogMs - Date.now()
+          if (left > 0) {
+            timer = setTimeout(check, left)
+            return
+          }
           cleanup()
           void current.thread.terminate()
           if (worker === current) worker = undefined
-          reject(new WatchdogError(`Invocation exceeded the ${watchdogMs} ms watchdog; the sandbox was restarted.`))
-        }, watchdogMs)
+          const error = new WatchdogError(`Invocation exceeded the ${watchdogMs} ms watchdog; the sandbox was restarted.`)
+          error.index = current.progress.index()
+          reject(error)
+        }
+        let timer = setTimeout(check, watchdogMs)
         const onMessage = (response: WorkerResponse) => {
           if (response.id !== id) return
           cleanup()
-          if (response.ok) resolve(response.outcome)
+          if (response.ok) resolve(response.outcomes)
           else reject(new SandboxError('The sandbox failed to run the invocation.', { details: response.error }))
         }
         const onError = (err: Error) => {
@@ -125,12 +164,18 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     }
   }
 
+  function enqueue(parameters: ExecuteBatchParameters): Promise<InvocationOutcome[]> {
+    const result = queue.then(() => run(parameters))
+    queue = result.catch(() => undefined)
+    return result
+  }
+
   return {
-    execute(parameters) {
-      const result = queue.then(() => run(parameters))
-      queue = result.catch(() => undefined)
-      return result
+    async execute({ info, input, read, ...rest }) {
+      const [outcome] = await enqueue({ ...rest, invocations: [{ info, input }], read: (request) => read(request) })
+      return outcome!
     },
+    executeBatch: enqueue,
     forget(codeHashes) {
       if (worker && codeHashes.length > 0) worker.thread.postMessage({ forget: codeHashes } satisfies WorkerForget)
     },
