@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import type { Collected } from './collect-process.ts'
 import { collectedReplacer, collectedReviver } from './collect-process.ts'
 
@@ -31,14 +31,19 @@ const hashFile = (file: string) =>
     () => 'missing',
   )
 
-const versionOf = (pkg: string): Promise<string> => {
+const versionIn = (file: string | URL): Promise<string> =>
+  readFile(file, 'utf8').then(
+    (text) => (JSON.parse(text) as { version?: string }).version ?? 'unknown',
+    () => 'none',
+  )
+
+/** The framework's own package.json (this file is src/build/ or dist/build/; its `exports` do not list package.json). */
+const frameworkVersion = () => versionIn(new URL('../../package.json', import.meta.url))
+
+/** TypeScript's version, or 'none' without it (an unchecked build). */
+const typescriptVersion = () => {
   try {
-    const require = createRequire(import.meta.url)
-    // A package's own package.json: its folder is the one above the resolved entry's dist/ or src/.
-    return readFile(join(dirname(require.resolve(`${pkg}/package.json`)), 'package.json'), 'utf8').then(
-      (text) => (JSON.parse(text) as { version?: string }).version ?? 'unknown',
-      () => 'unknown',
-    )
+    return versionIn(createRequire(import.meta.url).resolve('typescript/package.json'))
   } catch {
     return Promise.resolve('none')
   }
@@ -46,7 +51,7 @@ const versionOf = (pkg: string): Promise<string> => {
 
 /** The part of the cache key that is not a file: which files are the handlers, and the toolchain. */
 export async function buildCacheKey(configFile: string, handlers: string[]): Promise<string> {
-  const [framework, typescript] = await Promise.all([versionOf('@nexus/framework'), versionOf('typescript')])
+  const [framework, typescript] = await Promise.all([frameworkVersion(), typescriptVersion()])
   return JSON.stringify({ configFile, handlers, framework, typescript })
 }
 
