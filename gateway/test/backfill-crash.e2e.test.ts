@@ -25,11 +25,6 @@ import {
   type ChainStack,
 } from './triggers.stack.ts'
 
-// Pinned to PGlite (this file runs in its own process; the replicas inherit its environment). On
-// PostgreSQL the restarted gateway was seen to stall on one batch (seqs 257–512 stayed pending while
-// every replica had applied all 1,200 with records matching the log): an open bug, being chased.
-delete process.env.DATABASE_URL
-
 const TEST_TIMEOUT = 900_000
 /** Transfers per group; the groups are 600 blocks apart, so the backfill spans several 500-block cursor steps. */
 const GROUP = 400

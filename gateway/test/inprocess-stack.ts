@@ -17,6 +17,9 @@ export type InProcessStack = {
   gateway: Gateway
   network: Network
   replicas: Replica[]
+  /** The replicas' base URLs and the key they authenticate the gateway by (for a second scheduler). */
+  replicaUrls: string[]
+  gatewayKey: Uint8Array
   /** Close replica `index`'s HTTP server (1-based): the gateway sees it down. */
   stopReplica(index: number): Promise<void>
   close(): Promise<void>
@@ -76,6 +79,8 @@ export async function startInProcessStack({
     gateway,
     network: keys.network,
     replicas,
+    replicaUrls: urls,
+    gatewayKey,
     stopReplica,
     async close() {
       await gateway.close()

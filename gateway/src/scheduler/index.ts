@@ -91,10 +91,17 @@ export function createScheduler({
     watchdogs: createWatchdogAborts({ log, metrics, onEvent }),
   }
 
-  function startLane(functionId: string, head: bigint): Lane {
+  /**
+   * `pending`: the function's unsettled invocations read from the log at start. They are in the
+   * lane before its replica loops run: a loop places its cursor at the lower of the replica's next
+   * seq and the lane's first pending one, so a pending seq the replicas already applied (the
+   * gateway died before recording its result) must be known by then or it is never resent.
+   */
+  function startLane(functionId: string, head: bigint, pending: Invocation[] = []): Lane {
     let lane = lanes.get(functionId)
     if (lane) return lane
     lane = createLane(functionId, head, replicas.length, maxBatch)
+    for (const row of pending) lane.slots.set(row.seq, { invocation: row, responses: new Map(), disagreements: [...row.disagreements] })
     lanes.set(functionId, lane)
     for (const client of replicas)
       loops.push(
@@ -128,16 +135,15 @@ export function createScheduler({
     async start() {
       running = true
       for (const fn of await log.listFunctions()) {
-        const lane = startLane(fn.id, fn.lastSeq)
+        const pending: Invocation[] = []
         let after = (await log.firstPendingSeq(fn.id)) - 1n
         for (;;) {
           const rows = await log.range(fn.id, after, 1000)
-          for (const row of rows)
-            if (row.state === 'pending' && !lane.slots.has(row.seq))
-              lane.slots.set(row.seq, { invocation: row, responses: new Map(), disagreements: [...row.disagreements] })
+          for (const row of rows) if (row.state === 'pending') pending.push(row)
           if (rows.length < 1000) break
           after = rows.at(-1)!.seq
         }
+        startLane(fn.id, fn.lastSeq, pending)
       }
     },
     /** A new invocation was durably appended: hand it to the lane. */
