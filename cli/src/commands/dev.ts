@@ -14,7 +14,7 @@ import { readdir } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { repoRoot } from '../dev/index.ts'
-import { bundleHandler } from '@nexus/runtime/build'
+import { bundleHandler, releaseBundler } from '@nexus/runtime/build'
 import { manifestFor } from '@nexus/runtime'
 import { cachedComponent } from '@nexus/runtime/build'
 import { DEVNET_PORT, type Devnet } from '../dev/devnet.ts'
@@ -171,6 +171,8 @@ ${
 ${inboxDemo}Ctrl-C to stop (state is kept for the next start).`)
     console.log(JSON.stringify({ event: 'ready', url, functions: deployed }))
     life.markReady()
+    // Everything is built and bundled: esbuild's service would only hold memory from here on.
+    await releaseBundler()
 
     await life.stopSignal
     await life.shutdown()

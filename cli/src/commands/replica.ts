@@ -61,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     verifier: values.verifier as Address,
     rpc: parseRpcFlags(values.rpc ?? []),
     signer: values.signer,
+    deferWasmSigner: true,
     warn: (message) => console.error(`[replica ${index}] ${message}`),
     memoryBudgetBytes: budgetMb === undefined ? undefined : Number(budgetMb) * 1024 * 1024,
   })
@@ -69,6 +70,8 @@ export async function run(argv: string[]): Promise<number> {
   server.listen(Number(values.port), values.host, () => {
     // The gateway (and tests) read this line to learn the port.
     console.log(JSON.stringify({ event: 'listening', index, port: (server.address() as AddressInfo).port }))
+    // Shares are signed with noble until then, identically: the engine's build is kept off the start.
+    void replica.upgradeSigner()
   })
   // Stop on SIGINT/SIGTERM, or when the process that started us is gone (its IPC channel closed:
   // `nexus dev` died, even by SIGKILL). A second signal, or a stop that takes too long, exits at once.

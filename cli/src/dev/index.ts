@@ -6,10 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { loadGatewayKey } from '@nexus/runtime'
+import { bundleProcessEntry, loadGatewayKey } from '@nexus/runtime'
 import { createInterface } from 'node:readline'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { zeroAddress, type Address } from 'viem'
 import { randomBytes } from 'node:crypto'
 import { dealerKeygen, encodeG2, parseNetwork, sharePublicKey, type Network } from '@nexus/protocol/attest'
@@ -17,18 +16,20 @@ import { dealerKeygen, encodeG2, parseNetwork, sharePublicKey, type Network } fr
 /** The repository checkout this file is in (from cli/src/dev or cli/dist/dev alike). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 // Replicas run `nexus replica` with the same code as this process: the compiled main.js from dist/,
-// or in the repository the TypeScript source, through tsx and with the workspace packages resolved
-// to their source (the `nexus-source` export condition).
+// or in the repository the TypeScript source bundled into one plain module (replica-bundle.ts).
 const fromSource = import.meta.url.endsWith('.ts')
-const cliMain = fileURLToPath(new URL(fromSource ? '../main.ts' : '../main.js', import.meta.url))
 const nodeFlags = [
   '--experimental-wasm-extended-const',
   // A replica's live heap is tens of MB (its state is in PGlite, its guests' memories outside the
   // heap); without a cap V8 let garbage (deploy bodies, batches) grow the heap to hundreds of MB
   // before collecting it. The cap makes it collect sooner; it is far above what a replica keeps.
   '--max-old-space-size=256',
-  ...(fromSource ? ['--conditions=nexus-source', '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : []),
 ]
+/** The script and leading arguments that run `nexus replica`. */
+const replicaCommand = async (): Promise<string[]> =>
+  fromSource
+    ? [await bundleProcessEntry(fileURLToPath(new URL('../replica-main.ts', import.meta.url)), join(repoRoot, 'node_modules/.cache/nexus'))]
+    : [fileURLToPath(new URL('../main.js', import.meta.url)), 'replica']
 
 /** Generate dealer keys (t-of-n) into `dir` unless network.json already exists. Returns the network. */
 export async function ensureKeys(
@@ -130,8 +131,7 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
   const args = [
     ...nodeFlags,
     ...(p.nodeArgs ?? []),
-    cliMain,
-    'replica',
+    ...(await replicaCommand()),
     '--index',
     String(p.index),
     '--port',

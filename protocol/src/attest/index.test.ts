@@ -70,6 +70,7 @@ test('exports', () => {
       "sharePublicKey",
       "signHashed",
       "signShare",
+      "upgradableShareSigner",
       "verifyAttestation",
       "verifyMerkleProof",
       "verifyResult",

@@ -99,4 +99,4 @@ export {
 } from './errors.ts'
 // Used by the gateway's scheduler: with the curve's test, remembers a point found in the subgroup.
 export { assertInSubgroup } from './points.ts'
-export { loadShareSigner, loadWasmCurve, type WasmCurve } from './wasm-loader.ts'
+export { loadShareSigner, loadWasmCurve, upgradableShareSigner, type WasmCurve } from './wasm-loader.ts'

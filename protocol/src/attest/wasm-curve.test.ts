@@ -7,7 +7,7 @@ import { bls, CURVE_ORDER, decodeG1, decodeG1OnCurve, decodeG2, encodeG1, encode
 import { findInvalidSignatures } from './verify-batch.ts'
 import { createShareSigner, signShare, verifyShare } from './sign.ts'
 import { createWasmBaseField, createWasmCurve, createWasmG1Multiply } from './wasm-g1.ts'
-import { loadShareSigner, loadWasmCurve } from './wasm-loader.ts'
+import { loadShareSigner, loadWasmCurve, upgradableShareSigner } from './wasm-loader.ts'
 import { createWasmShareSigner } from './wasm-signer.ts'
 
 const messages = Array.from({ length: 16 }, (_, k) => keccak256(toHex(`wasm signer ${k}`)))
@@ -31,6 +31,15 @@ describe('WebAssembly share signer', () => {
       signed.forEach((share, k) => expect(verifyShare(m, share, sharePublicKey(shares[k]!))).toBe(true))
       expect(combineShares(m, signed.slice(1), network).signature).toBe(combineShares(m, signed.slice(0, 3), network).signature)
     }
+  })
+
+  it('upgradable: the same shares from noble before the upgrade and from the engine after it', async () => {
+    const { shares } = dealerKeygen({ t: 3, n: 4, seed: new Uint8Array(32).fill(5) })
+    const { sign, upgrade } = upgradableShareSigner(shares[1]!)
+    const before = messages.slice(8, 12).map((m) => sign(m))
+    await upgrade()
+    expect(messages.slice(8, 12).map((m) => sign(m))).toEqual(before)
+    expect(before).toEqual(messages.slice(8, 12).map((m) => createShareSigner(shares[1]!)(m)))
   })
 
   it('rejects a malformed key before building anything', async () => {

@@ -23,6 +23,25 @@ export async function loadShareSigner(key: ShareKey, kind: 'wasm' | 'noble' = 'w
   }
 }
 
+/**
+ * A share signer usable at once: it signs with noble until `upgrade()` has built the WebAssembly
+ * engine (≈ 0.6 s of JavaScript on this thread, so a replica starts it once it listens), then with
+ * the engine. Both sign identically, so the switch changes only speed.
+ */
+export function upgradableShareSigner(key: ShareKey, warn: Warn = () => {}): { sign: ShareSigner; upgrade: () => Promise<void> } {
+  let sign = createShareSigner(key)
+  let upgrading: Promise<void> | undefined
+  return {
+    sign: (message) => sign(message),
+    upgrade() {
+      upgrading ??= loadShareSigner(key, 'wasm', warn).then((wasm) => {
+        sign = wasm
+      })
+      return upgrading
+    },
+  }
+}
+
 /** The WebAssembly curve operations, or undefined (callers then use noble). */
 export async function loadWasmCurve(warn: Warn = () => {}): Promise<WasmCurve | undefined> {
   try {

@@ -1,0 +1,78 @@
+// A process entry bundled into one plain ES module, to run the repository's TypeScript source
+// without tsx (`nexus dev` does so for its replicas: cli/src/dev/index.ts). tsx resolves and
+// transforms each of several hundred modules through its hooks thread: ≈ 2 s of CPU per replica
+// start (4 replicas on 2 cores wait on it) and ≈ 80 MB more resident per replica
+// (docs/benchmarks.md, "npm start"). The bundle inlines the
+// workspace packages and the pure-JS dependencies, tree-shaken; packages that load files that sit
+// next to them (WebAssembly, binaries) stay imports by absolute path. Each inlined workspace module
+// keeps its own `import.meta.url`, so the paths it derives from it (its migrations, its workers'
+// entries) are the same as when it runs from source.
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { build, type Plugin } from 'esbuild'
+
+/** Packages that find files relative to their own module (or spawn binaries): never inlined. */
+const kept = /^(@electric-sql\/pglite|esbuild|@bytecodealliance\/|binaryen|ffjavascript|snarkjs|circom2|typescript|tsx|@foundry-rs\/)/
+
+const ownUrls: Plugin = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (args.path.includes('/node_modules/')) return undefined
+      const source = await readFile(args.path, 'utf8')
+      const own = JSON.stringify(pathToFileURL(args.path).href)
+      return { contents: source.replace(/\bimport\.meta\.url\b/g, own), loader: 'ts' }
+    })
+  },
+}
+
+const keptExternal: Plugin = {
+  name: 'kept-external',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('node:')) return { path: args.path, external: true }
+      if (args.pluginData === 'resolving' || !kept.test(args.path)) return undefined
+      // esbuild's own resolution (import conditions, the importer's folder), then left as an import.
+      const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' })
+      return { path: resolved.errors.length ? args.path : resolved.path, external: true }
+    })
+  },
+}
+
+const bundled = new Map<string, Promise<string>>()
+
+/**
+ * The bundle of `entry` (a .ts path) under `cacheDir` (best a folder its user owns, such as the
+ * repository's node_modules/.cache, not a shared temp folder), named by its content's hash. Built
+ * once per process and entry; ≈ 0.5–1 s.
+ */
+export function bundleProcessEntry(entry: string, cacheDir: string): Promise<string> {
+  const key = `${entry}\0${cacheDir}`
+  let path = bundled.get(key)
+  if (path) return path
+  path = (async () => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      conditions: ['nexus-source'],
+      plugins: [keptExternal, ownUrls],
+      logLevel: 'silent',
+    })
+    const code = result.outputFiles[0]!.contents
+    const name = basename(entry).replace(/\.ts$/, '')
+    const file = join(cacheDir, `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`)
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 })
+    const tmp = `${file}.${process.pid}.tmp`
+    await writeFile(tmp, code)
+    await rename(tmp, file)
+    return file
+  })()
+  bundled.set(key, path)
+  return path
+}
