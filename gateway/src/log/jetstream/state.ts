@@ -1,0 +1,69 @@
+// What happens to an invocation after it is appended: its attested result, a dispute, the
+// watchdog's abort, the handler's log lines. One record per invocation holding its latest state,
+// changed by read-modify-write conditioned on the record's last sequence (a racing writer re-reads),
+// so an abort never lands on an attested invocation and a result never drops an abort.
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream'
+import type { Disagreement } from '../../database/index.ts'
+import type { LogLine } from '@nexus/protocol'
+import type { AttestedResult } from '@nexus/protocol/attest'
+import type { Indexes } from './indexes.ts'
+import { decode, encode, PENDING, type StateJson } from './records.ts'
+import type { Subjects } from './subjects.ts'
+
+const WRONG_LAST_SEQUENCE = 10071
+
+export function createStates({ js, jsm, subjects, indexes }: { js: JetStreamClient; jsm: JetStreamManager; subjects: Subjects; indexes: Indexes }) {
+  const stream = subjects.streams.state
+
+  async function readWithSeq(functionId: string, seq: bigint): Promise<{ state: StateJson; at: number }> {
+    const m = await jsm.streams.getMessage(stream, { last_by_subj: subjects.state(functionId, seq) })
+    return m ? { state: decode<StateJson>(m.data), at: m.seq } : { state: PENDING, at: 0 }
+  }
+
+  /** Apply `change` to the invocation's state (no-op for an unknown id or when `change` answers undefined). */
+  async function update(id: string, change: (state: StateJson) => StateJson | undefined): Promise<void> {
+    const where = await indexes.locate(id)
+    if (!where) return
+    const subject = subjects.state(where.functionId, BigInt(where.seq))
+    for (;;) {
+      const { state, at } = await readWithSeq(where.functionId, BigInt(where.seq))
+      const next = change(state)
+      if (!next) return
+      try {
+        await js.publish(subject, encode(next), { expect: { lastSubjectSequence: at } })
+        return
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== WRONG_LAST_SEQUENCE) throw err
+      }
+    }
+  }
+
+  const attest = (result: AttestedResult, disagreements: Disagreement[], logs: LogLine[], attestedAt: string) => (s: StateJson) =>
+    ({ ...s, state: 'attested', result, disagreements, logs, attestedAt }) satisfies StateJson
+
+  return {
+    read: async (functionId: string, seq: bigint) => (await readWithSeq(functionId, seq)).state,
+
+    recordResult(id: string, result: AttestedResult, disagreements: Disagreement[], logs: LogLine[] = []): Promise<void> {
+      return update(id, attest(result, disagreements, logs, new Date().toISOString()))
+    },
+
+    /** A batch: every record written concurrently, each durable on its own (there is no multi-subject transaction). */
+    async recordResults(items: { id: string; result: AttestedResult; disagreements: Disagreement[]; logs?: LogLine[] }[]): Promise<void> {
+      const attestedAt = new Date().toISOString()
+      await Promise.all(items.map((x) => update(x.id, attest(x.result, x.disagreements, x.logs ?? [], attestedAt))))
+    },
+
+    recordAbort(id: string, reason: 'watchdog'): Promise<void> {
+      return update(id, (s) => (s.state === 'pending' ? { ...s, abort: reason } : undefined))
+    },
+
+    recordDispute(id: string, disagreements: Disagreement[]): Promise<void> {
+      return update(id, (s) => ({ ...s, state: 'disputed', disagreements, attestedAt: new Date().toISOString() }))
+    },
+
+    setDisagreements(id: string, disagreements: Disagreement[]): Promise<void> {
+      return update(id, (s) => ({ ...s, disagreements }))
+    },
+  }
+}
