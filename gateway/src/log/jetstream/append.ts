@@ -9,6 +9,7 @@ import { sameRequestOrConflict, type Appended } from '../append-many.ts'
 import type { AppendParameters, Invocation } from '../index.ts'
 import type { Chain, Tail } from './chain.ts'
 import type { Indexes } from './indexes.ts'
+import { retrying } from './retry.ts'
 import { textOrNull, toInvocation, type Entry, type InvocationJson } from './records.ts'
 
 /** A backfill is cut into messages of about this many bytes of input (a NATS message is at most 1 MB). */
@@ -36,7 +37,6 @@ export function createAppender({
   /** One message's worth of items: decided from the tail, published, indexed. One answer per item. */
   async function appendSlice(items: AppendParameters[]): Promise<Appended[]> {
     const functionId = items[0]!.functionId
-    let planned: Appended[] = []
     const written = await chain.extend<Appended[]>(functionId, async (tail: Tail | undefined) => {
       if (!tail) throw new UnknownFunctionError(`Unknown function "${functionId}".`)
       await indexes.ensure(functionId, tail)
@@ -78,15 +78,14 @@ export function createAppender({
         out.push({ invocation, created: true })
         if (key !== undefined) newByKey.set(key, invocation)
       }
-      planned = out
       if (entries.length === 0) return { answer: out }
       const versionsAt = tail.message.kind === 'deploy' ? tail.seq : head.versionsAt
-      return { publish: { kind: 'append', head: { ...head, lastSeq: String(seq), versionsAt }, entries } }
+      return { publish: { kind: 'append', head: { ...head, lastSeq: String(seq), versionsAt }, entries }, planned: out }
     })
     if ('answer' in written) return written.answer
     // Stored and counted: write its records before anyone is told (a reader by id finds it at once).
-    await indexes.ensure(functionId, { ...written, lastOnSubject: written.seq })
-    return planned
+    await retrying(() => indexes.ensure(functionId, { ...written, lastOnSubject: written.seq }))
+    return written.planned
   }
 
   return {

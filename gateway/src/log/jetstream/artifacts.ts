@@ -8,14 +8,14 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream'
 import { sameManifest } from '@nexus/protocol'
 import { ArtifactConflictError } from '../../errors.ts'
 import type { ArtifactRecord } from '../index.ts'
-import { decode, encode } from './records.ts'
+import { decode, encode, isWrongLastSequence } from './records.ts'
+import { retrying } from './retry.ts'
 import type { Subjects } from './subjects.ts'
 
 type ArtifactHead = { manifest: Record<string, unknown>; nonce: string; chunks: number; createdAt: string }
 
 /** Well under the server's default 1 MB max_payload. */
 const CHUNK_CHARS = 512 * 1024
-const WRONG_LAST_SEQUENCE = 10071
 
 export function createArtifacts({ js, jsm, subjects }: { js: JetStreamClient; jsm: JetStreamManager; subjects: Subjects }) {
   const stream = subjects.streams.artifacts
@@ -42,17 +42,21 @@ export function createArtifacts({ js, jsm, subjects }: { js: JetStreamClient; js
       const chunks = Math.max(1, Math.ceil(componentBase64.length / CHUNK_CHARS))
       await Promise.all(
         Array.from({ length: chunks }, (_, k) =>
-          js.publish(subjects.artifactChunk(codeHash, nonce, k), componentBase64.slice(k * CHUNK_CHARS, (k + 1) * CHUNK_CHARS)),
+          retrying(() => js.publish(subjects.artifactChunk(codeHash, nonce, k), componentBase64.slice(k * CHUNK_CHARS, (k + 1) * CHUNK_CHARS))),
         ),
       )
       const record: ArtifactHead = { manifest, nonce, chunks, createdAt: new Date().toISOString() }
-      try {
-        await js.publish(subjects.artifactHead(codeHash), encode(record), { expect: { lastSubjectSequence: 0 } })
-        return true
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== WRONG_LAST_SEQUENCE) throw err
-        return sameOrConflict((await head(codeHash))!, codeHash, manifest)
-      }
+      const written = await retrying(async () => {
+        try {
+          await js.publish(subjects.artifactHead(codeHash), encode(record), { expect: { lastSubjectSequence: 0 } })
+          return true
+        } catch (err) {
+          if (isWrongLastSequence(err)) return false
+          throw err
+        }
+      })
+      // Another head was first (or ours, stored before a lost answer: then it is the same manifest).
+      return written || sameOrConflict((await head(codeHash))!, codeHash, manifest)
     },
 
     async getArtifact(codeHash: string): Promise<ArtifactRecord | undefined> {

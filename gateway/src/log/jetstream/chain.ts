@@ -14,7 +14,8 @@
 // answering anyone, tries again.
 import { randomUUID } from 'node:crypto'
 import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream'
-import { decode, encode, type LogMessage } from './records.ts'
+import { decode, encode, isWrongLastSequence, type LogMessage } from './records.ts'
+import { backoff, GIVE_UP_MS, isTransient } from './retry.ts'
 import type { Subjects } from './subjects.ts'
 
 /** The function's last message that counts, and the stream seq of the subject's last message (which may be an orphan). */
@@ -22,14 +23,14 @@ export type Tail = { seq: number; message: LogMessage; lastOnSubject: number }
 
 export type Chain = ReturnType<typeof createChain>
 
-/** What a writer decides from the tail: a message to publish, or an answer without writing. */
-export type Decision<T> = { publish: Omit<LogMessage, 'nonce' | 'prev'> } | { answer: T }
+/**
+ * What a writer decides from the tail: a message to publish (with what it will answer if that
+ * message is the one that counts), or an answer without writing.
+ */
+export type Decision<T> = { publish: Omit<LogMessage, 'nonce' | 'prev'>; planned: T } | { answer: T }
 
-const WRONG_LAST_SEQUENCE = 10071
-/** How long an append keeps trying through a lost server or a leader election before it fails. */
-const GIVE_UP_MS = 30_000
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** The message that counts, and what its decision planned to answer. */
+export type Extended<T> = { seq: number; message: LogMessage; planned: T }
 
 export type ChainParameters = {
   js: JetStreamClient
@@ -58,10 +59,10 @@ export function createChain({ js, jsm, subjects, startHint }: ChainParameters) {
   /**
    * Follow the function's subject in stream order from a message known to count (or from its
    * start), keeping each message whose `prev` is the last one kept. Stops at `until` when given
-   * (the subject's last message when the walk began). `mine` is the kept message that
-   * carries `nonce` (an appender whose ack was lost finds its own message this way).
+   * (the subject's last message when the walk began). `mine` is a kept message whose nonce
+   * is in `nonces` (an appender whose ack was lost finds its own message this way).
    */
-  async function walk(functionId: string, from: { seq: number; message: LogMessage } | undefined, until: number, nonce?: string) {
+  async function walk(functionId: string, from: { seq: number; message: LogMessage } | undefined, until: number, nonces?: Map<string, unknown>) {
     const subject = subjects.log(functionId)
     let current = from
     let mine: { seq: number; message: LogMessage } | undefined
@@ -71,11 +72,27 @@ export function createChain({ js, jsm, subjects, startHint }: ChainParameters) {
       const message = decode<LogMessage>(m.data)
       if (message.prev === (current?.seq ?? 0)) {
         current = { seq: m.seq, message }
-        if (nonce !== undefined && message.nonce === nonce) mine = current
+        if (nonces?.has(message.nonce)) mine = current
       }
       s = m.seq + 1
     }
     return { current, mine }
+  }
+
+  /**
+   * Whether the stored message `seq` (following `prev`, which counts) counts: it does unless a
+   * message stored between the two also follows `prev` (that one took the place first). Messages
+   * between with another `prev` are orphans of earlier races and change nothing. 'unknown' when
+   * the stream does not show `seq` yet (a leader that has not applied it).
+   */
+  async function counts(subject: string, prev: number, seq: number): Promise<'counts' | 'orphan' | 'unknown'> {
+    for (let s = prev + 1; ; ) {
+      const m = await get({ seq: s, next_by_subj: subject })
+      if (!m || m.seq > seq) return 'unknown'
+      if (m.seq === seq) return 'counts'
+      if (decode<LogMessage>(m.data).prev === prev) return 'orphan'
+      s = m.seq + 1
+    }
   }
 
   /** The function's current tail, or undefined when it has no message (never deployed). */
@@ -110,38 +127,42 @@ export function createChain({ js, jsm, subjects, startHint }: ChainParameters) {
   /**
    * Extend the function's history by one message decided from its tail, retrying on a lost race
    * (the decision is taken again from the new tail) and through server failures; resolves once the
-   * stream has stored the message (a quorum of its replicas) and it is known to count.
+   * stream has stored the message (a quorum of its replicas) and it is known to count. A decision
+   * that throws a GatewayError (unknown function, conflicting key) ends it at once.
    */
-  async function extend<T>(
-    functionId: string,
-    decide: (tail: Tail | undefined) => Promise<Decision<T>>,
-  ): Promise<{ answer: T } | { seq: number; message: LogMessage }> {
+  async function extend<T>(functionId: string, decide: (tail: Tail | undefined) => Promise<Decision<T>>): Promise<{ answer: T } | Extended<T>> {
     const subject = subjects.log(functionId)
     const deadline = Date.now() + GIVE_UP_MS
+    // Publishes whose answer was lost: any of them may yet be stored, and then it is the append.
+    const uncertain = new Map<string, T>()
+    let uncertainFrom: Tail | undefined
     for (let attempt = 0; ; attempt++) {
-      const before = await tail(functionId)
-      const decision = await decide(before)
-      if ('answer' in decision) return decision
-      const message: LogMessage = { ...decision.publish, nonce: randomUUID(), prev: before?.seq ?? 0 }
+      let sent: string | undefined
       try {
-        const ack = await js.publish(subject, encode(message), { expect: { lastSubjectSequence: before?.lastOnSubject ?? 0 } })
-        // Accepted: it counts unless another message following the same tail was stored first.
-        const first = await get({ seq: (before?.seq ?? 0) + 1, next_by_subj: subject })
-        if (first?.seq === ack.seq) return remember(functionId, ack.seq, message, ack.seq)
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== WRONG_LAST_SEQUENCE) {
-          // No answer (a server lost, a leader being elected): the message may be stored or not.
-          if (Date.now() > deadline) throw err
-          await sleep(Math.min(1000, 50 * 2 ** attempt))
-          const last = await get({ last_by_subj: subject }).catch(() => null)
-          if (last) {
-            const { mine } = await walk(functionId, before, last.seq, message.nonce).catch(() => ({ mine: undefined }))
-            if (mine) return mine
-          }
-          continue
+        const before = await tail(functionId)
+        if (uncertain.size > 0 && before) {
+          const { mine } = await walk(functionId, uncertainFrom, before.lastOnSubject, uncertain)
+          if (mine) return { ...mine, planned: uncertain.get(mine.message.nonce)! }
         }
+        const decision = await decide(before)
+        if ('answer' in decision) return decision
+        const message: LogMessage = { ...decision.publish, nonce: randomUUID(), prev: before?.seq ?? 0 }
+        if (uncertain.size === 0) uncertainFrom = before
+        uncertain.set(message.nonce, decision.planned)
+        sent = message.nonce
+        const ack = await js.publish(subject, encode(message), { expect: { lastSubjectSequence: before?.lastOnSubject ?? 0 } })
+        const verdict = await counts(subject, message.prev, ack.seq)
+        if (verdict === 'counts') return { ...remember(functionId, ack.seq, message, ack.seq), planned: decision.planned }
+        if (verdict === 'orphan') uncertain.delete(message.nonce)
+        // A new stream leader that has not applied our message yet answered: look again.
+        else throw new Error('JetStream log: the stream leader has not applied an acknowledged message yet')
+      } catch (err) {
+        if (!isTransient(err) || Date.now() > deadline) throw err
+        // Lost the race (refused: wrong last sequence): again at once. No answer (a server lost, a
+        // leader being elected): back off; the message may be stored or not (kept in `uncertain`).
+        if (isWrongLastSequence(err)) uncertain.delete(sent!)
+        else await backoff(attempt)
       }
-      if (Date.now() > deadline) throw new Error(`JetStream log: could not extend function "${functionId}" within ${GIVE_UP_MS} ms`)
     }
   }
 

@@ -7,6 +7,7 @@ import type { JetStreamManager } from '@nats-io/jetstream'
 import { assertMayRepoint, type DeployerIdentity, type FunctionRecord } from '../index.ts'
 import type { Chain, Tail } from './chain.ts'
 import type { Indexes } from './indexes.ts'
+import { retrying } from './retry.ts'
 import { toFunction, type VersionJson } from './records.ts'
 import { untoken, type Subjects } from './subjects.ts'
 
@@ -26,12 +27,12 @@ export function createFunctions({ jsm, chain, indexes, subjects }: { jsm: JetStr
 
     /** Same contract as the SQL log's deployFunction (idempotent; repointing needs the owner or an admin). */
     async deployFunction(functionId: string, codeHash: string, by?: DeployerIdentity): Promise<{ created: boolean; function: FunctionRecord }> {
-      const written = await chain.extend<{ created: boolean; function: FunctionRecord }>(functionId, async (tail) => {
+      const written = await chain.extend<{ created: boolean; function: FunctionRecord } | undefined>(functionId, async (tail) => {
         await indexes.ensure(functionId, tail)
         const now = new Date().toISOString()
         if (!tail) {
           const head = { codeHash, lastSeq: '0', owner: by?.fingerprint ?? null, createdAt: now, updatedAt: now, versionsAt: 0 }
-          return { publish: { kind: 'deploy', head, versions: [{ codeHash, fromSeq: '1', createdAt: now }] } }
+          return { publish: { kind: 'deploy', head, versions: [{ codeHash, fromSeq: '1', createdAt: now }] }, planned: undefined }
         }
         const existing = toFunction(functionId, tail.message.head)
         if (existing.codeHash === codeHash) return { answer: { created: false, function: existing } }
@@ -40,10 +41,10 @@ export function createFunctions({ jsm, chain, indexes, subjects }: { jsm: JetStr
         const fromSeq = String(existing.lastSeq + 1n)
         // A redeploy before any invocation replaces the version at that seq (as the SQL log's upsert).
         const versions = [...(await versionsOf(tail)).filter((v) => v.fromSeq !== fromSeq), { codeHash, fromSeq, createdAt: now }]
-        return { publish: { kind: 'deploy', head: { ...tail.message.head, codeHash, owner, updatedAt: now, versionsAt: 0 }, versions } }
+        return { publish: { kind: 'deploy', head: { ...tail.message.head, codeHash, owner, updatedAt: now, versionsAt: 0 }, versions }, planned: undefined }
       })
-      if ('answer' in written) return written.answer
-      await indexes.ensure(functionId, { ...written, lastOnSubject: written.seq })
+      if ('answer' in written) return written.answer!
+      await retrying(() => indexes.ensure(functionId, { ...written, lastOnSubject: written.seq }))
       return { created: true, function: toFunction(functionId, written.message.head) }
     },
 

@@ -13,6 +13,7 @@ import { createFunctions } from './functions.ts'
 import { createIndexes } from './indexes.ts'
 import { createReads } from './reads.ts'
 import { createStates } from './state.ts'
+import { retrying } from './retry.ts'
 import { ensureStreams, type StreamOptions } from './streams.ts'
 import { subjectsFor } from './subjects.ts'
 
@@ -43,15 +44,26 @@ export async function createJetStreamLog(parameters: CreateJetStreamLogParameter
   const appender = createAppender({ chain, indexes, readInvocation: reads.getBySeq })
   const artifacts = createArtifacts({ js, jsm, subjects })
 
+  // Reads ride out a lost server like writes do (retry.ts): a caller sees a slow answer, not an error.
+  const patient =
+    <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      retrying(() => read(...args))
+
   const log: Log = {
-    ...artifacts,
-    ...functions,
+    putArtifact: artifacts.putArtifact,
+    getArtifact: patient(artifacts.getArtifact),
+    getManifest: patient(artifacts.getManifest),
+    deployFunction: functions.deployFunction,
+    getFunction: patient(functions.getFunction),
+    listFunctions: patient(functions.listFunctions),
+    listVersions: patient(functions.listVersions),
     append: appender.append,
     appendMany: appender.appendMany,
-    getInvocation: reads.getInvocation,
-    getBySeq: reads.getBySeq,
-    range: reads.range,
-    firstPendingSeq: reads.firstPendingSeq,
+    getInvocation: patient(reads.getInvocation),
+    getBySeq: patient(reads.getBySeq),
+    range: patient(reads.range),
+    firstPendingSeq: patient(reads.firstPendingSeq),
     recordResult: states.recordResult,
     recordResults: states.recordResults,
     recordAbort: states.recordAbort,

@@ -62,6 +62,9 @@ export const PENDING: StateJson = { state: 'pending', result: null, disagreement
 const bigOrNull = (s: string | null): bigint | null => (s === null ? null : BigInt(s))
 export const textOrNull = (v: bigint | undefined | null): string | null => (v === undefined || v === null ? null : String(v))
 
+/** JetStream refused a publish whose expected last (subject) sequence was not the stream's: a lost race. */
+export const isWrongLastSequence = (err: unknown): boolean => (err as { code?: unknown }).code === 10071
+
 export const encode = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
 export const decode = <T>(data: Uint8Array): T => JSON.parse(new TextDecoder().decode(data)) as T
 

@@ -7,10 +7,9 @@ import type { Disagreement } from '../../database/index.ts'
 import type { LogLine } from '@nexus/protocol'
 import type { AttestedResult } from '@nexus/protocol/attest'
 import type { Indexes } from './indexes.ts'
-import { decode, encode, PENDING, type StateJson } from './records.ts'
+import { retrying } from './retry.ts'
+import { decode, encode, isWrongLastSequence, PENDING, type StateJson } from './records.ts'
 import type { Subjects } from './subjects.ts'
-
-const WRONG_LAST_SEQUENCE = 10071
 
 export function createStates({ js, jsm, subjects, indexes }: { js: JetStreamClient; jsm: JetStreamManager; subjects: Subjects; indexes: Indexes }) {
   const stream = subjects.streams.state
@@ -22,19 +21,25 @@ export function createStates({ js, jsm, subjects, indexes }: { js: JetStreamClie
 
   /** Apply `change` to the invocation's state (no-op for an unknown id or when `change` answers undefined). */
   async function update(id: string, change: (state: StateJson) => StateJson | undefined): Promise<void> {
-    const where = await indexes.locate(id)
+    const where = await retrying(() => indexes.locate(id))
     if (!where) return
     const subject = subjects.state(where.functionId, BigInt(where.seq))
     for (;;) {
-      const { state, at } = await readWithSeq(where.functionId, BigInt(where.seq))
+      const { state, at } = await retrying(() => readWithSeq(where.functionId, BigInt(where.seq)))
       const next = change(state)
       if (!next) return
-      try {
-        await js.publish(subject, encode(next), { expect: { lastSubjectSequence: at } })
-        return
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== WRONG_LAST_SEQUENCE) throw err
-      }
+      // A publish whose answer was lost and that was stored after all fails its retry as a lost
+      // race; the loop then reads it back and `change` decides again (each change is idempotent).
+      const stored = await retrying(async () => {
+        try {
+          await js.publish(subject, encode(next), { expect: { lastSubjectSequence: at } })
+          return true
+        } catch (err) {
+          if (isWrongLastSequence(err)) return false
+          throw err
+        }
+      })
+      if (stored) return
     }
   }
 
