@@ -100,17 +100,20 @@ export function createChain({ js, jsm, subjects, startHint }: ChainParameters) {
     const subject = subjects.log(functionId)
     const last = await get({ last_by_subj: subject })
     if (!last) return undefined
-    let from = known.get(functionId)
-    if (from?.seq === last.seq) return { ...from, lastOnSubject: last.seq }
+    const cached = known.get(functionId)
+    if (cached?.seq === last.seq) return { ...cached, lastOnSubject: last.seq }
     const message = decode<LogMessage>(last.data)
-    const start = from?.seq ?? (await startHint(functionId)) ?? 0
-    // The common case (another gateway appended once since): the last message follows one known to
-    // count, and nothing lies between the two. One look proves it counts.
+    // Start from the latest message known to count: this process's own, or (when another gateway
+    // has appended since) the index's mark, which its appender wrote before answering.
+    let start = cached?.seq ?? 0
+    if (message.prev !== start) start = Math.max(start, (await startHint(functionId)) ?? 0)
+    // The common case: the last message follows the start, and nothing lies between. One look proves it counts.
     if (message.prev === start) {
       const next = await get({ seq: start + 1, next_by_subj: subject })
       if (next?.seq === last.seq) return remember(functionId, last.seq, message, last.seq)
     }
-    if (!from && start > 0) {
+    let from = cached
+    if (start > 0 && start !== cached?.seq) {
       const startMessage = await at(start)
       if (startMessage) from = { seq: start, message: startMessage }
     }

@@ -29,9 +29,8 @@ export function createIndexes({ js, jsm, subjects }: { js: JetStreamClient; jsm:
 
   /** The last message of the function known to be indexed (also a message known to count). */
   async function mark(functionId: string): Promise<number | undefined> {
-    const local = indexedUpTo.get(functionId)
-    if (local !== undefined) return local
-    return (await read<{ seq: number }>(subjects.indexed(functionId)))?.seq
+    const remote = (await read<{ seq: number }>(subjects.indexed(functionId)))?.seq
+    return Math.max(remote ?? 0, indexedUpTo.get(functionId) ?? 0) || undefined
   }
 
   const note = (functionId: string, seq: number) => {
