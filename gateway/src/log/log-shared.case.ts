@@ -47,6 +47,29 @@ export function sharedLogConformance(backend: string, open: () => Promise<Opened
       }
     })
 
+    test('any string is a function id or a key: dots, wildcards, spaces, non-ASCII, long', async () => {
+      const { log, close } = await open()
+      try {
+        await log.putArtifact(H1, { name: 'f' }, 'AA==')
+        const ids = ['a.b', 'a.*', 'a.>', 'with space', 'ünï 😀', 'x'.repeat(300), 'a']
+        for (const id of ids) await log.deployFunction(id, H1)
+        const keys = ['k.1', '*', '>', ' ', 'y'.repeat(500), `${'y'.repeat(499)}z`]
+        for (const id of ids) {
+          for (const key of keys) await log.append({ functionId: id, input: '0x', trigger: 'http', requestHash: key, idempotencyKey: key })
+          for (const key of keys)
+            expect(await log.append({ functionId: id, input: '0x', trigger: 'http', requestHash: key, idempotencyKey: key })).toMatchObject({ created: false })
+        }
+        expect((await log.listFunctions()).map((f) => f.id).sort()).toEqual([...ids].sort())
+        for (const id of ids) {
+          expect((await log.getFunction(id))!.lastSeq).toBe(BigInt(keys.length))
+          expect((await log.range(id, 0n, 100)).map((r) => r.idempotencyKey)).toEqual(keys)
+        }
+        expect(await log.getFunction('a.c')).toBeUndefined()
+      } finally {
+        await close()
+      }
+    })
+
     test('an idempotency key is still deduplicated after the dedupe window, from another instance too', async () => {
       const a = await open()
       const b = await a.another()

@@ -9,6 +9,7 @@ import { sameRequestOrConflict, type Appended } from '../append-many.ts'
 import type { AppendParameters, Invocation } from '../index.ts'
 import type { Chain, Tail } from './chain.ts'
 import type { Indexes } from './indexes.ts'
+import { createGroupCommit, type Outcome } from './group-commit.ts'
 import { retrying } from './retry.ts'
 import { textOrNull, toInvocation, type Entry, type InvocationJson } from './records.ts'
 
@@ -34,14 +35,18 @@ export function createAppender({
     return invocation
   }
 
-  /** One message's worth of items: decided from the tail, published, indexed. One answer per item. */
-  async function appendSlice(items: AppendParameters[]): Promise<Appended[]> {
+  /**
+   * One message's worth of items: decided from the tail, published, indexed. One answer per item.
+   * A key reused with another body fails the whole slice before anything is written, or, with
+   * `isolate` (independent appends grouped into one message), only its own item.
+   */
+  async function appendSlice(items: AppendParameters[], isolate = false): Promise<Outcome[]> {
     const functionId = items[0]!.functionId
-    const written = await chain.extend<Appended[]>(functionId, async (tail: Tail | undefined) => {
+    const written = await chain.extend<Outcome[]>(functionId, async (tail: Tail | undefined) => {
       if (!tail) throw new UnknownFunctionError(`Unknown function "${functionId}".`)
       await indexes.ensure(functionId, tail)
       const { head } = tail.message
-      const out: Appended[] = []
+      const out: Outcome[] = []
       const entries: Entry[] = []
       const newByKey = new Map<string, Invocation>()
       const known = new Map<string, Invocation>()
@@ -57,7 +62,12 @@ export function createAppender({
         const key = p.idempotencyKey
         const before = key === undefined ? undefined : (known.get(key) ?? newByKey.get(key))
         if (before) {
-          out.push(sameRequestOrConflict(before, p))
+          try {
+            out.push(sameRequestOrConflict(before, p))
+          } catch (err) {
+            if (!isolate) throw err
+            out.push(err as Error)
+          }
           continue
         }
         seq += 1n
@@ -88,10 +98,11 @@ export function createAppender({
     return written.planned
   }
 
+  const grouped = createGroupCommit((items) => appendSlice(items, true), SLICE_BYTES)
+
   return {
-    async append(p: AppendParameters): Promise<Appended> {
-      return (await appendSlice([p]))[0]!
-    },
+    /** Concurrent appends to one function from this process share one log message (group commit). */
+    append: grouped.append,
 
     /**
      * A range of one function's invocations. Up to ~256 KB of input it is one message (all or
@@ -118,7 +129,7 @@ export function createAppender({
       const written = new Map<string, Invocation>()
       for (const slice of slices) {
         // A key first written by an earlier slice is answered from it (as the single-message path does).
-        for (const a of await appendSlice(slice)) {
+        for (const a of (await appendSlice(slice)) as Appended[]) {
           const key = a.invocation.idempotencyKey
           if (key !== null && !a.created && written.has(key)) out.push({ invocation: written.get(key)!, created: false })
           else out.push(a)
