@@ -94,6 +94,20 @@ test('acknowledged appends survive the loss of the log stream leader; seqs stay 
   expect(new Set(keys).size).toBe(keys.length)
   for (const [id, invocation] of distinct) expect(rows.find((r) => r.id === id)).toEqual(invocation)
   expect((await reader.log.getFunction('f'))!.lastSeq).toBe(BigInt(n))
+
+  // Both gateways settle the same invocations at once (a result, an abort, disagreements): every
+  // change lands, none undoes another's, whatever the servers let through (state.ts).
+  const settled = rows.slice(0, 20)
+  const result = (seq: bigint) => ({ digest: `0x${seq.toString(16).padStart(64, '0')}` }) as never
+  await Promise.all(
+    settled.flatMap((r) => [
+      a.log.recordResult(r.id, result(r.seq), [{ replica: 1, reason: 'a' }]),
+      b.log.recordAbort(r.id, 'watchdog'),
+      b.log.recordResult(r.id, result(r.seq), [{ replica: 1, reason: 'a' }]),
+    ]),
+  )
+  for (const r of settled) expect(await reader.log.getInvocation(r.id)).toMatchObject({ state: 'attested', result: result(r.seq) })
+  expect(await reader.log.firstPendingSeq('f')).toBe(21n)
 }, 60_000)
 
 test('with two of three nodes down nothing is acknowledged; a second node back, the append completes', async () => {

@@ -19,6 +19,30 @@ export function createStates({ js, jsm, subjects, indexes }: { js: JetStreamClie
     return m ? { state: decode<StateJson>(m.data), at: m.seq } : { state: PENDING, at: 0 }
   }
 
+  /** The last record stored strictly between `after` and `mine` on the subject, if any. */
+  async function slippedIn(subject: string, after: number, mine: number): Promise<StateJson | undefined> {
+    let found: StateJson | undefined
+    for (let s = after + 1; ; ) {
+      const m = await jsm.streams.getMessage(stream, { seq: s, next_by_subj: subject } as unknown as { seq: number })
+      if (!m || m.seq > mine) throw new Error('JetStream log: the state stream leader has not applied an acknowledged record yet')
+      if (m.seq === mine) return found
+      found = decode<StateJson>(m.data)
+      s = m.seq + 1
+    }
+  }
+
+  /** Publish `next` if the subject's last record is still `at`: its stream seq, or 0 when another was first. */
+  const publishOn = (subject: string, next: StateJson, at: number) =>
+    retrying(async () => {
+      try {
+        return (await js.publish(subject, encode(next), { expect: { lastSubjectSequence: at } })).seq
+      } catch (err) {
+        // Also what a retry of a publish stored despite a lost answer gets: the caller re-reads.
+        if (isWrongLastSequence(err)) return 0
+        throw err
+      }
+    })
+
   /** Apply `change` to the invocation's state (no-op for an unknown id or when `change` answers undefined). */
   async function update(id: string, change: (state: StateJson) => StateJson | undefined): Promise<void> {
     const where = await retrying(() => indexes.locate(id))
@@ -26,20 +50,18 @@ export function createStates({ js, jsm, subjects, indexes }: { js: JetStreamClie
     const subject = subjects.state(where.functionId, BigInt(where.seq))
     for (;;) {
       const { state, at } = await retrying(() => readWithSeq(where.functionId, BigInt(where.seq)))
-      const next = change(state)
+      let next = change(state)
       if (!next) return
-      // A publish whose answer was lost and that was stored after all fails its retry as a lost
-      // race; the loop then reads it back and `change` decides again (each change is idempotent).
-      const stored = await retrying(async () => {
-        try {
-          await js.publish(subject, encode(next), { expect: { lastSubjectSequence: at } })
-          return true
-        } catch (err) {
-          if (isWrongLastSequence(err)) return false
-          throw err
-        }
-      })
-      if (stored) return
+      for (let base = at; ; ) {
+        const mine = await publishOn(subject, next, base)
+        if (mine === 0) break // another writer was first: read its record and decide again
+        // nats-server 2.9 may store two records written on the same last one (see chain.ts): then
+        // ours dropped the other's change. Write ours applied to it, on top.
+        const other = await retrying(() => slippedIn(subject, base, mine))
+        if (!other) return
+        next = change(other) ?? other
+        base = mine
+      }
     }
   }
 

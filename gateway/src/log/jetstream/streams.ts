@@ -24,9 +24,10 @@ export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects, o
   const wanted: (Partial<StreamConfig> & { name: string })[] = [
     // Append-only: nothing is ever replaced in the log itself.
     { ...base, name: subjects.streams.log, subjects: [subjects.logAll] },
-    // Derived records and the latest state of each invocation: only the newest per subject counts.
+    // Derived records and the latest state of each invocation: only the newest per subject counts
+    // (a state subject keeps a few more, for the check in state.ts).
     { ...base, name: subjects.streams.index, subjects: subjects.indexAll, max_msgs_per_subject: 1 },
-    { ...base, name: subjects.streams.state, subjects: [subjects.stateAll], max_msgs_per_subject: 1 },
+    { ...base, name: subjects.streams.state, subjects: [subjects.stateAll], max_msgs_per_subject: 8 },
     { ...base, name: subjects.streams.artifacts, subjects: [subjects.artifactAll], max_msgs_per_subject: 1, max_msg_size: -1 },
   ]
   for (const config of wanted) {
