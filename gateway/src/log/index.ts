@@ -16,6 +16,7 @@ import { appendMany, int8, newInvocation, sameRequestOrConflict, type Appended }
 export type Invocation = typeof invocations.$inferSelect
 export type FunctionRecord = typeof functions.$inferSelect
 export type ArtifactRecord = typeof artifacts.$inferSelect
+export type FunctionVersion = typeof functionVersions.$inferSelect
 
 export type AppendParameters = {
   functionId: string
@@ -136,7 +137,7 @@ export function createLog({ db }: { db: Db }) {
       return db.select().from(functions).orderBy(asc(functions.id))
     },
 
-    listVersions(functionId: string) {
+    async listVersions(functionId: string): Promise<FunctionVersion[]> {
       return db.select().from(functionVersions).where(eq(functionVersions.functionId, functionId)).orderBy(asc(functionVersions.fromSeq))
     },
 

@@ -1,9 +1,9 @@
-// One conformance suite for the ordered log, run against every storage backend (PGlite, Postgres).
+// One conformance suite for the ordered log, run against every backend (PGlite, Postgres, JetStream):
+// each case opens a fresh, empty log through the backend's factory.
 import { describe, expect, test } from 'vitest'
 import type { AttestedResult } from '@nexus/protocol/attest'
-import type { Database } from '../database/index.ts'
 import { ArtifactConflictError, ForbiddenError, IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
-import { createLog } from './index.ts'
+import type { Log } from './index.ts'
 
 const H1 = `0x${'a1'.repeat(32)}` as const
 const H2 = `0x${'b2'.repeat(32)}` as const
@@ -38,12 +38,14 @@ const attested = (changes: Partial<AttestedResult> & { functionId?: string } = {
   }
 }
 
-export function logConformance(backend: string, open: () => Promise<Database>) {
+/** A fresh, empty log; `another` opens a second instance over the same store (another gateway). */
+export type OpenedLog = { log: Log; close: () => Promise<void>; another: () => Promise<{ log: Log; close: () => Promise<void> }> }
+
+export function logConformance(backend: string, open: () => Promise<OpenedLog>) {
   describe(`ordered log (${backend})`, () => {
     test('artifacts and deploys are idempotent by code hash; a new hash is a new version', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         expect(await log.putArtifact(H1, { name: 'f' }, 'AA==')).toBe(true)
         expect(await log.putArtifact(H1, { name: 'f' }, 'AA==')).toBe(false)
         expect((await log.deployFunction('f', H1)).created).toBe(true)
@@ -69,14 +71,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
           [H1, 3n],
         ])
       } finally {
-        await database.close()
+        await close()
       }
     })
 
     test('another manifest for stored code is a conflict; repointing needs the owner or an admin', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         const manifest = { name: 'f', limits: { fuel: 10 }, triggers: [] }
         expect(await log.putArtifact(H1, manifest, 'AA==')).toBe(true)
         // Same manifest under another name, keys in another order: the same artifact.
@@ -92,14 +93,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect((await log.deployFunction('f', H2, { fingerprint: 'admin-fp', admin: true })).function).toMatchObject({ codeHash: H2, owner: 'owner-fp' })
         expect((await log.deployFunction('f', H1, owner)).created).toBe(true)
       } finally {
-        await database.close()
+        await close()
       }
     })
 
     test('append answers exactly the row it wrote, int8 fields beyond 2^53 included', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         await log.putArtifact(H1, { name: 'f' }, 'AA==')
         await log.deployFunction('f', H1)
         const big = 2n ** 62n + 1n
@@ -118,14 +118,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect(plain).toEqual(await log.getInvocation(plain.id))
         expect(plain.seq).toBe(2n)
       } finally {
-        await database.close()
+        await close()
       }
     })
 
     test('concurrent appends get contiguous, unique seqs per function; functions are independent', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         await log.putArtifact(H1, { name: 'a' }, 'AA==')
         await log.deployFunction('a', H1)
         await log.deployFunction('b', H1)
@@ -143,14 +142,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         const rows = await log.range('a', 0n, 100)
         expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, k) => BigInt(k + 1)))
       } finally {
-        await database.close()
+        await close()
       }
     })
 
     test('idempotency keys: same body returns the same invocation, another body conflicts, nothing written', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         await log.putArtifact(H1, { name: 'f' }, 'AA==')
         await log.deployFunction('f', H1)
         const first = await log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'h1', idempotencyKey: 'k' })
@@ -175,14 +173,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect(again).toMatchObject({ created: false, invocation: { id: kept.invocation.id } })
         expect((await log.getFunction('f'))!.lastSeq).toBe(2n)
       } finally {
-        await database.close()
+        await close()
       }
     })
 
     test('appendMany: one transaction, contiguous seqs in list order, idempotent per key like append', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         await log.putArtifact(H1, { name: 'f' }, 'AA==')
         await log.deployFunction('f', H1)
         const item = (key: string | undefined, body = key ?? 'none') => ({
@@ -213,14 +210,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect(again.map((a) => a.invocation.seq)).toEqual([2n, 1n, 3n, 5n, 6n])
         expect(await log.appendMany([])).toEqual([])
       } finally {
-        await database.close()
+        await close()
       }
     })
 
     test('appendMany: a conflicting key or an unknown function writes nothing of the range', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         await log.putArtifact(H1, { name: 'f' }, 'AA==')
         await log.deployFunction('f', H1)
         const item = (key: string, requestHash = key) => ({ functionId: 'f', input: '0x' as const, trigger: 'event', requestHash, idempotencyKey: key })
@@ -241,14 +237,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 31 }, (_, k) => BigInt(k + 1)))
         expect(new Set(rows.map((r) => r.idempotencyKey)).size).toBe(31)
       } finally {
-        await database.close()
+        await close()
       }
     })
 
     test('results: recorded once attested; first pending seq moves forward', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         await log.putArtifact(H1, { name: 'f' }, 'AA==')
         await log.deployFunction('f', H1)
         const a = await log.append({ functionId: 'f', input: '0x', trigger: 'http', requestHash: '1' })
@@ -261,14 +256,13 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect(got!.result).toEqual(attested()) // the attested result comes back whole, as it was recorded
         expect(await log.getInvocation('not-a-uuid')).toBeUndefined()
       } finally {
-        await database.close()
+        await close()
       }
     })
 
     test('a batch of results is recorded in one statement, each with its own result and disagreements', async () => {
-      const database = await open()
+      const { log, close } = await open()
       try {
-        const log = createLog(database)
         await log.putArtifact(H1, { name: 'f' }, 'AA==')
         await log.deployFunction('f', H1)
         const ids: string[] = []
@@ -293,7 +287,7 @@ export function logConformance(backend: string, open: () => Promise<Database>) {
         expect(rows[3]!.result).toBeNull()
         expect(await log.firstPendingSeq('f')).toBe(4n)
       } finally {
-        await database.close()
+        await close()
       }
     })
   })
