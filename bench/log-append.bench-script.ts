@@ -4,10 +4,8 @@
 // function (appenders racing for the next seq), then a keyed append (idempotency lookup included).
 import { loadavg as osLoadavg } from 'node:os'
 import { jetstreamManager } from '@nats-io/jetstream'
-import { createDatabase } from '../gateway/src/database/index.ts'
-import { createLog, type Log } from '../gateway/src/log/index.ts'
-import { createJetStreamLog } from '../gateway/src/log/jetstream/index.ts'
-import { subjectsFor } from '../gateway/src/log/jetstream/subjects.ts'
+import { createDatabase, createLog, type Log } from '@nexus/gateway'
+import { createJetStreamLog, jetStreamLogStreams } from '@nexus/gateway/jetstream'
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -52,7 +50,7 @@ export default async function (): Promise<void> {
     jetstream = await measure(js.log, N)
   } finally {
     const jsm = await jetstreamManager(js.nc)
-    for (const name of Object.values(subjectsFor(prefix).streams)) await jsm.streams.delete(name)
+    for (const name of jetStreamLogStreams(prefix)) await jsm.streams.delete(name)
     await js.close()
   }
   const f = (x: number) => x.toFixed(2)

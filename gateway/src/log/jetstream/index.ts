@@ -26,6 +26,9 @@ export type CreateJetStreamLogParameters = StreamOptions & {
   prefix?: string
 }
 
+/** The names of the streams a log with this prefix keeps (for tools that remove a test's or bench's log). */
+export const jetStreamLogStreams = (prefix = 'nexus'): string[] => Object.values(subjectsFor(prefix).streams)
+
 export type JetStreamLog = { log: Log; nc: NatsConnection; close: () => Promise<void> }
 
 /** @example const { log, close } = await createJetStreamLog({ servers: process.env.NATS_URL, replicas: 3 }) */
