@@ -74,3 +74,17 @@ describe('resultDigest (direct encoding)', () => {
     }
   })
 })
+
+describe('abi words: malformed hex anywhere in the value', () => {
+  it('refuses a bad digit at any position, a 0X prefix, and wrong lengths', () => {
+    const good = hex(32)
+    for (let i = 2; i < 66; i++) {
+      const bad = `${good.slice(0, i)}z${good.slice(i + 1)}`
+      expect(word((o) => putBytes32(o, 0, bad))).toBeUndefined()
+    }
+    expect(word((o) => putBytes32(o, 0, `0X${good.slice(2)}`))).toBeUndefined()
+    expect(word((o) => putBytes32(o, 0, `${good}0`))).toBeUndefined()
+    expect(word((o) => putAddress(o, 0, `0x${'g'.repeat(40)}`))).toBeUndefined()
+    expect(word((o) => putAddress(o, 0, `0x${'a'.repeat(39)}z`))).toBeUndefined()
+  })
+})

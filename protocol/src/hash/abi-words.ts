@@ -7,18 +7,21 @@
 // (abi-words.test.ts compares them with viem's).
 import { isAddress } from 'viem/utils'
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 const UINT64_LIMIT = 1n << 64n
 
 /** A zeroed buffer of `words` 32-byte words. */
 export const abiWords = (words: number): Buffer => Buffer.alloc(words * 32)
 
+/** `0x` + `digits` hex digits: Buffer's hex decoder stops at the first pair that is not hex, so a short write means bad input. */
+function putHex(out: Buffer, offset: number, value: unknown, bytes: number): boolean {
+  if (typeof value !== 'string' || value.length !== 2 + 2 * bytes || value.charCodeAt(0) !== 48 || value.charCodeAt(1) !== 120) return false
+  return out.write(value.slice(2), offset, bytes, 'hex') === bytes
+}
+
 /** Writes a bytes32 (0x + 64 hex digits, any case) as word `word`; false for anything else. */
 export function putBytes32(out: Buffer, word: number, value: unknown): boolean {
-  if (typeof value !== 'string' || !BYTES32.test(value)) return false
-  out.write(value.slice(2), word * 32, 32, 'hex')
-  return true
+  // Not a regular expression: testing one was ≈ 6 µs a field under load, most of resultDigest's time.
+  return putHex(out, word * 32, value, 32)
 }
 
 /** Writes a uint of `bits` bits (a bigint, or a safe integer number) as word `word`; false when out of range or not an integer. */
@@ -38,12 +41,12 @@ const checkedAddresses = new Set<string>()
 
 /** Writes an address (lowercase, or mixed case with a valid checksum, as viem's isAddress wants) as word `word`; false otherwise. */
 export function putAddress(out: Buffer, word: number, value: unknown): boolean {
-  if (typeof value !== 'string' || !ADDRESS.test(value)) return false
-  if (value.toLowerCase() !== value && !checkedAddresses.has(value)) {
-    if (!isAddress(value)) return false
+  if (!putHex(out, word * 32 + 12, value, 20)) return false
+  const text = value as string
+  if (text.toLowerCase() !== text && !checkedAddresses.has(text)) {
+    if (!isAddress(text)) return false
     if (checkedAddresses.size >= 1024) checkedAddresses.clear()
-    checkedAddresses.add(value)
+    checkedAddresses.add(text)
   }
-  out.write(value.slice(2), word * 32 + 12, 20, 'hex')
   return true
 }
