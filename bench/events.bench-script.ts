@@ -69,6 +69,6 @@ export default async function (): Promise<void> {
   }
   if (gatewayProfileDir) {
     note(`CPU profile of the gateway (this process's main thread), run 1's backfill, in ${gatewayProfileDir}`)
-    printProfiles(await summarizeProfiles(gatewayProfileDir, 15))
+    printProfiles(await summarizeProfiles(gatewayProfileDir, 15, profiledWindow))
   }
 }
