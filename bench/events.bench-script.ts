@@ -6,7 +6,8 @@
 // Prints events/s, CPU per event, resident memory and tip p50 side by side, then the medians.
 // NEXUS_BENCH_EVENTS (default 10,000), NEXUS_BENCH_EVENTS_RUNS (default 3) and
 // NEXUS_BENCH_EVENTS_TIP (tip Transfers per side, default 10; 0 skips) change the sizes;
-// NEXUS_BENCH_PROFILE=1 runs replica 1 of the first run under --cpu-prof and summarizes it.
+// NEXUS_BENCH_PROFILE=1 runs replica 1 of the first run under --cpu-prof and summarizes it;
+// NEXUS_BENCH_GATEWAY_PROFILE=1 profiles the gateway (this process's main thread) over that backfill.
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { makeChain } from './events/chain.ts'
@@ -33,6 +34,7 @@ export default async function (): Promise<void> {
   if (!installed) note('Ponder: already installed')
   const fn = await step('Nexus: build examples/token (nexus build pipeline, cached)', () => buildTokenBalances(cacheDir))
   const profileDir = profile ? await mkdtemp(join(cacheDir, 'profile-')) : undefined
+  const gatewayProfileDir = process.env.NEXUS_BENCH_GATEWAY_PROFILE === '1' ? await mkdtemp(join(cacheDir, 'gateway-profile-')) : undefined
 
   const results: RunResult[] = []
   let profiledWindow: Window | undefined
@@ -44,7 +46,14 @@ export default async function (): Promise<void> {
         await writePonderProject({ root, rpcUrl: chain.anvil.rpcUrl, token: chain.token, pollingIntervalMs: 100 })
         return runPonder({ bin, root, events: chain.events, whileLive: (url) => measureTip(chain, tip, (block) => ponderIndexed(url, block)) })
       })
-      const nexus = await runNexus({ label: `run ${k}: Nexus`, chain, fn, tip, profileDir: k === 1 ? profileDir : undefined })
+      const nexus = await runNexus({
+        label: `run ${k}: Nexus`,
+        chain,
+        fn,
+        tip,
+        profileDir: k === 1 ? profileDir : undefined,
+        gatewayProfileDir: k === 1 ? gatewayProfileDir : undefined,
+      })
       results.push({ ponder, nexus })
       if (k === 1) profiledWindow = nexus.window
       printRun(k, results.at(-1)!)
@@ -57,5 +66,9 @@ export default async function (): Promise<void> {
   if (profileDir) {
     note(`CPU profiles of replica 1, run 1 (one per thread: main, module loader, sandbox worker) in ${profileDir}`)
     printProfiles(await summarizeProfiles(profileDir, 15, profiledWindow))
+  }
+  if (gatewayProfileDir) {
+    note(`CPU profile of the gateway (this process's main thread), run 1's backfill, in ${gatewayProfileDir}`)
+    printProfiles(await summarizeProfiles(gatewayProfileDir, 15, profiledWindow))
   }
 }

@@ -18,22 +18,34 @@ import { API_KEY, deploy, helloArtifact } from './stack.ts'
 
 export { API_KEY, deploy }
 
-export type ChainStack = { root: string; network: Network; replicas: ReplicaProcess[]; gatewayKey: Uint8Array }
+export type ChainStack = {
+  root: string
+  network: Network
+  replicas: ReplicaProcess[]
+  gatewayKey: Uint8Array
+  /** The compile cache the replicas share with the gateway (sharedCompileCache), as `npm start` does. */
+  compileCache?: string
+}
 
 /**
  * Keys (t=3, n=4) bound to `chainId`/`verifier`, and 4 replica processes that sign for them.
  * `nodeArgs`: extra Node flags per replica index (the events bench profiles replica 1).
+ * `sharedCompileCache`: one compile cache for the replicas and the gateway, as `npm start` sets
+ * it up (the gateway's deploy check compiles once, the replicas reuse it); default: each its own.
  */
 export async function startChainStack({
   chainId = '31337',
   verifier = zeroAddress,
   nodeArgs,
+  sharedCompileCache = false,
 }: {
   chainId?: string
   verifier?: string
   nodeArgs?: (index: number) => string[]
+  sharedCompileCache?: boolean
 } = {}): Promise<ChainStack> {
   const root = await mkdtemp(join(tmpdir(), 'nexus-trig-'))
+  const compileCache = sharedCompileCache ? join(root, 'compiled') : undefined
   const keysDir = join(root, 'keys')
   const { network } = await ensureKeys(keysDir, { t: 3, n: 4, chainId, verifier })
   const gatewayKey = await ensureGatewayKey(keysDir)
@@ -46,6 +58,7 @@ export async function startChainStack({
         chainId,
         verifier,
         nodeArgs: nodeArgs?.(i),
+        compileCache,
       }),
     ),
   )
@@ -55,7 +68,7 @@ export async function startChainStack({
     await Promise.all(replicas.map((r) => r.stop()))
     throw failed.reason
   }
-  return { root, network, replicas, gatewayKey }
+  return { root, network, replicas, gatewayKey, compileCache }
 }
 
 export type ChainGateway = { gateway: Gateway; url: string; triggers: TriggerService; inboxes: InboxRelay[]; close(): Promise<void> }
@@ -78,6 +91,7 @@ export async function startChainGateway(
     apiKeys: [API_KEY],
     logger,
     batching: p.batching,
+    compileCache: stack.compileCache,
   })
   let services
   try {

@@ -7,6 +7,7 @@
 import { encodeAbiParameters, toBytes } from 'viem/utils'
 import type { Address, Hex } from 'viem'
 import { keccak256 } from '../hash/keccak.ts'
+import { abiWords, putAddress, putBytes32, putUint } from '../hash/abi-words.ts'
 import type { StatusCode } from '../status.ts'
 
 /** The signed fields of a result. `functionId` present: protocol v2; absent: protocol v1. */
@@ -39,12 +40,21 @@ export function resultProtocol(fields: Pick<ResultFields, 'functionId'>): Result
   return fields.functionId === undefined ? RESULT_PROTOCOL : RESULT_PROTOCOL_V2
 }
 
+const functionIdHashes = new Map<string, Hex>()
+
 /**
  * `keccak256(utf8(functionId))`: what the v2 digest (and the Solidity struct's `functionIdHash`) holds.
  * @example functionIdHash('wordfreq-count') // 0xc35ff11a…
  */
 export function functionIdHash(functionId: string): Hex {
-  return keccak256(toBytes(functionId))
+  let hash = functionIdHashes.get(functionId)
+  if (hash === undefined) {
+    hash = keccak256(toBytes(functionId))
+    // A node serves few functions; the bound only keeps a flood of ids from growing it.
+    if (functionIdHashes.size >= 4096) functionIdHashes.clear()
+    functionIdHashes.set(functionId, hash)
+  }
+  return hash
 }
 
 const tail = [
@@ -79,5 +89,27 @@ export function encodeResultFields(fields: ResultFields): Hex {
  * @example resultDigest({ chainId: 31337n, verifier, functionId: 'wordfreq-count', codeHash, seq: 1n, ... }) // 0x786a…
  */
 export function resultDigest(fields: ResultFields): Hex {
-  return keccak256(encodeResultFields(fields))
+  return keccak256(encodeResultFieldsFast(fields) ?? encodeResultFields(fields))
+}
+
+/**
+ * encodeResultFields' bytes written directly (abi-words.ts), or undefined when a field is not in
+ * the form viem accepts as is: encodeResultFields then encodes it, or throws, as before.
+ */
+function encodeResultFieldsFast(f: ResultFields): Buffer | undefined {
+  const v2 = f.functionId !== undefined
+  const out = abiWords(v2 ? 12 : 11)
+  let w = 0
+  let ok = putBytes32(out, w++, v2 ? RESULT_DOMAIN_V2 : RESULT_DOMAIN) && putUint(out, w++, f.chainId, 256) && putAddress(out, w++, f.verifier)
+  if (v2) ok &&= typeof f.functionId === 'string' && putBytes32(out, w++, functionIdHash(f.functionId))
+  ok &&=
+    putBytes32(out, w++, f.codeHash) &&
+    putUint(out, w++, f.seq, 64) &&
+    putBytes32(out, w++, f.inputHash) &&
+    putUint(out, w++, f.status, 8) &&
+    putBytes32(out, w++, f.outputHash) &&
+    putBytes32(out, w++, f.stateRootBefore) &&
+    putBytes32(out, w++, f.stateRootAfter) &&
+    putUint(out, w++, f.fuelUsed, 64)
+  return ok ? out : undefined
 }

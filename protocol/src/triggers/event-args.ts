@@ -80,16 +80,23 @@ function addressesAsWords<P extends Component>(p: P): P {
 const MASK_160 = (1n << 160n) - 1n
 const ascii = new TextEncoder()
 
+const checksums = new Map<string, string>()
+
 /** EIP-55, as viem's checksumAddress: a hex letter is upper-case where its nibble of keccak256(lower-case hex) is ≥ 8. */
 function checksummed(word: bigint): string {
   // viem's address decoder takes the word's last 20 bytes, whatever the 12 above them hold.
   const hex = (word & MASK_160).toString(16).padStart(40, '0')
+  const known = checksums.get(hex)
+  if (known !== undefined) return known
   const hash = keccak256Bytes(ascii.encode(hex))
   let out = '0x'
   for (let i = 0; i < 40; i++) {
     const nibble = i % 2 === 0 ? hash[i >> 1]! >> 4 : hash[i >> 1]! & 0x0f
     out += nibble >= 8 ? hex[i]!.toUpperCase() : hex[i]!
   }
+  // A backfill decodes the same few addresses (the token, its busiest holders) thousands of times.
+  if (checksums.size >= 4096) checksums.clear()
+  checksums.set(hex, out)
   return out
 }
 

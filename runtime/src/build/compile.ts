@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { METER_VERSION } from './meter-version.ts'
+import { METER_BUILD, METER_VERSION } from './meter-version.ts'
 import { compileFiles } from './compile-in-worker.ts'
 import { codeHashOf } from './artifact.ts'
 
@@ -23,7 +23,7 @@ export type CompileOptions = {
  */
 export async function compileComponent(component: Uint8Array, options: CompileOptions): Promise<{ dir: string; codeHash: string }> {
   const codeHash = codeHashOf(component)
-  const dir = join(options.cacheDir, `${codeHash.slice(2)}-${METER_VERSION}-${options.memoryPages}`)
+  const dir = join(options.cacheDir, `${codeHash.slice(2)}-${METER_VERSION}-${METER_BUILD}-${options.memoryPages}`)
   if (isReady(dir)) return { dir, codeHash }
   // Callers in one process (replicas sharing a cache folder in a test or a bench) share one compile.
   let pending = inFlight.get(dir)

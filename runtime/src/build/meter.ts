@@ -52,10 +52,31 @@ export function meterModule(core: Uint8Array, opts: { maxPages: number }): Uint8
       ]),
     )
     meterBulkMemory(module, 'nexus_fuel', opts.maxPages)
+    inlineSmallFunctions(module)
     if (!module.validate()) throw new Error('metered module failed validation')
     return module.emitBinary()
   } finally {
     module.dispose()
+  }
+}
+
+/** Functions of at most this many expressions are inlined into their callers (meter-version.ts's METER_BUILD). */
+const INLINE_MAX_SIZE = 30
+
+/**
+ * Inlines small functions, the fuel hook first (a call per function entry and loop iteration
+ * otherwise: V8 does not inline it). Fuel is unchanged: an inlined body brings its hook calls
+ * along, so the same hooks run in the same order (the tests' exact fuel figures hold). Measured on
+ * the token handler (replica-batch bench, 301,812 fuel per event either way): sandbox worker CPU
+ * 1.52–1.67 → 1.05–1.20 ms per event; compile +0.8 s, compiled modules +6 %.
+ */
+function inlineSmallFunctions(module: binaryen.Module): void {
+  const previous = binaryen.getAlwaysInlineMaxSize()
+  binaryen.setAlwaysInlineMaxSize(INLINE_MAX_SIZE)
+  try {
+    module.runPasses(['inlining'])
+  } finally {
+    binaryen.setAlwaysInlineMaxSize(previous)
   }
 }
 

@@ -4,7 +4,7 @@
 // the state the earlier ones left), then each outcome is committed and its digest computed, in seq
 // order. A batch of one is `execute`. A failure part-way (watchdog, failed chain read, a check)
 // keeps the seqs committed before it, which a resend answers from the record.
-import { encodeAbiParameters, toHex, type Address, type Hex } from 'viem'
+import { toHex, type Address, type Hex } from 'viem'
 import { keccak256 } from '@nexus/protocol'
 import { resultDigest, type ResultFields } from '@nexus/protocol/attest'
 import type { ExecuteRequest, ExecutedResult, LogLine, ResultShare } from '@nexus/protocol'
@@ -20,6 +20,7 @@ import { withDefaultLimits, type Limits } from '../sandbox/limits.ts'
 import { abortedOutcome, type createWatchdogMemory } from './watchdog-abort.ts'
 import { CodeNotBoundError, SeqGapError, SeqMismatchError } from './errors.ts'
 import { checkTrigger } from './trigger-check.ts'
+import { derivedRandomSeed } from './random-seed.ts'
 import type { VersionStore } from '../store/function-versions.ts'
 import type { ChainReader } from '../chain/reader.ts'
 import { isChainRead } from '../chain/requests.ts'
@@ -93,12 +94,7 @@ export function createApplier(parts: ApplierParts) {
     if (request.seq !== next) throw new SeqGapError(request.functionId, next, request.seq)
     const { dir, manifest } = await parts.load(request.codeHash)
     checkTrigger(request.functionId, request.trigger, manifest as unknown as Record<string, unknown>)
-    const derivedSeed = keccak256(
-      encodeAbiParameters(
-        [{ type: 'bytes32' }, { type: 'string' }, { type: 'uint64' }, { type: 'bytes32' }],
-        [request.codeHash, request.functionId, request.seq, inputHash],
-      ),
-    )
+    const derivedSeed = derivedRandomSeed(request.codeHash, request.functionId, request.seq, inputHash)
     const randomSeed = parts.randomSeed ? parts.randomSeed(request, derivedSeed) : derivedSeed
     if (!request.abort) watchdogs.check(request.functionId, request.seq, inputHash)
     const info: InvocationInfo = {
