@@ -12,6 +12,8 @@ import { createChain } from './chain.ts'
 import { createFunctions } from './functions.ts'
 import { createIndexes } from './indexes.ts'
 import { createReads } from './reads.ts'
+import type { NatsCredentials } from './auth-config.ts'
+import { natsLogin } from './login.ts'
 import { createStates } from './state.ts'
 import { retrying } from './retry.ts'
 import { ensureStreams, type StreamOptions } from './streams.ts'
@@ -24,7 +26,14 @@ export type CreateJetStreamLogParameters = StreamOptions & {
   servers?: string | string[]
   /** Names the streams and roots the subjects; logs with other prefixes are invisible. Default: 'nexus'. */
   prefix?: string
+  /** With `servers`: log in as this cluster user (a gateway's, see auth-config.ts). Default: no login. */
+  credentials?: NatsCredentials
 }
+
+export { type ClusterAuth, type ClusterUser, createClusterAuth, type NatsCredentials, renderAuthorization } from './auth-config.ts'
+export { natsLogin } from './login.ts'
+export { inboxPrefixOf, type Permissions, permissionsOf, replicaConsumer, type Role, type RoleKind, roleName } from './roles.ts'
+export { subjectsFor } from './subjects.ts'
 
 /** The names of the streams a log with this prefix keeps (for tools that remove a test's or bench's log). */
 export const jetStreamLogStreams = (prefix = 'nexus'): string[] => Object.values(subjectsFor(prefix).streams)
@@ -34,7 +43,8 @@ export type JetStreamLog = { log: Log; nc: NatsConnection; close: () => Promise<
 /** @example const { log, close } = await createJetStreamLog({ servers: process.env.NATS_URL, replicas: 3 }) */
 export async function createJetStreamLog(parameters: CreateJetStreamLogParameters): Promise<JetStreamLog> {
   const owned = parameters.nc === undefined
-  const nc = parameters.nc ?? (await connect({ servers: parameters.servers ?? 'nats://127.0.0.1:4222', maxReconnectAttempts: -1 }))
+  const login = parameters.credentials ? natsLogin(parameters.credentials) : {}
+  const nc = parameters.nc ?? (await connect({ servers: parameters.servers ?? 'nats://127.0.0.1:4222', maxReconnectAttempts: -1, ...login }))
   const subjects = subjectsFor(parameters.prefix ?? 'nexus')
   const jsm = await jetstreamManager(nc)
   await ensureStreams(jsm, subjects, parameters)

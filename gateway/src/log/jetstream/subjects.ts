@@ -46,5 +46,13 @@ export function subjectsFor(prefix: string) {
     /** Chunks are named by the writer's nonce: a writer that loses the race for the head overwrites nothing. */
     artifactChunk: (codeHash: string, nonce: string, k: number) => `${prefix}.art.${token(codeHash)}.chunk.${nonce}.${k}`,
     artifactAll: `${prefix}.art.>`,
+    /**
+     * A replica's signed share for one invocation (replicas publish them once they consume the log;
+     * not used yet). The replica index is the last token, so a permission can name one replica's
+     * shares (`sharesBy`) and nothing else; a share is not stored in the log's streams.
+     */
+    share: (functionId: string, seq: bigint, replica: number) => `${prefix}.share.${token(functionId)}.${seq}.${replica}`,
+    sharesBy: (replica: number) => `${prefix}.share.*.*.${replica}`,
+    shareAll: `${prefix}.share.>`,
   }
 }
