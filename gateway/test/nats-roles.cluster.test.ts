@@ -97,6 +97,14 @@ describe('an outsider with network access', () => {
 })
 
 describe('a replica', () => {
+  test("the log refuses it at once (a refusal is not retried like a lost server): it cannot append through the gateway's log", async () => {
+    const nc = await login(creds('replica-1'))
+    const asReplica = createJetStreamLog({ nc, prefix }).then((opened) =>
+      opened.log.append({ functionId: 'f', input: '0x02', trigger: 'http', requestHash: 'r2' }),
+    )
+    await expect(asReplica).rejects.toThrow(/permissions violation/i)
+  }, 15_000)
+
   test('cannot append an invocation, write an index or state record, or put an artifact', async () => {
     const js = jetstream(await login(creds('replica-1')))
     await refused(js.publish(subjects.log('f'), '{}'), subjects.log('f'))

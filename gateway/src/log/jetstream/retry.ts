@@ -12,8 +12,15 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Backoff before attempt `attempt` (0-based): 25 ms doubling, at most 1 s. */
 export const backoff = (attempt: number) => sleep(Math.min(1000, 25 * 2 ** attempt))
 
-/** Whether an error may pass if tried again (anything but the log's own verdicts). */
-export const isTransient = (err: unknown): boolean => !(err instanceof GatewayError)
+/** The server refused this login the subject or the connection: no retry will change that. */
+const REFUSALS = new Set(['PermissionViolationError', 'AuthorizationError', 'UserAuthenticationExpiredError'])
+
+/** Whether an error may pass if tried again: not the log's own verdicts, and not a refusal of this login. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof GatewayError) return false
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (REFUSALS.has(e.name) || /permissions violation/i.test(e.message)) return false
+  return true
+}
 
 /** Run `write` until it succeeds, a GatewayError, or GIVE_UP_MS. */
 export async function retrying<T>(write: () => Promise<T>): Promise<T> {
