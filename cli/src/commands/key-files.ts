@@ -3,7 +3,7 @@
 // key file; the DKG coordinator, only network.json.
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { NexusError, toError } from '@nexus/protocol'
+import type { NexusError } from '@nexus/protocol'
 import { encodeG2, type Network, type ShareKey, sharePublicKey } from '@nexus/protocol/attest'
 
 /** The secret key file of one replica. */
@@ -40,9 +40,15 @@ export async function writeKeyFiles(out: string, network: Network, shares: reado
   return dir
 }
 
-/** What to print for a failed keygen: an existing file names --force (no message here carries a secret). */
-export function keygenFailure(err: unknown): string {
-  const e = err as NodeJS.ErrnoException
+/**
+ * What to print for a failed keygen: an existing file names --force (no message here carries a
+ * secret). A Nexus error is recognised by its short message, so that a DKG participant process
+ * need not load all of @nexus/protocol for one `instanceof`. `full`: with its details (which dealers
+ * were disqualified and why, the NATS error behind a failed connection).
+ */
+export function keygenFailure(err: unknown, { full = false } = {}): string {
+  const e = err as NodeJS.ErrnoException & Partial<NexusError>
   if (e?.code === 'EEXIST') return `${e.path} exists (use --force to overwrite)`
-  return err instanceof NexusError ? err.shortMessage : toError(err).message
+  if (typeof e?.shortMessage === 'string') return full ? (e.message as string) : e.shortMessage
+  return err instanceof Error ? err.message : String(err)
 }

@@ -90,6 +90,7 @@ export async function joinCeremony(p: JoinCeremonyParameters): Promise<void> {
     name: `nexus dkg ${p.ceremony} participant ${p.index}`,
     waitMs: p.timeoutMs,
   })
+  log(`connected to NATS; following ceremony ${p.ceremony} as participant ${p.index}`)
   try {
     const result = await runDkgParticipant({ channel, ceremony: p.ceremony, index: p.index, expect: p.expect, timeoutMs: p.timeoutMs, fault: p.fault, log })
     for (const d of result.disqualified) log(`dealer ${d.index} disqualified: ${d.reason}`)
@@ -184,7 +185,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`nexus keygen: ${(err as Error).message}\n${usage}`)
       return 2
     }
-    console.error(`nexus keygen: ${keygenFailure(err)}`)
+    console.error(`nexus keygen: ${keygenFailure(err, { full: true })}`)
     return 1
   }
 }
