@@ -55,7 +55,7 @@ export function open(p: { keys: SealKeys; peer: string; context: string; box: un
     const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES))
     decipher.setAAD(Buffer.from(p.context, 'utf8'))
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
-    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()])
+    return new Uint8Array(Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]))
   } catch {
     return undefined
   }

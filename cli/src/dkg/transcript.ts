@@ -110,42 +110,26 @@ export function applyMessage(tr: Transcript, subjects: DkgSubjects, subject: str
   if (from > start.n) return ignored(`participant ${from} is outside 1..${start.n}`)
   if (open !== sender.kind) return ignored(`phase ${sender.kind} is not open`)
   if (sender.kind !== 'hello' && !tr.hello.has(from)) return ignored(`participant ${from} did not register`)
-  const counted: TranscriptEvent = { kind: 'counted', from, what: sender.kind }
+  // The first well-formed message of each kind from each participant counts; later ones never do.
+  const record = <T>(map: Map<number, T>, value: T | undefined): TranscriptEvent => {
+    if (map.has(from)) return ignored(`participant ${from} sent its ${sender.kind} already`)
+    if (value === undefined) return ignored(`malformed ${sender.kind}`)
+    map.set(from, value)
+    return { kind: 'counted', from, what: sender.kind }
+  }
+  const n = start.n
+  const field = (name: string) => (isObject(body) ? body[name] : undefined)
   switch (sender.kind) {
-    case 'hello': {
-      const key = isObject(body) ? body.key : undefined
-      if (tr.hello.has(from)) return ignored(`participant ${from} registered already`)
-      if (!isSealPublicKey(key)) return ignored('malformed hello')
-      tr.hello.set(from, key)
-      return counted
-    }
-    case 'deal': {
-      const deal = parseDeal(body, start.n)
-      if (tr.deals.has(from)) return ignored(`dealer ${from} dealt already`)
-      if (!deal) return ignored('malformed deal')
-      tr.deals.set(from, deal)
-      return counted
-    }
-    case 'complaints': {
-      const complaints = parseComplaints(body, from, start.n)
-      if (tr.complaints.has(from)) return ignored(`participant ${from} complained already`)
-      if (!complaints) return ignored('malformed complaints')
-      tr.complaints.set(from, complaints)
-      return counted
-    }
-    case 'answers': {
-      const answers = parseAnswers(body, from, start.n)
-      if (tr.answers.has(from)) return ignored(`dealer ${from} answered already`)
-      if (!answers) return ignored('malformed answers')
-      tr.answers.set(from, answers)
-      return counted
-    }
-    case 'done': {
-      if (tr.done.has(from)) return ignored(`participant ${from} reported already`)
-      if (!isObject(body) || !isHex(body.groupPublicKey)) return ignored('malformed done')
-      tr.done.set(from, { groupPublicKey: body.groupPublicKey })
-      return counted
-    }
+    case 'hello':
+      return record(tr.hello, isSealPublicKey(field('key')) ? (field('key') as string) : undefined)
+    case 'deal':
+      return record(tr.deals, parseDeal(body, n))
+    case 'complaints':
+      return record(tr.complaints, parseComplaints(body, from, n))
+    case 'answers':
+      return record(tr.answers, parseAnswers(body, from, n))
+    case 'done':
+      return record(tr.done, isHex(field('groupPublicKey')) ? { groupPublicKey: field('groupPublicKey') as Hex } : undefined)
   }
 }
 
