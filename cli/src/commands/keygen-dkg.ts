@@ -12,6 +12,7 @@ import { type DkgFault, MAX_REPLICAS } from '@nexus/protocol/attest'
 import { openDkgChannel } from '../dkg/channel.ts'
 import { runDkgCoordinator } from '../dkg/coordinator.ts'
 import { DkgCeremonyError } from '../dkg/errors.ts'
+import { dkgSubjects } from '../dkg/subjects.ts'
 import { runDkgParticipant } from '../dkg/participant.ts'
 import { keygenFailure, writeKeyFiles } from './key-files.ts'
 
@@ -46,6 +47,8 @@ const options = {
   'chain-id': { type: 'string' },
   verifier: { type: 'string' },
   replicas: { type: 'string', default: '1' },
+  // Accepted only to be refused with a reason (a seeded network DKG would be a dealer with extra steps).
+  seed: { type: 'string' },
   force: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const
@@ -121,6 +124,9 @@ async function coordinate(values: Values, servers: string): Promise<void> {
   if (t > n) throw new UsageError(`--t must be at most --n (${n})`)
   if (values['chain-id'] !== undefined && !/^(0|[1-9][0-9]{0,77})$/.test(values['chain-id'])) throw new UsageError('--chain-id expects a decimal chain id')
   if (values.verifier !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(values.verifier)) throw new UsageError('--verifier expects a 20-byte hex address')
+  const joinTimeoutMs = seconds(values['join-timeout'], 'join-timeout')
+  const phaseTimeoutMs = seconds(values['phase-timeout'], 'phase-timeout')
+  const replicas = count(values.replicas, 'replicas', 5)!
   if (!values.force) await refuseExisting(values.out, ['network.json'])
   const ceremony = values.ceremony ?? randomBytes(12).toString('hex')
   const channel = await openDkgChannel({
@@ -128,7 +134,7 @@ async function coordinate(values: Values, servers: string): Promise<void> {
     prefix: values.prefix,
     ceremony,
     name: `nexus dkg ${ceremony} coordinator`,
-    create: { replicas: count(values.replicas, 'replicas', 5)! },
+    create: { replicas },
   })
   log(`ceremony ${ceremony}: on each replica host <i> in 1..${n} run`)
   log(`  nexus keygen --dkg --nats ${servers} --prefix ${values.prefix} --ceremony ${ceremony} --index <i> --out <dir>`)
@@ -140,8 +146,8 @@ async function coordinate(values: Values, servers: string): Promise<void> {
       n,
       chainId: values['chain-id'],
       verifier: values.verifier as Hex | undefined,
-      joinTimeoutMs: seconds(values['join-timeout'], 'join-timeout'),
-      phaseTimeoutMs: seconds(values['phase-timeout'], 'phase-timeout'),
+      joinTimeoutMs,
+      phaseTimeoutMs,
       log,
     })
     const dir = await writeKeyFiles(values.out, result.network, [], { force: values.force })
@@ -164,6 +170,12 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (!values.dkg) throw new UsageError('--nats runs the DKG: add --dkg (a dealer needs no network)')
     if (!values.nats) throw new UsageError('--nats expects a NATS server URL')
+    if (values.seed !== undefined) throw new UsageError("--seed makes keys anyone with the seed can recompute: a DKG over NATS draws from each host's CSPRNG")
+    try {
+      dkgSubjects(values.prefix, values.ceremony ?? 'any')
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
     if (values.index === undefined) {
       await coordinate(values, values.nats)
       return 0

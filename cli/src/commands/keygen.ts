@@ -7,7 +7,7 @@ import { dealerKeygen, parseNetwork, runDkg, type Network, type ShareKey } from 
 import { keygenFailure, writeKeyFiles } from './key-files.ts'
 
 const usage = `usage: nexus keygen --t <t> --n <n> --out <dir> [--dkg] [--seed <text>] [--chain-id <id>] [--verifier <0x…>] [--force]
-       nexus keygen --dkg --nats <url> …   the DKG among replica hosts over NATS (nexus keygen --dkg --nats --help)`
+       nexus keygen --dkg --nats <url> …   the DKG among replica hosts over NATS (see nexus keygen --dkg --nats <url> --help)`
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.some((arg) => arg === '--nats' || arg.startsWith('--nats='))) return (await import('./keygen-dkg.ts')).run(argv)
