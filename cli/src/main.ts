@@ -36,7 +36,10 @@ const commands: Record<string, Command> = {
     summary: "run the project's vitest tests (createTestRuntime from @nexus/framework/testing runs the real handlers)",
     load: () => import('./commands/test.ts'),
   },
-  keygen: { summary: 'generate t-of-n threshold BLS keys (dealer or --dkg): replica key files + network.json', load: () => import('./commands/keygen.ts') },
+  keygen: {
+    summary: 'generate t-of-n threshold BLS keys (dealer, --dkg in one process, or --dkg --nats among the replica hosts): key files + network.json',
+    load: () => import('./commands/keygen.ts'),
+  },
   verify: { summary: 'verify an attested result (BLS or zk) against a network file', load: () => import('./commands/verify.ts') },
   replica: { summary: 'run one replica process (HTTP API for the gateway)', load: () => import('./commands/replica.ts') },
   gateway: { summary: 'run one gateway process (HTTP API, log, scheduler) in front of running replicas', load: () => import('./commands/gateway.ts') },
