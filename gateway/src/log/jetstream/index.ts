@@ -34,6 +34,15 @@ export { type ClusterAuth, type ClusterUser, createClusterAuth, type NatsCredent
 export { natsLogin } from './login.ts'
 export { inboxPrefixOf, type Permissions, permissionsOf, replicaConsumer, type Role, type RoleKind, roleName } from './roles.ts'
 export { subjectsFor } from './subjects.ts'
+export {
+  createShareInbox,
+  createSharePublisher,
+  type ShareAnswer,
+  type ShareInbox,
+  type ShareMessage,
+  type SharePublisher,
+  type ShareRefusal,
+} from './shares.ts'
 
 /** The names of the streams a log with this prefix keeps (for tools that remove a test's or bench's log). */
 export const jetStreamLogStreams = (prefix = 'nexus'): string[] => Object.values(subjectsFor(prefix).streams)

@@ -29,6 +29,8 @@ export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects, o
     { ...base, name: subjects.streams.index, subjects: subjects.indexAll, max_msgs_per_subject: 1 },
     { ...base, name: subjects.streams.state, subjects: [subjects.stateAll], max_msgs_per_subject: 8 },
     { ...base, name: subjects.streams.artifacts, subjects: [subjects.artifactAll], max_msgs_per_subject: 1, max_msg_size: -1 },
+    // Replicas' shares (cluster mode, shares.ts): only the newest per invocation and replica counts.
+    { ...base, name: subjects.streams.shares, subjects: [subjects.shareAll], max_msgs_per_subject: 1 },
   ]
   for (const config of wanted) {
     const exists = await jsm.streams.info(config.name).then(

@@ -25,7 +25,7 @@ export function subjectsFor(prefix: string) {
   if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`JetStream log prefix "${prefix}" must be letters, digits, '-' or '_'`)
   const upper = prefix.toUpperCase()
   return {
-    streams: { log: `${upper}_LOG`, index: `${upper}_IDX`, state: `${upper}_STATE`, artifacts: `${upper}_ART` },
+    streams: { log: `${upper}_LOG`, index: `${upper}_IDX`, state: `${upper}_STATE`, artifacts: `${upper}_ART`, shares: `${upper}_SHARE` },
     /** The truth: one subject per function, deploys and appends in order (see chain.ts). */
     log: (functionId: string) => `${prefix}.log.${token(functionId)}`,
     logAll: `${prefix}.log.*`,
@@ -47,12 +47,15 @@ export function subjectsFor(prefix: string) {
     artifactChunk: (codeHash: string, nonce: string, k: number) => `${prefix}.art.${token(codeHash)}.chunk.${nonce}.${k}`,
     artifactAll: `${prefix}.art.>`,
     /**
-     * A replica's signed share for one invocation (replicas publish them once they consume the log;
-     * not used yet). The replica index is the last token, so a permission can name one replica's
-     * shares (`sharesBy`) and nothing else; a share is not stored in the log's streams.
+     * A replica's signed share for one invocation (cluster mode: replicas pull the log and publish
+     * what they applied; shares.ts). The replica index is the last token, so a permission can name
+     * one replica's shares (`sharesBy`) and nothing else. Kept in their own stream (the newest per
+     * subject), so a gateway that starts or reconnects late still finds them.
      */
     share: (functionId: string, seq: bigint, replica: number) => `${prefix}.share.${token(functionId)}.${seq}.${replica}`,
     sharesBy: (replica: number) => `${prefix}.share.*.*.${replica}`,
+    /** Replica i's heartbeat, under its share subjects (a function token starts with 'u', never 'alive'). */
+    alive: (replica: number) => `${prefix}.share.alive.0.${replica}`,
     shareAll: `${prefix}.share.>`,
   }
 }
