@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Appended } from '../src/log/append-many.ts'
 import { createJetStreamLog, type JetStreamLog } from '../src/log/jetstream/index.ts'
 import { subjectsFor } from '../src/log/jetstream/subjects.ts'
-import { type Cluster, startCluster } from './jetstream-cluster.ts'
+import { type Cluster, startCluster } from '@nexus/testkit/nats-cluster'
 
 const H = `0x${'c4'.repeat(32)}` as const
 const prefix = 'cluster'

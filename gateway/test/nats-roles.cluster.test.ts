@@ -17,7 +17,7 @@ import {
   replicaConsumer,
   subjectsFor,
 } from '../src/log/jetstream/index.ts'
-import { type Cluster, startCluster } from './jetstream-cluster.ts'
+import { type Cluster, startCluster } from '@nexus/testkit/nats-cluster'
 
 const H = `0x${'c4'.repeat(32)}` as const
 const prefix = 'roles'
