@@ -55,8 +55,15 @@ export async function createJetStreamLog(parameters: CreateJetStreamLogParameter
   const login = parameters.credentials ? natsLogin(parameters.credentials) : {}
   const nc = parameters.nc ?? (await connect({ servers: parameters.servers ?? 'nats://127.0.0.1:4222', maxReconnectAttempts: -1, ...login }))
   const subjects = subjectsFor(parameters.prefix ?? 'nexus')
-  const jsm = await jetstreamManager(nc)
-  await ensureStreams(jsm, subjects, parameters)
+  // A connection this call opened is closed again when the start fails (JetStream not ready yet, a
+  // refused login): left open, its reconnect timers would keep the caller's process alive.
+  const closingOnFailure = <T>(step: Promise<T>) =>
+    step.catch(async (err: unknown) => {
+      if (owned) await nc.close()
+      throw err
+    })
+  const jsm = await closingOnFailure(jetstreamManager(nc))
+  await closingOnFailure(ensureStreams(jsm, subjects, parameters))
   const js = jetstream(nc)
   const indexes = createIndexes({ js, jsm, subjects })
   const chain = createChain({ js, jsm, subjects, startHint: indexes.mark })
