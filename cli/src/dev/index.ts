@@ -2,12 +2,12 @@
 // and a gateway on PGlite, all under one directory (`.nexus/` for `nexus dev`). Tests and the
 // benchmark use the same functions, so what they exercise is what `npm start` runs. Secrets reach
 // the children as file paths (the share key file), never on their command line.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { bundleProcessEntry, loadGatewayKey } from '@nexus/runtime'
-import { createInterface } from 'node:readline'
+import { spawnUntilEvent } from './spawn-event.ts'
 import { fileURLToPath } from 'node:url'
 import { zeroAddress, type Address } from 'viem'
 import { randomBytes } from 'node:crypto'
@@ -18,15 +18,20 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 // Replicas run `nexus replica` with the same code as this process: the compiled main.js from dist/,
 // or in the repository the TypeScript source bundled into one plain module (replica-bundle.ts).
 const fromSource = import.meta.url.endsWith('.ts')
-const nodeFlags = [
+export const nodeFlags = [
   '--experimental-wasm-extended-const',
   // A replica's live heap is tens of MB (its state is in PGlite, its guests' memories outside the
   // heap); without a cap V8 let garbage (deploy bodies, batches) grow the heap to hundreds of MB
   // before collecting it. The cap makes it collect sooner; it is far above what a replica keeps.
   '--max-old-space-size=256',
 ]
+/**
+ * A replica's environment: two malloc arenas, not glibc's 8 per core (the worker threads' arenas,
+ * sandbox and compile, held ≈ 100 MB of freed memory per replica; docs/runtime.md, "Memory").
+ */
+export const replicaEnv = (): NodeJS.ProcessEnv => ({ MALLOC_ARENA_MAX: '2', ...process.env })
 /** The script and leading arguments that run `nexus replica`. */
-const replicaCommand = async (): Promise<string[]> =>
+export const replicaCommand = async (): Promise<string[]> =>
   fromSource
     ? [await bundleProcessEntry(fileURLToPath(new URL('../replica-main.ts', import.meta.url)), join(repoRoot, 'node_modules/.cache/nexus'))]
     : [fileURLToPath(new URL('../main.js', import.meta.url)), 'replica']
@@ -151,37 +156,17 @@ export async function startReplica(p: StartReplicaParameters): Promise<ReplicaPr
   // The IPC channel is the child's lifeline: `nexus replica` stops when it closes, so a replica
   // never outlives this process however it dies. Its own process group: a terminal's Ctrl-C reaches
   // only this process, which stops the replicas after the gateway has drained.
-  // Two malloc arenas, not glibc's 8 per core: the worker threads' arenas (sandbox, compile) held
-  // ≈ 100 MB of freed memory per replica (docs/runtime.md, "Memory").
-  const env = { MALLOC_ARENA_MAX: '2', ...process.env }
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true })
-  const log = p.onLog ?? (process.env.NEXUS_DEBUG ? (l: string) => console.error(`[replica ${p.index}] ${l}`) : () => {})
-  createInterface({ input: child.stderr! }).on('line', log)
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const port = await new Promise<number>((resolve, reject) => {
-    const limit = Number(process.env.NEXUS_REPLICA_START_TIMEOUT_MS ?? 240_000)
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`replica ${p.index} did not start within ${limit / 1000} s`))
-    }, limit)
-    child.once('exit', (code) => reject(new Error(`replica ${p.index} exited with ${code} before listening`)))
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { event?: string; port?: number }
-        if (msg.event === 'listening' && msg.port) {
-          clearTimeout(timer)
-          resolve(msg.port)
-          return
-        }
-      } catch {}
-      log(line)
-    })
+  const spawned = await spawnUntilEvent({
+    label: `replica ${p.index}`,
+    args,
+    event: 'listening',
+    cwd: repoRoot,
+    env: replicaEnv(),
+    lifeline: true,
+    onLog: p.onLog ?? (process.env.NEXUS_DEBUG ? (l: string) => console.error(`[replica ${p.index}] ${l}`) : undefined),
   })
-  const signal = async (sig: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig)
-    await exited
-  }
-  return { index: p.index, port, url: `http://127.0.0.1:${port}`, child, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') }
+  const port = Number(spawned.ready.port)
+  return { index: p.index, port, url: `http://127.0.0.1:${port}`, child: spawned.child, stop: spawned.stop, kill: spawned.kill }
 }
 
 /** Start replicas 1..n of a key directory, each with its data under `<root>/replica-<i>`. */
