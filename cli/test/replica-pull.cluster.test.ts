@@ -120,7 +120,13 @@ async function expectAttested(seq: bigint, replicas: number[]): Promise<void> {
   const signers = replicas.slice(0, 3)
   const partials = results.slice(0, 3).map((r) => r.share!)
   const { signature } = combineShares(digest, partials, keys.network)
-  const attested = createAttestedResult({ fields: results[0]!.fields, output: results[0]!.output, signature, signers, groupPublicKey: keys.network.groupPublicKey })
+  const attested = createAttestedResult({
+    fields: results[0]!.fields,
+    output: results[0]!.output,
+    signature,
+    signers,
+    groupPublicKey: keys.network.groupPublicKey,
+  })
   expect(await verifyResult(attested, keys.network)).toEqual({ ok: true, digest })
   const output = JSON.parse(Buffer.from(results[0]!.output.slice(2), 'hex').toString('utf8')) as { count: number; seq: string }
   expect(output).toMatchObject({ count: Number(seq), seq: String(seq) })
