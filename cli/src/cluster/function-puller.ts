@@ -121,13 +121,13 @@ export function startFunctionPuller(options: PullerOptions): FunctionPuller {
   }
 
   async function loop(): Promise<void> {
-    // The last applied seq first: its share is published again (see the header).
-    let from = (await replica.state(functionId)).lastAppliedSeq
-    if (from < 1n) from = 1n
+    // Set at the first look at the store: the last applied seq, whose share is published again (see the header).
+    let from = 0n
     let delay = 100
     while (isRunning()) {
       try {
         const applied = (await replica.state(functionId)).lastAppliedSeq
+        if (from === 0n) from = applied > 0n ? applied : 1n
         if (from > applied + 1n) from = applied + 1n
         const fn = await log.getFunction(functionId)
         if (!fn || fn.lastSeq < from) {

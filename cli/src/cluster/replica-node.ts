@@ -4,11 +4,12 @@
 // publishes a signed share for each, which the gateways combine. Its durable consumer `replica-<i>`
 // on the log stream wakes the function a new log message is for; a slow scan of the function list
 // is the backstop. The replica's own store, not the consumer, says where each function stands.
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { jetstream } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { createJetStreamLog, createSharePublisher, type NatsCredentials, natsLogin, replicaConsumer, subjectsFor, untoken } from '@nexus/gateway/jetstream'
+import { createJetStreamLog, createSharePublisher, type NatsCredentials, natsLogin, subjectsFor } from '@nexus/gateway/jetstream'
 import type { Replica } from '@nexus/runtime'
 import { type FunctionPuller, startFunctionPuller } from './function-puller.ts'
+import { followLog, type LogWakeups } from './log-wakeups.ts'
 
 export type ReplicaNodeOptions = {
   replica: Replica
@@ -36,7 +37,6 @@ export type ReplicaNode = {
   stop(): Promise<void>
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
 /** Resolves once the node follows the log (its consumer is running). */
@@ -50,7 +50,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
   let running = true
   const pullers = new Map<string, FunctionPuller>()
   const timers: NodeJS.Timeout[] = []
-  let messages: ConsumerMessages | undefined
+  let wakeups: LogWakeups | undefined
   try {
     const { log } = await createJetStreamLog({ nc, prefix: options.prefix, readOnly: true })
     const js = jetstream(nc)
@@ -80,41 +80,12 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       }
     }
 
-    // The durable consumer: created once (an existing one is kept with its position), then consumed
-    // for as long as the node runs; a lost server or a leader election only delays the wake-ups.
-    const jsm = await jetstreamManager(nc)
-    const stream = subjects.streams.log
-    const name = replicaConsumer(index)
-    await jsm.consumers.add(stream, {
-      durable_name: name,
-      ack_policy: AckPolicy.Explicit,
-      filter_subject: subjects.logAll,
-      // Earlier history is the store's business (each puller starts from its last applied seq).
-      deliver_policy: DeliverPolicy.New,
-    })
     publisher.alive()
     timers.push(setInterval(() => running && !nc.isClosed() && publisher.alive(), options.heartbeatMs ?? 1000))
+    // The consumer first: a login that may not use it (another replica's) is refused before anything runs.
+    wakeups = await followLog({ nc, subjects, index, wake: pull, warn })
     await scan()
     timers.push(setInterval(() => void scan(), options.scanMs ?? 5000))
-    messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 256 })
-    void (async () => {
-      for (let delay = 250; running; ) {
-        try {
-          for await (const m of messages!) {
-            pull(untoken(m.subject.slice(subjects.logPrefix.length)))
-            m.ack()
-            delay = 250
-          }
-        } catch (err) {
-          if (!running) return
-          warn(`log consumer ${name}: ${messageOf(err)}; reconnecting in ${delay} ms`)
-        }
-        if (!running) return
-        await sleep(delay)
-        delay = Math.min(delay * 2, 5000)
-        messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 256 }).catch(() => messages)
-      }
-    })()
   } catch (err) {
     running = false
     for (const t of timers) clearInterval(t)
@@ -127,7 +98,7 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
     async stop() {
       running = false
       for (const t of timers) clearInterval(t)
-      await messages?.close().catch(() => {})
+      await wakeups?.close()
       for (const p of pullers.values()) p.wake()
       await Promise.allSettled([...pullers.values()].map((p) => p.done))
       await nc.close().catch(() => {})

@@ -39,6 +39,7 @@ export type CreateJetStreamLogParameters = StreamOptions & {
 
 export { type ClusterAuth, type ClusterUser, createClusterAuth, type NatsCredentials, renderAuthorization } from './auth-config.ts'
 export { natsLogin } from './login.ts'
+export { isTransient } from './retry.ts'
 export { inboxPrefixOf, type Permissions, permissionsOf, replicaConsumer, type Role, type RoleKind, roleName } from './roles.ts'
 export { subjectsFor, untoken } from './subjects.ts'
 export {
