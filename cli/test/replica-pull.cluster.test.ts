@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { type Hex, toHex, zeroAddress } from 'viem'
+import { toHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import {
   createClusterAuth,
@@ -51,6 +51,7 @@ const nodes = new Map<number, { node: ReplicaNode; replica: Replica }>()
 let processReplica: { child: ChildProcess; output: () => string; exit: Promise<number | null> } | undefined
 const opened: NatsConnection[] = []
 let requests = 0
+let built: Awaited<ReturnType<typeof buildHandler>>
 
 async function startNode(index: number): Promise<void> {
   const replica = await createReplica({
@@ -137,7 +138,7 @@ beforeAll(async () => {
   cluster = await startCluster(1, undefined, { config: renderAuthorization(auth.users, prefix), routed: false })
   gateway = await createJetStreamLog({ servers: cluster.urls, credentials: creds('gateway-1'), prefix })
   inbox = createShareInbox({ nc: gateway.nc, jsm: await jetstreamManager(gateway.nc), subjects })
-  const built = await buildHandler(join(repoRoot, 'examples/hello/handler.ts'), { name: FN })
+  built = await buildHandler(join(repoRoot, 'examples/hello/handler.ts'), { name: FN })
   const manifest = built.manifest as unknown as Record<string, unknown>
   await gateway.log.putArtifact(built.manifest.codeHash, manifest, Buffer.from(built.component).toString('base64'))
   await gateway.log.deployFunction(FN, built.manifest.codeHash)
@@ -168,6 +169,32 @@ test('a replica stopped and restarted catches up from its own store and publishe
   await startNode(2)
   for (const seq of missed) await expectAttested(seq, [2, 3, 4])
   expect((await nodes.get(2)!.replica.state(FN)).lastAppliedSeq).toBe(missed.at(-1))
+}, 300_000)
+
+test('a replica that applied a seq with other input refuses it with SEQ_MISMATCH and stops that function only', async () => {
+  // While replica 2 is down, its store applies seq 1 of `other` with an input the log will not hold.
+  await stopNode(2)
+  const replica = await createReplica({
+    index: 2,
+    dataDir: join(root, 'replica-2', 'db'),
+    cacheDir: join(root, 'cache'),
+    chainId: 31337n,
+    verifier: zeroAddress,
+  })
+  await replica.deploy({ component: built.component, manifest: built.manifest })
+  await replica.bindVersions('other', [{ fromSeq: 1n, codeHash: built.manifest.codeHash }])
+  const forked = { functionId: 'other', codeHash: built.manifest.codeHash, seq: 1n, input: new TextEncoder().encode('{"name":"fork"}') }
+  await replica.execute({ ...forked, trigger: 'http', timestampMs: 1n })
+  await replica.close()
+  await gateway.log.deployFunction('other', built.manifest.codeHash)
+  await gateway.log.append({ functionId: 'other', input: toHex('{"name":"log"}'), trigger: 'http', requestHash: 'other-1' })
+  await startNode(2)
+  const refusal = await inbox.wait('other', 1n, 2, 120_000)
+  expect(refusal).toMatchObject({ kind: 'refused', code: 'SEQ_MISMATCH' })
+  expect(await inbox.wait('other', 1n, 1, 120_000)).toMatchObject({ kind: 'result' }) // the others apply it
+  // The function the replica agrees with the log on goes on.
+  const [seq] = await append(1)
+  await expectAttested(seq!, [1, 2, 3, 4])
 }, 300_000)
 
 test("a replica cannot publish another replica's shares, nor use its consumer", async () => {
