@@ -37,6 +37,9 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 /** The execute request the replica's HTTP API would have parsed for this logged invocation. */
 const executeRequestOf = (inv: Invocation) => parseExecuteRequest(executeRequestJson(requestOf(inv)))
 
+/** A share whose publish failed (after the publisher's own retries). */
+type Lost = { seq: bigint; err: unknown }
+
 /** Why a seq stops the loop for good: the replica applied it (or its code) otherwise than the log says. */
 class Diverged extends Error {}
 
@@ -79,11 +82,19 @@ export function startFunctionPuller(options: PullerOptions): FunctionPuller {
     boundVersions = key
   }
 
-  /** Apply one seq and publish its share; false when it must be tried again (after `prepare`). */
-  async function apply(inv: Invocation): Promise<boolean> {
+  /**
+   * Apply one seq and start publishing its share (into `sent`: the next seq runs meanwhile, in order
+   * on the replica); false when it must be tried again (after `prepare`).
+   */
+  async function apply(inv: Invocation, sent: Promise<Lost | undefined>[]): Promise<boolean> {
     try {
       const result = await replica.execute(executeRequestOf(inv))
-      await publisher.result(functionId, inv.seq, result)
+      sent.push(
+        publisher.result(functionId, inv.seq, result).then(
+          () => undefined,
+          (err: unknown) => ({ seq: inv.seq, err }),
+        ),
+      )
       return true
     } catch (err) {
       switch (codeOf(err)) {
@@ -137,12 +148,22 @@ export function startFunctionPuller(options: PullerOptions): FunctionPuller {
         await prepare()
         const invocations = await log.range(functionId, from - 1n, PREFETCH)
         let progressed = false
-        for (const inv of invocations) {
-          if (!isRunning() || inv.seq !== from) break // a hole: the log has not indexed it yet
-          if (!(await apply(inv))) break
-          from++
-          progressed = true
+        const sent: Promise<Lost | undefined>[] = []
+        let failure: unknown
+        try {
+          for (const inv of invocations) {
+            if (!isRunning() || inv.seq !== from) break // a hole: the log has not indexed it yet
+            if (!(await apply(inv, sent))) break
+            from++
+            progressed = true
+          }
+        } catch (err) {
+          failure = err
         }
+        // A share not stored: publish again from it (seqs applied since are answered from the record).
+        const lost = (await Promise.all(sent)).find((x) => x !== undefined)
+        if (lost) from = lost.seq
+        if (lost || failure) throw lost?.err ?? failure
         delay = 100
         // Nothing readable yet (an unindexed tail a gateway has still to index): look again shortly.
         if (!progressed) await waitForWork(200)
