@@ -9,7 +9,6 @@ import { zeroAddress, type Address, type Hex } from 'viem'
 import { createReplica, createReplicaServer, prebundleWorkers } from '@nexus/runtime'
 import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { makePrivate } from '@nexus/runtime/store'
-import { readClusterFlags, runClusterReplica } from './replica-nats.ts'
 import { untilStopped } from './replica-stop.ts'
 
 export async function run(argv: string[]): Promise<number> {
@@ -50,7 +49,9 @@ export async function run(argv: string[]): Promise<number> {
   const budgetMb = values['memory-budget-mb']
   if (budgetMb !== undefined && !/^\d+$/.test(budgetMb)) throw new Error(`nexus replica: --memory-budget-mb expects a whole number of MiB, got "${budgetMb}"`)
   // Checked before the replica opens its store: a bad flag is reported at once.
-  const cluster = values.nats === undefined ? undefined : await readClusterFlags(values, index)
+  // Loaded only in cluster mode: a replica that serves a gateway never loads the NATS client or the log.
+  const nats = values.nats === undefined ? undefined : await import('./replica-nats.ts')
+  const cluster = await nats?.readClusterFlags(values, index)
   const gatewayKey = cluster ? undefined : loadGatewayKey(values['gateway-key-file'])
   if (!cluster && !gatewayKey)
     throw new Error(
@@ -77,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     memoryBudgetBytes: budgetMb === undefined ? undefined : Number(budgetMb) * 1024 * 1024,
   })
   await prebundleWorkers()
-  if (cluster) return runClusterReplica(replica, cluster)
+  if (nats && cluster) return nats.runClusterReplica(replica, cluster)
   const server = createReplicaServer(replica, { gatewayKey: gatewayKey! })
   server.listen(Number(values.port), values.host, () => {
     // The gateway (and tests) read this line to learn the port.
