@@ -170,7 +170,9 @@ export function startFunctionPuller(options: PullerOptions): FunctionPuller {
       } catch (err) {
         if (err instanceof Diverged) {
           await publisher.refusal(functionId, from, 'SEQ_MISMATCH', err.message).catch(() => {})
-          warn(`stopped applying ${functionId} at seq ${from}: this replica diverged from the log (${err.message}); repair it (nexus repair)`)
+          warn(
+            `stopped applying ${functionId} at seq ${from}: this replica diverged from the log (${err.message}); it stays stopped here until this replica's copy of the function is reset and the replica restarted`,
+          )
           return
         }
         if (!isRunning()) return

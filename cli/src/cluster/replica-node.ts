@@ -80,8 +80,13 @@ export async function startReplicaNode(options: ReplicaNodeOptions): Promise<Rep
       }
     }
 
-    publisher.alive()
-    timers.push(setInterval(() => running && !nc.isClosed() && publisher.alive(), options.heartbeatMs ?? 1000))
+    const heartbeat = () => {
+      try {
+        if (running && !nc.isClosed()) publisher.alive()
+      } catch {} // a connection closing under it: the next beat (or the stop) settles it
+    }
+    heartbeat()
+    timers.push(setInterval(heartbeat, options.heartbeatMs ?? 1000))
     // The consumer first: a login that may not use it (another replica's) is refused before anything runs.
     wakeups = await followLog({ nc, subjects, index, wake: pull, warn })
     await scan()
