@@ -81,17 +81,22 @@ async function startProcessReplica(): Promise<void> {
   await writeFile(keyFile, JSON.stringify(keys.shares[3]), { mode: 0o600 })
   await writeFile(credentialsFile, JSON.stringify(creds('replica-4')), { mode: 0o600 })
   const args = [join(cli, 'bin/nexus.js'), 'replica', '--nats', cluster.urls.join(','), '--credentials', credentialsFile, '--prefix', prefix]
-  args.push('--index', '4', '--key', keyFile, '--data', dir, '--signer', 'noble')
+  args.push('--index', '4', '--key', keyFile, '--data', dir, '--signer', 'noble', '--port', '0')
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
   child.stdout!.on('data', (d: Buffer) => void (text += d.toString()))
   child.stderr!.on('data', (d: Buffer) => void (text += d.toString()))
   const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
   processReplica = { child, output: () => text, exit }
-  for (let waited = 0; !text.includes('{"event":"ready","index":4}'); waited += 100) {
+  let ready: RegExpExecArray | null = null
+  for (let waited = 0; !(ready = /\{"event":"ready","index":4,"port":(\d+)\}/.exec(text)); waited += 100) {
     if (child.exitCode !== null || waited > 120_000) throw new Error(`nexus replica --nats did not get ready:\n${text}`)
     await new Promise((r) => setTimeout(r, 100))
   }
+  // --port serves health and metrics only: the execute API is not there.
+  const url = `http://127.0.0.1:${ready[1]}`
+  expect(await (await fetch(`${url}/health`)).json()).toEqual({ ok: true, index: 4 })
+  expect((await fetch(`${url}/v1/execute`, { method: 'POST', body: '{}' })).status).toBe(404)
 }
 
 async function append(count: number): Promise<bigint[]> {

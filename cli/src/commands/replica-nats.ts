@@ -4,9 +4,11 @@
 // file `nexus cluster up` wrote for it (`{ name, seed }`, the nkey seed): the seed is its login and
 // is never printed, not even when the file is malformed.
 import { readFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { type NatsCredentials, subjectsFor } from '@nexus/gateway/jetstream'
 import { NexusError } from '@nexus/protocol'
-import type { Replica } from '@nexus/runtime'
+import { type Replica, replicaMetrics } from '@nexus/runtime'
 import { startReplicaNode } from '../cluster/replica-node.ts'
 import { untilStopped } from './replica-stop.ts'
 
@@ -70,13 +72,35 @@ export async function readClusterFlags(
   return { servers, credentials, prefix }
 }
 
+/** GET /health and GET /metrics, nothing else (no function's data): for a supervisor or a scraper. */
+function healthServer(replica: Replica): Server {
+  return createServer((req, res) => {
+    const path = req.url?.split('?')[0]
+    if (req.method === 'GET' && path === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, index: replica.index }))
+    } else if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(replicaMetrics(replica))
+    } else
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'cluster mode serves GET /health and /metrics only' } }))
+  })
+}
+
 /** Pull the log until SIGINT/SIGTERM, then stop pulling, close the replica and the connection. */
-export async function runClusterReplica(replica: Replica, flags: ClusterFlags): Promise<number> {
+export async function runClusterReplica(replica: Replica, flags: ClusterFlags, listen?: { port: number; host: string }): Promise<number> {
   const node = await startReplicaNode({ replica, servers: flags.servers, credentials: flags.credentials, prefix: flags.prefix })
-  // Tests and supervisors read this line: the consumer runs.
-  console.log(JSON.stringify({ event: 'ready', index: replica.index }))
+  const server = listen ? healthServer(replica) : undefined
+  if (server && listen) await new Promise<void>((done) => server.listen(listen.port, listen.host, done))
+  // Tests and supervisors read this line: the consumer runs (and the port, when one is served).
+  const port = server ? (server.address() as AddressInfo).port : undefined
+  console.log(JSON.stringify({ event: 'ready', index: replica.index, ...(port !== undefined && { port }) }))
   void replica.upgradeSigner()
-  await untilStopped(replica.index, () => node.stop())
+  await untilStopped(replica.index, async () => {
+    server?.close()
+    server?.closeAllConnections()
+    await node.stop()
+  })
   await replica.close()
   return 0
 }

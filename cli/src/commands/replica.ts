@@ -16,7 +16,8 @@ export async function run(argv: string[]): Promise<number> {
     args: argv,
     options: {
       index: { type: 'string' },
-      port: { type: 'string', default: '0' },
+      // Default 0 (any free port). With --nats only GET /health and /metrics are served, and only when given.
+      port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
       schema: { type: 'string' },
@@ -49,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const budgetMb = values['memory-budget-mb']
   if (budgetMb !== undefined && !/^\d+$/.test(budgetMb)) throw new Error(`nexus replica: --memory-budget-mb expects a whole number of MiB, got "${budgetMb}"`)
   // Checked before the replica opens its store: a bad flag is reported at once.
+  if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new Error(`nexus replica: --port expects a port number, got "${values.port}"`)
   // Loaded only in cluster mode: a replica that serves a gateway never loads the NATS client or the log.
   const nats = values.nats === undefined ? undefined : await import('./replica-nats.ts')
   const cluster = await nats?.readClusterFlags(values, index)
@@ -78,9 +80,9 @@ export async function run(argv: string[]): Promise<number> {
     memoryBudgetBytes: budgetMb === undefined ? undefined : Number(budgetMb) * 1024 * 1024,
   })
   await prebundleWorkers()
-  if (nats && cluster) return nats.runClusterReplica(replica, cluster)
+  if (nats && cluster) return nats.runClusterReplica(replica, cluster, values.port === undefined ? undefined : { port: Number(values.port), host: values.host })
   const server = createReplicaServer(replica, { gatewayKey: gatewayKey! })
-  server.listen(Number(values.port), values.host, () => {
+  server.listen(Number(values.port ?? '0'), values.host, () => {
     // The gateway (and tests) read this line to learn the port.
     console.log(JSON.stringify({ event: 'listening', index, port: (server.address() as AddressInfo).port }))
     // Shares are signed with noble until then, identically: the engine's build is kept off the start.
