@@ -41,7 +41,10 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/keygen.ts'),
   },
   verify: { summary: 'verify an attested result (BLS or zk) against a network file', load: () => import('./commands/verify.ts') },
-  replica: { summary: 'run one replica process (HTTP API for the gateway)', load: () => import('./commands/replica.ts') },
+  replica: {
+    summary: 'run one replica process (HTTP API for the gateway, or --nats: pull the log from a NATS cluster)',
+    load: () => import('./commands/replica.ts'),
+  },
   gateway: { summary: 'run one gateway process (HTTP API, log, scheduler) in front of running replicas', load: () => import('./commands/gateway.ts') },
   cluster: {
     summary: 'cluster up: start a 3-node NATS JetStream cluster with gateway/replica logins on this machine (Ctrl-C stops it)',

@@ -3,6 +3,8 @@ export { createGateway, type CreateGatewayParameters, type Gateway } from './gat
 export { createDatabase, type CreateDatabaseParameters, type Database } from './database/index.ts'
 export { createLog, type Invocation, type Log } from './log/index.ts'
 export { createScheduler, type Scheduler } from './scheduler/index.ts'
+// The execute request a replica gets for a logged invocation: cluster-mode replicas build it from the log themselves.
+export { requestOf } from './scheduler/lane.ts'
 export { createReplicaClient, type ReplicaClient } from './replicas/index.ts'
 export { createApp, type CreateAppParameters } from './server/app.ts'
 export { createMetrics, type Metrics } from './metrics.ts'

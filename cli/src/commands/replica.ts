@@ -9,13 +9,15 @@ import { zeroAddress, type Address, type Hex } from 'viem'
 import { createReplica, createReplicaServer, prebundleWorkers } from '@nexus/runtime'
 import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { makePrivate } from '@nexus/runtime/store'
+import { untilStopped } from './replica-stop.ts'
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       index: { type: 'string' },
-      port: { type: 'string', default: '0' },
+      // Default 0 (any free port). With --nats only GET /health and /metrics are served, and only when given.
+      port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
       schema: { type: 'string' },
@@ -36,6 +38,10 @@ export async function run(argv: string[]): Promise<number> {
       // Byte budget of the sandbox's component cache (compiled modules and pristine instances by
       // code hash, least recently used evicted first). Default: 64.
       'memory-budget-mb': { type: 'string' },
+      // Cluster mode (replica-nats.ts): pull the log from these NATS servers instead of serving a gateway.
+      nats: { type: 'string' },
+      credentials: { type: 'string' },
+      prefix: { type: 'string', default: 'nexus' },
     },
   })
   if (!values.index || !/^\d+$/.test(values.index)) throw new Error('nexus replica: --index <n> is required')
@@ -43,8 +49,16 @@ export async function run(argv: string[]): Promise<number> {
   if (values.signer !== 'wasm' && values.signer !== 'noble') throw new Error(`nexus replica: --signer expects wasm or noble, got "${values.signer}"`)
   const budgetMb = values['memory-budget-mb']
   if (budgetMb !== undefined && !/^\d+$/.test(budgetMb)) throw new Error(`nexus replica: --memory-budget-mb expects a whole number of MiB, got "${budgetMb}"`)
-  const gatewayKey = loadGatewayKey(values['gateway-key-file'])
-  if (!gatewayKey) throw new Error(`nexus replica: --gateway-key-file <path> or ${GATEWAY_KEY_ENV} is required (the replica serves only its gateway)`)
+  // Checked before the replica opens its store: a bad flag is reported at once.
+  if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new Error(`nexus replica: --port expects a port number, got "${values.port}"`)
+  // Loaded only in cluster mode: a replica that serves a gateway never loads the NATS client or the log.
+  const nats = values.nats === undefined ? undefined : await import('./replica-nats.ts')
+  const cluster = await nats?.readClusterFlags(values, index)
+  const gatewayKey = cluster ? undefined : loadGatewayKey(values['gateway-key-file'])
+  if (!cluster && !gatewayKey)
+    throw new Error(
+      `nexus replica: --gateway-key-file <path> or ${GATEWAY_KEY_ENV} is required (the replica serves only its gateway), or --nats to pull the log`,
+    )
   const data = resolve(values.data ?? `.nexus/replica-${index}`)
   await makePrivate(data)
   const shareKey = values.key ? (JSON.parse(await readFile(values.key, 'utf8')) as { index: number; secretKey: Hex }) : undefined
@@ -66,34 +80,22 @@ export async function run(argv: string[]): Promise<number> {
     memoryBudgetBytes: budgetMb === undefined ? undefined : Number(budgetMb) * 1024 * 1024,
   })
   await prebundleWorkers()
-  const server = createReplicaServer(replica, { gatewayKey })
-  server.listen(Number(values.port), values.host, () => {
+  if (nats && cluster) return nats.runClusterReplica(replica, cluster, values.port === undefined ? undefined : { port: Number(values.port), host: values.host })
+  const server = createReplicaServer(replica, { gatewayKey: gatewayKey! })
+  server.listen(Number(values.port ?? '0'), values.host, () => {
     // The gateway (and tests) read this line to learn the port.
     console.log(JSON.stringify({ event: 'listening', index, port: (server.address() as AddressInfo).port }))
     // Shares are signed with noble until then, identically: the engine's build is kept off the start.
     void replica.upgradeSigner()
   })
-  // Stop on SIGINT/SIGTERM, or when the process that started us is gone (its IPC channel closed:
-  // `nexus dev` died, even by SIGKILL). A second signal, or a stop that takes too long, exits at once.
-  await new Promise<void>((done) => {
-    let stopping = false
-    const stop = (why: string) => {
-      if (stopping) {
-        console.error(`[replica ${index}] ${why} again: exiting without a clean stop`)
-        process.exit(130)
-      }
-      stopping = true
-      setTimeout(() => process.exit(1), 15_000).unref()
-      server.close(() => done())
-      server.closeAllConnections()
-    }
-    process.on('SIGINT', () => stop('SIGINT'))
-    process.on('SIGTERM', () => stop('SIGTERM'))
-    if (process.channel) {
-      process.channel.unref()
-      process.once('disconnect', () => stop('parent gone'))
-    }
-  })
+  await untilStopped(
+    index,
+    () =>
+      new Promise<void>((done) => {
+        server.close(() => done())
+        server.closeAllConnections()
+      }),
+  )
   await replica.close()
   return 0
 }

@@ -16,7 +16,7 @@ import type { NatsCredentials } from './auth-config.ts'
 import { natsLogin } from './login.ts'
 import { createStates } from './state.ts'
 import { retrying } from './retry.ts'
-import { ensureStreams, type StreamOptions } from './streams.ts'
+import { ensureStreams, type StreamOptions, waitForStreams } from './streams.ts'
 import { subjectsFor } from './subjects.ts'
 
 export type CreateJetStreamLogParameters = StreamOptions & {
@@ -28,12 +28,20 @@ export type CreateJetStreamLogParameters = StreamOptions & {
   prefix?: string
   /** With `servers`: log in as this cluster user (a gateway's, see auth-config.ts). Default: no login. */
   credentials?: NatsCredentials
+  /**
+   * A reader that may not write (a replica user, roles.ts): it never creates the streams (it waits
+   * until a gateway has) and never writes index records; a read past the index answers "not there
+   * yet" (undefined, or a shorter range) until a gateway indexes the tail. Writes are refused by the
+   * server. Default: false.
+   */
+  readOnly?: boolean
 }
 
 export { type ClusterAuth, type ClusterUser, createClusterAuth, type NatsCredentials, renderAuthorization } from './auth-config.ts'
 export { natsLogin } from './login.ts'
+export { isTransient } from './retry.ts'
 export { inboxPrefixOf, type Permissions, permissionsOf, replicaConsumer, type Role, type RoleKind, roleName } from './roles.ts'
-export { subjectsFor } from './subjects.ts'
+export { subjectsFor, untoken } from './subjects.ts'
 export {
   createShareInbox,
   createSharePublisher,
@@ -63,9 +71,9 @@ export async function createJetStreamLog(parameters: CreateJetStreamLogParameter
       throw err
     })
   const jsm = await closingOnFailure(jetstreamManager(nc))
-  await closingOnFailure(ensureStreams(jsm, subjects, parameters))
+  await closingOnFailure(parameters.readOnly ? waitForStreams(jsm, subjects) : ensureStreams(jsm, subjects, parameters))
   const js = jetstream(nc)
-  const indexes = createIndexes({ js, jsm, subjects })
+  const indexes = createIndexes({ js, jsm, subjects, readOnly: parameters.readOnly })
   const chain = createChain({ js, jsm, subjects, startHint: indexes.mark })
   const states = createStates({ js, jsm, subjects, indexes })
   const reads = createReads({ chain, indexes, states })

@@ -17,7 +17,8 @@ export type Located = { functionId: string; seq: string }
 export type KeyRecord = { key: string; id: string; seq: string }
 export type Indexes = ReturnType<typeof createIndexes>
 
-export function createIndexes({ js, jsm, subjects }: { js: JetStreamClient; jsm: JetStreamManager; subjects: Subjects }) {
+/** `readOnly`: never write records (a replica's login may not); `ensure` then leaves an unindexed tail to a gateway. */
+export function createIndexes({ js, jsm, subjects, readOnly = false }: { js: JetStreamClient; jsm: JetStreamManager; subjects: Subjects; readOnly?: boolean }) {
   const stream = subjects.streams.index
   /** Per function: the last log message this process knows is indexed. */
   const indexedUpTo = new Map<string, number>()
@@ -39,7 +40,7 @@ export function createIndexes({ js, jsm, subjects }: { js: JetStreamClient; jsm:
 
   /** Make sure the records of `tail` (the function's last message that counts) are written. */
   async function ensure(functionId: string, tail: Tail | undefined): Promise<void> {
-    if (!tail || (indexedUpTo.get(functionId) ?? 0) >= tail.seq) return
+    if (readOnly || !tail || (indexedUpTo.get(functionId) ?? 0) >= tail.seq) return
     if (((await read<{ seq: number }>(subjects.indexed(functionId)))?.seq ?? 0) >= tail.seq) return note(functionId, tail.seq)
     const { message } = tail
     const writes: Promise<unknown>[] = []

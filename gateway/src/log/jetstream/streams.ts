@@ -2,6 +2,7 @@
 // or size limit: the log is the record), `replicas` copies: with 3, a publish is acknowledged only
 // once a quorum (2 of 3) of servers has stored it, so an acknowledged append survives losing one.
 import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream'
+import { isTransient } from './retry.ts'
 import type { Subjects } from './subjects.ts'
 
 export type StreamOptions = {
@@ -32,14 +33,24 @@ export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects, o
     // Replicas' shares (cluster mode, shares.ts): only the newest per invocation and replica counts.
     { ...base, name: subjects.streams.shares, subjects: [subjects.shareAll], max_msgs_per_subject: 1 },
   ]
-  for (const config of wanted) {
-    const exists = await jsm.streams.info(config.name).then(
-      () => true,
-      (err: unknown) => {
-        if ((err as { code?: unknown }).code === 10059) return false // stream not found
-        throw err
-      },
-    )
-    if (!exists) await jsm.streams.add(config)
-  }
+  for (const config of wanted) if (!(await exists(jsm, config.name))) await jsm.streams.add(config)
+}
+
+const exists = (jsm: JetStreamManager, name: string): Promise<boolean> =>
+  jsm.streams.info(name).then(
+    () => true,
+    (err: unknown) => {
+      if ((err as { code?: unknown }).code === 10059) return false // stream not found
+      throw err
+    },
+  )
+
+/**
+ * For a reader that may not create streams (a replica): resolves once every stream under `subjects`
+ * exists (the first gateway creates them), looking again every `everyMs`; a lost server is waited out too.
+ */
+export async function waitForStreams(jsm: JetStreamManager, subjects: Subjects, everyMs = 500): Promise<void> {
+  for (const name of Object.values(subjects.streams))
+    while (!(await exists(jsm, name).catch((err: unknown) => (isTransient(err) ? false : Promise.reject(err)))))
+      await new Promise((r) => setTimeout(r, everyMs))
 }
