@@ -1,0 +1,136 @@
+// Stateless gateways (cluster mode): two gateways share one log on a real authenticated NATS
+// JetStream cluster, four in-process replicas pull it and publish their shares (cluster-replicas.ts).
+// Every answer verifies against the network key, either gateway serves any result, an invocation
+// whose gateway stops right after acknowledging it is attested and recorded by the other, and the
+// log holds every invocation once, seqs 1..N with no gap.
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { zeroAddress } from 'viem'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { dealerKeygen, verifyResult } from '@nexus/protocol/attest'
+import { type Cluster, startCluster } from '@nexus/testkit/nats-cluster'
+import { createGateway, type Gateway } from '../src/index.ts'
+import { createClusterAuth, createJetStreamLog, type JetStreamLog, renderAuthorization } from '../src/log/jetstream/index.ts'
+import { startPullingReplicas, type PullingReplicas } from './cluster-replicas.ts'
+import { helloArtifact } from './stack.ts'
+
+const prefix = 'gwcl'
+const auth = createClusterAuth({ gateways: 3, replicas: 4 })
+const creds = (name: string) => auth.credentials.find((c) => c.name === name)!
+const keys = dealerKeygen({ t: 3, n: 4 })
+keys.network.chainId = '31337'
+keys.network.verifier = zeroAddress
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+let cluster: Cluster
+let reader: JetStreamLog
+let replicas: PullingReplicas
+const gateways: Gateway[] = []
+const urls: string[] = []
+
+async function startGateway(k: number) {
+  const gateway = await createGateway({
+    cluster: { servers: cluster.urls, credentials: creds(`gateway-${k}`), prefix, streamReplicas: 3 },
+    network: keys.network,
+    apiKeys: ['k'],
+    cron: false,
+    // Short: the test stops gateway 1 with an invocation it acknowledged still pending.
+    stopGraceMs: 200,
+    logger: process.env.NEXUS_DEBUG ? (m) => console.error(`[gateway-${k}] ${m}`) : undefined,
+  })
+  gateways.push(gateway)
+  urls.push(`http://127.0.0.1:${await gateway.listen(0)}`)
+}
+
+const invoke = (url: string, name: string, async = false) =>
+  fetch(`${url}/v1/functions/hello-cluster/invoke?timeoutMs=60000`, {
+    method: 'POST',
+    headers: async ? { prefer: 'respond-async' } : {},
+    body: JSON.stringify({ name }),
+  })
+
+/** Poll a result URL until it is attested (or the test's timeout ends it). */
+async function attested(url: string, id: string): Promise<any> {
+  for (;;) {
+    const res = await fetch(`${url}/v1/results/${id}`)
+    const body = (await res.json()) as any
+    if (res.status === 200 && body.result) return body
+    await sleep(100)
+  }
+}
+
+beforeAll(async () => {
+  cluster = await startCluster(3, undefined, { config: renderAuthorization(auth.users, prefix) })
+  await startGateway(1)
+  await startGateway(2)
+  reader = await createJetStreamLog({ servers: cluster.urls, credentials: creds('gateway-3'), prefix })
+  replicas = await startPullingReplicas({
+    servers: cluster.urls,
+    credentials: auth.credentials,
+    prefix,
+    log: reader.log,
+    network: keys.network,
+    shares: keys.shares,
+    cacheDir: await mkdtemp(join(tmpdir(), 'nexus-gwcl-')),
+    verifier: zeroAddress,
+  })
+}, 120_000)
+
+afterAll(async () => {
+  for (const g of gateways) await g.close().catch(() => {})
+  await replicas?.close()
+  await reader?.close()
+  await cluster?.stop()
+})
+
+describe('stateless gateways on JetStream', () => {
+  const ids: string[] = []
+
+  test('a function deployed on one gateway is invoked on both; every answer verifies; results are served by either', async () => {
+    const deployed = await fetch(`${urls[0]}/v1/functions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify(await helloArtifact('hello-cluster')),
+    })
+    expect(deployed.status).toBe(201)
+    for (const [k, url] of urls.entries()) {
+      const res = await invoke(url, `sync-${k}`)
+      const body = (await res.json()) as any
+      expect(res.status, JSON.stringify(body)).toBe(200)
+      expect((await verifyResult(body.result, keys.network)).ok).toBe(true)
+      ids.push(body.id)
+    }
+    // Async on gateway 2, its result read on gateway 1.
+    const accepted = await invoke(urls[1]!, 'async-2', true)
+    expect(accepted.status).toBe(202)
+    const { id } = (await accepted.json()) as any
+    ids.push(id)
+    const served = await attested(urls[0]!, id)
+    expect((await verifyResult(served.result, keys.network)).ok).toBe(true)
+    // And gateway 1's sync answer, read on gateway 2.
+    const other = await attested(urls[1]!, ids[0]!)
+    expect((await verifyResult(other.result, keys.network)).ok).toBe(true)
+  }, 120_000)
+
+  test('an invocation acknowledged by a gateway that stops at once is attested and recorded by the other', async () => {
+    replicas.pause()
+    const accepted = await invoke(urls[0]!, 'orphaned', true)
+    expect(accepted.status).toBe(202)
+    const { id } = (await accepted.json()) as any
+    ids.push(id)
+    await gateways[0]!.close() // its drain gives up after 200 ms: no share has been published
+    expect((await reader.log.getInvocation(id))?.state).toBe('pending')
+    replicas.resume()
+    const served = await attested(urls[1]!, id)
+    expect((await verifyResult(served.result, keys.network)).ok).toBe(true)
+    expect((await reader.log.getInvocation(id))?.state).toBe('attested')
+  }, 120_000)
+
+  test('the log holds every invocation once, seqs 1..N with no gap, all attested', async () => {
+    const rows = await reader.log.range('hello-cluster', 0n, 100)
+    expect(rows.map((r) => r.seq)).toEqual(ids.map((_, k) => BigInt(k + 1)))
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(ids))
+    expect(rows.every((r) => r.state === 'attested')).toBe(true)
+  })
+})
