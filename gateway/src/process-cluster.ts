@@ -44,7 +44,7 @@ export async function clusterOptionsOf(values: ClusterFlagValues): Promise<Clust
     if (values.credentials || values.leader) throw new Error('--credentials and --leader are cluster-mode flags: give --nats <url,…> too')
     return undefined
   }
-  if (!values.credentials) throw new Error('--nats needs --credentials <file> (this gateway\'s NATS user, e.g. .nexus-cluster/credentials/gateway-1.json)')
+  if (!values.credentials) throw new Error("--nats needs --credentials <file> (this gateway's NATS user, e.g. .nexus-cluster/credentials/gateway-1.json)")
   const streamReplicas = Number(values['stream-replicas'] ?? '1')
   if (!Number.isInteger(streamReplicas) || streamReplicas < 1 || streamReplicas > 5) throw new Error('--stream-replicas must be an integer from 1 to 5')
   return {

@@ -18,8 +18,7 @@ import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { readAdminKeys, readApiKeys, SecretOnCommandLineError } from './secrets.ts'
 import { clusterFlags, clusterOptionsOf, clusterUsage } from './process-cluster.ts'
 
-const usage =
-  `usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key-file <file>] [--admin-key-file <file>] [--gateway-key-file <file>] [--port <p>] [--host <h>] [--chains <chains.json>]\n   or: gateway ${clusterUsage} --network <network.json> [the options above but --replicas and --gateway-key-file]`
+const usage = `usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key-file <file>] [--admin-key-file <file>] [--gateway-key-file <file>] [--port <p>] [--host <h>] [--chains <chains.json>]\n   or: gateway ${clusterUsage} --network <network.json> [the options above but --replicas and --gateway-key-file]`
 
 /** Runs a gateway in this process until SIGINT/SIGTERM (argv without the command name); resolves 0 once listening. */
 export async function runGatewayProcess(argv: string[]): Promise<number> {

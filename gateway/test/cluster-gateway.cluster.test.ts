@@ -24,6 +24,8 @@ const creds = (name: string) => auth.credentials.find((c) => c.name === name)!
 const keys = dealerKeygen({ t: 3, n: 4 })
 keys.network.chainId = '31337'
 keys.network.verifier = zeroAddress
+/** An invocation as the API answers it (only what the test reads). */
+type Answered = { id: string; result: Parameters<typeof verifyResult>[0] }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 let cluster: Cluster
@@ -55,10 +57,10 @@ const invoke = (url: string, name: string, async = false) =>
   })
 
 /** Poll a result URL until it is attested (or the test's timeout ends it). */
-async function attested(url: string, id: string): Promise<any> {
+async function attested(url: string, id: string): Promise<Answered> {
   for (;;) {
     const res = await fetch(`${url}/v1/results/${id}`)
-    const body = (await res.json()) as any
+    const body = (await res.json()) as Answered
     if (res.status === 200 && body.result) return body
     await sleep(100)
   }
@@ -105,7 +107,7 @@ describe('stateless gateways on JetStream', () => {
     expect(deployed.status).toBe(201)
     for (const [k, url] of urls.entries()) {
       const res = await invoke(url, `sync-${k}`)
-      const body = (await res.json()) as any
+      const body = (await res.json()) as Answered
       expect(res.status, JSON.stringify(body)).toBe(200)
       expect((await verifyResult(body.result, keys.network)).ok).toBe(true)
       ids.push(body.id)
@@ -113,7 +115,7 @@ describe('stateless gateways on JetStream', () => {
     // Async on gateway 2, its result read on gateway 1.
     const accepted = await invoke(urls[1]!, 'async-2', true)
     expect(accepted.status).toBe(202)
-    const { id } = (await accepted.json()) as any
+    const { id } = (await accepted.json()) as Answered
     ids.push(id)
     const served = await attested(urls[0]!, id)
     expect((await verifyResult(served.result, keys.network)).ok).toBe(true)
@@ -126,7 +128,7 @@ describe('stateless gateways on JetStream', () => {
     replicas.pause()
     const accepted = await invoke(urls[0]!, 'orphaned', true)
     expect(accepted.status).toBe(202)
-    const { id } = (await accepted.json()) as any
+    const { id } = (await accepted.json()) as Answered
     ids.push(id)
     await gateways[0]!.close() // its drain gives up after 200 ms: no share has been published
     expect((await reader.log.getInvocation(id))?.state).toBe('pending')
@@ -152,7 +154,7 @@ describe('stateless gateways on JetStream', () => {
     })
     const url = `http://127.0.0.1:${port}`
     const res = await invoke(url, 'process')
-    const body = (await res.json()) as any
+    const body = (await res.json()) as Answered
     expect(res.status, JSON.stringify(body)).toBe(200)
     expect((await verifyResult(body.result, keys.network)).ok).toBe(true)
     ids.push(body.id)
