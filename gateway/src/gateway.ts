@@ -168,7 +168,8 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   })
   if (p.zk) app.route('/v1/zk', p.zk.app)
   await closeOnFailure(scheduler.start())
-  await closeOnFailure(cluster?.follow(scheduler, p.logger) ?? Promise.resolve())
+  // A follower that cannot start (a permission, a lost cluster) stops the lanes just started too.
+  if (cluster) await closeOnFailure(cluster.follow(scheduler, p.logger).catch((err: unknown) => scheduler.stop().then(() => Promise.reject(err))))
   // Cluster mode: every gateway ticks (the log dedupes each tick by its key) and follows the chains
   // (trigger appends carry idempotency keys the log dedupes forever), each from its own cursors;
   // only the leader relays inboxes, whose fulfil transactions must not be sent twice.

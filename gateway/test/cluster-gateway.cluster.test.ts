@@ -105,6 +105,9 @@ describe('stateless gateways on JetStream', () => {
       body: JSON.stringify(await helloArtifact('hello-cluster')),
     })
     expect(deployed.status).toBe(201)
+    // Ready once t replicas' heartbeats arrive (they publish one every 50 ms here).
+    const ready = (await (await fetch(`${urls[1]}/ready`)).json()) as { replicas: { healthy: boolean }[] }
+    expect(ready.replicas.map((r) => r.healthy)).toEqual([true, true, true, true])
     for (const [k, url] of urls.entries()) {
       const res = await invoke(url, `sync-${k}`)
       const body = (await res.json()) as Answered
