@@ -208,6 +208,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
         await chainServices.stop()
         await server?.close(graceMs)
         if (!(await scheduler.drain(graceMs))) p.logger?.(`stopping with invocations still pending after ${graceMs} ms; they run after the next start`)
+        cluster?.stopWaiting()
         await scheduler.stop()
         await cluster?.close()
         await database.close()

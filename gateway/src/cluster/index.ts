@@ -38,6 +38,8 @@ export type ClusterParts = {
   mark: number
   /** Start following the log (after `scheduler.start()`). */
   follow(scheduler: Scheduler, onEvent?: (message: string) => void): Promise<void>
+  /** End the share waits in progress (before `scheduler.stop()`, so its loops stop at once). */
+  stopWaiting(): void
   close(): Promise<void>
 }
 
@@ -53,7 +55,9 @@ export async function openCluster(options: ClusterOptions, n: number): Promise<C
   const { nc, log } = jetStreamLog
   try {
     const inbox = createShareInbox({ nc, jsm: await jetstreamManager(nc), subjects })
-    const replicas = Array.from({ length: n }, (_, k) => createShareClient({ index: k + 1, inbox, timeoutMs: options.shareTimeoutMs }))
+    let stopWaiting!: () => void
+    const stopped = new Promise<void>((resolve) => (stopWaiting = resolve))
+    const replicas = Array.from({ length: n }, (_, k) => createShareClient({ index: k + 1, inbox, timeoutMs: options.shareTimeoutMs, stopped }))
     const mark = await logMark(nc, subjects)
     let follower: LogFollower | undefined
     return {
@@ -64,7 +68,9 @@ export async function openCluster(options: ClusterOptions, n: number): Promise<C
         follower = createLogFollower({ nc, log, scheduler, subjects, onEvent })
         await follower.start(mark)
       },
+      stopWaiting,
       async close() {
+        stopWaiting()
         await follower?.stop()
         inbox.close()
         await jetStreamLog.close()

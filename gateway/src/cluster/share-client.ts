@@ -15,6 +15,8 @@ export type CreateShareClientParameters = {
   timeoutMs?: number
   /** A replica is up while its heartbeat or a share arrived this recently, ms. Default: 5_000. */
   aliveWithinMs?: number
+  /** Resolves when the gateway stops: a wait in progress ends at once instead of at its timeout. */
+  stopped?: Promise<void>
 }
 
 /**
@@ -25,12 +27,13 @@ export type CreateShareClientParameters = {
 const FOLLOWS_THE_LOG = { lastAppliedSeq: 2n ** 63n - 1n, stateRoot: '0x' as const }
 
 /** @example createShareClient({ index: 1, inbox: createShareInbox({ nc, jsm, subjects }) }) */
-export function createShareClient({ index, inbox, timeoutMs = 10_000, aliveWithinMs = 5_000 }: CreateShareClientParameters): ReplicaClient {
+export function createShareClient({ index, inbox, timeoutMs = 10_000, aliveWithinMs = 5_000, stopped }: CreateShareClientParameters): ReplicaClient {
+  const ended = stopped?.then(() => undefined) ?? new Promise<undefined>(() => {})
   return {
     index,
     url: `nats:replica-${index}`,
     async execute(req) {
-      const answer = await inbox.wait(req.functionId, req.seq, index, timeoutMs)
+      const answer = await Promise.race([inbox.wait(req.functionId, req.seq, index, timeoutMs), ended])
       if (!answer) return { kind: 'unavailable', reason: `no share from replica ${index} for ${req.functionId}#${req.seq} within ${timeoutMs} ms` }
       if (answer.kind === 'result') return { kind: 'ok', result: answer.result }
       if (answer.code === 'SEQ_MISMATCH') return { kind: 'diverged', reason: answer.message }
