@@ -115,6 +115,14 @@ describe('stateless gateways on JetStream', () => {
       expect((await verifyResult(body.result, keys.network)).ok).toBe(true)
       ids.push(body.id)
     }
+    // Both gateways extending the function at once: every answer is its own seq (checked at the end).
+    const racing = await Promise.all(urls.flatMap((url, k) => [0, 1, 2, 3].map((j) => invoke(url, `race-${k}-${j}`))))
+    for (const res of racing) {
+      const body = (await res.json()) as Answered
+      expect(res.status, JSON.stringify(body)).toBe(200)
+      expect((await verifyResult(body.result, keys.network)).ok).toBe(true)
+      ids.push(body.id)
+    }
     // Async on gateway 2, its result read on gateway 1.
     const accepted = await invoke(urls[1]!, 'async-2', true)
     expect(accepted.status).toBe(202)
@@ -170,6 +178,7 @@ describe('stateless gateways on JetStream', () => {
     for (const id of ids) await attested(urls[1]!, id)
     const rows = await reader.log.range('hello-cluster', 0n, 100)
     expect(rows.map((r) => r.seq)).toEqual(ids.map((_, k) => BigInt(k + 1)))
+    expect(new Set(ids).size).toBe(ids.length)
     expect(new Set(rows.map((r) => r.id))).toEqual(new Set(ids))
     expect(rows.every((r) => r.state === 'attested')).toBe(true)
   }, 60_000)
