@@ -46,3 +46,6 @@ export class MethodNotAllowedError extends GatewayError {
     this.httpHeaders = { Allow: allow.join(', ') }
   }
 }
+
+/** Something only a gateway that sends replicas their invocations can do, asked of a cluster-mode gateway. */
+export const UnavailableInClusterModeError = define('UnavailableInClusterModeError', 'UNAVAILABLE_IN_CLUSTER_MODE', 409)

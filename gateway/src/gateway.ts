@@ -1,6 +1,9 @@
 // Wires the gateway: database → log → scheduler (replica clients) → HTTP app. close() is the clean
 // stop: stop accepting (HTTP, cron, chains), answer what is in flight, let the scheduler settle
 // what was acknowledged (bounded), then close the database.
+// Cluster mode (`cluster`, docs/cluster.md "Stateless gateways"): the log is on NATS JetStream and
+// shared by every gateway, replicas pull it and publish their shares, and the local database keeps
+// only what is this gateway's own (trigger cursors).
 import { createNodeServer, type HttpLimits, type NodeServer } from './server/node-server.ts'
 import type { Hono } from 'hono'
 import type { Network } from '@nexus/protocol/attest'
@@ -15,18 +18,24 @@ import { createCronTicker, type CronTicker } from './cron/index.ts'
 import type { ChainSpec } from '@nexus/protocol'
 import type { InboxRelay, InboxRelayConfig } from './inbox/index.ts'
 import { createChainServices, type TriggerService } from './triggers/index.ts'
+import { type ClusterOptions, type ClusterParts, openCluster } from './cluster/index.ts'
 
 export type CreateGatewayParameters = {
   database?: CreateDatabaseParameters
-  /** Replica base URLs, index i+1 for entry i. */
-  replicas: string[]
+  /** Replica base URLs, index i+1 for entry i. Not used in cluster mode (replicas pull the log). */
+  replicas?: string[]
+  /**
+   * Cluster mode: the log on NATS JetStream, shared with the other gateways; replicas 1..network.n
+   * answer through their shares. Without it: the SQL log, replicas called over HTTP.
+   */
+  cluster?: ClusterOptions
   /**
    * The compile cache the replicas share when they run on this machine as this user (`nexus dev`):
    * the deploy check's compile is written there, so the replicas find a new function compiled.
    */
   compileCache?: string
-  /** The secret the replicas authenticate this gateway by (docs/protocol.md, "Trust model"); at least 16 bytes. */
-  gatewayKey: Uint8Array
+  /** The secret the replicas authenticate this gateway by (docs/protocol.md, "Trust model"); at least 16 bytes. Not used in cluster mode. */
+  gatewayKey?: Uint8Array
   network: Network
   /** Deployer API keys. */
   apiKeys: string[]
@@ -104,17 +113,22 @@ export type Gateway = {
 
 /** @example const gw = await createGateway({ replicas, network, apiKeys: ['dev'] }); await gw.listen(8787) */
 export async function createGateway(p: CreateGatewayParameters): Promise<Gateway> {
-  if (p.replicas.length !== p.network.n) throw new Error(`network has n = ${p.network.n} but ${p.replicas.length} replica URLs were given`)
+  const urls = p.replicas ?? []
+  if (!p.cluster && urls.length !== p.network.n) throw new Error(`network has n = ${p.network.n} but ${urls.length} replica URLs were given`)
+  if (!p.cluster && !p.gatewayKey) throw new Error('gatewayKey is required (the secret the replicas authenticate this gateway by)')
   const database = await createDatabase(p.database)
+  let cluster: ClusterParts | undefined
   // A start that fails after the database opened must not keep it (and its lock) open.
   const closeOnFailure = <T>(step: Promise<T>) =>
     step.catch(async (err: unknown) => {
+      await cluster?.close().catch(() => {})
       await database.close().catch(() => {})
       throw err
     })
-  const log = createLog({ db: database.db })
+  if (p.cluster) cluster = await closeOnFailure(openCluster(p.cluster, p.network.n))
+  const log = cluster?.log ?? createLog({ db: database.db })
   const metrics = createMetrics()
-  const replicas = p.replicas.map((url, i) => createReplicaClient({ index: i + 1, url, gatewayKey: p.gatewayKey }))
+  const replicas = cluster?.replicas ?? urls.map((url, i) => createReplicaClient({ index: i + 1, url, gatewayKey: p.gatewayKey! }))
   const curve = await closeOnFailure(loadWasmCurve(p.logger))
   const scheduler = createScheduler({
     log,
@@ -130,8 +144,12 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     spareQuietMs: p.spareQuietMs,
     curve,
     ...p.batching,
+    // Every replica applies every seq and signs each one alone (a share is one invocation's): no
+    // batches, no spares held back.
+    ...(cluster ? { maxBatch: 1, maxBatchBacklog: 1, hedgeMs: 0, spareCatchUpMs: 0 } : {}),
   })
   const pushArtifact = async (codeHash: string) => {
+    if (cluster) return // replicas read artifacts from the log
     const artifact = await log.getArtifact(codeHash)
     if (!artifact) return
     await Promise.all(replicas.map((r) => r.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => p.logger?.(String(err)))))
@@ -150,9 +168,19 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   })
   if (p.zk) app.route('/v1/zk', p.zk.app)
   await closeOnFailure(scheduler.start())
-  const cron = p.cron === false ? undefined : createCronTicker({ log, db: database.db, submit: (i) => scheduler.submit(i), onEvent: p.logger, ...p.cron })
+  // A follower that cannot start (a permission, a lost cluster) stops the lanes just started too.
+  if (cluster) await closeOnFailure(cluster.follow(scheduler, p.logger).catch((err: unknown) => scheduler.stop().then(() => Promise.reject(err))))
+  // Cluster mode: every gateway ticks (the log dedupes each tick by its key) and follows the chains
+  // (trigger appends carry idempotency keys the log dedupes forever), each from its own cursors;
+  // only the leader relays inboxes, whose fulfil transactions must not be sent twice.
+  const cron =
+    p.cron === false
+      ? undefined
+      : createCronTicker({ log, db: cluster ? undefined : database.db, submit: (i) => scheduler.submit(i), onEvent: p.logger, ...p.cron })
   cron?.start()
-  const chainServices = createChainServices({ db: database.db, log, scheduler, chains: p.chains, inboxes: p.inboxes, logger: p.logger })
+  const inboxes = cluster && !p.cluster?.leader ? [] : p.inboxes
+  if (p.inboxes?.length && inboxes !== p.inboxes) p.logger?.('inbox relays run only on the cluster leader (--leader): not relaying here')
+  const chainServices = createChainServices({ db: database.db, log, scheduler, chains: p.chains, inboxes, logger: p.logger })
   chainServices.start()
   let server: NodeServer | undefined
   const graceMs = p.stopGraceMs ?? 10_000
@@ -180,7 +208,9 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
         await chainServices.stop()
         await server?.close(graceMs)
         if (!(await scheduler.drain(graceMs))) p.logger?.(`stopping with invocations still pending after ${graceMs} ms; they run after the next start`)
+        cluster?.stopWaiting()
         await scheduler.stop()
+        await cluster?.close()
         await database.close()
       })()),
   }

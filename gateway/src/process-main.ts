@@ -4,6 +4,8 @@
 //   [--admin-key-file <file>] (admin keys, which may repoint any function; or NEXUS_ADMIN_KEYS)
 //   [--gateway-key-file <file>] (or NEXUS_GATEWAY_KEY: the secret replicas authenticate the gateway by)
 //   [--chains <chains.json>]  (a JSON array of ChainSpec, protocol/src/triggers/spec.ts: follow these chains' events and blocks)
+// Cluster mode (process-cluster.ts): --nats <url,…> --credentials <file> [--prefix] [--stream-replicas] [--leader]
+//   instead of --replicas and the gateway key: the log is on NATS JetStream, replicas pull it.
 // (DATABASE_URL selects PostgreSQL instead of PGlite.) Prints {"event":"listening","port"} when up.
 // SIGINT/SIGTERM: the clean stop of Gateway.close(); a second signal exits at once.
 import { readFile } from 'node:fs/promises'
@@ -14,9 +16,9 @@ import { PRIVATE_UMASK } from '@nexus/runtime/store'
 import { createGateway, type Gateway } from './gateway.ts'
 import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { readAdminKeys, readApiKeys, SecretOnCommandLineError } from './secrets.ts'
+import { clusterFlags, clusterOptionsOf, clusterUsage } from './process-cluster.ts'
 
-const usage =
-  'usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key-file <file>] [--admin-key-file <file>] [--gateway-key-file <file>] [--port <p>] [--host <h>] [--chains <chains.json>]'
+const usage = `usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key-file <file>] [--admin-key-file <file>] [--gateway-key-file <file>] [--port <p>] [--host <h>] [--chains <chains.json>]\n   or: gateway ${clusterUsage} --network <network.json> [the options above but --replicas and --gateway-key-file]`
 
 /** Runs a gateway in this process until SIGINT/SIGTERM (argv without the command name); resolves 0 once listening. */
 export async function runGatewayProcess(argv: string[]): Promise<number> {
@@ -37,13 +39,21 @@ export async function runGatewayProcess(argv: string[]): Promise<number> {
       chains: { type: 'string' },
       // The secret replicas authenticate this gateway by: a file, or NEXUS_GATEWAY_KEY (never argv).
       'gateway-key-file': { type: 'string' },
+      ...clusterFlags,
     },
   })
   if (values['api-key']) {
     console.error(`gateway: ${new SecretOnCommandLineError('--api-key', '--api-key-file <file> or NEXUS_API_KEYS').shortMessage}`)
     return 2
   }
-  if (!values.replicas || !values.network) {
+  let cluster: Awaited<ReturnType<typeof clusterOptionsOf>>
+  try {
+    cluster = await clusterOptionsOf(values)
+  } catch (err) {
+    console.error(`gateway: ${(err as Error).message}`)
+    return 2
+  }
+  if ((!values.replicas && !cluster) || !values.network) {
     console.error(usage)
     return 2
   }
@@ -53,8 +63,9 @@ export async function runGatewayProcess(argv: string[]): Promise<number> {
     console.error(`gateway: ${values.chains} must hold a JSON array of chain specs`)
     return 2
   }
-  const gatewayKey = loadGatewayKey(values['gateway-key-file'])
-  if (!gatewayKey) {
+  // Replicas that pull the log are never called by the gateway: no key to authenticate it by.
+  const gatewayKey = cluster ? undefined : loadGatewayKey(values['gateway-key-file'])
+  if (!cluster && !gatewayKey) {
     console.error(`gateway: --gateway-key-file <path> or ${GATEWAY_KEY_ENV} is required (the key the replicas authenticate the gateway by)`)
     return 2
   }
@@ -82,7 +93,8 @@ export async function runGatewayProcess(argv: string[]): Promise<number> {
     gateway = await createGateway({
       gatewayKey,
       database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.NEXUS_GATEWAY_SCHEMA } : { dataDir: values.data },
-      replicas: values.replicas.split(','),
+      replicas: values.replicas?.split(','),
+      cluster,
       network,
       apiKeys: await readApiKeys(values['api-key-file']),
       adminKeys: await readAdminKeys(values['admin-key-file']),

@@ -18,7 +18,13 @@ import { nextCronTick, parseCronSchedule, type CronSchedule } from './schedule.t
 
 export type CronTickerParameters = {
   log: Log
-  db: Db
+  /**
+   * Where the newest tick already fired is looked up after a restart (the SQL log's table). Without
+   * it (cluster mode: the log is on JetStream, docs/cluster.md) a schedule starts with its next tick
+   * and ticks missed while every gateway was down are not caught up; gateways that tick the same
+   * schedule together append each tick once, by the log's own dedupe of its idempotency key.
+   */
+  db?: Db
   /** Hand a newly appended invocation to the scheduler. */
   submit(invocation: Invocation): void
   /** Wall clock, ms. It only decides WHEN a tick is appended, never what the tick says. Default: Date.now. */
@@ -78,6 +84,7 @@ export function createCronTicker(p: CronTickerParameters): CronTicker {
 
   /** The newest tick of this schedule already in the log (survives restarts), or undefined. */
   async function loggedTick(functionId: string, source: string): Promise<number | undefined> {
+    if (!p.db) return undefined
     const prefix = `cron:${source}:`
     const [row] = await p.db
       .select({ key: invocations.idempotencyKey })

@@ -11,7 +11,7 @@ import { createBatches } from './batch.ts'
 import { createChecks } from './checks.ts'
 import type { SchedulerContext } from './context.ts'
 import { bindVersions, createDivergenceTracker } from './divergence.ts'
-import { createLane, done, sleep, type Lane } from './lane.ts'
+import { createLane, done, sleep, slotFromLog, type Lane } from './lane.ts'
 import { createOutcomes } from './outcome.ts'
 import type { CreateSchedulerParameters } from './parameters.ts'
 import { createQuorum } from './quorum.ts'
@@ -130,6 +130,30 @@ export function createScheduler({
     }
   }
 
+  /**
+   * Invocations another gateway appended, read from the shared log (cluster/log-follower.ts), settled
+   * or not as the log says. One this lane already has, or one every replica loop has gone past (it
+   * was here and left memory settled), is skipped, so a follower that reads its own gateway's
+   * appends, or reads late, changes nothing.
+   */
+  function adopt(invocations: Invocation[]) {
+    const woken = new Set<Lane>()
+    for (const invocation of invocations) {
+      const lane = startLane(invocation.functionId, invocation.seq - 1n)
+      const seq = invocation.seq
+      const ahead = seq > lane.head
+      const awaited = lane.cursors.some((c) => c === undefined || c <= seq)
+      if (!lane.slots.has(seq) && (ahead || (awaited && invocation.state === 'pending'))) lane.slots.set(seq, slotFromLog(invocation))
+      if (ahead) lane.head = seq
+      woken.add(lane)
+    }
+    const now = performance.now()
+    for (const lane of woken) {
+      lane.lastActivity = now
+      lane.wake()
+    }
+  }
+
   return {
     /** Load every function and its unattested invocations from the log and start the lanes. */
     async start() {
@@ -151,6 +175,9 @@ export function createScheduler({
       submitMany([invocation])
     },
     submitMany,
+    adopt,
+    /** Whether the function has a lane here (its deploy was seen, at start or since). */
+    hasLane: (functionId: string) => lanes.has(functionId),
     /** A function was deployed: make sure its lane exists. */
     ensureLane(functionId: string, head: bigint) {
       if (!running) return

@@ -106,7 +106,7 @@ function newSignal(lane: Lane) {
 }
 
 /** A slot for an invocation read from the log, settled or not as the log says. */
-function slotFromLog(invocation: Invocation): Slot {
+export function slotFromLog(invocation: Invocation): Slot {
   const slot: Slot = { invocation, responses: new Map(), disagreements: [...invocation.disagreements] }
   if (invocation.state === 'attested') slot.attestedDigest = String(invocation.result?.digest)
   if (invocation.state === 'disputed') slot.disputed = true
