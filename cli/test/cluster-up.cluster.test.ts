@@ -1,7 +1,8 @@
 // `nexus cluster up` as an operator runs it (the real bin, a child process): three nats-server
-// processes form one JetStream cluster with the log's streams on all three, a gateway's
-// credentials file logs in and appends, another gateway on another node reads it back, the
-// credentials are private files, and SIGINT stops every server and exits 0.
+// processes form one JetStream cluster with the log's streams on all three, 4 replicas and 2
+// gateways run on it; a function deployed on one gateway answers a verified result on the other;
+// a gateway's credentials file logs in and appends, another gateway on another node reads it back;
+// the credentials are private files; and SIGINT stops everything and exits 0.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { connect as tcpConnect, createServer } from 'node:net'
@@ -10,6 +11,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, test } from 'vitest'
 import { createJetStreamLog, type NatsCredentials } from '@nexus/gateway/jetstream'
+import { parseNetwork, verifyResult } from '@nexus/protocol/attest'
+import { buildHandler } from '@nexus/runtime'
+import { repoRoot } from '../src/dev/index.ts'
 
 const bin = fileURLToPath(new URL('../bin/nexus.js', import.meta.url))
 const H = `0x${'c5'.repeat(32)}` as const
@@ -29,11 +33,11 @@ const accepts = (port: number) =>
     socket.once('error', () => resolve(false))
   })
 
-/** A base port with base..base+2 (clients) and base+10..base+12 (routes) free. */
+/** A base port with base..base+2 (clients), base+10..base+12 (routes) and base+20..base+21 (gateways) free. */
 async function freeBase(): Promise<number> {
   for (;;) {
     const base = 30_000 + Math.floor(Math.random() * 20_000)
-    const ports = [0, 1, 2, 10, 11, 12].map((d) => base + d)
+    const ports = [0, 1, 2, 10, 11, 12, 20, 21].map((d) => base + d)
     if ((await Promise.all(ports.map(listens))).every(Boolean)) return base
   }
 }
@@ -46,16 +50,39 @@ afterAll(async () => {
 test('cluster up starts 3 NATS servers as one JetStream cluster with logins, and SIGINT stops them', async () => {
   dir = await mkdtemp(join(tmpdir(), 'nexus-cluster-up-'))
   const base = await freeBase()
-  const proc = spawn(process.execPath, [bin, 'cluster', 'up', '--dir', join(dir, 'state'), '--port', String(base), '--cluster-port', String(base + 10)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const proc = spawn(
+    process.execPath,
+    [bin, 'cluster', 'up', '--dir', join(dir, 'state'), '--port', String(base), '--cluster-port', String(base + 10), '--gateway-port', String(base + 20)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   child = proc
   let out = ''
   proc.stdout.on('data', (d) => (out += d))
   proc.stderr.on('data', (d) => (out += d))
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
-  for (let t = 0; t < 900 && !out.includes('ready.') && proc.exitCode === null; t++) await new Promise((r) => setTimeout(r, 100))
+  for (let t = 0; t < 2400 && !out.includes('ready.') && proc.exitCode === null; t++) await new Promise((r) => setTimeout(r, 100))
   expect(out).toContain('ready.')
+  const [gateway1, gateway2] = /gateways: (\S+) (\S+)/.exec(out)!.slice(1) as [string, string]
+  const apiKey = (await readFile(/deploy key: (\S+)/.exec(out)![1]!, 'utf8')).trim()
+  const network = parseNetwork(JSON.parse(await readFile(/: (\S+\/network\.json)/.exec(out)![1]!, 'utf8')))
+  const artifact = await buildHandler(join(repoRoot, 'examples/hello/handler.ts'), { name: 'hello' })
+  const deployed = await fetch(`${gateway1}/v1/functions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ manifest: artifact.manifest, component: Buffer.from(artifact.component).toString('base64') }),
+  })
+  expect(deployed.status).toBe(201)
+  const answer = await fetch(`${gateway2}/v1/functions/hello/invoke?timeoutMs=60000`, {
+    method: 'POST',
+    body: '{"name":"up"}',
+    headers: { 'content-type': 'application/json' },
+  })
+  const body = (await answer.json()) as { state: string; output: { count: number }; result: Parameters<typeof verifyResult>[0] }
+  expect(body.state).toBe('attested')
+  expect(body.output.count).toBe(1)
+  expect((await verifyResult(body.result, network)).ok).toBe(true)
   expect(out).toContain('not yet implemented') // gateways and replicas on the cluster come later, and it says so
 
   const urls = /servers: (\S+)/.exec(out)![1]!.split(',')
@@ -79,6 +106,7 @@ test('cluster up starts 3 NATS servers as one JetStream cluster with logins, and
     expect(info.cluster.replicas).toHaveLength(2)
 
     await a.log.putArtifact(H, { name: 'f' }, 'AA==')
+    // (not a real component: the replicas refuse to run 'f', which is no concern of this check)
     await a.log.deployFunction('f', H)
     const { invocation } = await a.log.append({ functionId: 'f', input: '0x01', trigger: 'http', requestHash: 'up' })
     expect(await b.log.getInvocation(invocation.id)).toEqual(invocation)
@@ -91,4 +119,4 @@ test('cluster up starts 3 NATS servers as one JetStream cluster with logins, and
   expect(await exited).toBe(0)
   expect(out).toContain('stopped.')
   expect(await Promise.all([0, 1, 2].map((k) => accepts(base + k)))).toEqual([false, false, false])
-}, 180_000)
+}, 400_000)

@@ -13,8 +13,12 @@ import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 
-/** Packages that find files relative to their own module (or spawn binaries): never inlined. */
-const kept = /^(@electric-sql\/pglite|esbuild|@bytecodealliance\/|binaryen|ffjavascript|snarkjs|circom2|typescript|tsx|@foundry-rs\/)/
+/**
+ * Packages never inlined: those that find files relative to their own module (or spawn binaries),
+ * and the NATS client, whose nkeys part is CommonJS that `require`s Node built-ins (an ES module
+ * bundle has no `require`); a replica loads it only in cluster mode anyway.
+ */
+const kept = /^(@electric-sql\/pglite|esbuild|@bytecodealliance\/|binaryen|ffjavascript|snarkjs|circom2|typescript|tsx|@foundry-rs\/|@nats-io\/)/
 
 const ownUrls: Plugin = {
   name: 'own-import-meta-url',
