@@ -22,7 +22,9 @@ const N = Number(process.env.NEXUS_CHAOS_INVOCATIONS ?? 1000)
 const API_KEY = 'chaos-deploy-key'
 const prefix = `chaos${Math.floor(Math.random() * 1e9).toString(36)}`
 const auth = createClusterAuth({ gateways: 2, replicas: 4 })
-const debug = process.env.NEXUS_DEBUG ? (name: string) => (line: string) => console.error(`[${name}] ${line}`) : () => undefined
+const t0 = performance.now()
+const stamp = () => `${((performance.now() - t0) / 1000).toFixed(1)}s`
+const debug = process.env.NEXUS_DEBUG ? (name: string) => (line: string) => console.error(`${stamp()} [${name}] ${line}`) : () => undefined
 
 let dir: string
 let cluster: Cluster
@@ -147,14 +149,16 @@ test(`${N} invocations over 2 gateways through a lost NATS server, a killed gate
         const gateway = gateways[1 + ((k + attempt) % 2)] ?? gateways[1]!
         try {
           const res = await json(
-            await fetch(`${gateway.url}/v1/functions/hello/invoke?mode=async`, {
+            // Synchronous (answered once attested, or pending after 30 s): the run is paced by
+            // attestation, so the chaos below lands while invocations are being applied.
+            await fetch(`${gateway.url}/v1/functions/hello/invoke?timeoutMs=30000`, {
               method: 'POST',
               body: JSON.stringify({ name: `c${k}` }),
               headers: { 'content-type': 'application/json', 'idempotency-key': `chaos-${k}` },
               signal: AbortSignal.timeout(60_000),
             }),
           )
-          if (res.status !== 202) throw new Error(`HTTP ${res.status} ${JSON.stringify(res.body)}`)
+          if (res.status !== 200 && res.status !== 202) throw new Error(`HTTP ${res.status} ${JSON.stringify(res.body)}`)
           acked.set(k, res.body.id)
           break
         } catch (err) {
@@ -164,7 +168,7 @@ test(`${N} invocations over 2 gateways through a lost NATS server, a killed gate
       }
       while (chaos.length && acked.size >= chaos[0]![0]) {
         const [, what, act] = chaos.shift()!
-        if (process.env.NEXUS_DEBUG) console.error(`chaos at ${acked.size}: ${what}`)
+        if (process.env.NEXUS_DEBUG) console.error(`${stamp()} chaos at ${acked.size}: ${what}`)
         happened.push(act())
       }
     }

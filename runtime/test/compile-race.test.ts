@@ -1,6 +1,7 @@
 // Replicas that share a compile cache folder (several in one test process, or processes started
 // at once) compile the same code hash at the same moment: they must all get a complete entry, and
 // none may replace files another is loading (that was an ENOTEMPTY from rename, or a torn read).
+import { spawn } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -61,4 +62,31 @@ test('another compiler’s lock makes this one wait for its entry; a stale lock 
   const taken = await compileComponent(component, stale)
   expect(await readFile(join(taken.dir, 'READY'), 'utf8')).toBe(taken.codeHash)
   expect((await readdir(stale.cacheDir)).sort()).toEqual([entry])
+})
+
+test('a lock whose owner process is gone (a replica SIGKILLed mid-compile) is taken over at once; a live owner holds it', async () => {
+  const options = { cacheDir: await mkdtemp(join(tmpdir(), 'nexus-compile-race-')), memoryPages: defaultLimits.memoryPages }
+  const entry = basename((await compileComponent(component, options)).dir)
+
+  const live = { ...options, cacheDir: await mkdtemp(join(tmpdir(), 'nexus-compile-race-')) }
+  await mkdir(join(live.cacheDir, `${entry}.lock`))
+  await writeFile(join(live.cacheDir, `${entry}.lock`, 'owner'), String(process.ppid)) // the test runner: alive
+  let settled = false
+  const pending = compileComponent(component, live).finally(() => (settled = true))
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  expect(settled).toBe(false)
+  await rm(join(live.cacheDir, `${entry}.lock`), { recursive: true })
+  await pending
+
+  // A pid that ran and exited: no process has it now.
+  const gone = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
+    child.once('exit', () => resolve(child.pid!))
+  })
+  const dead = { ...options, cacheDir: await mkdtemp(join(tmpdir(), 'nexus-compile-race-')) }
+  await mkdir(join(dead.cacheDir, `${entry}.lock`))
+  await writeFile(join(dead.cacheDir, `${entry}.lock`, 'owner'), String(gone))
+  const taken = await compileComponent(component, dead)
+  expect(await readFile(join(taken.dir, 'READY'), 'utf8')).toBe(taken.codeHash)
+  expect((await readdir(dead.cacheDir)).sort()).toEqual([entry])
 })

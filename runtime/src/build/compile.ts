@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { METER_BUILD, METER_VERSION } from './meter-version.ts'
 import { compileFiles } from './compile-in-worker.ts'
@@ -40,10 +40,36 @@ const isReady = (dir: string) => existsSync(join(dir, 'READY')) && existsSync(jo
 
 /** A lock older than this is a crashed compiler's: taken over. Compiles take seconds, not minutes. */
 const STALE_LOCK_MS = 10 * 60_000
+/** A lock without its owner file this long after it was made: its maker died between the two steps. */
+const ORPHAN_LOCK_MS = 30_000
+
+/**
+ * Whether the process that took `lock` is gone: its pid (the lock's `owner` file) no longer runs on
+ * this machine (a cache folder is shared only between processes of one machine and user), or the
+ * lock is older than any compile. A replica SIGKILLed mid-compile left its lock behind; the
+ * restarted replica waited ten minutes for it before this check.
+ */
+async function isStale(lock: string): Promise<boolean> {
+  const age = await stat(lock).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  )
+  if (age > STALE_LOCK_MS) return true
+  const owner = Number(await readFile(join(lock, 'owner'), 'utf8').catch(() => ''))
+  if (!Number.isSafeInteger(owner) || owner <= 0) return age > ORPHAN_LOCK_MS
+  if (owner === process.pid) return false
+  try {
+    process.kill(owner, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
 
 /**
  * Processes sharing a cache folder (the replicas of one `nexus dev`) compile each entry once: the
- * first takes `<entry>.lock` (mkdir is atomic), the others wait for its READY and reuse the entry.
+ * first takes `<entry>.lock` (mkdir is atomic) and writes its pid into it, the others wait for its
+ * READY and reuse the entry, or take the lock over once its owner is gone.
  * Without the lock every replica did the same seconds of transpiling and metering at once, on a
  * machine whose cores they share.
  */
@@ -53,13 +79,10 @@ async function withCompileLock(dir: string, compile: () => Promise<void>): Promi
   for (;;) {
     try {
       await mkdir(lock)
+      await writeFile(join(lock, 'owner'), String(process.pid))
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const age = await stat(lock).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      )
-      if (age > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true })
+      if (await isStale(lock)) await rm(lock, { recursive: true, force: true })
       else await new Promise((resolve) => setTimeout(resolve, 100))
       if (isReady(dir)) return
       continue
