@@ -21,6 +21,9 @@ type Common = {
 }
 
 const nexusBin = fileURLToPath(new URL('../../bin/nexus.js', import.meta.url))
+// From the repository's TypeScript (tests, benches, `nexus` run from source) the gateway runs the
+// same source: the bin would otherwise prefer a dist/ build, which may be older.
+const sourceFlags = import.meta.url.endsWith('.ts') ? ['--conditions=nexus-source'] : []
 
 /** `nexus replica --nats …`: pulls the log, applies, publishes its shares. Resolves once its consumer runs. */
 export async function startClusterReplica(p: Common & { index: number; keyFile: string }): Promise<ClusterProcess> {
@@ -66,6 +69,7 @@ export async function startClusterGateway(p: StartClusterGatewayParameters): Pro
   const host = p.host ?? '127.0.0.1'
   const args = [
     '--experimental-wasm-extended-const',
+    ...sourceFlags,
     nexusBin,
     'gateway',
     '--nats',

@@ -37,18 +37,25 @@ export type SpawnUntilEventParameters = {
 export async function spawnUntilEvent(p: SpawnUntilEventParameters): Promise<SpawnedProcess> {
   const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'pipe', 'pipe', ...(p.lifeline ? (['ipc'] as const) : [])]
   const child = spawn(process.execPath, p.args, { cwd: p.cwd, env: p.env, stdio, detached: p.lifeline ?? false })
-  const log = p.onLog ?? (() => {})
+  // The last lines it printed go into the error when it fails to come up (a bad flag, a refused login).
+  const tail: string[] = []
+  const log = (line: string) => {
+    tail.push(line)
+    if (tail.length > 20) tail.shift()
+    p.onLog?.(line)
+  }
+  const said = () => (tail.length ? `:\n${tail.join('\n')}` : '')
   createInterface({ input: child.stderr! }).on('line', log)
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const limit = p.timeoutMs ?? Number(process.env.NEXUS_PROCESS_START_TIMEOUT_MS ?? process.env.NEXUS_REPLICA_START_TIMEOUT_MS ?? 240_000)
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${p.label} did not start within ${limit / 1000} s`))
+      reject(new Error(`${p.label} did not start within ${limit / 1000} s${said()}`))
     }, limit)
     child.once('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`${p.label} exited with ${code} before it was up`))
+      reject(new Error(`${p.label} exited with ${code} before it was up${said()}`))
     })
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
