@@ -166,3 +166,42 @@ describe('a gateway', () => {
     expect((await jsm.consumers.info(log, 'gateway-1')).name).toBe('gateway-1')
   })
 })
+
+describe('a DKG ceremony (nexus keygen --dkg --nats)', () => {
+  const dkg = subjects.dkg
+  const replicaSays = (i: number) => `${prefix}.dkg.c1.replica.${i}.hello`
+  const coordinatorSays = `${prefix}.dkg.c1.coordinator.start`
+
+  test('a gateway coordinates: creates the stream, announces; replica 1 speaks as participant 1 and reads the transcript', async () => {
+    const gw = await login(creds('gateway-1'))
+    await (await jetstreamManager(gw)).streams.add({ name: dkg.stream, subjects: [dkg.all] })
+    expect((await jetstream(gw).publish(coordinatorSays, '{}')).stream).toBe(dkg.stream)
+    const replica = await login(creds('replica-1'))
+    expect((await jetstream(replica).publish(replicaSays(1), '{}')).stream).toBe(dkg.stream)
+    // The ceremony's reader: an ordered consumer (a generated name) from the first message.
+    const reader = await jetstream(replica).consumers.get(dkg.stream, { filter_subjects: `${prefix}.dkg.c1.>` })
+    const seen: string[] = []
+    for (let k = 0; k < 2; k++) seen.push((await reader.next({ expires: 5000 }))!.subject)
+    expect(seen).toEqual([coordinatorSays, replicaSays(1)])
+  })
+
+  test('no replica speaks for another replica or the coordinator; a gateway speaks for no replica', async () => {
+    const replica = jetstream(await login(creds('replica-1')))
+    await refused(replica.publish(replicaSays(2), '{}'), replicaSays(2))
+    await refused(replica.publish(coordinatorSays, '{}'), coordinatorSays)
+    const other = jetstream(await login(creds('replica-2')))
+    await refused(other.publish(replicaSays(1), '{}'), replicaSays(1))
+    expect((await other.publish(replicaSays(2), '{}')).stream).toBe(dkg.stream)
+    await refused(jetstream(await login(creds('gateway-1'))).publish(replicaSays(1), '{}'), replicaSays(1))
+    const jsm = await jetstreamManager(await login(creds('replica-1')))
+    await refused(jsm.streams.delete(dkg.stream), `$JS.API.STREAM.DELETE.${dkg.stream}`)
+  })
+
+  test('an outsider publishes no DKG message: without a cluster user the server lets it in nowhere', async () => {
+    const outsider = await connect({ servers: cluster.urls, maxReconnectAttempts: 0 }).then(
+      () => 'connected',
+      (e: unknown) => e,
+    )
+    expect(outsider).toBeInstanceOf(AuthorizationError)
+  })
+})

@@ -8,29 +8,33 @@ import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Hex } from 'viem'
+import type { NatsCredentials } from '@nexus/gateway/jetstream'
 import { type DkgFault, MAX_REPLICAS } from '@nexus/protocol/attest'
 import { openDkgChannel } from '../dkg/channel.ts'
 import { runDkgCoordinator } from '../dkg/coordinator.ts'
 import { DkgCeremonyError } from '../dkg/errors.ts'
 import { dkgSubjects } from '../dkg/subjects.ts'
 import { runDkgParticipant } from '../dkg/participant.ts'
+import { type CredentialsOwner, readCredentials } from './credentials-file.ts'
 import { keygenFailure, writeKeyFiles } from './key-files.ts'
 
 const usage = `usage:
   coordinator (any host; sees only public messages, writes network.json, prints the ceremony id):
     nexus keygen --dkg --nats <url> --t <t> --n <n> --out <dir> [--ceremony <id>]
                  [--join-timeout <s>] [--phase-timeout <s>] [--chain-id <id>] [--verifier <0x…>]
-                 [--prefix nexus] [--replicas 1] [--force]
+                 [--prefix nexus] [--replicas 1] [--credentials <gateway-<k>.json>] [--force]
   participant (on replica host <i>; writes replica-<i>.key.json, which never leaves that host):
     nexus keygen --dkg --nats <url> --ceremony <id> --index <i> --out <dir>
-                 [--t <t>] [--n <n>] [--timeout <s>] [--prefix nexus] [--force]
+                 [--t <t>] [--n <n>] [--timeout <s>] [--prefix nexus] [--credentials <replica-<i>.json>] [--force]
 
   --ceremony       coordinator: default a random id; participants: the id the coordinator printed
   --join-timeout   how long registration stays open (default 600 s)
   --phase-timeout  how long each later phase may take (default 30 s); who is silent is disqualified
   --timeout        when a participant gives up (default 900 s)
   --prefix         the NATS subject prefix (<prefix>.dkg.<ceremony>.…, stream <PREFIX>_DKG)
-  --replicas       copies of the DKG stream (3 on a 3-node JetStream cluster)`
+  --replicas       copies of the DKG stream (3 on a 3-node JetStream cluster)
+  --credentials    the NATS user to log in as on a cluster with roles (nexus cluster up writes them to
+                   .nexus-cluster/credentials/): a gateway's coordinates, replica-<i>'s is participant i's`
 
 const options = {
   dkg: { type: 'boolean', default: false },
@@ -47,6 +51,7 @@ const options = {
   'chain-id': { type: 'string' },
   verifier: { type: 'string' },
   replicas: { type: 'string', default: '1' },
+  credentials: { type: 'string' },
   // Accepted only to be refused with a reason (a seeded network DKG would be a dealer with extra steps).
   seed: { type: 'string' },
   force: { type: 'boolean', default: false },
@@ -70,6 +75,14 @@ function seconds(value: string, flag: string): number {
 
 const log = (line: string) => console.log(line)
 
+/** `--credentials`, read before connecting; a bad file is refused without showing its seed. */
+async function login(path: string | undefined, owner: CredentialsOwner): Promise<NatsCredentials | undefined> {
+  if (path === undefined) return undefined
+  return readCredentials(path, owner, (message) => {
+    throw new DkgCeremonyError(message)
+  })
+}
+
 export type JoinCeremonyParameters = {
   servers: string
   prefix: string
@@ -79,6 +92,8 @@ export type JoinCeremonyParameters = {
   expect?: { t?: number; n?: number }
   timeoutMs: number
   force?: boolean
+  /** The NATS user `replica-<index>` (a cluster with roles); none on an open server. */
+  credentials?: NatsCredentials
   /** Library fault injection for tests; no flag reaches it. */
   fault?: DkgFault
 }
@@ -92,6 +107,7 @@ export async function joinCeremony(p: JoinCeremonyParameters): Promise<void> {
     ceremony: p.ceremony,
     name: `nexus dkg ${p.ceremony} participant ${p.index}`,
     waitMs: p.timeoutMs,
+    credentials: p.credentials,
   })
   log(`connected to NATS; following ceremony ${p.ceremony} as participant ${p.index}`)
   try {
@@ -128,6 +144,7 @@ async function coordinate(values: Values, servers: string): Promise<void> {
   const phaseTimeoutMs = seconds(values['phase-timeout'], 'phase-timeout')
   const replicas = count(values.replicas, 'replicas', 5)!
   if (!values.force) await refuseExisting(values.out, ['network.json'])
+  const credentials = await login(values.credentials, { role: 'gateway' })
   const ceremony = values.ceremony ?? randomBytes(12).toString('hex')
   const channel = await openDkgChannel({
     servers,
@@ -135,9 +152,11 @@ async function coordinate(values: Values, servers: string): Promise<void> {
     ceremony,
     name: `nexus dkg ${ceremony} coordinator`,
     create: { replicas },
+    credentials,
   })
   log(`ceremony ${ceremony}: on each replica host <i> in 1..${n} run`)
-  log(`  nexus keygen --dkg --nats ${servers} --prefix ${values.prefix} --ceremony ${ceremony} --index <i> --out <dir>`)
+  const asReplica = credentials ? ' --credentials <replica-<i>.json>' : ''
+  log(`  nexus keygen --dkg --nats ${servers} --prefix ${values.prefix} --ceremony ${ceremony} --index <i> --out <dir>${asReplica}`)
   try {
     const result = await runDkgCoordinator({
       channel,
@@ -181,15 +200,17 @@ export async function run(argv: string[]): Promise<number> {
       return 0
     }
     if (!values.ceremony || !values.out) throw new UsageError('a participant needs --ceremony and --out')
+    const index = count(values.index, 'index')!
     await joinCeremony({
       servers: values.nats,
       prefix: values.prefix,
       ceremony: values.ceremony,
-      index: count(values.index, 'index')!,
+      index,
       out: values.out,
       expect: { t: count(values.t, 't'), n: count(values.n, 'n') },
       timeoutMs: seconds(values.timeout, 'timeout'),
       force: values.force,
+      credentials: await login(values.credentials, { role: 'replica', index }),
     })
     return 0
   } catch (err) {

@@ -3,13 +3,13 @@
 // it, so no gateway key is needed and no execute API is served. It logs in with the credentials
 // file `nexus cluster up` wrote for it (`{ name, seed }`, the nkey seed): the seed is its login and
 // is never printed, not even when the file is malformed.
-import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type NatsCredentials, subjectsFor } from '@nexus/gateway/jetstream'
 import { NexusError } from '@nexus/protocol'
 import { type Replica, replicaMetrics } from '@nexus/runtime'
 import { startReplicaNode } from '../cluster/replica-node.ts'
+import { readCredentials } from './credentials-file.ts'
 import { untilStopped } from './replica-stop.ts'
 
 export class ReplicaClusterFlagsError extends NexusError {
@@ -36,24 +36,6 @@ export function parseServers(flag: string): string[] {
   return servers
 }
 
-/** The replica user's credentials file; errors name the file and what is wrong, never its content. */
-export async function readCredentials(path: string, index: number): Promise<NatsCredentials> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) =>
-    fail(`cannot read the credentials file ${path} (${err.code ?? err.message}); nexus cluster up writes it as credentials/replica-${index}.json`),
-  )
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    fail(`the credentials file ${path} is not JSON ({ "name": "replica-${index}", "seed": "SU…" })`)
-  }
-  const { name, seed } = (parsed ?? {}) as { name?: unknown; seed?: unknown }
-  if (typeof name !== 'string' || typeof seed !== 'string' || !/^SU[A-Z2-7]+$/.test(seed))
-    fail(`the credentials file ${path} must hold { "name": "replica-${index}", "seed": "SU…" } (a user nkey seed)`)
-  if (name !== `replica-${index}`) fail(`the credentials file ${path} is ${String(name)}'s, not replica-${index}'s (--index ${index})`)
-  return { name: name as string, seed: seed as string }
-}
-
 /** The cluster-mode flags, checked before anything starts. */
 export async function readClusterFlags(
   values: { nats?: string; credentials?: string; prefix?: string; key?: string; 'gateway-key-file'?: string },
@@ -68,7 +50,7 @@ export async function readClusterFlags(
   }
   if (!values.key) fail('--key <share key file> is required with --nats (the shares this replica publishes are signed with it)')
   if (values['gateway-key-file']) fail('--gateway-key-file has no use with --nats (no gateway calls a replica that pulls the log)')
-  const credentials = values.credentials === undefined ? undefined : await readCredentials(values.credentials, index)
+  const credentials = values.credentials === undefined ? undefined : await readCredentials(values.credentials, { role: 'replica', index }, fail)
   return { servers, credentials, prefix }
 }
 

@@ -3,7 +3,8 @@
 // consumer. Reading from a stream rather than plain subscriptions means a participant that starts
 // after the coordinator (or before it) still sees everything, in the one order everyone sees.
 import { jetstream, jetstreamManager, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream'
-import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { AuthorizationError, connect, type NatsConnection } from '@nats-io/transport-node'
+import type { NatsCredentials } from '@nexus/gateway/jetstream'
 import { type DkgSubjects, dkgSubjects } from './subjects.ts'
 import { DkgCeremonyError } from './errors.ts'
 
@@ -30,6 +31,11 @@ export type OpenDkgChannelParameters = {
   waitMs?: number
   /** Connection name shown by the NATS server's monitoring. */
   name: string
+  /**
+   * Log in as this cluster user (a NATS server with authorization, docs/cluster.md): a gateway's user
+   * coordinates, `replica-<i>` takes part as participant i. Default: no login (an open server).
+   */
+  credentials?: NatsCredentials
 }
 
 /** Ceremony transcripts are public and only needed while it runs; a day leaves time to read one afterwards. */
@@ -52,8 +58,17 @@ export async function openDkgChannel(p: OpenDkgChannelParameters): Promise<DkgCh
   const subjects = dkgSubjects(p.prefix, p.ceremony)
   let nc: NatsConnection
   try {
-    nc = await connect({ servers: p.servers, name: p.name, maxReconnectAttempts: -1 })
+    // Loaded only to log in: an open server's participant needs nothing of the gateway package.
+    const login = p.credentials ? (await import('@nexus/gateway/jetstream')).natsLogin(p.credentials) : {}
+    nc = await connect({ servers: p.servers, ...login, name: p.name, maxReconnectAttempts: -1 })
   } catch (err) {
+    if (err instanceof AuthorizationError)
+      throw new DkgCeremonyError(
+        p.credentials
+          ? `NATS at ${String(p.servers)} refused the login of ${p.credentials.name}: not a user of this cluster`
+          : `NATS at ${String(p.servers)} refused a connection without credentials: give --credentials <file> (a cluster user's, e.g. .nexus-cluster/credentials/replica-<i>.json)`,
+        { cause: err },
+      )
     throw new DkgCeremonyError(`cannot connect to NATS at ${String(p.servers)}`, { cause: err })
   }
   try {

@@ -1,7 +1,8 @@
 // Where a DKG ceremony's messages live on NATS. One JetStream stream per prefix holds every
 // ceremony (`<PREFIX>_DKG`, subjects `<prefix>.dkg.>`); a ceremony id scopes its subjects, and the
 // sender is named by the subject itself (`…replica.<i>.deal`, `…coordinator.close.deal`), so NATS
-// subject permissions decide who may speak for whom (docs/cluster.md, "Keys without a dealer").
+// subject permissions decide who may speak for whom (docs/cluster.md, "Keys without a dealer"):
+// the roles' permissions (gateway roles.ts) name the same stream and subjects, `subjectsFor(prefix).dkg`.
 
 /** The phases the coordinator closes, in order; `done` follows the last. */
 export const PHASES = ['hello', 'deal', 'complaints', 'answers'] as const

@@ -4,7 +4,9 @@
 // - a gateway appends to the log and writes its derived records, states and artifacts, reads them,
 //   and reads every replica's shares; it cannot publish a share or touch a replica's consumer;
 // - replica i reads the streams, consumes the log through its own durable consumer `replica-<i>`,
-//   and publishes only shares whose last token is `i`; it cannot write any stream.
+//   and publishes only shares whose last token is `i`; it cannot write any of the log's streams;
+// - in a DKG ceremony (`nexus keygen --dkg --nats`) a gateway's user coordinates and replica i
+//   speaks only as participant i.
 // Each user's replies arrive on its own inbox prefix (`_INBOX.<user>`), so no user can read another's
 // JetStream answers. Stream deletion, purge and message deletion are nobody's. docs/cluster.md
 // ("Roles and permissions", "Trust model") explains the choices and what they do not stop.
@@ -68,6 +70,12 @@ export function gatewayPermissions(subjects: Subjects, name: string, replicas: n
         ...streams.map((s) => `${API}.STREAM.CREATE.${s}`),
         ...streams.flatMap(readStream),
         ...streams.flatMap((s) => useConsumer(s, '*')),
+        // A gateway's user may coordinate a DKG ceremony: announce it, close its phases, create the
+        // ceremony stream and follow it (ordered consumers have generated names, hence `*`).
+        subjects.dkg.coordinatorAll,
+        `${API}.STREAM.CREATE.${subjects.dkg.stream}`,
+        ...readStream(subjects.dkg.stream),
+        ...useConsumer(subjects.dkg.stream, '*'),
       ],
       // A replica's consumer is its own: a gateway that could pull or acknowledge from it could make
       // that replica skip invocations, and one that could create it could choose where it delivers.
@@ -77,7 +85,7 @@ export function gatewayPermissions(subjects: Subjects, name: string, replicas: n
   }
 }
 
-/** Replica i: reads the log, publishes its own shares, writes nothing else. */
+/** Replica i: reads the log, publishes its own shares and DKG messages, writes nothing else. */
 export function replicaPermissions(subjects: Subjects, name: string, index: number): Permissions {
   return {
     publish: {
@@ -86,6 +94,11 @@ export function replicaPermissions(subjects: Subjects, name: string, index: numb
         ...streamsOf(subjects).flatMap(readStream),
         ...useConsumer(subjects.streams.log, replicaConsumer(index)),
         subjects.sharesBy(index),
+        // In a DKG ceremony replica i speaks only as participant i; it follows the public
+        // transcript like anyone (the stream holds nothing secret: shares travel sealed).
+        subjects.dkg.by(index),
+        ...readStream(subjects.dkg.stream),
+        ...useConsumer(subjects.dkg.stream, '*'),
       ],
     },
     subscribe: { allow: [`${inboxPrefixOf(name)}.>`] },

@@ -57,5 +57,17 @@ export function subjectsFor(prefix: string) {
     /** Replica i's heartbeat, under its share subjects (a function token starts with 'u', never 'alive'). */
     alive: (replica: number) => `${prefix}.share.alive.0.${replica}`,
     shareAll: `${prefix}.share.>`,
+    /**
+     * Keys without a dealer (`nexus keygen --dkg --nats`, cli/src/dkg/subjects.ts): every ceremony's
+     * messages in one stream, the sender named by the subject (`<prefix>.dkg.<ceremony>.coordinator.…`
+     * or `….replica.<i>.…`), so a permission can grant each role its own messages. Not one of the
+     * log's `streams`: the coordinator creates it when a ceremony starts, not a gateway.
+     */
+    dkg: {
+      stream: `${upper}_DKG`,
+      all: `${prefix}.dkg.>`,
+      coordinatorAll: `${prefix}.dkg.*.coordinator.>`,
+      by: (replica: number) => `${prefix}.dkg.*.replica.${replica}.>`,
+    },
   }
 }
