@@ -117,11 +117,17 @@ export default async function (): Promise<void> {
     const base = await embedded(root)
     const rows = await clustered(root)
     const f = (x: number) => x.toFixed(1)
-    console.log(`N = ${N} synchronous invocations, ${C} at a time, after a warm-up; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min)`)
+    console.log(
+      `N = ${N} synchronous invocations, ${C} at a time, after a warm-up; load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} (1/5/15 min)`,
+    )
     console.log('| stack | attested results/s | p50 / p99 latency (ms) | results/s ÷ embedded | p50 ÷ embedded |')
     console.log('|---|---|---|---|---|')
     for (const r of [base, ...rows])
-      console.log(`| ${r.label} | ${f(r.perSecond)} | ${f(r.p50)} / ${f(r.p99)} | ${(r.perSecond / base.perSecond).toFixed(2)}× | ${(r.p50 / base.p50).toFixed(2)}× |`)
+      console.log(
+        `| ${r.label} | ${f(r.perSecond)} | ${f(r.p50)} / ${f(r.p99)} | ${(r.perSecond / base.perSecond).toFixed(2)}× | ${(r.p50 / base.p50).toFixed(2)}× |`,
+      )
     console.log('JetStream vs PGlite log append latency: `npm run bench -- log-append`.')
   } finally {
     await rm(root, { recursive: true, force: true })
