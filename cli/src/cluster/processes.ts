@@ -25,25 +25,13 @@ const nexusBin = fileURLToPath(new URL('../../bin/nexus.js', import.meta.url))
 // same source: the bin would otherwise prefer a dist/ build, which may be older.
 const sourceFlags = import.meta.url.endsWith('.ts') ? ['--conditions=nexus-source'] : []
 
+/** The flags every cluster process takes: where NATS is, who it logs in as, which log. */
+const natsArgs = (p: Common) => ['--nats', p.servers.join(','), '--credentials', p.credentialsFile, '--prefix', p.prefix ?? 'nexus']
+
 /** `nexus replica --nats …`: pulls the log, applies, publishes its shares. Resolves once its consumer runs. */
 export async function startClusterReplica(p: Common & { index: number; keyFile: string }): Promise<ClusterProcess> {
   await mkdir(p.dataDir, { recursive: true })
-  const args = [
-    ...nodeFlags,
-    ...(await replicaCommand()),
-    '--nats',
-    p.servers.join(','),
-    '--credentials',
-    p.credentialsFile,
-    '--prefix',
-    p.prefix ?? 'nexus',
-    '--index',
-    String(p.index),
-    '--key',
-    p.keyFile,
-    '--data',
-    p.dataDir,
-  ]
+  const args = [...nodeFlags, ...(await replicaCommand()), ...natsArgs(p), '--index', String(p.index), '--key', p.keyFile, '--data', p.dataDir]
   const name = `replica-${p.index}`
   const spawned = await spawnUntilEvent({ label: name, args, event: 'ready', cwd: repoRoot, env: replicaEnv(), lifeline: true, onLog: p.onLog })
   return { ...spawned, name }
@@ -72,12 +60,7 @@ export async function startClusterGateway(p: StartClusterGatewayParameters): Pro
     ...sourceFlags,
     nexusBin,
     'gateway',
-    '--nats',
-    p.servers.join(','),
-    '--credentials',
-    p.credentialsFile,
-    '--prefix',
-    p.prefix ?? 'nexus',
+    ...natsArgs(p),
     '--stream-replicas',
     String(p.streamReplicas),
     '--network',
