@@ -8,7 +8,9 @@
 //   instead of --replicas and the gateway key: the log is on NATS JetStream, replicas pull it.
 // (DATABASE_URL selects PostgreSQL instead of PGlite.) Prints {"event":"listening","port"} when up.
 // SIGINT/SIGTERM: the clean stop of Gateway.close(); a second signal exits at once.
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseNetwork } from '@nexus/protocol/attest'
 import type { ChainSpec } from '@nexus/protocol'
@@ -19,6 +21,13 @@ import { readAdminKeys, readApiKeys, SecretOnCommandLineError } from './secrets.
 import { clusterFlags, clusterOptionsOf, clusterUsage } from './process-cluster.ts'
 
 const usage = `usage: gateway --replicas <url,…> --network <network.json> [--data <dir>] [--api-key-file <file>] [--admin-key-file <file>] [--gateway-key-file <file>] [--port <p>] [--host <h>] [--chains <chains.json>]\n   or: gateway ${clusterUsage} --network <network.json> [the options above but --replicas and --gateway-key-file]`
+
+/**
+ * On PostgreSQL a cluster gateway's local tables (trigger cursors) live in a schema derived from its
+ * data directory: every gateway of a cluster is its own process, and a schema is one process's
+ * (runtime/src/store/schema-lock.ts), so the default schema would let only one start.
+ */
+const clusterGatewaySchema = (data: string) => `gateway_${createHash('sha256').update(resolve(data)).digest('hex').slice(0, 12)}`
 
 /** Runs a gateway in this process until SIGINT/SIGTERM (argv without the command name); resolves 0 once listening. */
 export async function runGatewayProcess(argv: string[]): Promise<number> {
@@ -92,7 +101,9 @@ export async function runGatewayProcess(argv: string[]): Promise<number> {
   try {
     gateway = await createGateway({
       gatewayKey,
-      database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.NEXUS_GATEWAY_SCHEMA } : { dataDir: values.data },
+      database: process.env.DATABASE_URL
+        ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.NEXUS_GATEWAY_SCHEMA ?? (cluster ? clusterGatewaySchema(values.data) : undefined) }
+        : { dataDir: values.data },
       replicas: values.replicas?.split(','),
       cluster,
       network,
