@@ -202,6 +202,14 @@ test('a replica that applied a seq with other input refuses it with SEQ_MISMATCH
   await expectAttested(seq!, [1, 2, 3, 4])
 }, 300_000)
 
+test('a deploy is bound (and its code compiled) when its message arrives, before any invocation', async () => {
+  await gateway.log.deployFunction('deployed-only', built.manifest.codeHash)
+  const node = nodes.get(1)!
+  for (let t = 0; t < 600 && (await node.replica.versions('deployed-only')).length === 0; t++) await new Promise((r) => setTimeout(r, 100))
+  expect(await node.replica.versions('deployed-only')).toEqual([{ fromSeq: 1n, codeHash: built.manifest.codeHash }])
+  expect(await node.replica.hasCode(built.manifest.codeHash)).toBe(true)
+}, 120_000)
+
 test("a replica cannot publish another replica's shares, nor use its consumer", async () => {
   const jsm = await jetstreamManager(gateway.nc)
   const stored = async (seq: bigint) => (await jsm.streams.getMessage(subjects.streams.shares, { last_by_subj: subjects.share(FN, seq, 4) }))?.seq

@@ -55,6 +55,8 @@ export function startFunctionPuller(options: PullerOptions): FunctionPuller {
   /** The versions last bound, and the code hashes known deployed on the replica. */
   let boundVersions = ''
   const deployed = new Set<string>()
+  /** The function's code and update time when `prepare` last ran: a deploy changes them. */
+  let preparedFor = ''
 
   async function ensureCode(codeHash: string): Promise<void> {
     if (deployed.has(codeHash)) return
@@ -141,11 +143,17 @@ export function startFunctionPuller(options: PullerOptions): FunctionPuller {
         if (from === 0n) from = applied > 0n ? applied : 1n
         if (from > applied + 1n) from = applied + 1n
         const fn = await log.getFunction(functionId)
+        // A deploy compiles here, when its message arrives, not at the first invocation: the
+        // gateway waits for the first share only as long as for any other.
+        const stamp = fn ? `${fn.codeHash}@${fn.updatedAt.getTime()}` : ''
+        if (fn && (stamp !== preparedFor || boundVersions === '')) {
+          await prepare()
+          preparedFor = stamp
+        }
         if (!fn || fn.lastSeq < from) {
           await waitForWork(idleMs)
           continue
         }
-        await prepare()
         const invocations = await log.range(functionId, from - 1n, PREFETCH)
         let progressed = false
         const sent: Promise<Lost | undefined>[] = []
