@@ -1,8 +1,8 @@
 // One Ponder measurement: `ponder start` as a child process (its own process group), timed from
 // the spawn to /ready answering 200 (Ponder's "historical indexing is complete"), with the CPU
 // seconds of its process tree at that moment and its resident memory sampled throughout.
+import { freePort } from '@nexus/testkit/nats-cluster'
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { processTree, sampler, startTicks, treeCpuSeconds, treeRssBytes } from './proc-stats.ts'
 
@@ -31,16 +31,6 @@ export async function ponderIndexed(url: string, block: bigint): Promise<void> {
   }
   throw new Error(`ponder did not index block ${block}`)
 }
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 // PGlite, Ponder's default: no DATABASE_URL (a Postgres one set for our tests must not reach it).
 const { DATABASE_URL: _db, ...ponderEnv } = process.env

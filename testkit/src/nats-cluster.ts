@@ -19,7 +19,8 @@ export type ClusterOptions = {
   routed?: boolean
 }
 
-const freePort = () =>
+/** A loopback TCP port free at the time of asking (tests and benches that start servers). */
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
