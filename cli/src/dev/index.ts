@@ -33,7 +33,7 @@ export const replicaEnv = (): NodeJS.ProcessEnv => ({ MALLOC_ARENA_MAX: '2', ...
 /** The script and leading arguments that run `nexus replica`. */
 export const replicaCommand = async (): Promise<string[]> =>
   fromSource
-    ? [await bundleProcessEntry(fileURLToPath(new URL('../replica-main.ts', import.meta.url)), join(repoRoot, 'node_modules/.cache/nexus'))]
+    ? [await bundleProcessEntry(fileURLToPath(new URL('../replica-main.ts', import.meta.url)))]
     : [fileURLToPath(new URL('../main.js', import.meta.url)), 'replica']
 
 /** Generate dealer keys (t-of-n) into `dir` unless network.json already exists. Returns the network. */

@@ -7,11 +7,12 @@
 // next to them (WebAssembly, binaries) stay imports by absolute path. Each inlined workspace module
 // keeps its own `import.meta.url`, so the paths it derives from it (its migrations, its workers'
 // entries) are the same as when it runs from source.
-import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { build, type Plugin } from 'esbuild'
+import type { Plugin } from 'esbuild'
+import { nexusCacheDir } from './cache-dir.ts'
+import { bundleToHashedFile } from './hashed-bundle.ts'
 
 /**
  * Packages never inlined: those that find files relative to their own module (or spawn binaries),
@@ -48,35 +49,29 @@ const keptExternal: Plugin = {
 const bundled = new Map<string, Promise<string>>()
 
 /**
- * The bundle of `entry` (a .ts path) under `cacheDir` (best a folder its user owns, such as the
- * repository's node_modules/.cache, not a shared temp folder), named by its content's hash. Built
- * once per process and entry; ≈ 0.5–1 s.
+ * The bundle of `entry` (a .ts path) in the private cache folder (build/cache-dir.ts: the
+ * repository's node_modules/.cache/nexus), named by its content's hash; reused without esbuild
+ * while its inputs are unchanged (build/hashed-bundle.ts), else built (≈ 0.5–1 s).
  */
-export function bundleProcessEntry(entry: string, cacheDir: string): Promise<string> {
-  const key = `${entry}\0${cacheDir}`
-  let path = bundled.get(key)
+export function bundleProcessEntry(entry: string): Promise<string> {
+  let path = bundled.get(entry)
   if (path) return path
-  path = (async () => {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      conditions: ['nexus-source'],
-      plugins: [keptExternal, ownUrls],
-      logLevel: 'silent',
-    })
-    const code = result.outputFiles[0]!.contents
-    const name = basename(entry).replace(/\.ts$/, '')
-    const file = join(cacheDir, `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`)
-    await mkdir(cacheDir, { recursive: true, mode: 0o700 })
-    const tmp = `${file}.${process.pid}.tmp`
-    await writeFile(tmp, code)
-    await rename(tmp, file)
-    return file
-  })()
-  bundled.set(key, path)
+  path = (async () =>
+    bundleToHashedFile({
+      entry,
+      name: basename(entry).replace(/\.ts$/, ''),
+      cacheDir: await nexusCacheDir(),
+      variant: 'process-v1',
+      options: {
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        conditions: ['nexus-source'],
+        plugins: [keptExternal, ownUrls],
+        logLevel: 'silent',
+      },
+    }))()
+  bundled.set(entry, path)
+  path.catch(() => bundled.delete(entry))
   return path
 }
