@@ -12,7 +12,7 @@ import { createLog, type Invocation, type Log } from './log/index.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { createReplicaClient, type ReplicaClient } from './replicas/index.ts'
 import { createScheduler, type Scheduler } from './scheduler/index.ts'
-import { loadWasmCurve } from '@nexus/protocol/attest'
+import { loadWasmCurve, type WasmCurve } from '@nexus/protocol/attest'
 import { createApp, type CreateAppParameters } from './server/app.ts'
 import { createCronTicker, type CronTicker } from './cron/index.ts'
 import type { ChainSpec } from '@nexus/protocol'
@@ -21,7 +21,11 @@ import { createChainServices, type TriggerService } from './triggers/index.ts'
 import { type ClusterOptions, type ClusterParts, openCluster } from './cluster/index.ts'
 
 export type CreateGatewayParameters = {
-  database?: CreateDatabaseParameters
+  /**
+   * Where the gateway keeps its log and results, or a database being opened by the caller
+   * (`createDatabase`; `nexus dev` opens it while its replicas start). The gateway closes it.
+   */
+  database?: CreateDatabaseParameters | Promise<Database>
   /** Replica base URLs, index i+1 for entry i. Not used in cluster mode (replicas pull the log). */
   replicas?: string[]
   /**
@@ -73,6 +77,12 @@ export type CreateGatewayParameters = {
   spareCatchUpMs?: number
   /** How long a function must be quiet before a spare catches up early, ms. Default: 10. */
   spareQuietMs?: number
+  /**
+   * The WebAssembly curve operations for combining and checking, as a promise: noble until it
+   * resolves (the same results). Default: built 1 s after the start (≈ 0.5 s of JavaScript on this
+   * thread, kept off the start).
+   */
+  curve?: Promise<WasmCurve | undefined>
   /** Cron ticker for @onCron functions (gateway/src/cron). Default: on, checking every 1000 ms. */
   cron?: { intervalMs?: number; maxCatchUp?: number } | false
   /** Nexus Zero routes, mounted under /v1/zk (`createZkService` from gateway/src/zk; the caller closes it). */
@@ -116,7 +126,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const urls = p.replicas ?? []
   if (!p.cluster && urls.length !== p.network.n) throw new Error(`network has n = ${p.network.n} but ${urls.length} replica URLs were given`)
   if (!p.cluster && !p.gatewayKey) throw new Error('gatewayKey is required (the secret the replicas authenticate this gateway by)')
-  const database = await createDatabase(p.database)
+  const database = await (p.database instanceof Promise ? p.database : createDatabase(p.database))
   let cluster: ClusterParts | undefined
   // A start that fails after the database opened must not keep it (and its lock) open.
   const closeOnFailure = <T>(step: Promise<T>) =>
@@ -129,7 +139,15 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
   const log = cluster?.log ?? createLog({ db: database.db })
   const metrics = createMetrics()
   const replicas = cluster?.replicas ?? urls.map((url, i) => createReplicaClient({ index: i + 1, url, gatewayKey: p.gatewayKey! }))
-  const curve = await closeOnFailure(loadWasmCurve(p.logger))
+  // The WebAssembly curve (≈ 0.5 s of JavaScript to build) is built after the start, while the
+  // scheduler uses noble; it runs on this thread, so it waits until the start's work is done.
+  let curveTimer: NodeJS.Timeout | undefined
+  const curve =
+    p.curve ??
+    new Promise<WasmCurve | undefined>((resolve) => {
+      curveTimer = setTimeout(() => void loadWasmCurve(p.logger).then(resolve), 1000)
+      curveTimer.unref()
+    })
   const scheduler = createScheduler({
     log,
     replicas,
@@ -203,6 +221,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     stopAccepting,
     close: () =>
       (closing ??= (async () => {
+        clearTimeout(curveTimer)
         stopAccepting()
         await cron?.stop()
         await chainServices.stop()

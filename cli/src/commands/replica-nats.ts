@@ -10,7 +10,7 @@ import { NexusError } from '@nexus/protocol'
 import { type Replica, replicaMetrics } from '@nexus/runtime'
 import { startReplicaNode } from '../cluster/replica-node.ts'
 import { readCredentials } from './credentials-file.ts'
-import { untilStopped } from './replica-stop.ts'
+import { untilStopped, upgradeSignerAfterStart } from './replica-stop.ts'
 
 export class ReplicaClusterFlagsError extends NexusError {
   override name = 'ReplicaClusterFlagsError'
@@ -77,7 +77,7 @@ export async function runClusterReplica(replica: Replica, flags: ClusterFlags, l
   // Tests and supervisors read this line: the consumer runs (and the port, when one is served).
   const port = server ? (server.address() as AddressInfo).port : undefined
   console.log(JSON.stringify({ event: 'ready', index: replica.index, ...(port !== undefined && { port }) }))
-  void replica.upgradeSigner()
+  upgradeSignerAfterStart(replica)
   await untilStopped(replica.index, async () => {
     server?.close()
     server?.closeAllConnections()

@@ -1,4 +1,5 @@
-// How a replica process stops, in either mode (serving a gateway, or pulling the log from NATS).
+// How a replica process starts its background work and stops, in either mode (serving a gateway, or
+// pulling the log from NATS).
 
 /**
  * Resolves after `stop` once SIGINT/SIGTERM arrives, or the process that started us is gone (its IPC
@@ -24,4 +25,13 @@ export function untilStopped(index: number, stop: () => Promise<void>): Promise<
       process.once('disconnect', () => onSignal('parent gone'))
     }
   })
+}
+
+/**
+ * Build the WebAssembly share signer a little after the replica is up. Shares are signed with noble
+ * until then, identically; the build (≈ 0.3 s of CPU) would otherwise compete with the other
+ * replicas and the gateway still starting on the same cores (`nexus dev` starts them all at once).
+ */
+export function upgradeSignerAfterStart(replica: { upgradeSigner(): Promise<void> }, delayMs = 2000): void {
+  setTimeout(() => void replica.upgradeSigner(), delayMs).unref()
 }

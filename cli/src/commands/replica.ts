@@ -9,7 +9,7 @@ import { zeroAddress, type Address, type Hex } from 'viem'
 import { createReplica, createReplicaServer, prebundleWorkers } from '@nexus/runtime'
 import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
 import { makePrivate } from '@nexus/runtime/store'
-import { untilStopped } from './replica-stop.ts'
+import { untilStopped, upgradeSignerAfterStart } from './replica-stop.ts'
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -85,8 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   server.listen(Number(values.port ?? '0'), values.host, () => {
     // The gateway (and tests) read this line to learn the port.
     console.log(JSON.stringify({ event: 'listening', index, port: (server.address() as AddressInfo).port }))
-    // Shares are signed with noble until then, identically: the engine's build is kept off the start.
-    void replica.upgradeSigner()
+    upgradeSignerAfterStart(replica)
   })
   await untilStopped(
     index,

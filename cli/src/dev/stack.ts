@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createGateway, type Gateway } from '@nexus/gateway'
+import { createDatabase, createGateway, type Gateway } from '@nexus/gateway'
 import type { InboxRelayConfig } from '@nexus/gateway/inbox'
 import { NexusError, type ChainSpec } from '@nexus/protocol'
 import type { Network } from '@nexus/protocol/attest'
@@ -159,6 +159,11 @@ export async function startStack(o: StackOptions, life: DevLifecycle): Promise<D
     network = bound.network
     if (bound.changed) log(`network bound to chain ${devnet.chainId}, verifier ${devnet.contracts.verifier}`)
   }
+  // The gateway's database opens while the replicas start (this process only waits for them).
+  const database = createDatabase(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: join(dir, 'gateway') })
+  // Its failure (another stack holds the folder) is reported where the gateway awaits it.
+  database.catch(() => {})
+  life.onStop(() => database.then((d) => (life.gateway ? undefined : d.close())).catch(() => {}))
   // Replicas answer handlers' chain reads through the RPC of every chain that has one.
   const rpc = Object.fromEntries([...chains.values()].filter((c) => c.rpcUrl).map((c) => [String(c.chainId), c.rpcUrl]))
   life.replicas = await step(
@@ -172,7 +177,7 @@ export async function startStack(o: StackOptions, life: DevLifecycle): Promise<D
   const devnet = life.devnet
   // `chains` turns on the trigger service (gateway/src/triggers).
   life.gateway = await createGateway({
-    database: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: join(dir, 'gateway') },
+    database,
     replicas: life.replicas.map((r) => r.url),
     compileCache: join(dir, 'compiled'),
     // Generated beside the share keys on first run (0600); the replicas read the same file.

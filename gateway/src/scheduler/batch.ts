@@ -24,7 +24,7 @@ function markInvalid(batch: Batch, members: number[], shareIndex: number) {
 }
 
 export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { outcomes: Outcomes; quorum: Quorum }) {
-  const { log, network, metrics, curve, onEvent, divergence, replicaIndexes, n, maxBatchBytes } = ctx
+  const { log, network, metrics, onEvent, divergence, replicaIndexes, n, maxBatchBytes } = ctx
 
   /** Tell the batch-size controller how a batch went (attested or split). */
   function adapt(lane: Lane, batch: Batch, agreed: boolean) {
@@ -129,7 +129,12 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
           groupRoot as Hex,
           members.map((m) => batch.responses.get(m)!.share!),
           network,
-          { hashed: curve?.hashToG1(groupRoot as Hex), multiply: curve?.multiply, pairingCheck: curve?.pairingCheck, decodeOnCurve: curve?.decodeG1OnCurve },
+          {
+            hashed: ctx.curve?.hashToG1(groupRoot as Hex),
+            multiply: ctx.curve?.multiply,
+            pairingCheck: ctx.curve?.pairingCheck,
+            decodeOnCurve: ctx.curve?.decodeG1OnCurve,
+          },
         )
       } catch (err) {
         if (!(err instanceof TooFewSignersError)) throw err

@@ -36,7 +36,7 @@ export type Check = {
 }
 
 export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outcomes: Outcomes; quorum: Quorum }) {
-  const { log, network, metrics, curve, onEvent, checkDelayMs } = ctx
+  const { log, network, metrics, onEvent, checkDelayMs } = ctx
   const groupKey = decodeG2(network.groupPublicKey)
   let queue: Check[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -59,9 +59,9 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
     // group. Only the pairing below is one block.
     const hashed: G1Point[] = []
     for (const x of items) {
-      hashed.push(curve ? curve.hashToG1(x.digest as Hex) : hashToG1(x.digest as Hex))
+      hashed.push(ctx.curve ? ctx.curve.hashToG1(x.digest as Hex) : hashToG1(x.digest as Hex))
       try {
-        assertInSubgroup(x.point, curve?.isInSubgroup)
+        assertInSubgroup(x.point, ctx.curve?.isInSubgroup)
       } catch {
         // findInvalidSignatures reports it (it checks every point not known to be in the subgroup)
       }
@@ -71,7 +71,7 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
       findInvalidSignatures(
         items.map((x, k) => ({ hashed: hashed[k]!, signature: x.point })),
         groupKey,
-        { multiply: curve?.multiply, pairingCheck: curve?.pairingCheck },
+        { multiply: ctx.curve?.multiply, pairingCheck: ctx.curve?.pairingCheck },
       ),
     )
     const good = items.filter((_, k) => !invalid.has(k))
@@ -94,7 +94,7 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
         digest as Hex,
         agreeing.map((x) => x.result.share!),
         network,
-        { hashed, multiply: curve?.multiply, pairingCheck: curve?.pairingCheck, decodeOnCurve: curve?.decodeG1OnCurve },
+        { hashed, multiply: ctx.curve?.multiply, pairingCheck: ctx.curve?.pairingCheck, decodeOnCurve: ctx.curve?.decodeG1OnCurve },
       )
     } catch (err) {
       if (!(err instanceof TooFewSignersError)) throw err

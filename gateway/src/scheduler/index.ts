@@ -61,7 +61,7 @@ export function createScheduler({
     hedgeMs,
     spareCatchUpMs,
     spareQuietMs,
-    curve,
+    curve: curve instanceof Promise ? undefined : curve,
     onEvent,
     onResult,
     n: replicas.length,
@@ -82,6 +82,8 @@ export function createScheduler({
   const { divergence, replicaIndexes } = ctx
   const outcomes = createOutcomes(ctx)
   // `checks` is only called once an answer arrives, after everything here is built.
+  // A curve still being built: its operations replace noble's once it is there (same results).
+  if (curve instanceof Promise) void curve.then((built) => void (ctx.curve = built)).catch(() => {})
   const quorum = createQuorum(ctx, { outcomes, check: (c) => checks.add(c) })
   const checks = createChecks(ctx, { outcomes, quorum })
   const parts = {

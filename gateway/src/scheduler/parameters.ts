@@ -59,12 +59,19 @@ export type CreateSchedulerParameters = {
    * its answer. Default: 10.
    */
   spareQuietMs?: number
-  /** Faster curve operations for combining and checking (framework/src/attest/wasm-loader.ts). Default: noble. */
-  curve?: WasmCurve
+  /**
+   * Faster curve operations for combining and checking (protocol/src/attest/wasm-loader.ts), or
+   * their promise: noble until it resolves (the same results), so building them stays off a start.
+   * Default: noble.
+   */
+  curve?: WasmCurve | Promise<WasmCurve | undefined>
   onEvent?: (message: string) => void
   /** Called once an invocation's attested result is in the log, with its log lines (`nexus dev` prints them). */
   onResult?: (invocation: Invocation) => void
 }
 
 /** The parameters with every default applied, as the scheduler's parts see them. */
-export type SchedulerOptions = Required<Omit<CreateSchedulerParameters, 'curve'>> & Pick<CreateSchedulerParameters, 'curve'>
+export type SchedulerOptions = Required<Omit<CreateSchedulerParameters, 'curve'>> & {
+  /** Read at each use: undefined (noble) until the curve's promise resolves. */
+  curve?: WasmCurve
+}

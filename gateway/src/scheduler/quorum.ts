@@ -47,7 +47,7 @@ function sameAnswer(a: ReplicaExecuteResult, b: ReplicaExecuteResult): boolean {
 }
 
 export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outcomes: Outcomes; check: (c: Check) => void }) {
-  const { log, network, metrics, curve, onEvent, divergence, replicaIndexes, n, verifyBeforeAnswer } = ctx
+  const { log, network, metrics, onEvent, divergence, replicaIndexes, n, verifyBeforeAnswer } = ctx
 
   /** Check what a replica claims before counting its share: digest, output hash and request binding. */
   function validate(slot: Slot, r: ReplicaExecuteResult): string | undefined {
@@ -139,7 +139,7 @@ export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outco
       combined = combineSharesUnverified(
         agreeing.map((x) => x.result.share!),
         network,
-        { multiply: curve?.multiply, decodeOnCurve: curve?.decodeG1OnCurve },
+        { multiply: ctx.curve?.multiply, decodeOnCurve: ctx.curve?.decodeG1OnCurve },
       )
     } catch (err) {
       if (err instanceof TooFewSignersError) {
