@@ -154,14 +154,19 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
 
     const loop = (async () => {
       while (!abort.signal.aborted) {
+        // Rounds start every `interval` ms, not `interval` after the last one ended: a block mined
+        // just after a round waits one interval, not an interval plus the round (RPC, appends).
+        const started = performance.now()
+        let pause = interval
         try {
           await round()
+          pause = Math.max(0, interval - (performance.now() - started))
         } catch (err) {
           state.errors++
           state.lastError = err instanceof Error ? err.message.split('\n')[0]! : String(err)
           logger(`[${chain.name}] round failed (will retry from the cursor): ${state.lastError}`)
         }
-        await sleep(interval, abort.signal)
+        await sleep(pause, abort.signal)
       }
     })()
     return {
