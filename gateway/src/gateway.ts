@@ -18,7 +18,7 @@ import { createCronTicker, type CronTicker } from './cron/index.ts'
 import type { ChainSpec } from '@nexus/protocol'
 import type { InboxRelay, InboxRelayConfig } from './inbox/index.ts'
 import { createChainServices, type TriggerService } from './triggers/index.ts'
-import { type ClusterOptions, type ClusterParts, openCluster } from './cluster/index.ts'
+import type { ClusterOptions, ClusterParts } from './cluster/index.ts'
 
 export type CreateGatewayParameters = {
   /**
@@ -135,7 +135,8 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
       await database.close().catch(() => {})
       throw err
     })
-  if (p.cluster) cluster = await closeOnFailure(openCluster(p.cluster, p.network.n))
+  // Loaded only in cluster mode: the NATS client is ≈ 30 modules a single-machine gateway never uses.
+  if (p.cluster) cluster = await closeOnFailure(import('./cluster/index.ts').then(({ openCluster }) => openCluster(p.cluster!, p.network.n)))
   const log = cluster?.log ?? createLog({ db: database.db })
   const metrics = createMetrics()
   const replicas = cluster?.replicas ?? urls.map((url, i) => createReplicaClient({ index: i + 1, url, gatewayKey: p.gatewayKey! }))

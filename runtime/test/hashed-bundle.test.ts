@@ -41,7 +41,7 @@ describe('bundleToHashedFile', () => {
   it('reuses the bundle while the inputs are unchanged and rebuilds when one changes', async () => {
     const p = await project()
     const first = await bundleToHashedFile(p.request())
-    expect(first).toMatch(/entry-[0-9a-f]{16}\.mjs$/)
+    expect(first).toMatch(/entry-[0-9a-f]{16}\/entry\.mjs$/)
     expect(await readFile(first, 'utf8')).toContain('"one"')
     expect(p.builds()).toBe(1)
 
@@ -67,6 +67,20 @@ describe('bundleToHashedFile', () => {
     await bundleToHashedFile({ ...p.request(), variant: 'other' })
     expect(p.builds()).toBe(3)
     expect((await readdir(p.cache)).filter((f) => f.endsWith('.inputs.json'))).toHaveLength(2)
+  })
+
+  it('with splitting, a dynamic import is a chunk loaded only when it runs', async () => {
+    const p = await project()
+    await writeFile(join(p.src, 'lazy.ts'), '(globalThis as Record<string, unknown>).lazyLoaded = true\nexport const value = 42\n')
+    await writeFile(join(p.src, 'entry.ts'), 'export const load = () => import("./lazy.ts")\n')
+    const request = p.request()
+    const entry = await bundleToHashedFile({ ...request, options: { ...request.options, splitting: true } })
+    expect((await readdir(join(entry, '..'))).length).toBeGreaterThan(1)
+    const flags = globalThis as Record<string, unknown>
+    const { load } = (await import(entry)) as { load: () => Promise<{ value: number }> }
+    expect(flags.lazyLoaded).toBeUndefined()
+    expect((await load()).value).toBe(42)
+    expect(flags.lazyLoaded).toBe(true)
   })
 
   it('writes the bundle and its manifest readable by this user only', async () => {

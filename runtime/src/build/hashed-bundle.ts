@@ -4,11 +4,12 @@
 // inputs are unchanged takes the file without starting esbuild at all (each replica did: ≈ 0.3 s
 // of CPU per start and an esbuild service process, docs/benchmarks.md, "npm start").
 import { createHash } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
-import { isAbsolute, join, resolve } from 'node:path'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { BuildOptions } from 'esbuild'
 
-type Manifest = { output: string; inputs: Record<string, string> }
+/** `dir`: the bundle's folder (named by its files' hash); `files`: each file's sha256; `entry`: the one to run. */
+type Manifest = { dir: string; entry: string; files: Record<string, string>; inputs: Record<string, string> }
 
 export type HashedBundleRequest = {
   /** The entry's absolute path. */
@@ -34,27 +35,27 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
   await rename(tmp, file)
 }
 
-/** The manifest's output, when every input still hashes as recorded and the output is there. */
+/** The manifest's entry, when every input still hashes as recorded and every output file is intact. */
 async function reuse(manifestFile: string, cacheDir: string): Promise<string | undefined> {
-  let manifest: Manifest
   try {
-    manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest
+    const dir = join(cacheDir, manifest.dir)
+    const same = await Promise.all([
+      ...Object.entries(manifest.inputs).map(async ([path, hash]) => sha(await readFile(path)) === hash),
+      // The outputs are checked too: they are what runs.
+      ...Object.entries(manifest.files).map(async ([file, hash]) => sha(await readFile(join(dir, file))) === hash),
+    ])
+    return same.every(Boolean) ? join(dir, manifest.entry) : undefined
   } catch {
     return undefined
   }
-  const output = join(cacheDir, manifest.output)
-  try {
-    const checks = Object.entries(manifest.inputs).map(async ([path, hash]) => sha(await readFile(path)) === hash)
-    const [code, ...same] = await Promise.all([readFile(output), ...checks])
-    // The output is checked too: it is what runs, and its name carries its hash.
-    if (!same.every(Boolean) || !manifest.output.endsWith(`-${sha(code as Buffer).slice(0, 16)}.mjs`)) return undefined
-  } catch {
-    return undefined
-  }
-  return output
 }
 
-/** The bundle's path: reused when its inputs are unchanged, else built (esbuild) and recorded. */
+/**
+ * The bundle's entry file: reused when its inputs are unchanged, else built (esbuild) and recorded.
+ * The output is a folder: with `splitting`, a dynamic `import()` becomes a chunk of its own, loaded
+ * (with the external packages it imports) only when that code runs.
+ */
 export async function bundleToHashedFile(r: HashedBundleRequest): Promise<string> {
   const manifestFile = join(r.cacheDir, `${r.name}-${sha(`${r.entry}\0${r.variant}`).slice(0, 16)}.inputs.json`)
   const reused = await reuse(manifestFile, r.cacheDir)
@@ -62,10 +63,39 @@ export async function bundleToHashedFile(r: HashedBundleRequest): Promise<string
   // Loaded only here: a process that reuses its bundles never loads esbuild.
   const { build } = await import('esbuild')
   esbuildLoaded = true
-  const result = await build({ ...r.options, entryPoints: [r.entry], bundle: true, write: false, metafile: true })
-  const code = result.outputFiles![0]!.contents
-  const output = `${r.name}-${sha(code).slice(0, 16)}.mjs`
-  await writeAtomic(join(r.cacheDir, output), code)
+  const outdir = join(r.cacheDir, '.out')
+  const result = await build({
+    ...r.options,
+    entryPoints: { [r.name]: r.entry },
+    bundle: true,
+    write: false,
+    metafile: true,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+  })
+  const files: Record<string, string> = {}
+  const all = createHash('sha256')
+  for (const out of result.outputFiles!) {
+    const file = relative(outdir, out.path)
+    files[file] = sha(out.contents)
+    all.update(file).update(files[file])
+  }
+  const dir = `${r.name}-${all.digest('hex').slice(0, 16)}`
+  // Written under a temporary name, then renamed: a reader sees no folder or the whole of it.
+  if (!(await intact(join(r.cacheDir, dir), files))) {
+    // Altered on disk (or half there): replaced whole.
+    await rm(join(r.cacheDir, dir), { recursive: true, force: true })
+    const tmp = join(r.cacheDir, `${dir}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
+    for (const out of result.outputFiles!) {
+      await mkdir(dirname(join(tmp, relative(outdir, out.path))), { recursive: true, mode: 0o700 })
+      await writeFile(join(tmp, relative(outdir, out.path)), out.contents, { mode: 0o600 })
+    }
+    await rename(tmp, join(r.cacheDir, dir)).catch(async (err: NodeJS.ErrnoException) => {
+      // Another process wrote the same folder first (the same content: its name is the hash).
+      await rm(tmp, { recursive: true, force: true })
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err
+    })
+  }
   const cwd = r.options.absWorkingDir ?? process.cwd()
   const inputs: Record<string, string> = {}
   for (const path of Object.keys(result.metafile!.inputs)) {
@@ -74,9 +104,17 @@ export async function bundleToHashedFile(r: HashedBundleRequest): Promise<string
     const file = resolve(cwd, path)
     inputs[file] = sha(await readFile(file))
   }
-  await writeAtomic(manifestFile, JSON.stringify({ output, inputs } satisfies Manifest))
-  return join(r.cacheDir, output)
+  const entry = `${r.name}.mjs`
+  await writeAtomic(manifestFile, JSON.stringify({ dir, entry, files, inputs } satisfies Manifest))
+  return join(r.cacheDir, dir, entry)
 }
+
+/** Whether `dir` holds exactly these files with these hashes. */
+const intact = (dir: string, files: Record<string, string>) =>
+  Promise.all(Object.entries(files).map(async ([file, hash]) => sha(await readFile(join(dir, file))) === hash)).then(
+    (same) => same.every(Boolean),
+    () => false,
+  )
 
 /** Ends esbuild's service process if this process started it (a reused bundle never does). */
 export async function stopEsbuild(): Promise<void> {

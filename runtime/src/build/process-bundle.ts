@@ -61,12 +61,15 @@ export function bundleProcessEntry(entry: string): Promise<string> {
       entry,
       name: basename(entry).replace(/\.ts$/, ''),
       cacheDir: await nexusCacheDir(),
-      variant: 'process-v1',
+      variant: 'process-v2',
       options: {
         format: 'esm',
         platform: 'node',
         target: 'node20',
         conditions: ['nexus-source'],
+        // A command's dynamic import (the replica's NATS mode) stays a chunk of its own, and so do
+        // the packages it imports: a replica serving HTTP never loads the NATS client.
+        splitting: true,
         plugins: [keptExternal, ownUrls],
         logLevel: 'silent',
       },

@@ -50,7 +50,7 @@ export function bundleWorker(entry: URL): Promise<string> {
       entry: entryPoint,
       name: basename(fileURLToPath(entry)),
       cacheDir: await nexusCacheDir('workers'),
-      variant: 'worker-v1',
+      variant: 'worker-v2',
       options: {
         format: 'esm',
         platform: 'node',
