@@ -99,9 +99,11 @@ function startDev(args: string[]): Dev {
     process.execPath,
     [
       '--experimental-wasm-extended-const',
+      '--conditions=nexus-source',
       '--import',
       'tsx',
-      join(repoRoot, 'cli/src/main.ts'),
+      // What `npm start` runs: the CLI from its bundle (cli/src/launch.ts).
+      join(repoRoot, 'cli/src/launch.ts'),
       'dev',
       '--dir',
       join(root, 'nexus'),
