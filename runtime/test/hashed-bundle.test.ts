@@ -1,7 +1,7 @@
 // The bundle cache the replicas and their workers start from (build/hashed-bundle.ts, cache-dir.ts):
 // reused without esbuild while its inputs are unchanged, rebuilt when one changes or the output
 // was altered, and never kept in a folder another user could have made.
-import { chmod, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -48,7 +48,12 @@ describe('bundleToHashedFile', () => {
     expect(await bundleToHashedFile(p.request())).toBe(first)
     expect(p.builds()).toBe(1)
 
-    // An imported file, not the entry, changes: the manifest lists it.
+    // Touched, not changed (a newer mtime, the same bytes): still reused.
+    await utimes(join(p.src, 'part.ts'), new Date(), new Date(Date.now() + 5_000))
+    expect(await bundleToHashedFile(p.request())).toBe(first)
+    expect(p.builds()).toBe(1)
+
+    // An imported file, not the entry, changes (to the same size): the manifest lists it.
     await writeFile(join(p.src, 'part.ts'), 'export const part: string = "two"\n')
     const second = await bundleToHashedFile(p.request())
     expect(p.builds()).toBe(2)

@@ -4,12 +4,14 @@
 // inputs are unchanged takes the file without starting esbuild at all (each replica did: ≈ 0.3 s
 // of CPU per start and an esbuild service process, docs/benchmarks.md, "npm start").
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { BuildOptions } from 'esbuild'
 
 /** `dir`: the bundle's folder (named by its files' hash); `files`: each file's sha256; `entry`: the one to run. */
-type Manifest = { dir: string; entry: string; files: Record<string, string>; inputs: Record<string, string> }
+/** An input as recorded: its content hash, and its size and mtime (an unchanged stat skips reading it). */
+type Input = { sha256: string; size: number; mtimeMs: number }
+type Manifest = { dir: string; entry: string; files: Record<string, string>; inputs: Record<string, Input> }
 
 export type HashedBundleRequest = {
   /** The entry's absolute path. */
@@ -41,7 +43,7 @@ async function reuse(manifestFile: string, cacheDir: string): Promise<string | u
     const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest
     const dir = join(cacheDir, manifest.dir)
     const same = await Promise.all([
-      ...Object.entries(manifest.inputs).map(async ([path, hash]) => sha(await readFile(path)) === hash),
+      ...Object.entries(manifest.inputs).map(([path, input]) => unchanged(path, input)),
       // The outputs are checked too: they are what runs.
       ...Object.entries(manifest.files).map(async ([file, hash]) => sha(await readFile(join(dir, file))) === hash),
     ])
@@ -97,16 +99,27 @@ export async function bundleToHashedFile(r: HashedBundleRequest): Promise<string
     })
   }
   const cwd = r.options.absWorkingDir ?? process.cwd()
-  const inputs: Record<string, string> = {}
+  const inputs: Record<string, Input> = {}
   for (const path of Object.keys(result.metafile!.inputs)) {
     // Only files on disk: esbuild names plugin-made modules with a namespace prefix.
     if (path.includes(':') && !isAbsolute(path)) continue
     const file = resolve(cwd, path)
-    inputs[file] = sha(await readFile(file))
+    const [bytes, st] = await Promise.all([readFile(file), stat(file)])
+    inputs[file] = { sha256: sha(bytes), size: st.size, mtimeMs: st.mtimeMs }
   }
   const entry = `${r.name}.mjs`
   await writeAtomic(manifestFile, JSON.stringify({ dir, entry, files, inputs } satisfies Manifest))
   return join(r.cacheDir, dir, entry)
+}
+
+/**
+ * Whether an input is as recorded: the same size and mtime (a stat, as make and tsc decide), else
+ * the same content (a file touched but not changed is still unchanged).
+ */
+async function unchanged(path: string, input: Input): Promise<boolean> {
+  const st = await stat(path)
+  if (st.size !== input.size) return false
+  return st.mtimeMs === input.mtimeMs || sha(await readFile(path)) === input.sha256
 }
 
 /** Whether `dir` holds exactly these files with these hashes. */
