@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util'
 import { repoRoot } from '../dev/index.ts'
 import { bundleHandler, releaseBundler } from '@nexus/runtime/build'
 import { manifestFor } from '@nexus/runtime'
-import { cachedComponent } from '@nexus/runtime/build'
+import { cachedComponent, sharedBuildCache } from '@nexus/runtime/build'
 import { DEVNET_PORT, type Devnet } from '../dev/devnet.ts'
 import { buildProject, chainSpecs, loadConfig, releaseTypecheckProgram } from '@nexus/framework/build'
 import type { NexusConfig } from '@nexus/framework/config'
@@ -194,13 +194,17 @@ async function buildExamples(
   projects: { configPath: string; config: NexusConfig }[],
 ): Promise<BuiltExample[]> {
   const built: BuiltExample[] = []
+  // Components and build records also in the user's Nexus cache: a fresh state folder rebuilds nothing.
+  const cacheDir = await sharedBuildCache()
   for (const { name, file } of handlers) {
     // Cached by bundle: an unchanged example keeps its code hash across restarts (componentize is not reproducible).
-    const { component } = await cachedComponent(join(dir, 'build', 'handlers', name), await bundleHandler(file))
+    const { component } = await cachedComponent(join(dir, 'build', 'handlers', name), await bundleHandler(file), {
+      sharedDir: cacheDir && join(cacheDir, 'components'),
+    })
     built.push({ name, manifest: manifestFor(name, component), component })
   }
   for (const p of projects) {
-    const project = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)) })
+    const project = await buildProject(p.configPath, { out: join(dir, 'build', buildFolder(p.configPath)), cacheDir })
     for (const fn of project.functions) built.push({ name: fn.id, manifest: fn.manifest, component: fn.component! })
   }
   // The examples are built once: the type checker's program would only hold memory from here on.

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { zeroAddress, type Address, type Hex } from 'viem'
 import { createReplica, createReplicaServer, prebundleWorkers } from '@nexus/runtime'
-import { GATEWAY_KEY_ENV, loadGatewayKey } from '@nexus/runtime'
+import { GATEWAY_KEY_ENV, loadGatewayKey, nexusCacheDir } from '@nexus/runtime'
 import { makePrivate } from '@nexus/runtime/store'
 import { untilStopped, upgradeSignerAfterStart } from './replica-stop.ts'
 
@@ -30,10 +30,12 @@ export async function run(argv: string[]): Promise<number> {
       rpc: { type: 'string', multiple: true, default: [] },
       // Share signing engine: wasm (default, falls back to noble if it cannot load) or noble.
       signer: { type: 'string', default: 'wasm' },
-      // Compiled, metered modules by code hash. Default: <data>/artifacts. The replicas of one
-      // machine and user may share one (nexus dev does): each entry is then compiled once, not once
-      // per replica; whoever can write the folder decides what this replica runs, so share it only
-      // between processes that trust each other.
+      // Compiled, metered modules by code hash. Default: this user's Nexus cache (`compiled` in
+      // NEXUS_CACHE_DIR, the project's node_modules/.cache/nexus or ~/.cache/nexus; private to the
+      // user), else <data>/artifacts. The replicas of one machine and user share it (nexus dev
+      // does): each entry is then compiled once, not once per replica or per state folder; whoever
+      // can write the folder decides what this replica runs, so share it only between processes
+      // that trust each other.
       'compile-cache': { type: 'string' },
       // Byte budget of the sandbox's component cache (compiled modules and pristine instances by
       // code hash, least recently used evicted first). Default: 64.
@@ -69,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     // On PostgreSQL each replica's tables live in a schema derived from its data directory: the same
     // replica restarted finds its state again, and two stacks on one database never share a replica.
     schema: values.schema ?? `replica_${index}_${createHash('sha256').update(data).digest('hex').slice(0, 12)}`,
-    cacheDir: values['compile-cache'] ? resolve(values['compile-cache']) : join(data, 'artifacts'),
+    cacheDir: values['compile-cache'] ? resolve(values['compile-cache']) : await defaultCompileCache(data),
     shareKey: shareKey ? { index: shareKey.index, secretKey: shareKey.secretKey } : undefined,
     chainId: BigInt(values['chain-id']),
     verifier: values.verifier as Address,
@@ -97,6 +99,17 @@ export async function run(argv: string[]): Promise<number> {
   )
   await replica.close()
   return 0
+}
+
+/** The user's Nexus cache, or the replica's own folder when this user has no usable one (then said on stderr). */
+async function defaultCompileCache(data: string): Promise<string> {
+  try {
+    return await nexusCacheDir('compiled')
+  } catch (err) {
+    const own = join(data, 'artifacts')
+    console.error(`nexus replica: compiling into ${own}: ${err instanceof Error ? err.message : String(err)}`)
+    return own
+  }
 }
 
 /** `['31337=http://127.0.0.1:8545']` → `{ '31337': 'http://127.0.0.1:8545' }`. */

@@ -8,6 +8,7 @@
 import { relative } from 'node:path'
 import { buildProject, describeFailure, formatFailure, loadConfig, type BuildFailure, type BuildProgress, type BuiltProject } from '@nexus/framework/build'
 import type { NexusConfig } from '@nexus/framework/config'
+import { sharedBuildCache } from '@nexus/runtime/build'
 import { DeployClient, type DeployAnswer } from '../commands/deploy-client.ts'
 import { routeUrls } from '../commands/deploy.ts'
 import { seconds, type Log } from './progress.ts'
@@ -148,6 +149,7 @@ export class ProjectDeployer {
       const project = await buildProject(this.o.configPath, {
         config: this.config,
         out: this.o.out,
+        cacheDir: await sharedBuildCache(),
         keepGoing: true,
         typecheck: this.o.typecheck,
         onProgress,

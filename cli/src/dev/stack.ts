@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createDatabase, createGateway, type Gateway } from '@nexus/gateway'
+import { nexusCacheDir } from '@nexus/runtime'
 import type { InboxRelayConfig } from '@nexus/gateway/inbox'
 import { NexusError, type ChainSpec } from '@nexus/protocol'
 import type { Network } from '@nexus/protocol/attest'
@@ -166,11 +167,13 @@ export async function startStack(o: StackOptions, life: DevLifecycle): Promise<D
   life.onStop(() => database.then((d) => (life.gateway ? undefined : d.close())).catch(() => {}))
   // Replicas answer handlers' chain reads through the RPC of every chain that has one.
   const rpc = Object.fromEntries([...chains.values()].filter((c) => c.rpcUrl).map((c) => [String(c.chainId), c.rpcUrl]))
+  // Compiles by code hash in this user's Nexus cache (not the state folder): a fresh state folder does not compile again.
+  const compileCache = await nexusCacheDir('compiled')
   life.replicas = await step(
     log,
     `starting ${o.n} replicas`,
     // One compile per code hash for the whole stack, not one per replica (the same user's processes).
-    () => startReplicas(dir, keysDir, o.n, undefined, { rpc, chainId: network.chainId, verifier: network.verifier, compileCache: join(dir, 'compiled') }),
+    () => startReplicas(dir, keysDir, o.n, undefined, { rpc, chainId: network.chainId, verifier: network.verifier, compileCache }),
     (started) => `started ${started.length} replicas`,
   )
   for (const r of life.replicas) log(`replica ${r.index}  ${r.url}`)
@@ -179,7 +182,7 @@ export async function startStack(o: StackOptions, life: DevLifecycle): Promise<D
   life.gateway = await createGateway({
     database,
     replicas: life.replicas.map((r) => r.url),
-    compileCache: join(dir, 'compiled'),
+    compileCache,
     // Generated beside the share keys on first run (0600); the replicas read the same file.
     gatewayKey: await ensureGatewayKey(keysDir),
     network,

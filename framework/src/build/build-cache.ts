@@ -1,13 +1,15 @@
 // What lets an unchanged project skip the slow half of a build on the next start: the type check
 // (a TypeScript program over the project and viem's declarations) and the collect step (a child
-// process that imports every handler file). Both depend only on files, so `<out>/build-cache.json`
-// records every file they and the bundles read, with its content hash; when all still hash the
-// same, the collected functions are taken from the record. Bundling and the component cache still
-// run (they are cheap when nothing changed), so what is deployed is always built from the files.
-import { createHash } from 'node:crypto'
+// process that imports every handler file). Both depend only on files, so a record lists every
+// file they and the bundles read, with its content hash; when all still hash the same, the
+// collected functions are taken from the record. Bundling and the component cache still run (they
+// are cheap when nothing changed), so what is deployed is always built from the files.
+// The record is `<out>/build-cache.json`, or, given the user's Nexus cache (`nexus dev`),
+// `<cache>/builds/<hash of the key>.json` there: a fresh state folder (`rm -rf .nexus`) keeps it.
+import { createHash, randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { readFile, rename, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import type { Collected } from './collect-process.ts'
 import { collectedReplacer, collectedReviver } from './collect-process.ts'
 
@@ -55,11 +57,17 @@ export async function buildCacheKey(configFile: string, handlers: string[]): Pro
   return JSON.stringify({ configFile, handlers, framework, typescript })
 }
 
+/** Where the record of builds with `key` is: in the shared cache folder when there is one, else in `outDir`. */
+export type BuildCacheLocation = { outDir: string; sharedDir?: string }
+
+const recordFile = (where: BuildCacheLocation, key: string) =>
+  where.sharedDir ? join(where.sharedDir, 'builds', `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`) : join(where.outDir, CACHE_FILE)
+
 /** The collected functions of the last build, if it had this key and none of its files changed since. */
-export async function readBuildCache(outDir: string, key: string, needTypecheck: boolean): Promise<Collected | undefined> {
+export async function readBuildCache(where: BuildCacheLocation, key: string, needTypecheck: boolean): Promise<Collected | undefined> {
   let record: CacheRecord
   try {
-    record = JSON.parse(await readFile(join(outDir, CACHE_FILE), 'utf8'), collectedReviver) as CacheRecord
+    record = JSON.parse(await readFile(recordFile(where, key), 'utf8'), collectedReviver) as CacheRecord
   } catch {
     return undefined
   }
@@ -70,7 +78,10 @@ export async function readBuildCache(outDir: string, key: string, needTypecheck:
 }
 
 /** Record a build that succeeded in full (a build with failures is never reused). */
-export async function writeBuildCache(outDir: string, p: { key: string; typechecked: boolean; files: Iterable<string>; collected: Collected }): Promise<void> {
+export async function writeBuildCache(
+  where: BuildCacheLocation,
+  p: { key: string; typechecked: boolean; files: Iterable<string>; collected: Collected },
+): Promise<void> {
   const list = [...new Set(p.files)].sort()
   const hashes = await Promise.all(list.map(hashFile))
   const record: CacheRecord = {
@@ -80,8 +91,9 @@ export async function writeBuildCache(outDir: string, p: { key: string; typechec
     inputs: Object.fromEntries(list.map((f, i) => [f, hashes[i]!])),
     collected: p.collected,
   }
-  const file = join(outDir, CACHE_FILE)
-  const tmp = `${file}.tmp-${process.pid}`
+  const file = recordFile(where, p.key)
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 })
+  const tmp = `${file}.tmp-${process.pid}-${randomUUID()}`
   await writeFile(tmp, JSON.stringify(record, collectedReplacer))
   await rename(tmp, file)
 }

@@ -40,6 +40,12 @@ export type BuildProjectOptions = {
    * the others build; errors in the config or a shared file still stop the whole build. Default: true.
    */
   typecheck?: boolean
+  /**
+   * A cache folder that outlives `out` (the user's Nexus cache: `nexus dev` passes it): components
+   * by bundle (`components/`) and the build record (`builds/`, build-cache.ts) are kept there, so a
+   * fresh output folder reuses them. Default: none (both only in `out`).
+   */
+  cacheDir?: string
   /** Progress of each function's build: `start`, then `built` with the time and whether the component was reused. */
   onProgress?: (event: BuildProgress) => void
 }
@@ -200,7 +206,8 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   const typecheck = options.typecheck !== false
   // Nothing the type check and the collect step read changed since the last full build: reuse both.
   const cacheKey = options.checkOnly ? undefined : await buildCacheKey(configFile, handlerList)
-  const reused = cacheKey ? await readBuildCache(outDir, cacheKey, typecheck) : undefined
+  const cacheAt = { outDir, sharedDir: options.cacheDir }
+  const reused = cacheKey ? await readBuildCache(cacheAt, cacheKey, typecheck) : undefined
   const typeFailures =
     !typecheck || reused
       ? []
@@ -276,7 +283,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
         onInputs: (inputs) => inputs.forEach((f) => bundleInputs.add(f)),
       })
       // One at a time: componentize is CPU-bound and the machine is shared.
-      const { component, cached } = await cachedComponent(dir, source)
+      const { component, cached } = await cachedComponent(dir, source, { sharedDir: options.cacheDir && join(options.cacheDir, 'components') })
       // The code hash covers the component bytes only, so adding triggers keeps it valid. The
       // manifest is always recomputed, so a runtime upgrade (meter, default limits) shows.
       const manifest = { ...manifestFor(fn.id, component, config.limits), triggers: fn.triggers }
@@ -291,7 +298,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   project.functions = built
   await mkdir(outDir, { recursive: true })
   if (cacheKey && !reused && failures.length === 0)
-    await writeBuildCache(outDir, {
+    await writeBuildCache(cacheAt, {
       key: cacheKey,
       typechecked: typecheck,
       files: [
