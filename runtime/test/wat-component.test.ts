@@ -58,3 +58,30 @@ test('an invalid artifact is rejected with a typed error and nothing is stored',
   await expect(replica.deploy({ component, manifest: lying })).rejects.toThrow(InvalidArtifactError)
   expect(await replica.hasCode(manifestFor('bad', garbage).codeHash)).toBe(false)
 })
+
+test('an invocation that arrives while its code is still being deployed waits for the deploy instead of answering UNKNOWN_CODE', async () => {
+  const replica = await createReplica({
+    index: 3,
+    cacheDir: await mkdtemp(join(tmpdir(), 'nexus-wat-')),
+    chainId: 1n,
+    verifier: zeroAddress,
+    requireVersions: false,
+  })
+  open.push(replica)
+  const component = await watComponent()
+  const manifest = manifestFor('wat-early', component)
+  // Not awaited: the gateway pushes a new artifact as it answers the deploy, and the first
+  // invocation may reach the replica while that push is still being compiled and stored.
+  const deployed = replica.deploy({ component, manifest })
+  const early = await replica.execute({
+    functionId: 'wat-early',
+    codeHash: manifest.codeHash,
+    seq: 1n,
+    input: new TextEncoder().encode('early'),
+    trigger: 'http',
+    timestampMs: 0n,
+  })
+  expect(new TextDecoder().decode(early.output)).toBe('early')
+  await deployed
+  expect(await replica.hasCode(manifest.codeHash)).toBe(true)
+})

@@ -1,6 +1,7 @@
 // What a replica reads from its database, on either backend, and the tree-node SQL. Writes go
 // through the write-behind store (hot-store.ts), which falls back to these reads on a cache miss.
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import type { Database } from './database.ts'
 import { appliedResults, artifacts, files, functionState, kvEntries, smtNodes } from './schema.ts'
 import { COMPACT_TREE, fileValueHash, kvValueHash, leafHash, nodeKey, treeKey, ZERO } from './state-root.ts'
@@ -89,8 +90,15 @@ export function createReplicaStore(db: Database) {
     return rows[0]
   }
 
-  async function saveArtifact(codeHash: string, manifest: unknown, component: Uint8Array): Promise<void> {
-    await db.insert(artifacts).values({ codeHash, manifest, component }).onConflictDoNothing()
+  /** Stores an artifact unless its code hash is stored already (the first manifest stays); true when this call stored it. */
+  async function saveArtifact(codeHash: string, manifest: unknown, component: Uint8Array): Promise<boolean> {
+    // Both drivers are PgDatabase; their union's `returning` overloads do not resolve, the base type's do.
+    const inserted = await (db as PgDatabase<PgQueryResultHKT, Record<string, unknown>>)
+      .insert(artifacts)
+      .values({ codeHash, manifest, component })
+      .onConflictDoNothing()
+      .returning({ codeHash: artifacts.codeHash })
+    return inserted.length > 0
   }
 
   async function loadArtifact(codeHash: string): Promise<{ manifest: unknown; component: Uint8Array } | undefined> {
