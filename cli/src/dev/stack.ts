@@ -178,23 +178,32 @@ export async function startStack(o: StackOptions, life: DevLifecycle): Promise<D
   )
   for (const r of life.replicas) log(`replica ${r.index}  ${r.url}`)
   const devnet = life.devnet
-  // `chains` turns on the trigger service (gateway/src/triggers).
-  life.gateway = await createGateway({
-    database,
-    replicas: life.replicas.map((r) => r.url),
-    compileCache,
-    // Generated beside the share keys on first run (0600); the replicas read the same file.
-    gatewayKey: await ensureGatewayKey(keysDir),
-    network,
-    apiKeys: [apiKey],
-    logger: (m) => log(`gateway: ${m}`),
-    // What handlers log (ctx.log), as the log kept it with the attested result.
-    onResult: (inv) => {
-      for (const line of inv.logs) log(`${inv.functionId}#${inv.seq} ${line.level}: ${line.message}`)
-    },
-    chains: [...chains.values()].filter((c) => c.rpcUrl),
-    inboxes: devnet ? [{ chain: 'devnet', address: devnet.contracts.inbox, relayerPrivateKey: DEVNET_RELAYER_KEY } satisfies InboxRelayConfig] : [],
-  })
+  // `chains` turns on the trigger service (gateway/src/triggers). Its database has been opening
+  // since before the replicas; on a fresh folder the migrations and the trigger service's first
+  // reads still take seconds, so the step says so.
+  const gatewayKey = await ensureGatewayKey(keysDir)
+  life.gateway = await step(
+    log,
+    'starting the gateway',
+    () =>
+      createGateway({
+        database,
+        replicas: life.replicas.map((r) => r.url),
+        compileCache,
+        // Generated beside the share keys on first run (0600); the replicas read the same file.
+        gatewayKey,
+        network,
+        apiKeys: [apiKey],
+        logger: (m) => log(`gateway: ${m}`),
+        // What handlers log (ctx.log), as the log kept it with the attested result.
+        onResult: (inv) => {
+          for (const line of inv.logs) log(`${inv.functionId}#${inv.seq} ${line.level}: ${line.message}`)
+        },
+        chains: [...chains.values()].filter((c) => c.rpcUrl),
+        inboxes: devnet ? [{ chain: 'devnet', address: devnet.contracts.inbox, relayerPrivateKey: DEVNET_RELAYER_KEY } satisfies InboxRelayConfig] : [],
+      }),
+    () => 'gateway started',
+  )
   const port = await life.gateway.listen(o.port)
   return {
     dir,
