@@ -3,7 +3,6 @@
 // nothing that blocks the next start; a lost schema lock is reported; state files are private.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -118,24 +117,3 @@ if (process.env.DATABASE_URL) {
     }
   })
 }
-
-test('under a private umask the walk is done once: the marker skips it, an open umask walks again', async () => {
-  const dataDir = join(await mkdtemp(join(tmpdir(), 'nexus-mode-')), 'db')
-  const previous = process.umask(0o077)
-  try {
-    await (await openStore({ dataDir, migrations: 'replica' })).close()
-    expect(existsSync(join(dataDir, '.nexus-private'))).toBe(true)
-    // The walk is skipped while the marker stands: a file planted open by another hand stays so...
-    writeFileSync(join(dataDir, 'planted'), '', { mode: 0o644 })
-    chmodSync(join(dataDir, 'planted'), 0o644)
-    await (await openStore({ dataDir, migrations: 'replica' })).close()
-    expect(statSync(join(dataDir, 'planted')).mode & 0o077).not.toBe(0)
-    // ...but a process with an open umask drops the marker and walks, and so does the next start.
-    process.umask(0o022)
-    await (await openStore({ dataDir, migrations: 'replica' })).close()
-    expect(existsSync(join(dataDir, '.nexus-private'))).toBe(false)
-    expect(statSync(join(dataDir, 'planted')).mode & 0o077).toBe(0)
-  } finally {
-    process.umask(previous)
-  }
-})

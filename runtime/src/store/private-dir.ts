@@ -5,42 +5,16 @@
 // also repairs directories written by older versions. The CLI entry points set umask 077 as well,
 // so files created later are private from the start; the directory's own 0700 shuts out other
 // users either way.
-import { existsSync } from 'node:fs'
-import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export const PRIVATE_DIR_MODE = 0o700
 export const PRIVATE_FILE_MODE = 0o600
 
-/** Written once a walk made the whole tree private, under a private umask (see `makePrivate`). */
-const MARKER = '.nexus-private'
-
-/** Whether files this process creates are private already (the CLI's entry points set umask 077). */
-function umaskIsPrivate(): boolean {
-  // process.umask() without an argument is deprecated: set it, read the old value, set it back.
-  // (A worker thread may not set it: then the walk runs, as it always did.)
-  try {
-    const current = process.umask(PRIVATE_UMASK)
-    process.umask(current)
-    return (current & PRIVATE_UMASK) === PRIVATE_UMASK
-  } catch {
-    return false
-  }
-}
-
-/**
- * Create `dir` if needed and make it and its tree private to this user. The walk over the tree (a
- * replica's data folder holds ≈ 1,000 files: ≈ 30–100 ms per walk, three walks per start) is skipped
- * when an earlier walk left its marker and this process creates private files anyway: nothing in the
- * tree can have been made open since, by this code.
- */
+/** Create `dir` if needed and make it and its tree private to this user. */
 export async function makePrivate(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
   await chmod(dir, PRIVATE_DIR_MODE)
-  const privateUmask = umaskIsPrivate()
-  if (privateUmask && existsSync(join(dir, MARKER))) return
-  // This process may create open files later (its umask is not private): the next start walks again.
-  if (!privateUmask) await rm(join(dir, MARKER), { force: true })
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     // Symlinks are left alone: chmod would follow them out of the directory.
     if (entry.isSymbolicLink()) continue
@@ -50,7 +24,6 @@ export async function makePrivate(dir: string): Promise<void> {
       if (err.code !== 'ENOENT') throw err
     })
   }
-  if (privateUmask) await writeFile(join(dir, MARKER), '', { mode: PRIVATE_FILE_MODE })
 }
 
 /** umask for processes that write state: new files 0600, new directories 0700. */
