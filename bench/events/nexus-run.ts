@@ -10,7 +10,8 @@ import type { ChainSpec } from '@nexus/protocol'
 import { deploy, startChainGateway, startChainStack, until } from '../../gateway/test/triggers.stack.ts'
 import type { TokenFunction } from './nexus-build.ts'
 import { processTree, rssBytes, sampler, treeCpuSeconds, treeRssBytes } from './proc-stats.ts'
-import { step } from './progress.ts'
+import { note, step } from './progress.ts'
+import { formatSmaps, smapsSummary } from './smaps.ts'
 import type { BenchChain } from './chain.ts'
 import { measureTip } from './tip.ts'
 import { monotonicUs, type Window } from './cpu-profile.ts'
@@ -88,6 +89,17 @@ export async function runNexus(p: {
     const rssNow = () => ({ gateway: rssBytes(process.pid), replicas: pids.map(treeRssBytes) })
     await new Promise((r) => setTimeout(r, 2000)) // settle after start-up
     const idleRss = rssNow()
+    // Where the memory is (WebAssembly, malloc, V8 and other anonymous, files), gateway and replica 1.
+    const whereMemory = (when: string) => {
+      for (const [name, pid] of [
+        ['gateway', process.pid],
+        ['replica 1', pids[0]!],
+      ] as const) {
+        const summary = smapsSummary(pid)
+        if (summary) note(`${p.label}: ${name} ${when}, MB: ${formatSmaps(summary)}`)
+      }
+    }
+    whereMemory('idle')
     const cpu0 = { gateway: gatewayCpuSeconds(), replicas: pids.map(treeCpuSeconds) }
     // The replicas' process trees are listed once (they fork nothing during a backfill): walking
     // /proc for them at every sample was ≈ 0.4 s of this process's CPU, counted as the gateway's.
@@ -107,6 +119,7 @@ export async function runNexus(p: {
     const window = { startUs, endUs: monotonicUs() }
     const cpu1 = { gateway: gatewayCpuSeconds(), replicas: pids.map(treeCpuSeconds) }
     const afterRss = rssNow()
+    whereMemory('after the backfill')
     const peakStackRss = peak.stop()
     const invocations = await gateway.log.range(p.fn.id, 0n, events + 10)
     const attested = invocations.filter((i) => i.state === 'attested').length

@@ -26,10 +26,19 @@ export const nodeFlags = [
   '--max-old-space-size=256',
 ]
 /**
- * A replica's environment: two malloc arenas, not glibc's 8 per core (the worker threads' arenas,
- * sandbox and compile, held ≈ 100 MB of freed memory per replica; docs/runtime.md, "Memory").
+ * A replica's malloc settings (glibc reads them at start; other C libraries ignore them; the
+ * caller's environment wins). Measured with `npm run bench -- replica-memory` (docs/runtime.md,
+ * "Memory"):
+ * - two arenas, not glibc's 8 per core: the worker threads' arenas (sandbox, compile, V8's
+ *   compiler threads) held ≈ 100 MB of freed memory per replica;
+ * - blocks of 32 KiB and more mapped on their own, so freeing one returns it. glibc's own threshold
+ *   starts at 128 KiB and rises to the size of every mapped block freed (up to 32 MiB); from then on
+ *   V8's compiler memory (compiling PGlite's and the guests' WebAssembly) and buffers come from the
+ *   arenas, whose free holes are never given back: a replica held ≈ 130–150 MB of free malloc memory
+ *   idle and after a backfill, with 12–30 MB in use. 64 KiB still left ≈ 50 MB of holes after
+ *   PGlite's compile; 32 KiB ≈ 6 MB.
  */
-export const replicaEnv = (): NodeJS.ProcessEnv => ({ MALLOC_ARENA_MAX: '2', ...process.env })
+export const replicaEnv = (): NodeJS.ProcessEnv => ({ MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768', ...process.env })
 /** The script and leading arguments that run `nexus replica`. */
 export const replicaCommand = async (): Promise<string[]> =>
   fromSource

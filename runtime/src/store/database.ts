@@ -13,6 +13,7 @@ import { lockDirectory } from './dir-lock.ts'
 import { lockSchema } from './schema-lock.ts'
 import { makePrivate } from './private-dir.ts'
 import { PG_VERSION, seedFromTemplate } from './pglite-template.ts'
+import { closeAndCollect } from './collect-garbage.ts'
 import type { StoreLockLostError } from './lock-errors.ts'
 
 export type Database = ReturnType<typeof drizzlePglite> | ReturnType<typeof drizzlePostgres>
@@ -115,7 +116,7 @@ const byteaParser = (text: string): Uint8Array =>
  * initdb template (pglite-template.ts: a copy instead of initdb in every new data folder). Without
  * one, PGlite runs initdb itself, whose WebAssembly memory stays reachable from that instance
  * (measured: ≈ 320 MB more resident than a PGlite opened on an existing folder), so the folder is
- * then opened, closed and opened again.
+ * then opened, closed (and that instance's memories collected: collect-garbage.ts) and opened again.
  */
 async function openPglite(dataDir?: string): Promise<PGlite> {
   const open = async () => {
@@ -128,6 +129,6 @@ async function openPglite(dataDir?: string): Promise<PGlite> {
   }
   if (dataDir === undefined || existsSync(join(dataDir, PG_VERSION))) return open()
   if (await seedFromTemplate(dataDir)) return open()
-  await (await open()).close()
+  await closeAndCollect(await open())
   return open()
 }
