@@ -22,8 +22,8 @@ import { GUEST_NATIVE_STACK_MB } from './limits.ts'
  * Young generation of the worker's V8 heap, MiB (two semi-spaces of a third each, and new large
  * objects). Under a backfill V8 grew it to its 48 MiB default (jco's glue makes garbage on every
  * call) and nothing shrank it while the replica then stayed idle: ≈ 32 MB resident per replica.
- * 12 MiB measured ≈ 25 MB less resident after a 10,240-event backfill, the replica's CPU per event
- * within this machine's noise (≈ +3 %; docs/benchmarks.md, "Memory after a backfill"). What V8's
+ * 12 MiB measured ≈ 23 MB less resident after a 10,240-event backfill, the replica's CPU per event
+ * unchanged within this machine's noise (docs/benchmarks.md, "Memory after a backfill"). What V8's
  * collector does never reaches a guest: its memory is WebAssembly's, its cost is counted in fuel.
  */
 const SANDBOX_YOUNG_GENERATION_MB = 12
