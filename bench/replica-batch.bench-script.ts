@@ -17,18 +17,15 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
-import { encodeAbiParameters, encodeEventTopics, erc20Abi, pad, toHex, type Address, type Hex } from 'viem'
+import { transferInput } from './fixtures/transfer-input.ts'
 import { createReplica, createReplicaServer, signRequest } from '@nexus/runtime'
 import { buildProject } from '@nexus/framework/build'
 import { dealerKeygen } from '@nexus/protocol/attest'
-import { encodeTriggerPayload, executeBatchRequestJson, type ExecuteRequest } from '@nexus/protocol'
+import { executeBatchRequestJson, type ExecuteRequest } from '@nexus/protocol'
 
 const BATCH = Number(process.env.NEXUS_BENCH_BATCH ?? 256)
 const BATCHES = Number(process.env.NEXUS_BENCH_BATCHES ?? 8)
 const RECIPIENTS = Number(process.env.NEXUS_BENCH_RECIPIENTS ?? 1)
-const TOKEN: Address = '0x5fbdb2315678afecb367f032d93f642f64180aa3'
-const SENDER: Address = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266'
-const SINK = 0xb4c4fn
 
 /** CPU ticks (1/100 s) per thread of this process, by thread id. */
 function threadTicks(): Map<number, number> {
@@ -45,24 +42,6 @@ function threadTicks(): Map<number, number> {
 }
 
 const delta = (after: Map<number, number>, before: Map<number, number>, tid: number) => ((after.get(tid) ?? 0) - (before.get(tid) ?? 0)) * 10
-
-function transferInput(i: number): { input: Uint8Array; blockNumber: bigint } {
-  const blockNumber = BigInt(100 + Math.floor(i / 1000))
-  const to = pad(toHex(SINK + BigInt(i % RECIPIENTS)), { size: 20 })
-  const input = encodeTriggerPayload({
-    kind: 'event',
-    chainId: '31337',
-    blockNumber: blockNumber.toString(),
-    blockHash: toHex(blockNumber, { size: 32 }),
-    logIndex: i % 1000,
-    transactionHash: toHex(BigInt(i) + 1n, { size: 32 }),
-    transactionIndex: 0,
-    address: TOKEN,
-    topics: encodeEventTopics({ abi: erc20Abi, eventName: 'Transfer', args: { from: SENDER, to } }) as Hex[],
-    data: encodeAbiParameters([{ type: 'uint256' }], [1n]),
-  })
-  return { input, blockNumber }
-}
 
 export default async function () {
   if (process.platform !== 'linux') throw new Error('replica-batch reads per-thread CPU from /proc: Linux only')
@@ -95,7 +74,7 @@ export default async function () {
       const requests: ExecuteRequest[] = []
       for (let k = 0; k < BATCH; k++) {
         const i = b * BATCH + k
-        const { input, blockNumber } = transferInput(i)
+        const { input, blockNumber } = transferInput(i, RECIPIENTS)
         requests.push({
           functionId: balances.id,
           codeHash,

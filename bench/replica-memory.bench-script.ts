@@ -15,35 +15,20 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { encodeAbiParameters, encodeEventTopics, erc20Abi, pad, toHex, type Address, type Hex } from 'viem'
+import type { Hex } from 'viem'
+import { transferInput } from './fixtures/transfer-input.ts'
 import { compileComponent, signRequest } from '@nexus/runtime'
 import { buildProject } from '@nexus/framework/build'
 import { ensureGatewayKey, ensureKeys, startReplica } from '@nexus/cli/dev'
-import { encodeTriggerPayload, executeBatchRequestJson, versionsJson, type ExecuteRequest } from '@nexus/protocol'
+import { executeBatchRequestJson, versionsJson, type ExecuteRequest } from '@nexus/protocol'
 import { formatSmaps, smapsSummary } from './events/smaps.ts'
 
 const BATCH = Number(process.env.NEXUS_BENCH_BATCH ?? 256)
 const BATCHES = Number(process.env.NEXUS_BENCH_BATCHES ?? 40)
 const RECIPIENTS = Number(process.env.NEXUS_BENCH_RECIPIENTS ?? 1)
-const TOKEN: Address = '0x5fbdb2315678afecb367f032d93f642f64180aa3'
-const SENDER: Address = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266'
-const SINK = 0xb4c4fn
 
 function transfer(i: number, functionId: string, codeHash: Hex): ExecuteRequest {
-  const blockNumber = BigInt(100 + Math.floor(i / 1000))
-  const to = pad(toHex(SINK + BigInt(i % RECIPIENTS)), { size: 20 })
-  const input = encodeTriggerPayload({
-    kind: 'event',
-    chainId: '31337',
-    blockNumber: blockNumber.toString(),
-    blockHash: toHex(blockNumber, { size: 32 }),
-    logIndex: i % 1000,
-    transactionHash: toHex(BigInt(i) + 1n, { size: 32 }),
-    transactionIndex: 0,
-    address: TOKEN,
-    topics: encodeEventTopics({ abi: erc20Abi, eventName: 'Transfer', args: { from: SENDER, to } }) as Hex[],
-    data: encodeAbiParameters([{ type: 'uint256' }], [1n]),
-  })
+  const { input, blockNumber } = transferInput(i, RECIPIENTS)
   const timestampMs = 1_700_000_000_000n + blockNumber * 12_000n
   return { functionId, codeHash, seq: BigInt(i + 1), input, trigger: 'event', timestampMs, chainId: 31337n, blockNumber }
 }
