@@ -2,7 +2,8 @@
 // mapping, so a change can be pinned on the part it moved.
 // - WebAssembly memories: V8 reserves ≥ 8 GiB per 32-bit memory (guard pages that make bounds
 //   checks free); the accessible part is a read-write mapping directly followed by an inaccessible
-//   one of at least 1 GiB.
+//   one of at least 1 GiB. (A block malloc mapped on its own right below such a reservation counts
+//   here too: seen as a few extra entries of 2–11 MB.)
 // - malloc: the main arena ([heap], grown by brk) and the other arenas (mappings of ≤ 64 MiB at
 //   64 MiB-aligned addresses: glibc's HEAP_MAX_SIZE).
 // - other anonymous memory: V8's heaps and code spaces, thread stacks, large mmapped allocations.
