@@ -17,12 +17,15 @@ let gatewayKey: Uint8Array
 let artifact: Artifact
 const started: ReplicaProcess[] = []
 const previousCache = process.env.NEXUS_CACHE_DIR
+// The template is PGlite's: with DATABASE_URL (as CI sets it) the replicas would use PostgreSQL.
+const previousDatabaseUrl = process.env.DATABASE_URL
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'nexus-fresh-state-'))
   cache = join(base, 'cache')
   // Inherited by the replica processes (dev/index.ts passes this process's environment on).
   process.env.NEXUS_CACHE_DIR = cache
+  delete process.env.DATABASE_URL
   keysDir = join(base, 'keys')
   await ensureKeys(keysDir, { t: 1, n: 1 })
   gatewayKey = await ensureGatewayKey(keysDir)
@@ -35,6 +38,7 @@ afterAll(async () => {
   await Promise.all(started.map((r) => r.stop()))
   if (previousCache === undefined) delete process.env.NEXUS_CACHE_DIR
   else process.env.NEXUS_CACHE_DIR = previousCache
+  if (previousDatabaseUrl !== undefined) process.env.DATABASE_URL = previousDatabaseUrl
   await rm(base, { recursive: true, force: true })
 })
 
