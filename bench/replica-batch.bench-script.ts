@@ -15,11 +15,10 @@ import { Session } from 'node:inspector/promises'
 import { readdirSync, readFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { transferInput } from './fixtures/transfer-input.ts'
 import { createReplica, createReplicaServer, signRequest } from '@nexus/runtime'
-import { buildProject } from '@nexus/framework/build'
+import { buildTokenBalancesFunction } from './fixtures/token-balances.ts'
 import { dealerKeygen } from '@nexus/protocol/attest'
 import { executeBatchRequestJson, type ExecuteRequest } from '@nexus/protocol'
 
@@ -45,12 +44,7 @@ const delta = (after: Map<number, number>, before: Map<number, number>, tid: num
 
 export default async function () {
   if (process.platform !== 'linux') throw new Error('replica-batch reads per-thread CPU from /proc: Linux only')
-  const config = fileURLToPath(new URL('../examples/token/nexus.config.ts', import.meta.url))
-  // A stable build folder: the components are reused from the second run on (component.key).
-  const out = join(tmpdir(), 'nexus-bench-replica-batch-build')
-  await mkdir(out, { recursive: true })
-  const project = await buildProject(config, { out })
-  const balances = project.functions.find((f) => f.id === 'token-balances')!
+  const balances = await buildTokenBalancesFunction()
   const root = await mkdtemp(join(tmpdir(), 'nexus-bench-replica-batch-'))
   const keys = dealerKeygen({ t: 3, n: 4 })
   const replica = await createReplica({

@@ -10,15 +10,14 @@
 // this process); NEXUS_BENCH_OWN_COMPILE=1 lets the replica compile it itself. NEXUS_BENCH_BATCH
 // (256) and NEXUS_BENCH_BATCHES (40) change the backfill; NEXUS_BENCH_RECIPIENTS (1) the number of
 // distinct recipients. NEXUS_BENCH_SMAPS_DIR=DIR keeps each reading's smaps file there.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Hex } from 'viem'
 import { transferInput } from './fixtures/transfer-input.ts'
 import { compileComponent, signRequest } from '@nexus/runtime'
-import { buildProject } from '@nexus/framework/build'
+import { buildTokenBalancesFunction } from './fixtures/token-balances.ts'
 import { ensureGatewayKey, ensureKeys, startReplica } from '@nexus/cli/dev'
 import { executeBatchRequestJson, versionsJson, type ExecuteRequest } from '@nexus/protocol'
 import { formatSmaps, smapsSummary } from './events/smaps.ts'
@@ -49,11 +48,7 @@ async function metrics(url: string): Promise<Record<string, number>> {
 
 export default async function () {
   if (process.platform !== 'linux') throw new Error('replica-memory reads /proc/<pid>/smaps: Linux only')
-  const config = fileURLToPath(new URL('../examples/token/nexus.config.ts', import.meta.url))
-  const out = join(tmpdir(), 'nexus-bench-replica-batch-build')
-  await mkdir(out, { recursive: true })
-  const project = await buildProject(config, { out })
-  const balances = project.functions.find((f) => f.id === 'token-balances')!
+  const balances = await buildTokenBalancesFunction()
   const root = await mkdtemp(join(tmpdir(), 'nexus-bench-replica-memory-'))
   const keysDir = join(root, 'keys')
   await ensureKeys(keysDir, { t: 3, n: 4 })
