@@ -1,7 +1,7 @@
 // The malloc settings `nexus dev` gives its replica processes (docs/runtime.md, "Memory"): a fixed
 // mmap threshold of 32 KiB and two arenas, unless the caller's environment names its own.
 import { afterEach, expect, test } from 'vitest'
-import { replicaEnv } from '@nexus/cli/dev'
+import { replicaEnv } from '../src/dev/index.ts'
 
 const saved = { ...process.env }
 afterEach(() => {
