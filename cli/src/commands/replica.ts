@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { zeroAddress, type Address, type Hex } from 'viem'
-import { createReplica, createReplicaServer, prebundleWorkers } from '@nexus/runtime'
+import { createReplica, createReplicaServer, deferWasmTierUp, prebundleWorkers } from '@nexus/runtime'
 import { GATEWAY_KEY_ENV, loadGatewayKey, nexusCacheDir } from '@nexus/runtime'
 import { makePrivate } from '@nexus/runtime/store'
 import { untilStopped, upgradeSignerAfterStart } from './replica-stop.ts'
@@ -61,6 +61,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new Error(
       `nexus replica: --gateway-key-file <path> or ${GATEWAY_KEY_ENV} is required (the replica serves only its gateway), or --nats to pull the log`,
     )
+  // PGlite's start optimised in the background slows four replicas starting on two cores (startup-tiering.ts).
+  const tieringRestored = deferWasmTierUp()
   const data = resolve(values.data ?? `.nexus/replica-${index}`)
   await makePrivate(data)
   const shareKey = values.key ? (JSON.parse(await readFile(values.key, 'utf8')) as { index: number; secretKey: Hex }) : undefined
@@ -82,12 +84,16 @@ export async function run(argv: string[]): Promise<number> {
     memoryBudgetBytes: budgetMb === undefined ? undefined : Number(budgetMb) * 1024 * 1024,
   })
   await prebundleWorkers()
-  if (nats && cluster) return nats.runClusterReplica(replica, cluster, values.port === undefined ? undefined : { port: Number(values.port), host: values.host })
+  if (nats && cluster) {
+    tieringRestored()
+    return nats.runClusterReplica(replica, cluster, values.port === undefined ? undefined : { port: Number(values.port), host: values.host })
+  }
   const server = createReplicaServer(replica, { gatewayKey: gatewayKey! })
   server.listen(Number(values.port ?? '0'), values.host, () => {
     // The gateway (and tests) read this line to learn the port.
     console.log(JSON.stringify({ event: 'listening', index, port: (server.address() as AddressInfo).port }))
     upgradeSignerAfterStart(replica)
+    tieringRestored()
   })
   await untilStopped(
     index,

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createDatabase, createGateway, type Gateway } from '@nexus/gateway'
-import { nexusCacheDir } from '@nexus/runtime'
+import { deferWasmTierUp, nexusCacheDir } from '@nexus/runtime'
 import type { InboxRelayConfig } from '@nexus/gateway/inbox'
 import { NexusError, type ChainSpec } from '@nexus/protocol'
 import type { Network } from '@nexus/protocol/attest'
@@ -76,6 +76,9 @@ export class DevLifecycle {
   private ready = false
   private signals = 0
   private stopRequested!: () => void
+  // The gateway's PGlite opens during the start, alongside four replicas on two cores: its code is
+  // optimised once the stack is ready, not while it starts (runtime: startup-tiering.ts).
+  private readonly tieringRestored = deferWasmTierUp()
   /** Resolves on the first SIGINT/SIGTERM after `markReady`. */
   readonly stopSignal = new Promise<void>((resolve) => (this.stopRequested = resolve))
 
@@ -91,6 +94,7 @@ export class DevLifecycle {
 
   markReady(): void {
     this.ready = true
+    this.tieringRestored()
   }
 
   /** Idempotent: what the mode registered, the gateway (drained), then replicas and anvil. */
