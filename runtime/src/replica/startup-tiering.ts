@@ -11,8 +11,8 @@ import { setFlagsFromString } from 'node:v8'
 const V8_DEFAULT_BUDGET = 1_800_000
 const STARTUP_FACTOR = 10
 
-/** True when the process was started with its own tiering budget: that one is left alone. */
-const budgetGiven = () => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('wasm-tiering-budget'))
+/** True when the process was started with its own tiering budget (`node --wasm-tiering-budget=…`; Node refuses it in NODE_OPTIONS): that one is left alone. */
+const budgetGiven = () => process.execArgv.some((arg) => arg.includes('wasm-tiering-budget'))
 
 /**
  * Raises the tiering budget for what the process compiles and instantiates from now on; the
