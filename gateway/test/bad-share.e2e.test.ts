@@ -18,10 +18,10 @@ let urls: string[]
 
 beforeAll(async () => {
   stack = await startStack()
-  // Replica 1 signs garbage (the G1 generator, a valid point but not its share); replica 4 is slow,
-  // so the first three answers always include the bad share.
+  // Replica 1 signs garbage (the G1 generator, a valid point but not its share); replica 4 answers
+  // 3 s late, so when all four are asked the first three answers include the bad share.
   const bad = await proxy(stack.replicas[0]!.url, { rewrite: (body) => (body.share.signature = encodeG1(bls.G1.Point.BASE as never)) })
-  const slow = await proxy(stack.replicas[3]!.url, { delayMs: 1500 })
+  const slow = await proxy(stack.replicas[3]!.url, { delayMs: 3000 })
   servers.push(bad.server, slow.server)
   urls = [bad.url, stack.replicas[1]!.url, stack.replicas[2]!.url, slow.url]
 })
@@ -43,12 +43,15 @@ async function resultWhen(base: string, resultUrl: string, done: (body: any) => 
 
 describe('a replica with an invalid share (3-of-4 real replicas)', () => {
   test('answer first: the caller may get the bad combination; the recorded result is repaired and the replica reported', async () => {
-    // The spare waits for t answers (not for a slow first wave, which a loaded machine makes common),
-    // so replica 1 is in the combination the caller gets.
-    // The WebAssembly curve from the start (by default it arrives 1 s later): its decoding takes the
-    // bad share into the combination, which is what this case checks the repair of. (With noble's
-    // decoding until then, a bad share can be refused before combining: the caller gets 2,3,4 at once.)
-    const { gateway, url } = await startGateway(stack, urls, undefined, { maxBatch: 1 }, { hedgeMs: 60_000, curve: loadWasmCurve() })
+    // No spares (hedgeMs 0): all four replicas get the invocation at once, and replica 4 answers 3 s
+    // late, so replica 1 is in the combination the caller gets. (With spares, the first wave is the
+    // first t replica loops to get there; on a loaded machine that can be 2,3,4.)
+    // The WebAssembly curve from the start, built before the gateway (by default it arrives 1 s later):
+    // its decoding takes the bad share into the combination, which is what this case checks the repair
+    // of. (With noble's decoding until then, a bad share can be refused before combining.)
+    const curve = await loadWasmCurve()
+    expect(curve).toBeDefined()
+    const { gateway, url } = await startGateway(stack, urls, undefined, { maxBatch: 1 }, { hedgeMs: 0, curve: Promise.resolve(curve) })
     try {
       expect((await deploy(url, await helloArtifact('hello-bad-share'))).status).toBe(201)
       const res = await json(await fetch(`${url}/v1/functions/hello-bad-share/invoke?timeoutMs=60000`, { method: 'POST', body: '{"name":"x"}' }))
