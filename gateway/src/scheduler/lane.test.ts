@@ -34,6 +34,32 @@ test('past 4,096 slots, settled ones a replica still owes are swept down to 2,04
   expect(lane.slots.has(5000n)).toBe(true)
 })
 
+test('settled slots a live but slower replica loop has yet to send stay, up to 16,384 slots', () => {
+  const lane = createLane('f', 0n, N, 256)
+  for (let seq = 1; seq <= 5000; seq++) slot(lane, seq, { answeredBy: N - 1 })
+  lane.head = 5000n
+  // Replicas 1–3 answered everything; replica 4's loop is live and at seq 1001 (a backfill's fourth).
+  lane.cursors = [5001n, 5001n, 5001n, 1001n]
+  evict(lane, lane.slots.get(5000n)!, N)
+  expect(lane.slots.size).toBe(4000)
+  expect(lane.slots.has(1000n)).toBe(false)
+  expect(lane.slots.has(1001n)).toBe(true)
+  // Its loop goes down: nothing is owed to a loop without a cursor (the next sweep, 2,048 answers on).
+  for (let seq = 5001; seq <= 5200; seq++) slot(lane, seq, { answeredBy: N - 1 })
+  lane.cursors = [5201n, 5201n, 5201n, undefined]
+  for (let k = 0; k < 2048; k++) evict(lane, lane.slots.get(5200n)!, N)
+  expect(lane.slots.size).toBe(2048)
+})
+
+test('past 16,384 slots a sweep drops settled slots even when a live loop has yet to send them', () => {
+  const lane = createLane('f', 0n, N, 256)
+  for (let seq = 1; seq <= 20_000; seq++) slot(lane, seq, { answeredBy: N - 1 })
+  lane.head = 20_000n
+  lane.cursors = [20_001n, 20_001n, 20_001n, 1n]
+  evict(lane, lane.slots.get(20_000n)!, N)
+  expect(lane.slots.size).toBe(2048)
+})
+
 test('a backlog of unsettled slots is swept once per 2,048 answers, not at every answer', () => {
   const lane = createLane('f', 0n, N, 256)
   for (let seq = 1; seq <= 6000; seq++) slot(lane, seq, undefined)
