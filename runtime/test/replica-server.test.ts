@@ -1,11 +1,12 @@
-// The replica's HTTP server answers POST /v1/execute itself (no Hono): the same JSON, limits and
-// error codes as the Hono app it stands in front of, which still serves every other route.
+// The replica's HTTP server answers POST /v1/execute and /v1/execute-batch itself (no Hono): the
+// same JSON, limits and error codes as the Hono app it stands in front of, which still serves every
+// other route.
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Hex } from 'viem'
 import { createReplicaApp, createReplicaServer, type Replica } from '../src/index.ts'
-import { executeRequestJson } from '@nexus/protocol'
-import { EXECUTE_BODY_LIMIT } from '../src/replica/app.ts'
+import { executeBatchRequestJson, executeRequestJson } from '@nexus/protocol'
+import { EXECUTE_BATCH_BODY_LIMIT, EXECUTE_BODY_LIMIT } from '../src/replica/app.ts'
 import { mixedFixture } from './fixtures/build-fixture.ts'
 import { availableBackends } from '@nexus/testkit/backends'
 import { replicaSuite } from './fixtures/replica-suite.ts'
@@ -85,11 +86,43 @@ describe('replica HTTP server', () => {
     expect((await execute(2, { op: 'incr', key: 'k' })).status).toBe(200)
   })
 
+  it('serves a batch itself: the same answer as the Hono route, and its own body limit', async () => {
+    const batch = () => JSON.stringify(executeBatchRequestJson([3, 4].map((seq) => suite.request(codeHash, seq, { op: 'incr', key: 'b' }))))
+    const res = await post(batch(), '/v1/execute-batch')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    const body = await res.json()
+    expect(body.results.map((r: { fields: { seq: string } }) => r.fields.seq)).toEqual(['3', '4'])
+    expect(body.share.index).toBe(1)
+    // Re-sent seqs are answered from the record: the plain handler and Hono give the same JSON.
+    const again = await post(batch(), '/v1/execute-batch')
+    const viaHono = await createReplicaApp(replica, { gatewayKey: suite.gatewayKey }).request(
+      '/v1/execute-batch',
+      suite.signed('POST', '/v1/execute-batch', batch()),
+    )
+    expect(await again.json()).toEqual(body)
+    expect(await viaHono.json()).toEqual(body)
+    const malformed = await post('[', '/v1/execute-batch')
+    expect({ status: malformed.status, body: await malformed.json() }).toEqual({
+      status: 400,
+      body: { error: { code: 'BAD_REQUEST', message: 'request body is not valid JSON' } },
+    })
+    // Larger than a single execute may be, within the batch limit: refused for its content, not its size.
+    const big = await post(`[${' '.repeat(EXECUTE_BODY_LIMIT + 1)}`, '/v1/execute-batch')
+    expect((await big.json()).error.code).toBe('BAD_REQUEST')
+    const tooLarge = await post('x'.repeat(EXECUTE_BATCH_BODY_LIMIT + 1), '/v1/execute-batch')
+    expect({ status: tooLarge.status, code: (await tooLarge.json()).error.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' })
+    // An unsigned batch is refused before it is parsed.
+    const unsigned = await fetch(`${url}/v1/execute-batch`, { method: 'POST', body: batch() })
+    expect(unsigned.status).toBe(401)
+    expect((await replica.state('mixed')).lastAppliedSeq).toBe(4n)
+  })
+
   it('leaves every other route to the Hono app', async () => {
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ ok: true, index: 1 })
     const state = await (await fetch(`${url}/v1/functions/mixed/state`, suite.signed('GET', '/v1/functions/mixed/state'))).json()
-    expect(state.lastAppliedSeq).toBe('2')
-    const notFast = await fetch(`${url}/v1/execute`, suite.signed('GET', '/v1/execute')) // GET is not the fast path
+    expect(state.lastAppliedSeq).toBe('4')
+    const notFast = await fetch(`${url}/v1/execute`, suite.signed('GET', '/v1/execute')) // GET is not the plain path
     expect(notFast.status).toBe(404)
     expect(await notFast.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route.' } })
   })

@@ -14,6 +14,7 @@ import { executedBatchJson, executedResultJson, parseExecuteBatchRequest, parseE
 
 /** Most bytes one execute request may carry. */
 export const EXECUTE_BODY_LIMIT = 8 << 20
+export const EXECUTE_BATCH_BODY_LIMIT = 32 << 20
 
 /** A body limit that refuses with PAYLOAD_TOO_LARGE (413), as the execute fast path does. */
 const bodyLimit = (maxSize: number) =>
@@ -75,13 +76,13 @@ export function createReplicaApp(replica: Replica, options: ReplicaAppOptions): 
     if (!(await replica.hasCode(codeHash))) throw new UnknownCodeError(codeHash)
     return c.json({ ok: true })
   })
-  // Served by server.ts without Hono in the replica process; kept here for in-process callers.
+  // These two are served by server.ts without Hono in the replica process; kept here for in-process callers.
   app.post('/v1/execute', bodyLimit(EXECUTE_BODY_LIMIT), async (c) => {
     const request = parseExecuteRequest(await readJson(c))
     return c.json(executedResultJson(await replica.execute(request)))
   })
   // Batched attestation: consecutive seqs of one function, one transaction, one share over the Merkle root.
-  app.post('/v1/execute-batch', bodyLimit(32 << 20), async (c) => {
+  app.post('/v1/execute-batch', bodyLimit(EXECUTE_BATCH_BODY_LIMIT), async (c) => {
     const requests = parseExecuteBatchRequest(await readJson(c))
     return c.json(executedBatchJson(await replica.executeBatch(requests)))
   })
