@@ -1,11 +1,12 @@
 // An unchanged project skips the type check and the collect step on the next build (build-cache.ts),
 // and any change to a file either read (a handler, the config, a module imported only for its
-// types) makes the next build do both again: a type error introduced there is still reported.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+// types) makes the next build do both again: a type error introduced there is still reported. Its
+// bundles are reused too, only while they are what bundling gives (bundle-reuse.ts).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { buildProject, TypeCheckError } from '../src/build/index.ts'
+import { buildProject, TypeCheckError, type BuildProgress } from '../src/build/index.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 let root: string
@@ -73,4 +74,29 @@ test('a build without the type check does not stand in for one with it', async (
   await buildProject(config, { out, typecheck: false })
   expect((await buildProject(config, { out, typecheck: false })).reused).toBe(true)
   expect((await buildProject(config, { out })).reused).toBe(false)
+}, 180_000)
+
+test('a reused build takes each bundle from the last build (no esbuild), and bundles again when the stored one was changed', async () => {
+  const out = join(root, 'out-bundles')
+  const reusedBundles = async () => {
+    const events: BuildProgress[] = []
+    const project = await buildProject(config, { out, onProgress: (e) => events.push(e) })
+    return { project, reused: events.flatMap((e) => (e.step === 'built' ? [e.bundleReused] : [])) }
+  }
+  const first = await reusedBundles()
+  expect(first.reused).toEqual([false])
+  const second = await reusedBundles()
+  expect(second.project.reused).toBe(true)
+  expect(second.reused).toEqual([true])
+  expect(second.project.functions[0]!.manifest?.codeHash).toBe(first.project.functions[0]!.manifest?.codeHash)
+  // A bundle.js that is not what the record says (edited, or left by a build that failed later):
+  // bundled again from the files, and the function is the same as before.
+  const bundle = join(first.project.functions[0]!.dir!, 'bundle.js')
+  await writeFile(bundle, `${await readFile(bundle, 'utf8')}\n// edited\n`)
+  const third = await reusedBundles()
+  expect(third.project.reused).toBe(true)
+  expect(third.reused).toEqual([false])
+  expect(third.project.functions[0]!.manifest?.codeHash).toBe(first.project.functions[0]!.manifest?.codeHash)
+  // It wrote the bundle it made, so the next build takes it again.
+  expect((await reusedBundles()).reused).toEqual([true])
 }, 180_000)

@@ -12,10 +12,11 @@ import type { CollectedFunction, CollectedZkFunction } from './collect.ts'
 import { collectInChildProcess } from './collect-process.ts'
 import { entrySource } from './entry.ts'
 import { bundleEntry } from './bundle-entry.ts'
+import { bundleRecord, reusableBundle } from './bundle-reuse.ts'
 import { cachedComponent } from '@nexus/runtime/build'
 import { ConfigLoadError, TriggerValidationError, TypeCheckError } from './errors.ts'
 import { diagnosticsByFile, lastCheckedFiles, typecheckProject, type TypeDiagnostic } from './typecheck.ts'
-import { buildCacheKey, readBuildCache, writeBuildCache } from './build-cache.ts'
+import { buildCacheKey, readBuildCache, recordBundles, writeBuildCache } from './build-cache.ts'
 import { chainSpecs, triggerSpec, validateConfig } from './validate.ts'
 import { describeFailure, type BuildFailure } from './failure.ts'
 
@@ -54,7 +55,8 @@ export type BuildProgress =
   | { step: 'typecheck'; files: number }
   | { step: 'typechecked'; files: number; ms: number }
   | { step: 'start'; id: string }
-  | { step: 'built'; id: string; ms: number; cached: boolean }
+  /** `cached`: the component came from a cache; `bundleReused`: so did its bundle (no esbuild run). */
+  | { step: 'built'; id: string; ms: number; cached: boolean; bundleReused: boolean }
 
 export type BuiltFunction = {
   /** Function id: `<project>-<handler name in kebab case>`. */
@@ -218,7 +220,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
   if (handlerList.length === 0) throw new ConfigLoadError(`No handler files: put them under ${join(root, 'handlers')}/ (or pass handlers).`)
 
   const keepGoing = options.keepGoing ?? false
-  const collectedAll = reused ?? (await collectInChildProcess(files, { keepGoing }))
+  const collectedAll = reused?.collected ?? (await collectInChildProcess(files, { keepGoing }))
   const { zk } = collectedAll
   const failures: BuildFailure[] = [
     ...typeFailures,
@@ -270,33 +272,37 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
 
   const built: BuiltFunction[] = []
   const bundleInputs = new Set<string>()
+  const bundles: Record<string, string> = {}
   for (const [i, fn] of functions.entries()) {
     const started = performance.now()
     options.onProgress?.({ step: 'start', id: fn.id })
     try {
       const dir = join(outDir, fn.id)
       await mkdir(dir, { recursive: true })
-      const source = await bundleEntry({
-        source: entrySource(collected[i]!, fn.triggers),
-        name: fn.id,
-        root,
-        onInputs: (inputs) => inputs.forEach((f) => bundleInputs.add(f)),
-      })
+      const entry = entrySource(collected[i]!, fn.triggers)
+      const request = { id: fn.id, root, entry }
+      const reusedBundle = reused && (await reusableBundle(dir, request, reused.bundles[fn.id]))
+      const source = reusedBundle || (await bundleEntry({ source: entry, name: fn.id, root, onInputs: (inputs) => inputs.forEach((f) => bundleInputs.add(f)) }))
+      bundles[fn.id] = await bundleRecord(request, source)
       // One at a time: componentize is CPU-bound and the machine is shared.
       const { component, cached } = await cachedComponent(dir, source, { sharedDir: options.cacheDir && join(options.cacheDir, 'components') })
+      // The component cache rewrites bundle.js only with a new component: a stale one is replaced here.
+      if (reused && !reusedBundle) await writeFile(join(dir, 'bundle.js'), source)
       // The code hash covers the component bytes only, so adding triggers keeps it valid. The
       // manifest is always recomputed, so a runtime upgrade (meter, default limits) shows.
       const manifest = { ...manifestFor(fn.id, component, config.limits), triggers: fn.triggers }
       await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
       Object.assign(fn, { manifest, component, dir, cached })
       built.push(fn)
-      options.onProgress?.({ step: 'built', id: fn.id, ms: performance.now() - started, cached })
+      options.onProgress?.({ step: 'built', id: fn.id, ms: performance.now() - started, cached, bundleReused: Boolean(reusedBundle) })
     } catch (err) {
       failed(fn, fn.id, err)
     }
   }
   project.functions = built
   await mkdir(outDir, { recursive: true })
+  const rebundled = reused !== undefined && built.some((fn) => reused.bundles[fn.id] !== bundles[fn.id])
+  if (cacheKey && rebundled && failures.length === 0) await recordBundles(cacheAt, cacheKey, bundles).catch(() => {})
   if (cacheKey && !reused && failures.length === 0)
     await writeBuildCache(cacheAt, {
       key: cacheKey,
@@ -310,6 +316,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
         join(root, 'package.json'),
       ],
       collected: { functions: collectedAll.functions, zk, failures: [] },
+      bundles,
     })
   await writeFile(
     join(outDir, 'project.json'),
