@@ -100,8 +100,13 @@ export async function writeBuildCache(
   }
   const file = recordFile(where, p.key)
   await mkdir(dirname(file), { recursive: true, mode: 0o700 })
+  await writeRecord(file, JSON.stringify(record, collectedReplacer))
+}
+
+/** Atomic: a reader sees the old record or the whole new one. */
+async function writeRecord(file: string, json: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${randomUUID()}`
-  await writeFile(tmp, JSON.stringify(record, collectedReplacer))
+  await writeFile(tmp, json)
   await rename(tmp, file)
 }
 
@@ -112,8 +117,5 @@ export async function writeBuildCache(
 export async function recordBundles(where: BuildCacheLocation, key: string, bundles: Record<string, string>): Promise<void> {
   const file = recordFile(where, key)
   const record = JSON.parse(await readFile(file, 'utf8')) as CacheRecord
-  if (record.key !== key) return
-  const tmp = `${file}.tmp-${process.pid}-${randomUUID()}`
-  await writeFile(tmp, JSON.stringify({ ...record, bundles }))
-  await rename(tmp, file)
+  if (record.key === key) await writeRecord(file, JSON.stringify({ ...record, bundles }))
 }

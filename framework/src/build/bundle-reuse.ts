@@ -9,17 +9,13 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { guestBundlerFingerprint, sourcesBeside } from '@nexus/runtime/build'
+import { guestBundlerFingerprint, sourcesFingerprint } from '@nexus/runtime/build'
 
 let frameworkBundling: Promise<string> | undefined
 
 /** sha256 of this package's code that shapes a bundle (the entry's bundling options, this file). */
 function frameworkFingerprint(): Promise<string> {
-  frameworkBundling ??= sourcesBeside(import.meta.url, ['bundle-entry', 'bundle-reuse']).then((texts) => {
-    const hash = createHash('sha256')
-    for (const text of texts) hash.update(text).update('\0')
-    return hash.digest('hex')
-  })
+  frameworkBundling ??= sourcesFingerprint(import.meta.url, ['bundle-entry', 'bundle-reuse'])
   return frameworkBundling
 }
 

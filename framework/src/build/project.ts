@@ -283,7 +283,7 @@ export async function buildProject(configPath: string, options: BuildProjectOpti
       const request = { id: fn.id, root, entry }
       const reusedBundle = reused && (await reusableBundle(dir, request, reused.bundles[fn.id]))
       const source = reusedBundle || (await bundleEntry({ source: entry, name: fn.id, root, onInputs: (inputs) => inputs.forEach((f) => bundleInputs.add(f)) }))
-      bundles[fn.id] = await bundleRecord(request, source)
+      bundles[fn.id] = reusedBundle ? reused.bundles[fn.id]! : await bundleRecord(request, source)
       // One at a time: componentize is CPU-bound and the machine is shared.
       const { component, cached } = await cachedComponent(dir, source, { sharedDir: options.cacheDir && join(options.cacheDir, 'components') })
       // The component cache rewrites bundle.js only with a new component: a stale one is replaced here.

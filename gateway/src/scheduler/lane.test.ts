@@ -34,13 +34,19 @@ test('past 4,096 slots, settled ones a replica still owes are swept down to 2,04
   expect(lane.slots.has(5000n)).toBe(true)
 })
 
-test('settled slots a live but slower replica loop has yet to send stay, up to 16,384 slots', () => {
+/** `count` slots settled by replicas 1–3 only; replicas 1–3 past them, replica 4's loop at `fourth`. */
+function owedToTheFourth(count: number, fourth: bigint | undefined): Lane {
   const lane = createLane('f', 0n, N, 256)
-  for (let seq = 1; seq <= 5000; seq++) slot(lane, seq, { answeredBy: N - 1 })
-  lane.head = 5000n
-  // Replicas 1–3 answered everything; replica 4's loop is live and at seq 1001 (a backfill's fourth).
-  lane.cursors = [5001n, 5001n, 5001n, 1001n]
-  evict(lane, lane.slots.get(5000n)!, N)
+  for (let seq = 1; seq <= count; seq++) slot(lane, seq, { answeredBy: N - 1 })
+  lane.head = BigInt(count)
+  lane.cursors = [lane.head + 1n, lane.head + 1n, lane.head + 1n, fourth]
+  evict(lane, lane.slots.get(lane.head)!, N)
+  return lane
+}
+
+test('settled slots a live but slower replica loop has yet to send stay, up to 16,384 slots', () => {
+  // Replica 4's loop is live and at seq 1001 (a backfill's fourth).
+  const lane = owedToTheFourth(5000, 1001n)
   expect(lane.slots.size).toBe(4000)
   expect(lane.slots.has(1000n)).toBe(false)
   expect(lane.slots.has(1001n)).toBe(true)
@@ -52,12 +58,7 @@ test('settled slots a live but slower replica loop has yet to send stay, up to 1
 })
 
 test('past 16,384 slots a sweep drops settled slots even when a live loop has yet to send them', () => {
-  const lane = createLane('f', 0n, N, 256)
-  for (let seq = 1; seq <= 20_000; seq++) slot(lane, seq, { answeredBy: N - 1 })
-  lane.head = 20_000n
-  lane.cursors = [20_001n, 20_001n, 20_001n, 1n]
-  evict(lane, lane.slots.get(20_000n)!, N)
-  expect(lane.slots.size).toBe(2048)
+  expect(owedToTheFourth(20_000, 1n).slots.size).toBe(2048)
 })
 
 test('a backlog of unsettled slots is swept once per 2,048 answers, not at every answer', () => {

@@ -14,28 +14,28 @@ import { guestPrelude } from './guest-prelude.ts'
 const BUNDLER_MODULES = ['bundle', 'guest-keccak', 'guest-prelude', 'guest-promise', 'source-table', 'bundler-fingerprint']
 
 /**
- * The source of `modules` beside the file at `url` (TypeScript in the repository, JavaScript when
- * installed), or, when they are not there (this code bundled, as `nexus dev` runs it: the modules
- * are spread over the chunks of one output folder), every file of that folder with the same
- * extension: more than needed, never less.
+ * sha256 (hex) of the source of `modules` beside the file at `url` (TypeScript in the repository,
+ * JavaScript when installed), or, when they are not there (this code bundled, as `nexus dev` runs
+ * it: the modules are spread over the chunks of one output folder), of every file of that folder
+ * with the same extension: more than needed, never less. `prefix` is hashed first.
  */
-export async function sourcesBeside(url: string, modules: string[]): Promise<Uint8Array[]> {
+export async function sourcesFingerprint(url: string, modules: string[], prefix = ''): Promise<string> {
   const own = fileURLToPath(url)
   const ext = extname(own)
-  const texts = await Promise.all(modules.map((m) => readFile(join(dirname(own), `${m}${ext}`)).catch(() => undefined)))
-  if (texts.every((t) => t !== undefined)) return texts
-  const chunks = (await readdir(dirname(own))).filter((f) => f.endsWith(ext)).sort()
-  return Promise.all(chunks.map((f) => readFile(join(dirname(own), f))))
+  let texts = await Promise.all(modules.map((m) => readFile(join(dirname(own), `${m}${ext}`)).catch(() => undefined)))
+  if (!texts.every((t) => t !== undefined)) {
+    const chunks = (await readdir(dirname(own))).filter((f) => f.endsWith(ext)).sort()
+    texts = await Promise.all(chunks.map((f) => readFile(join(dirname(own), f))))
+  }
+  const hash = createHash('sha256').update(`${prefix}\0`)
+  for (const text of texts) hash.update(text!).update('\0')
+  return hash.digest('hex')
 }
 
 let fingerprint: Promise<string> | undefined
 
 /** sha256 (hex) of everything in this runtime that decides a guest bundle's text besides its inputs. */
 export function guestBundlerFingerprint(): Promise<string> {
-  fingerprint ??= (async () => {
-    const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\0${JSON.stringify(guestBundleOptions)}\0${guestPrelude}\0`)
-    for (const text of await sourcesBeside(import.meta.url, BUNDLER_MODULES)) hash.update(text).update('\0')
-    return hash.digest('hex')
-  })()
+  fingerprint ??= sourcesFingerprint(import.meta.url, BUNDLER_MODULES, `esbuild ${esbuildVersion}\0${JSON.stringify(guestBundleOptions)}\0${guestPrelude}`)
   return fingerprint
 }

@@ -3,7 +3,7 @@
 export { manifestFor } from './artifact.ts'
 export { nexusCacheDir } from './cache-dir.ts'
 export { bundleGuestSource, bundleHandler, releaseBundler, sourceConditions } from './bundle.ts'
-export { guestBundlerFingerprint, sourcesBeside } from './bundler-fingerprint.ts'
+export { guestBundlerFingerprint, sourcesFingerprint } from './bundler-fingerprint.ts'
 export { checkComponent } from './check-component.ts'
 export { cachedComponent, sharedBuildCache, type CachedComponentOptions } from './component-cache.ts'
 export { guestPrelude } from './guest-prelude.ts'
