@@ -38,7 +38,7 @@ function chainContext(chain: Host['chain']): ChainContext {
   }
 }
 
-function baseContext(host: Host): BaseContext {
+function baseContext(host: Host, info: Invocation): BaseContext {
   return {
     kv: kvContext(host.kv),
     fs: fsContext(host.fs),
@@ -49,15 +49,16 @@ function baseContext(host: Host): BaseContext {
       warn: (m) => host.log.write('warn', m),
       error: (m) => host.log.write('error', m),
     },
-    env: envContext(host.env),
+    env: envContext(host.env, info),
   }
 }
 
-function envContext(env: Host['env']): EnvContext {
+type Invocation = ReturnType<Host['env']['invocation']>
+
+function envContext(env: Host['env'], info: Invocation): EnvContext {
   const random = (length: number) => env.randomBytes(length)
   // The QuickJS bindings lower a WIT u64 to a number; the context promises bigints.
   const now = () => BigInt(env.now())
-  const info = env.invocation()
   const invocation = { ...info, seq: BigInt(info.seq), chainId: BigInt(info.chainId), blockNumber: BigInt(info.blockNumber) }
   // The prelude binds Date to the invocation's time too, so this is `new Date()` made explicit.
   return { invocation, now, date: () => new Date(Number(now())), random, randomBytes: random }
@@ -122,7 +123,9 @@ function hexToBytes(hex: Hex): Uint8Array {
 }
 
 function contextFor(host: Host, specs: TriggerSpec[], input: Uint8Array): AnyContext {
-  const trigger = host.env.invocation().trigger
+  // Asked once per invocation: every host call costs fuel and a crossing of the component boundary.
+  const info = host.env.invocation()
+  const trigger = info.trigger
   let payload: TriggerPayload
   try {
     payload = JSON.parse(dec.decode(input)) as TriggerPayload
@@ -134,7 +137,7 @@ function contextFor(host: Host, specs: TriggerSpec[], input: Uint8Array): AnyCon
   if (!payload || payload.kind !== trigger || !specs.some((s) => s.kind === trigger)) {
     throw new Error(`this function handles ${[...new Set(specs.map((s) => s.kind))].join(', ')} triggers, not "${trigger}"`)
   }
-  const base = baseContext(host)
+  const base = baseContext(host, info)
   switch (payload.kind) {
     case 'event':
       return eventContext(base, specs, payload)
