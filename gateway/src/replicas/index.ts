@@ -7,7 +7,6 @@ import type { Hex } from 'viem'
 import { parseResultFields, type ResultFields } from '@nexus/protocol/attest'
 import type { ErrorBody } from '@nexus/protocol'
 import {
-  executeBatchRequestJson,
   executeRequestJson,
   parseExecutedBatch,
   parseExecutedResult,
@@ -16,7 +15,8 @@ import {
   type LoggedExecuteRequest,
   type ReplicaResult,
 } from '@nexus/protocol'
-import { postJson, type JsonResponse, type SignRequest } from './post-json.ts'
+import { postJson, postJsonBytes, type JsonResponse, type SignRequest } from './post-json.ts'
+import { executeBatchBody } from './batch-body.ts'
 import { signRequest } from '@nexus/runtime'
 
 // The request and answer shapes, and their JSON, are the replica API's (protocol/src/replica-wire.ts).
@@ -83,7 +83,7 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000, gatewayKey
   async function call(path: string, body: unknown, ms: number): Promise<{ kind: 'body'; body: any } | Exclude<ExecuteOutcome, { kind: 'ok' }>> {
     let res: JsonResponse
     try {
-      res = await post(path, body, ms)
+      res = await (Buffer.isBuffer(body) ? postJsonBytes(`${base}${path}`, body, ms, signer(path)) : post(path, body, ms))
     } catch (err) {
       return { kind: 'unavailable', reason: reasonOf(err) }
     }
@@ -118,7 +118,7 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000, gatewayKey
       }
     },
     async executeBatch(reqs) {
-      const answer = await call('/v1/execute-batch', executeBatchRequestJson(reqs), timeoutMs * 6)
+      const answer = await call('/v1/execute-batch', executeBatchBody(reqs), timeoutMs * 6)
       if (answer.kind !== 'body') return answer
       try {
         return { kind: 'ok', ...parseExecutedBatch(answer.body, reqs.length) }

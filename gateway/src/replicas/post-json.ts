@@ -20,6 +20,11 @@ export function postJson(url: string, body: unknown, timeoutMs: number, sign?: S
   return send(url, method, payload, sign?.(method, payload) ?? {}, timeoutMs, true)
 }
 
+/** `postJson` with the body already serialised (JSON bytes). */
+export function postJsonBytes(url: string, payload: Buffer, timeoutMs: number, sign?: SignRequest): Promise<JsonResponse> {
+  return send(url, 'POST', payload, sign?.('POST', payload) ?? {}, timeoutMs, true)
+}
+
 function send(url: string, method: string, payload: Buffer, extra: Record<string, string>, timeoutMs: number, mayRetry: boolean): Promise<JsonResponse> {
   return new Promise((resolve, reject) => {
     const headers = method === 'GET' ? extra : { 'content-type': 'application/json', 'content-length': payload.length, ...extra }

@@ -68,17 +68,28 @@ export function agreedLogs(agreeing: Iterable<ReplicaExecuteResult>, digest: str
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed === true
-export const requestOf = (inv: Invocation): ReplicaExecuteRequest => ({
-  functionId: inv.functionId,
-  codeHash: inv.codeHash,
-  seq: inv.seq,
-  input: inv.input as Hex,
-  trigger: inv.trigger,
-  timestampMs: inv.timestampMs,
-  chainId: inv.chainId ?? undefined,
-  blockNumber: inv.blockNumber ?? undefined,
-  ...(inv.abort ? { abort: inv.abort } : {}),
-})
+// One request object per invocation object, so the replica loops all send the same one and its
+// JSON is made once (replicas/batch-body.ts). A lane replaces an invocation it changes (an abort, a
+// reset), never edits it, so a new invocation object gets a new request.
+const requests = new WeakMap<Invocation, ReplicaExecuteRequest>()
+export function requestOf(inv: Invocation): ReplicaExecuteRequest {
+  let request = requests.get(inv)
+  if (!request) {
+    request = {
+      functionId: inv.functionId,
+      codeHash: inv.codeHash,
+      seq: inv.seq,
+      input: inv.input as Hex,
+      trigger: inv.trigger,
+      timestampMs: inv.timestampMs,
+      chainId: inv.chainId ?? undefined,
+      blockNumber: inv.blockNumber ?? undefined,
+      ...(inv.abort ? { abort: inv.abort } : {}),
+    }
+    requests.set(inv, request)
+  }
+  return request
+}
 
 export function createLane(functionId: string, head: bigint, replicas: number, batchCap: number): Lane {
   const lane: Lane = {
