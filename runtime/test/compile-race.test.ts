@@ -11,6 +11,13 @@ import { buildHandler, compileComponent } from '../src/index.ts'
 import { loadCompiled } from '../src/sandbox/load-compiled.ts'
 import { defaultLimits } from '../src/sandbox/limits.ts'
 
+/** What a compile left in the cache folder: entries and the kept metered modules, no lock or temporary file anywhere. */
+async function leftIn(cacheDir: string): Promise<string[]> {
+  const kept = await readdir(join(cacheDir, 'metered-modules'))
+  expect(kept.filter((f) => f.includes('.tmp-'))).toEqual([])
+  return (await readdir(cacheDir)).sort()
+}
+
 let component: Uint8Array
 beforeAll(async () => {
   component = (await buildHandler(fileURLToPath(new URL('./fixtures/slow-handler.ts', import.meta.url)), { name: 'compile-race' })).component
@@ -61,7 +68,7 @@ test('another compiler’s lock makes this one wait for its entry; a stale lock 
   await utimes(lock, old, old)
   const taken = await compileComponent(component, stale)
   expect(await readFile(join(taken.dir, 'READY'), 'utf8')).toBe(taken.codeHash)
-  expect((await readdir(stale.cacheDir)).sort()).toEqual([entry])
+  expect(await leftIn(stale.cacheDir)).toEqual([entry, 'metered-modules'])
 })
 
 test('a lock whose owner process is gone (a replica SIGKILLed mid-compile) is taken over at once; a live owner holds it', async () => {
@@ -88,5 +95,5 @@ test('a lock whose owner process is gone (a replica SIGKILLed mid-compile) is ta
   await writeFile(join(dead.cacheDir, `${entry}.lock`, 'owner'), String(gone))
   const taken = await compileComponent(component, dead)
   expect(await readFile(join(taken.dir, 'READY'), 'utf8')).toBe(taken.codeHash)
-  expect((await readdir(dead.cacheDir)).sort()).toEqual([entry])
+  expect(await leftIn(dead.cacheDir)).toEqual([entry, 'metered-modules'])
 })

@@ -4,12 +4,20 @@
 // never import it themselves.
 import { transpile } from '@bytecodealliance/jco'
 import { meterModule } from './meter.ts'
+import { meterCached } from './metered-modules.ts'
 
 /** A compile failure that is the component's fault (the caller answers InvalidArtifactError). */
 export type CompileRefusal = { refused: string; cause: string }
 
-/** The files of a compiled component (jco glue + metered core modules), or why the component is refused. */
-export async function compileFiles(component: Uint8Array, memoryPages: number): Promise<{ files: Record<string, Uint8Array> } | CompileRefusal> {
+/**
+ * The files of a compiled component (jco glue + metered core modules), or why the component is
+ * refused. `moduleCache`: a folder of metered modules to take from and add to (metered-modules.ts).
+ */
+export async function compileFiles(
+  component: Uint8Array,
+  memoryPages: number,
+  moduleCache?: string,
+): Promise<{ files: Record<string, Uint8Array> } | CompileRefusal> {
   let files: Record<string, Uint8Array>
   try {
     ;({ files } = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true }))
@@ -20,7 +28,7 @@ export async function compileFiles(component: Uint8Array, memoryPages: number): 
   for (const [name, bytes] of Object.entries(files)) {
     if (name.includes('/')) continue // interface typings
     try {
-      out[name] = name.endsWith('.wasm') ? meterModule(bytes, { maxPages: memoryPages }) : bytes
+      out[name] = name.endsWith('.wasm') ? meterCached(bytes, memoryPages, (core) => meterModule(core, { maxPages: memoryPages }), moduleCache).bytes : bytes
     } catch (cause) {
       return { refused: `The artifact's core module ${name} cannot be metered.`, cause: cause instanceof Error ? cause.message : String(cause) }
     }

@@ -56,7 +56,11 @@ let spawning: Promise<NonNullable<typeof worker>> | undefined
  * The compiled files of `component` (jco glue + metered core modules), compiled in the shared
  * compile worker. InvalidArtifactError when the component cannot be compiled.
  */
-export async function compileFiles(component: Uint8Array, memoryPages: number, options: { checkWorld?: string } = {}): Promise<Record<string, Uint8Array>> {
+export async function compileFiles(
+  component: Uint8Array,
+  memoryPages: number,
+  options: { checkWorld?: string; moduleCache?: string } = {},
+): Promise<Record<string, Uint8Array>> {
   if (!worker) {
     spawning ??= spawn().finally(() => (spawning = undefined))
     worker = await spawning
@@ -66,6 +70,6 @@ export async function compileFiles(component: Uint8Array, memoryPages: number, o
   const id = nextId++
   return new Promise((resolve, reject) => {
     current.pending.set(id, { resolve, reject })
-    current.thread.postMessage({ id, component, memoryPages, checkWorld: options.checkWorld } satisfies CompileRequest)
+    current.thread.postMessage({ id, component, memoryPages, checkWorld: options.checkWorld, moduleCache: options.moduleCache } satisfies CompileRequest)
   })
 }

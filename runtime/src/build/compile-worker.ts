@@ -4,15 +4,18 @@ import { parentPort } from 'node:worker_threads'
 import { compileFiles } from './compile-files.ts'
 import { checkWorld } from './component-world.ts'
 
-/** `checkWorld`: the world's WIT, to check the component against it first (the gateway's deploy check). */
-export type CompileRequest = { id: number; component: Uint8Array; memoryPages: number; checkWorld?: string }
+/**
+ * `checkWorld`: the world's WIT, to check the component against it first (the gateway's deploy
+ * check). `moduleCache`: the compile cache's folder of metered modules (metered-modules.ts).
+ */
+export type CompileRequest = { id: number; component: Uint8Array; memoryPages: number; checkWorld?: string; moduleCache?: string }
 export type CompileResponse = { id: number; files?: Record<string, Uint8Array>; refused?: string; cause?: string; error?: string }
 
-parentPort!.on('message', async ({ id, component, memoryPages, checkWorld: witSource }: CompileRequest) => {
+parentPort!.on('message', async ({ id, component, memoryPages, checkWorld: witSource, moduleCache }: CompileRequest) => {
   let response: CompileResponse
   try {
     if (witSource !== undefined) await checkWorld(component, witSource)
-    const result = await compileFiles(component, memoryPages)
+    const result = await compileFiles(component, memoryPages, moduleCache)
     response = { id, ...result }
   } catch (err) {
     // The world check's refusals (InvalidArtifactError) are the component's fault, like a compile's.

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { withEntryLock } from './cache-lock.ts'
 import { METER_BUILD, METER_VERSION } from './meter-version.ts'
 import { compileFiles } from './compile-in-worker.ts'
+import { meteredModulesDir } from './metered-modules.ts'
 import { codeHashOf } from './artifact.ts'
 
 export { compileFiles }
@@ -33,7 +34,13 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
     pending = withEntryLock(
       dir,
       () => entryIsValid(dir, codeHash),
-      () => compileInto(dir, component, options.memoryPages, options.compiled),
+      () =>
+        compileInto(
+          dir,
+          component,
+          options.memoryPages,
+          options.compiled ?? (() => compileFiles(component, options.memoryPages, { moduleCache: meteredModulesDir(options.cacheDir) })),
+        ),
     ).finally(() => inFlight.delete(dir))
     inFlight.set(dir, pending)
   }
@@ -80,10 +87,15 @@ export async function entryIsValid(dir: string, codeHash: string): Promise<boole
   }
 }
 
-async function compileInto(dir: string, component: Uint8Array, memoryPages: number, compiled?: Record<string, Uint8Array>): Promise<void> {
+async function compileInto(
+  dir: string,
+  component: Uint8Array,
+  memoryPages: number,
+  compiled: Record<string, Uint8Array> | (() => Promise<Record<string, Uint8Array>>),
+): Promise<void> {
   const codeHash = codeHashOf(component)
   const files: Record<string, Uint8Array> = {
-    ...(compiled ?? (await compileFiles(component, memoryPages))),
+    ...(typeof compiled === 'function' ? await compiled() : compiled),
     // jco's glue (component.js) is an ES module: say so here, whatever package.json is above the
     // cache folder (a user's project may be CommonJS).
     'package.json': new TextEncoder().encode('{ "type": "module" }\n'),
