@@ -60,14 +60,19 @@ async function replicaIn(state: string): Promise<ReplicaProcess> {
   return replica
 }
 
+/** The compile entries in the cache folder: no lock, no temporary folder, not the metered modules' folder. */
+const entriesIn = async (compiled: string) => (await readdir(compiled)).filter((e) => !e.includes('.lock') && !e.includes('.tmp-') && e !== 'metered-modules')
+
 test('two state folders share one compile in the user cache: the second deploy reuses it, and both data folders came from the initdb template', {
   timeout: 300_000,
 }, async () => {
   const first = await replicaIn(join(base, 'state-a'))
   await deploy(first)
   const compiled = join(cache, 'compiled')
-  const entries = (await readdir(compiled)).filter((e) => !e.includes('.lock') && !e.includes('.tmp-'))
+  const entries = await entriesIn(compiled)
   expect(entries).toHaveLength(1)
+  // Beside the entry, the QuickJS engine module metered once for every function (runtime/src/build/metered-modules.ts).
+  expect(await readdir(join(compiled, 'metered-modules'))).toHaveLength(1)
   expect(entries[0]!.startsWith(artifact.manifest.codeHash.slice(2))).toBe(true)
   // Nothing compiled into the state folder (the default before: <data>/artifacts).
   expect(existsSync(join(base, 'state-a', 'replica-1', 'artifacts'))).toBe(false)
@@ -77,7 +82,7 @@ test('two state folders share one compile in the user cache: the second deploy r
   const second = await replicaIn(join(base, 'state-b'))
   await deploy(second)
   // The same entry, not written again: a compile replaces the whole folder (a new READY).
-  expect((await readdir(compiled)).filter((e) => !e.includes('.lock') && !e.includes('.tmp-'))).toEqual(entries)
+  expect(await entriesIn(compiled)).toEqual(entries)
   const again = await stat(join(compiled, entries[0]!, 'READY'))
   expect([again.ino, again.mtimeMs]).toEqual([ready.ino, ready.mtimeMs])
 
