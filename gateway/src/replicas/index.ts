@@ -15,7 +15,7 @@ import {
   type LoggedExecuteRequest,
   type ReplicaResult,
 } from '@nexus/protocol'
-import { postJson, postJsonBytes, type JsonResponse, type SignRequest } from './post-json.ts'
+import { postJson, type JsonResponse, type SignRequest } from './post-json.ts'
 import { executeBatchBody } from './batch-body.ts'
 import { signRequest } from '@nexus/runtime'
 
@@ -83,7 +83,7 @@ export function createReplicaClient({ index, url, timeoutMs = 10_000, gatewayKey
   async function call(path: string, body: unknown, ms: number): Promise<{ kind: 'body'; body: any } | Exclude<ExecuteOutcome, { kind: 'ok' }>> {
     let res: JsonResponse
     try {
-      res = await (Buffer.isBuffer(body) ? postJsonBytes(`${base}${path}`, body, ms, signer(path)) : post(path, body, ms))
+      res = await post(path, body, ms)
     } catch (err) {
       return { kind: 'unavailable', reason: reasonOf(err) }
     }

@@ -13,16 +13,12 @@ export type SignRequest = (method: string, payload: Buffer) => Record<string, st
 
 /**
  * Resolves with the status and body; rejects on a connection error or when `timeoutMs` elapses
- * first. `body` undefined sends no body (GET).
+ * first. `body` undefined sends no body (GET); a Buffer is sent as it is.
  */
 export function postJson(url: string, body: unknown, timeoutMs: number, sign?: SignRequest, method = 'POST'): Promise<JsonResponse> {
-  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body))
+  // A Buffer is a body already serialised (replicas/batch-body.ts).
+  const payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body))
   return send(url, method, payload, sign?.(method, payload) ?? {}, timeoutMs, true)
-}
-
-/** `postJson` with the body already serialised (JSON bytes). */
-export function postJsonBytes(url: string, payload: Buffer, timeoutMs: number, sign?: SignRequest): Promise<JsonResponse> {
-  return send(url, 'POST', payload, sign?.('POST', payload) ?? {}, timeoutMs, true)
 }
 
 function send(url: string, method: string, payload: Buffer, extra: Record<string, string>, timeoutMs: number, mayRetry: boolean): Promise<JsonResponse> {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { withEntryLock } from './cache-lock.ts'
 import { METER_BUILD, METER_VERSION } from './meter-version.ts'
 import { compileFiles } from './compile-in-worker.ts'
@@ -34,13 +34,7 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
     pending = withEntryLock(
       dir,
       () => entryIsValid(dir, codeHash),
-      () =>
-        compileInto(
-          dir,
-          component,
-          options.memoryPages,
-          options.compiled ?? (() => compileFiles(component, options.memoryPages, { moduleCache: meteredModulesDir(options.cacheDir) })),
-        ),
+      () => compileInto(dir, component, options.memoryPages, options.compiled),
     ).finally(() => inFlight.delete(dir))
     inFlight.set(dir, pending)
   }
@@ -87,15 +81,11 @@ export async function entryIsValid(dir: string, codeHash: string): Promise<boole
   }
 }
 
-async function compileInto(
-  dir: string,
-  component: Uint8Array,
-  memoryPages: number,
-  compiled: Record<string, Uint8Array> | (() => Promise<Record<string, Uint8Array>>),
-): Promise<void> {
+async function compileInto(dir: string, component: Uint8Array, memoryPages: number, compiled?: Record<string, Uint8Array>): Promise<void> {
   const codeHash = codeHashOf(component)
   const files: Record<string, Uint8Array> = {
-    ...(typeof compiled === 'function' ? await compiled() : compiled),
+    // The metered modules' folder sits beside the entries, in the same cache folder.
+    ...(compiled ?? (await compileFiles(component, memoryPages, { moduleCache: meteredModulesDir(dirname(dir)) }))),
     // jco's glue (component.js) is an ES module: say so here, whatever package.json is above the
     // cache folder (a user's project may be CommonJS).
     'package.json': new TextEncoder().encode('{ "type": "module" }\n'),

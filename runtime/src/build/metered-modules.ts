@@ -14,7 +14,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readLeb } from './wasm-sections.ts'
+import { codeBytes } from './wasm-sections.ts'
 import { METER_BUILD, METER_VERSION } from './meter-version.ts'
 
 /** Modules with at least this much code are kept (the QuickJS engine: ≈ 1.3 MB); smaller ones meter in milliseconds. */
@@ -24,23 +24,6 @@ export const KEEP_CODE_BYTES = 64 << 10
 export const meteredModulesDir = (cacheDir: string) => join(cacheDir, 'metered-modules')
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest()
-
-/** Bytes in a core module's code section(s); 0 when it has none or is not a module this can read. */
-export function codeBytes(module: Uint8Array): number {
-  let total = 0
-  let offset = 8
-  try {
-    while (offset < module.length) {
-      const id = module[offset]!
-      const { value: size, next } = readLeb(module, offset + 1)
-      if (id === 10) total += size
-      offset = next + size
-    }
-  } catch {
-    return 0
-  }
-  return total
-}
 
 /**
  * `meter(core)`, or what it gave for the same bytes, pages and meter build before, from `dir`.

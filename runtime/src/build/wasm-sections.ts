@@ -72,3 +72,20 @@ export function capMemories(module: Uint8Array, maxPages: number): Uint8Array {
   }
   return out
 }
+
+/** Bytes in a core module's code section(s); 0 when it has none or is not a module this can read. */
+export function codeBytes(module: Uint8Array): number {
+  let total = 0
+  let offset = 8
+  try {
+    while (offset < module.length) {
+      const id = module[offset]!
+      const { value: size, next } = readLeb(module, offset + 1)
+      if (id === 10) total += size
+      offset = next + size
+    }
+  } catch {
+    return 0
+  }
+  return total
+}
