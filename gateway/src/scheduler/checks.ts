@@ -35,6 +35,9 @@ export type Check = {
   logs: LogLine[]
 }
 
+/** How long a check that failed (its log write, typically) waits before it runs again. */
+const RETRY_MS = 1_000
+
 export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outcomes: Outcomes; quorum: Quorum }) {
   const { log, network, metrics, onEvent, checkDelayMs } = ctx
   const groupKey = decodeG2(network.groupPublicKey)
@@ -47,7 +50,17 @@ export function createChecks(ctx: SchedulerContext, { outcomes, quorum }: { outc
     queue = []
     checking = checking
       .then(() => checkAll(items))
-      .catch((err: unknown) => onEvent(`signature check failed: ${err instanceof Error ? err.stack : String(err)}`))
+      .catch((err: unknown) => {
+        // Typically the log could not record (a database restart): the answered results are
+        // still good, so they are checked and recorded again rather than left answered forever.
+        const left = items.filter((x) => !x.slot.recorded && x.slot.attestedDigest === x.digest)
+        onEvent(
+          `signature check failed${left.length ? `, again in ${RETRY_MS} ms for ${left.length} result(s)` : ''}: ${err instanceof Error ? err.message : String(err)}`,
+        )
+        if (left.length === 0) return
+        queue.push(...left)
+        timer ??= setTimeout(run, RETRY_MS)
+      })
     return checking
   }
 
