@@ -167,7 +167,13 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
         )
         records.push({ slot, attested, status: result.fields.status, logs })
       })
-      await log.recordResults(records.map((x) => ({ id: x.slot.invocation.id, result: x.attested, disagreements: x.slot.disagreements, logs: x.logs })))
+      try {
+        await log.recordResults(records.map((x) => ({ id: x.slot.invocation.id, result: x.attested, disagreements: x.slot.disagreements, logs: x.logs })))
+      } catch (err) {
+        // Not recorded, so not settled: pending again, for the loop that starts again to re-send.
+        for (const x of records) x.slot.attestedDigest = undefined
+        throw err
+      }
       batch.settled = true
       metrics.inc('nexus_batches_total', 'Batches attested with one combined signature')
       adapt(lane, batch, members.length === batch.responses.size && combined.rejected.length === 0)

@@ -7,11 +7,12 @@
 // different functions run concurrently; a down, slow or wrong replica only stalls its own loop.
 // This file wires the parts and is the scheduler's whole public surface.
 import type { Invocation } from '../log/index.ts'
+import type { ReplicaClient } from '../replicas/index.ts'
 import { createBatches } from './batch.ts'
 import { createChecks } from './checks.ts'
 import type { SchedulerContext } from './context.ts'
 import { bindVersions, createDivergenceTracker } from './divergence.ts'
-import { createLane, done, sleep, slotFromLog, type Lane } from './lane.ts'
+import { createLane, done, forgetAnswers, sleep, slotFromLog, type Lane } from './lane.ts'
 import { createOutcomes } from './outcome.ts'
 import type { CreateSchedulerParameters } from './parameters.ts'
 import { createQuorum } from './quorum.ts'
@@ -105,13 +106,27 @@ export function createScheduler({
     lane = createLane(functionId, head, replicas.length, maxBatch)
     for (const row of pending) lane.slots.set(row.seq, { invocation: row, responses: new Map(), disagreements: [...row.disagreements] })
     lanes.set(functionId, lane)
-    for (const client of replicas)
-      loops.push(
-        replicaLoop(ctx, parts, lane, client).catch((err: unknown) => {
-          onEvent(`replica loop ${client.index}/${functionId} crashed: ${err instanceof Error ? err.stack : String(err)}`)
-        }),
-      )
+    for (const client of replicas) loops.push(superviseLoop(lane, client))
     return lane
+  }
+
+  /**
+   * A replica loop that throws (the log refused a write: a database restarting) starts again after
+   * a backoff, from the replica's position, instead of leaving the function one replica short for
+   * good. What it had answered and not yet settled is forgotten, so its re-sent answers count.
+   */
+  async function superviseLoop(lane: Lane, client: ReplicaClient) {
+    let delay = backoff.minMs
+    while (running) {
+      try {
+        return await replicaLoop(ctx, parts, lane, client)
+      } catch (err) {
+        onEvent(`replica loop ${client.index}/${lane.functionId} failed, again in ${delay} ms: ${err instanceof Error ? err.message : String(err)}`)
+        forgetAnswers(lane, client.index)
+        await sleep(delay)
+        delay = Math.min(delay * 2, backoff.maxMs)
+      }
+    }
   }
 
   /** New invocations were durably appended (a trigger run, in seq order): hand them to their lanes, waking each once. */

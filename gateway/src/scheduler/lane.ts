@@ -185,6 +185,17 @@ export function evict(lane: Lane, slot: Slot, n: number) {
   }
 }
 
+/**
+ * Replica `replica`'s loop starts again (it threw): drop its answers to what is not settled, so the
+ * answers it sends again count (a second answer from the same replica is otherwise ignored), and
+ * let it re-read its position.
+ */
+export function forgetAnswers(lane: Lane, replica: number) {
+  lane.cursors[replica - 1] = undefined
+  for (const batch of lane.batches.values()) if (!batch.settled) batch.responses.delete(replica)
+  for (const slot of lane.slots.values()) if (!done(slot)) slot.responses.delete(replica)
+}
+
 export function firstPending(lane: Lane): bigint {
   let min = lane.head + 1n
   for (const [seq, slot] of lane.slots) if (!done(slot) && seq < min) min = seq

@@ -99,7 +99,12 @@ export function createQuorum(ctx: SchedulerContext, { outcomes, check }: { outco
     slot.spares?.release()
     for (const x of slot.responses.values())
       disagree(slot, { replica: x.replica, digest: x.result.digest, reason: `no quorum: fewer than ${network.t} replicas agree on any digest` })
-    await log.recordDispute(slot.invocation.id, slot.disagreements)
+    try {
+      await log.recordDispute(slot.invocation.id, slot.disagreements)
+    } catch (err) {
+      slot.disputed = false // not recorded: decided again when its replica loop, started again, re-sends
+      throw err
+    }
     slot.recorded = true
     slot.invocation = { ...slot.invocation, state: 'disputed', disagreements: [...slot.disagreements] }
     metrics.inc('nexus_invocations_total', 'Invocations by status', { status: 'disputed' })
