@@ -19,6 +19,8 @@ function measures({ ponder, nexus }: RunResult) {
     ponderEps: ponder.events / ponder.readySeconds,
     ponderBackfillEps: ponder.indexingSeconds ? ponder.events / ponder.indexingSeconds : Number.NaN,
     nexusEps: nexus.events / nexus.attestedSeconds,
+    // Past the deploy (its compile is a first deploy's, once per compile cache): the backfill alone.
+    nexusBackfillEps: nexus.events / (nexus.attestedSeconds - nexus.deploy.seconds),
     ponderCpuMs: (ponder.cpuSeconds * 1000) / ponder.events,
     ponderBackfillCpuMs: ponder.backfillCpuSeconds === undefined ? Number.NaN : (ponder.backfillCpuSeconds * 1000) / ponder.events,
     replicaCpuMs: perEvent(sum(nexus.replicaCpuSeconds) / nexus.replicaCpuSeconds.length),
@@ -48,7 +50,7 @@ function table(title: string, m: Measures): string {
     '| measure | Ponder | Nexus | Nexus ÷ Ponder |',
     '|---|---:|---:|---:|',
     `| events/s, start → indexed (Ponder: spawn → /ready; Nexus: deploy → all attested 3-of-4) | ${m.ponderEps.toFixed(1)} | ${m.nexusEps.toFixed(1)} | ${ratio(m.nexusEps, m.ponderEps)} |`,
-    `| events/s, Ponder's own backfill span (its "Completed backfill" line) | ${m.ponderBackfillEps.toFixed(1)} | ${m.nexusEps.toFixed(1)} | ${ratio(m.nexusEps, m.ponderBackfillEps)} |`,
+    `| events/s, the backfill alone (Ponder: its "Completed backfill" span; Nexus: deployed → all attested) | ${m.ponderBackfillEps.toFixed(1)} | ${m.nexusBackfillEps.toFixed(1)} | ${ratio(m.nexusBackfillEps, m.ponderBackfillEps)} |`,
     `| CPU ms per event during the backfill (Ponder: its process tree over its backfill span; Nexus: per replica, avg / max) | ${m.ponderBackfillCpuMs.toFixed(2)} | ${m.replicaCpuMs.toFixed(2)} / ${m.replicaCpuMaxMs.toFixed(2)} | ${ratio(m.replicaCpuMs, m.ponderBackfillCpuMs)} |`,
     `| CPU ms per event, Ponder spawn → /ready (start-up included) | ${m.ponderCpuMs.toFixed(2)} | | |`,
     `| CPU ms per event, Nexus gateway process (in the bench process) | | ${m.gatewayCpuMs.toFixed(2)} | |`,
