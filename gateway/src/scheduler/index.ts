@@ -121,7 +121,7 @@ export function createScheduler({
       try {
         return await replicaLoop(ctx, parts, lane, client)
       } catch (err) {
-        onEvent(`replica loop ${client.index}/${lane.functionId} failed, again in ${delay} ms: ${err instanceof Error ? err.message : String(err)}`)
+        onEvent(`replica loop ${client.index}/${lane.functionId} failed, again in ${delay} ms: ${err instanceof Error ? err.stack : String(err)}`)
         forgetAnswers(lane, client.index)
         await sleep(delay)
         delay = Math.min(delay * 2, backoff.maxMs)
