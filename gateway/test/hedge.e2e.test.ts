@@ -1,8 +1,10 @@
 // Hedged fan-out (docs/gateway.md "Spare replicas"): a single invocation goes to the first t
 // replicas that reach it; the other n − t get it once those answered, or after hedgeMs when one of
 // them is slow, and a spare applies what was attested without it later, in batches, while
-// invocations keep coming. Real replica processes behind real proxies that log when each request
-// arrives and when its answer leaves (and can replace a replica's share with an invalid one).
+// invocations keep coming. A backlog's batches likewise go to the first t replicas; the spare
+// applies them once that first wave is through, and takes the place of a first-wave replica that
+// goes down. Real replica processes behind real proxies that log when each request arrives and when
+// its answer leaves (and can replace a replica's share with an invalid one, or play a replica gone).
 import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { encodeG1, verifyResult } from '@nexus/protocol/attest'
@@ -14,11 +16,15 @@ import { deploy, helloArtifact, startGateway, startStack, type Stack } from './s
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 type Event = { replica: number; functionId: string; seq: string; kind: 'request' | 'answer'; at: number }
 type BatchEvent = { replica: number; functionId: string; seqs: string[]; at: number }
+type BatchAnswer = { replica: number; seqs: string[]; at: number }
 
 let stack: Stack
 const servers: Server[] = []
 const events: Event[] = []
 const batchEvents: BatchEvent[] = []
+const batchAnswers: BatchAnswer[] = []
+/** The replica whose proxy answers 502 to everything from its next batch request on (0: none). */
+const goesDown = { index: 0, down: false }
 /** The replica whose shares (single and batch) the proxy replaces with the G1 generator (0: none). */
 const badShare = { index: 0 }
 let urls: string[]
@@ -40,18 +46,21 @@ beforeAll(async () => {
       })
     const p = await proxy(r.url, {
       onExecute: log('request'),
-      onExecuteBatch: (body: any) =>
+      onExecuteBatch: (body: any) => {
         batchEvents.push({
           replica: r.index,
           functionId: body.requests[0].functionId,
           seqs: body.requests.map((q: any) => String(q.seq)),
           at: performance.now(),
-        }),
+        })
+        if (goesDown.index === r.index) goesDown.down = true
+      },
       rewrite: (body: any) => {
         log('answer')(body)
         if (badShare.index === r.index && body.share) body.share.signature = encodeG1(bls.G1.Point.BASE as never)
       },
       rewriteBatch: (body: any) => {
+        batchAnswers.push({ replica: r.index, seqs: body.results.map((x: any) => String(x.fields.seq)), at: performance.now() })
         if (badShare.index === r.index && body.share) body.share.signature = encodeG1(bls.G1.Point.BASE as never)
       },
       get delayMs() {
@@ -59,6 +68,9 @@ beforeAll(async () => {
       },
       get stateDelayMs() {
         return lateReplica.index === r.index ? lateReplica.delayMs : 0
+      },
+      get down() {
+        return goesDown.index === r.index && goesDown.down
       },
     })
     servers.push(p.server)
@@ -70,6 +82,36 @@ afterAll(async () => {
   for (const s of servers) s.close()
   await Promise.all(stack?.replicas.map((r) => r.stop()) ?? [])
 })
+
+/** `count` invocations of `name` submitted at once (a backlog), their attested results once all are. */
+async function backlog(url: string, name: string, count: number): Promise<any[]> {
+  const accepted = await Promise.all(
+    Array.from({ length: count }, async (_, k) => {
+      const res = await fetch(`${url}/v1/functions/${name}/invoke?mode=async`, { method: 'POST', body: `{"name":"b${k}"}` })
+      expect(res.status).toBe(202)
+      return (await res.json()) as { resultUrl: string }
+    }),
+  )
+  const results: any[] = []
+  for (const { resultUrl } of accepted) {
+    let body: any
+    for (let k = 0; k < 1200; k++) {
+      body = await (await fetch(`${url}${resultUrl}`)).json()
+      if (body.state === 'attested') break
+      await sleep(50)
+    }
+    expect(body.state).toBe('attested')
+    results.push(body)
+  }
+  return results
+}
+
+/** Wait until every replica applied `name` up to `seq`; their states. */
+async function converged(name: string, seq: bigint) {
+  const clients = stack.replicas.map((r) => createReplicaClient({ index: r.index, url: r.url, gatewayKey: stack.gatewayKey }))
+  for (let k = 0; k < 1200 && (await Promise.all(clients.map((c) => c.state(name)))).some((s) => s?.lastAppliedSeq !== seq); k++) await sleep(50)
+  return Promise.all(clients.map((c) => c.state(name)))
+}
 
 /** Requests of one function's seq as they reached the proxies. */
 const of = (functionId: string, seq: number, kind: 'request') => events.filter((e) => e.functionId === functionId && e.seq === String(seq) && e.kind === kind)
@@ -206,6 +248,74 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
       expect(reasked).toBe(true)
     } finally {
       badShare.index = 0
+      lateReplica.index = 0
+      await gateway.close()
+    }
+  })
+
+  test('a backlog goes to t replicas in batches; the spare applies it after their answers, in batches, and all end at the same seq and root', async () => {
+    // batchTargetMs: a batch is never overdue here, however loaded the machine (the spare would then help).
+    const { gateway, url } = await startGateway(stack, urls, undefined, { batchTargetMs: 60_000 })
+    const name = 'hello-backlog'
+    const started = performance.now()
+    try {
+      expect((await deploy(url, await helloArtifact(name))).status).toBe(201)
+      const results = await backlog(url, name, 120)
+      for (const body of results) expect((await verifyResult(body.result, stack.network)).ok).toBe(true)
+      const states = await converged(name, 120n)
+      expect(states.map((s) => s?.lastAppliedSeq)).toEqual([120n, 120n, 120n, 120n])
+      expect(new Set(states.map((s) => s?.stateRoot)).size).toBe(1)
+      // Per seq: the replica it was sent to last got it only once the other three had answered it.
+      const sends = batchEvents.filter((b) => b.functionId === name)
+      const answers = batchAnswers.filter((a) => a.at >= started)
+      let sparedInBatches = 0
+      for (let seq = 1; seq <= 120; seq++) {
+        const s = String(seq)
+        const firstSend = new Map<number, { at: number; batch: boolean }>()
+        const sent = [
+          ...sends.filter((b) => b.seqs.includes(s)).map((b) => ({ replica: b.replica, at: b.at, batch: true })),
+          ...events.filter((e) => e.functionId === name && e.kind === 'request' && e.seq === s).map((e) => ({ replica: e.replica, at: e.at, batch: false })),
+        ].sort((a, b) => a.at - b.at)
+        for (const x of sent) if (!firstSend.has(x.replica)) firstSend.set(x.replica, x)
+        expect([...firstSend.keys()].sort()).toEqual([1, 2, 3, 4])
+        const [spare, last] = [...firstSend].at(-1)!
+        if (!last.batch) continue
+        sparedInBatches++
+        const answeredBefore = new Set(answers.filter((a) => a.replica !== spare && a.seqs.includes(s) && a.at <= last.at).map((a) => a.replica))
+        expect(answeredBefore.size).toBeGreaterThanOrEqual(3)
+      }
+      expect(sparedInBatches).toBeGreaterThanOrEqual(100)
+      expect(sends.some((b) => b.seqs.length > 1)).toBe(true)
+    } finally {
+      await gateway.close()
+    }
+  })
+
+  test('a first-wave replica that goes down in a backlog: the spare takes its place, nothing waits for it, and it catches up once back', async () => {
+    // Replica 4 starts late, so it is the spare; replica 1 is gone from its first batch on.
+    lateReplica.index = 4
+    lateReplica.delayMs = 800
+    goesDown.index = 1
+    goesDown.down = false
+    const { gateway, url } = await startGateway(stack, urls, undefined, { batchTargetMs: 60_000 })
+    const name = 'hello-backlog-down'
+    try {
+      expect((await deploy(url, await helloArtifact(name))).status).toBe(201)
+      const results = await backlog(url, name, 80)
+      expect(goesDown.down).toBe(true)
+      for (const body of results) {
+        expect((await verifyResult(body.result, stack.network)).ok).toBe(true)
+        expect(body.result.signers).not.toContain(1)
+      }
+      expect(batchEvents.some((b) => b.functionId === name && b.replica === 4 && b.seqs.length > 1)).toBe(true)
+      goesDown.down = false
+      goesDown.index = 0
+      const states = await converged(name, 80n)
+      expect(states.map((s) => s?.lastAppliedSeq)).toEqual([80n, 80n, 80n, 80n])
+      expect(new Set(states.map((s) => s?.stateRoot)).size).toBe(1)
+    } finally {
+      goesDown.index = 0
+      goesDown.down = false
       lateReplica.index = 0
       await gateway.close()
     }

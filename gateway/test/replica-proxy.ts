@@ -47,6 +47,8 @@ export type ProxyOptions = {
   onExecute?: (request: any) => void
   /** Called when an /v1/execute-batch request arrives, with its parsed body. */
   onExecuteBatch?: (request: any) => void
+  /** Read per request, after the hooks above: true answers every request 502, as a proxy whose replica is gone. */
+  down?: boolean
 }
 
 /** Start a proxy for the replica at `target`. */
@@ -56,7 +58,7 @@ export async function proxy(target: string, options: ProxyOptions): Promise<{ ur
     for await (const c of req) chunks.push(c as Buffer)
     if (req.url === '/v1/execute') options.onExecute?.(JSON.parse(Buffer.concat(chunks).toString('utf8')))
     if (req.url === '/v1/execute-batch') options.onExecuteBatch?.(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-    const upstream = await forward(target, req, Buffer.concat(chunks))
+    const upstream = options.down ? undefined : await forward(target, req, Buffer.concat(chunks))
     if (!upstream) return void res.writeHead(502, { 'content-type': 'application/json' }).end(BAD_GATEWAY)
     let text = upstream.text
     if (req.method === 'GET' && req.url?.endsWith('/state') && options.stateDelayMs) await sleep(options.stateDelayMs)

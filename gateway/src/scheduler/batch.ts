@@ -23,6 +23,16 @@ function markInvalid(batch: Batch, members: number[], shareIndex: number) {
   }
 }
 
+/**
+ * A settled batch keeps who answered it (a second answer from the same replica is ignored), not the
+ * answers: a lane keeps up to 1,024 batches, and a backfill's would otherwise hold every result of
+ * every replica (≈ 1 KB per seq and replica) until the gateway stops.
+ */
+function keepWhoAnswered(batch: Batch) {
+  batch.roots = undefined
+  for (const response of batch.responses.values()) response.results = []
+}
+
 export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { outcomes: Outcomes; quorum: Quorum }) {
   const { log, network, metrics, onEvent, divergence, replicaIndexes, n, maxBatchBytes } = ctx
 
@@ -116,6 +126,7 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
         if (!slot.responses.has(replica)) slot.responses.set(replica, { replica, result: answer.results[k]! })
         evict(lane, slot, n)
       })
+      keepWhoAnswered(batch)
       return
     }
     const valid = [...batch.responses.entries()].filter(([, x]) => !x.invalid && x.share)
@@ -175,6 +186,7 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
         throw err
       }
       batch.settled = true
+      keepWhoAnswered(batch)
       metrics.inc('nexus_batches_total', 'Batches attested with one combined signature')
       adapt(lane, batch, members.length === batch.responses.size && combined.rejected.length === 0)
       for (const x of records) outcomes.settle(lane, x.slot, x.attested, x.status, x.logs)

@@ -38,6 +38,8 @@ export type Batch = {
   roots?: Map<string, Hex>
   /** performance.now() of its first send (the batch-size controller's clock). */
   sentAt?: number
+  /** Replicas sent it while it was pending: its first wave (see hedgeBatch in spares.ts). */
+  claims?: Set<number>
 }
 export type Lane = {
   functionId: string
@@ -47,6 +49,8 @@ export type Lane = {
   cursors: (bigint | undefined)[]
   /** Set for every replica when a batch splits: its loop re-reads its position. */
   rewind: boolean[]
+  /** Loops waiting as a batch spare (spares.ts): not the first wave, and not owed slots in memory. */
+  spare: boolean[]
   /** performance.now() of the last submit or replica answer: a catching-up spare waits for quiet (spareQuietMs). */
   lastActivity: number
   /** Most seqs the next batch may hold (batch-size.ts). */
@@ -99,6 +103,7 @@ export function createLane(functionId: string, head: bigint, replicas: number, b
     batches: new Map(),
     cursors: Array.from({ length: replicas }, () => undefined),
     rewind: Array.from({ length: replicas }, () => false),
+    spare: Array.from({ length: replicas }, () => false),
     lastActivity: 0,
     batchCap,
     untilSweep: 0,
@@ -176,8 +181,9 @@ export function evict(lane: Lane, slot: Slot, n: number) {
   lane.untilSweep = SWEEP_TO
   // The slowest live loop (in a backfill, the fourth replica: t answers settle a slot without it)
   // sends settled slots next; dropping them made it reload each batch from the log (≈ 800 range
-  // queries, ≈ 1 s of PGlite, in a 10,000-event backfill). A loop that is down has no cursor.
-  const live = lane.cursors.filter((c): c is bigint => c !== undefined)
+  // queries, ≈ 1 s of PGlite, in a 10,000-event backfill). A loop that is down has no cursor; a
+  // batch spare waiting out a backlog catches up later, in batches as large as the cap, from the log.
+  const live = lane.cursors.filter((c, j): c is bigint => c !== undefined && !lane.spare[j])
   const owedFrom = live.length && lane.slots.size <= SWEEP_OWED_ABOVE ? live.reduce((a, b) => (b < a ? b : a)) : undefined
   for (const [seq, s] of lane.slots) {
     if (lane.slots.size <= SWEEP_TO) break
@@ -192,6 +198,7 @@ export function evict(lane: Lane, slot: Slot, n: number) {
  */
 export function forgetAnswers(lane: Lane, replica: number) {
   lane.cursors[replica - 1] = undefined
+  lane.spare[replica - 1] = false
   for (const batch of lane.batches.values()) if (!batch.settled) batch.responses.delete(replica)
   for (const slot of lane.slots.values()) if (!done(slot)) slot.responses.delete(replica)
 }

@@ -41,7 +41,9 @@ export type CreateSchedulerParameters = {
    * once those answered (attested, or not enough agreement), one of them failed, or after this many
    * ms, whichever is first. Every replica still applies every seq; the spares just do it off the
    * answer's path, which matters when replicas share CPUs (the dev stack: 4 replicas, 2 cores).
-   * 0 sends to all at once. Batches always go to all. Default: 50.
+   * A batch likewise goes to the first `t`; a spare applies it once that first wave has worked
+   * through the backlog, or at once when the batch needs it (spares.ts, hedgeBatch).
+   * 0 sends to all at once, batches too. Default: 50.
    */
   hedgeMs?: number
   /**

@@ -94,6 +94,9 @@ export async function replicaLoop(ctx: SchedulerContext, { quorum, batches, spar
       }
       const slots = batches.fitRequestSize(batch, loaded)
       if (batch.single) continue // cut back to one invocation: the single path below handles it
+      // A spare waits here while the first wave (t loops) works through the backlog (spares.ts).
+      if (!(await spares.hedgeBatch(lane, batch, slots, i))) continue
+      if (!isRunning()) return
       const sentAt = performance.now()
       batch.sentAt ??= sentAt
       for (const s of slots) if (!done(s)) s.firstSentAt ??= sentAt

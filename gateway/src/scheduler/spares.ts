@@ -1,9 +1,10 @@
 // Spares (hedgeMs, spareCatchUpMs): a single invocation goes to the first t replica loops; the rest
 // get it only if those need help. A spare that finds invocations attested without it applies them
 // later, as one batch, once the function is quiet or spareCatchUpMs has passed, so that its work
-// does not compete with the next invocation's first wave for the same CPUs.
+// does not compete with the next invocation's first wave for the same CPUs. A batch likewise goes
+// to the first t loops; a spare applies it once the first wave has worked through the backlog.
 import type { SchedulerContext } from './context.ts'
-import { done, firstPending, sleep, type Lane, type Slot, type Spares } from './lane.ts'
+import { done, firstPending, sleep, type Batch, type Lane, type Slot, type Spares } from './lane.ts'
 
 export type SpareControl = ReturnType<typeof createSpares>
 
@@ -24,7 +25,10 @@ function sparesOf(slot: Slot): Spares {
   return slot.spares
 }
 
-export function createSpares({ network, hedgeMs, spareCatchUpMs, spareQuietMs, maxBatch, isRunning }: SchedulerContext) {
+/** How often a waiting batch spare looks again when nothing wakes it (a timer, not a result: attestation never waits for it). */
+const SPARE_POLL_MS = 250
+
+export function createSpares({ network, hedgeMs, spareCatchUpMs, spareQuietMs, maxBatch, batchTargetMs, isRunning }: SchedulerContext) {
   /**
    * Wait, as a spare, until the first wave of this single invocation no longer needs help (see
    * hedgeMs). The first `t` replicas to get here go straight through.
@@ -79,5 +83,70 @@ export function createSpares({ network, hedgeMs, spareCatchUpMs, spareQuietMs, m
     return false
   }
 
-  return { hedge, settledRun, yieldToLiveWork }
+  /**
+   * Whether replica loop `i` (replica i + 1) sends `batch` now. The first `t` loops to reach a pending batch do
+   * (its first wave). Any other loop is a spare: it waits until the batch is settled and no first-wave
+   * loop has a backlog left, then applies it (and the rest of what it missed, batch after batch, each
+   * the same way), or goes at once when the batch needs it. False: do not send, re-read the position
+   * (a split, a stop). When the replicas share CPUs (the dev stack: 4 replicas, 2 cores), a backfill
+   * is then attested with three replicas' work instead of four; the fourth does its share after.
+   */
+  async function hedgeBatch(lane: Lane, batch: Batch, slots: Slot[], i: number): Promise<boolean> {
+    if (hedgeMs <= 0) return true
+    const settled = () => batch.settled || slots.every(done)
+    const replica = i + 1
+    const claims = (batch.claims ??= new Set())
+    if (!settled() && (claims.has(replica) || claims.size < network.t)) {
+      claims.add(replica)
+      return true
+    }
+    lane.spare[i] = true
+    try {
+      while (isRunning() && !lane.rewind[i]) {
+        if (batchNeedsHelp(lane, batch, i)) {
+          if (!settled()) claims.add(replica)
+          return true
+        }
+        if (settled() && !firstWaveBusy(lane, i)) return true
+        await Promise.race([lane.waiting, sleep(SPARE_POLL_MS)])
+      }
+      return false
+    } finally {
+      lane.spare[i] = false
+    }
+  }
+
+  /** Another loop is down, a first-wave loop fell behind the batch (it failed, it restarted), its answers cannot settle it, or it is overdue. */
+  function batchNeedsHelp(lane: Lane, batch: Batch, i: number): boolean {
+    if (lane.cursors.some((c, j) => j !== i && c === undefined)) return true
+    if (batch.settled) return false
+    const claims = batch.claims ?? new Set<number>()
+    for (const r of claims) {
+      const c = lane.cursors[r - 1]
+      if (r - 1 !== i && (c === undefined || c < batch.start)) return true
+    }
+    if (claims.size > 0 && [...claims].every((r) => batch.responses.has(r)) && !rootReachesT(batch)) return true
+    return batch.sentAt !== undefined && performance.now() - batch.sentAt > 2 * batchTargetMs
+  }
+
+  /** t valid answers agree on one root: the batch is attested (or being recorded) without more answers. */
+  function rootReachesT(batch: Batch): boolean {
+    const counts = new Map<string, number>()
+    for (const x of batch.responses.values()) if (!x.invalid && x.share) counts.set(x.root, (counts.get(x.root) ?? 0) + 1)
+    return [...counts.values()].some((c) => c >= network.t)
+  }
+
+  /** Some loop that is not a spare still has invocations to send (the first wave's backlog), and enough of them are up. */
+  function firstWaveBusy(lane: Lane, i: number): boolean {
+    let live = 0
+    let busy = false
+    lane.cursors.forEach((c, j) => {
+      if (j === i || lane.spare[j] || c === undefined) return
+      live++
+      if (c <= lane.head) busy = true
+    })
+    return busy && live >= network.t
+  }
+
+  return { hedge, hedgeBatch, settledRun, yieldToLiveWork }
 }
