@@ -77,6 +77,8 @@ export type CreateGatewayParameters = {
   spareCatchUpMs?: number
   /** How long a function must be quiet before a spare catches up early, ms. Default: 10. */
   spareQuietMs?: number
+  /** Most seqs a batch spare lets the head get ahead of it while it waits out a backlog. Default: 16,384. */
+  spareMaxLag?: number
   /**
    * The WebAssembly curve operations for combining and checking, as a promise: noble until it
    * resolves (the same results). Default: built 1 s after the start (≈ 0.5 s of JavaScript on this
@@ -161,6 +163,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     hedgeMs: p.hedgeMs,
     spareCatchUpMs: p.spareCatchUpMs,
     spareQuietMs: p.spareQuietMs,
+    spareMaxLag: p.spareMaxLag,
     curve,
     ...p.batching,
     // Every replica applies every seq and signs each one alone (a share is one invocation's): no

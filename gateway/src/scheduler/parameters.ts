@@ -62,6 +62,12 @@ export type CreateSchedulerParameters = {
    */
   spareQuietMs?: number
   /**
+   * A batch spare (hedgeMs) waits out a backlog only while it is at most this many seqs behind the
+   * head: on a longer backfill it then applies batches as they settle, so that a first-wave replica
+   * failing never leaves it more than this much to catch up before attestation goes on. Default: 16,384.
+   */
+  spareMaxLag?: number
+  /**
    * Faster curve operations for combining and checking (protocol/src/attest/wasm-loader.ts), or
    * their promise: noble until it resolves (the same results), so building them stays off a start.
    * Default: noble.

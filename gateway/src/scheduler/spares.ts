@@ -28,7 +28,7 @@ function sparesOf(slot: Slot): Spares {
 /** How often a waiting batch spare looks again when nothing wakes it (a timer, not a result: attestation never waits for it). */
 const SPARE_POLL_MS = 250
 
-export function createSpares({ network, hedgeMs, spareCatchUpMs, spareQuietMs, maxBatch, batchTargetMs, isRunning }: SchedulerContext) {
+export function createSpares({ network, hedgeMs, spareCatchUpMs, spareQuietMs, spareMaxLag, maxBatch, batchTargetMs, isRunning }: SchedulerContext) {
   /**
    * Wait, as a spare, until the first wave of this single invocation no longer needs help (see
    * hedgeMs). The first `t` replicas to get here go straight through.
@@ -88,7 +88,8 @@ export function createSpares({ network, hedgeMs, spareCatchUpMs, spareQuietMs, m
    * (its first wave). Any other loop is a spare: it waits until the batch is settled and no first-wave
    * loop has a backlog left, then applies it (and the rest of what it missed, batch after batch, each
    * the same way), or goes at once when the batch needs it. False: do not send, re-read the position
-   * (a split, a stop). When the replicas share CPUs (the dev stack: 4 replicas, 2 cores), a backfill
+   * (a split, a stop). A spare more than spareMaxLag seqs behind the head applies settled batches
+   * without waiting. When the replicas share CPUs (the dev stack: 4 replicas, 2 cores), a backfill
    * is then attested with three replicas' work instead of four; the fourth does its share after.
    */
   async function hedgeBatch(lane: Lane, batch: Batch, slots: Slot[], i: number): Promise<boolean> {
@@ -107,7 +108,7 @@ export function createSpares({ network, hedgeMs, spareCatchUpMs, spareQuietMs, m
           if (!settled()) claims.add(replica)
           return true
         }
-        if (settled() && !firstWaveBusy(lane, i)) return true
+        if (settled() && (!firstWaveBusy(lane, i) || lane.head - batch.start > BigInt(spareMaxLag))) return true
         await Promise.race([lane.waiting, sleep(SPARE_POLL_MS)])
       }
       return false
