@@ -38,7 +38,7 @@ export type NexusResult = {
   attested: number
   /** Tip latencies, ms: Transfer mined → its result attested. */
   tipMs: number[]
-  /** The backfill's span on the monotonic clock (to cut a replica's CPU profile to it). */
+  /** The backfill's span on the monotonic clock, until every replica applied it (to cut a replica's CPU profile to it). */
   window: Window
 }
 
@@ -127,13 +127,13 @@ export async function runNexus(p: {
         return (performance.now() - t0) / 1000
       }),
     )
-    const window = { startUs, endUs: monotonicUs() }
     const clients = stack.replicas.map((r, i) => createReplicaClient({ index: i + 1, url: r.url, gatewayKey: stack.gatewayKey }))
     const appliedSeconds = await step(`${p.label}: every replica applied every event (the spare catching up)`, async () => {
       const applied = async () => (await Promise.all(clients.map((c) => c.state(p.fn.id)))).every((s) => (s?.lastAppliedSeq ?? -1n) >= BigInt(events))
       await until('every replica applied', applied, 3_600_000, 200)
       return (performance.now() - t0) / 1000
     })
+    const window = { startUs, endUs: monotonicUs() }
     const cpu1 = { gateway: gatewayCpuSeconds(), replicas: pids.map(treeCpuSeconds) }
     const afterRss = rssNow()
     whereMemory('after the backfill (every replica applied it)')
