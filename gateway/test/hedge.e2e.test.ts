@@ -284,7 +284,8 @@ describe('hedged fan-out (3-of-4 real replicas)', () => {
         const answeredBefore = new Set(answers.filter((a) => a.replica !== spare && a.seqs.includes(s) && a.at <= last.at).map((a) => a.replica))
         expect(answeredBefore.size).toBeGreaterThanOrEqual(3)
       }
-      expect(sparedInBatches).toBeGreaterThanOrEqual(100)
+      // Most of them (a seq that was alone in the log when a loop reached it goes one by one, hedged as above).
+      expect(sparedInBatches).toBeGreaterThanOrEqual(60)
       expect(sends.some((b) => b.seqs.length > 1)).toBe(true)
     } finally {
       await gateway.close()
