@@ -7,7 +7,7 @@ import type { Hex } from 'viem'
 import { combineShares, createAttestedResult, merkleRoot, merkleTree, TooFewSignersError, type AttestedResult } from '@nexus/protocol/attest'
 import type { ReplicaExecuteResult } from '../replicas/index.ts'
 import type { SchedulerContext } from './context.ts'
-import { agreedLogs, done, evict, type Batch, type Lane, type Slot } from './lane.ts'
+import { agreedLogs, done, evict, rootGroups, type Batch, type Lane, type Slot } from './lane.ts'
 import type { LogLine } from '@nexus/protocol'
 import type { Outcomes } from './outcome.ts'
 import { rejectedShares, type Quorum } from './quorum.ts'
@@ -129,9 +129,7 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
       keepWhoAnswered(batch)
       return
     }
-    const valid = [...batch.responses.entries()].filter(([, x]) => !x.invalid && x.share)
-    const groups = new Map<string, number[]>()
-    for (const [r, x] of valid) groups.set(x.root, [...(groups.get(x.root) ?? []), r])
+    const groups = rootGroups(batch)
     for (const [groupRoot, members] of groups) {
       if (members.length < network.t) continue
       let combined
@@ -196,12 +194,8 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
   }
 
   /** No root of this batch can reach t (diverged replicas will not answer): attest it one by one. */
-  function maybeSplit(lane: Lane, batch: Batch, groups?: Map<string, number[]>) {
+  function maybeSplit(lane: Lane, batch: Batch, groups = rootGroups(batch)) {
     if (batch.settled || batch.single) return
-    if (!groups) {
-      groups = new Map()
-      for (const [r, x] of batch.responses) if (!x.invalid && x.share) groups.set(x.root, [...(groups.get(x.root) ?? []), r])
-    }
     const best = Math.max(0, ...[...groups.values()].map((m) => m.filter((r) => !batch.responses.get(r)!.invalid).length))
     const silent = divergence.silent(lane.functionId, replicaIndexes, (r) => batch.responses.has(r))
     if (best + (n - batch.responses.size - silent) >= network.t) return

@@ -70,6 +70,13 @@ export function agreedLogs(agreeing: Iterable<ReplicaExecuteResult>, digest: str
   return []
 }
 
+/** The replicas behind each root of a batch, counting only valid answers that carry a share. */
+export function rootGroups(batch: Batch): Map<string, number[]> {
+  const groups = new Map<string, number[]>()
+  for (const [r, x] of batch.responses) if (!x.invalid && x.share) groups.set(x.root, [...(groups.get(x.root) ?? []), r])
+  return groups
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export const done = (slot: Slot) => slot.attestedDigest !== undefined || slot.disputed === true
 // One request object per invocation object, so the replica loops all send the same one and its

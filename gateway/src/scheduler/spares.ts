@@ -4,7 +4,7 @@
 // does not compete with the next invocation's first wave for the same CPUs. A batch likewise goes
 // to the first t loops; a spare applies it once the first wave has worked through the backlog.
 import type { SchedulerContext } from './context.ts'
-import { done, firstPending, sleep, type Batch, type Lane, type Slot, type Spares } from './lane.ts'
+import { done, firstPending, rootGroups, sleep, type Batch, type Lane, type Slot, type Spares } from './lane.ts'
 
 export type SpareControl = ReturnType<typeof createSpares>
 
@@ -122,19 +122,12 @@ export function createSpares({ network, hedgeMs, spareCatchUpMs, spareQuietMs, s
     if (lane.cursors.some((c, j) => j !== i && c === undefined)) return true
     if (batch.settled) return false
     const claims = batch.claims ?? new Set<number>()
-    for (const r of claims) {
-      const c = lane.cursors[r - 1]
-      if (r - 1 !== i && (c === undefined || c < batch.start)) return true
-    }
-    if (claims.size > 0 && [...claims].every((r) => batch.responses.has(r)) && !rootReachesT(batch)) return true
+    // (A loop that is down was caught above; one back from down restarts from its state, before the batch.)
+    if ([...claims].some((r) => lane.cursors[r - 1]! < batch.start)) return true
+    // Every first-wave answer is in and no root has t valid shares (when one has, it is being recorded).
+    const allAnswered = claims.size > 0 && [...claims].every((r) => batch.responses.has(r))
+    if (allAnswered && ![...rootGroups(batch).values()].some((members) => members.length >= network.t)) return true
     return batch.sentAt !== undefined && performance.now() - batch.sentAt > 2 * batchTargetMs
-  }
-
-  /** t valid answers agree on one root: the batch is attested (or being recorded) without more answers. */
-  function rootReachesT(batch: Batch): boolean {
-    const counts = new Map<string, number>()
-    for (const x of batch.responses.values()) if (!x.invalid && x.share) counts.set(x.root, (counts.get(x.root) ?? 0) + 1)
-    return [...counts.values()].some((c) => c >= network.t)
   }
 
   /** Some loop that is not a spare still has invocations to send (the first wave's backlog), and enough of them are up. */
