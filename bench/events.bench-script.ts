@@ -12,7 +12,7 @@ import { mkdtemp, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { makeChain } from './events/chain.ts'
 import { printProfiles, summarizeProfiles, type Window } from './events/cpu-profile.ts'
-import { buildTokenBalances } from './events/nexus-build.ts'
+import { buildTokenBalances, keepEngineMetered } from './events/nexus-build.ts'
 import { runNexus } from './events/nexus-run.ts'
 import { ensurePonder, PONDER_VERSION, ponderHome } from './events/ponder-install.ts'
 import { writePonderProject } from './events/ponder-project.ts'
@@ -33,6 +33,7 @@ export default async function (): Promise<void> {
   const { home, bin, installed } = await step(`Ponder ${PONDER_VERSION}: install into ${ponderHome()} (reused when present)`, ensurePonder)
   if (!installed) note('Ponder: already installed')
   const fn = await step('Nexus: build examples/token (nexus build pipeline, cached)', () => buildTokenBalances(cacheDir))
+  await step("Nexus: the QuickJS engine metered in this user's Nexus cache (kept from earlier deploys when there)", () => keepEngineMetered(fn))
   const profileDir = profile ? await mkdtemp(join(cacheDir, 'profile-')) : undefined
   const gatewayProfileDir = process.env.NEXUS_BENCH_GATEWAY_PROFILE === '1' ? await mkdtemp(join(cacheDir, 'gateway-profile-')) : undefined
 

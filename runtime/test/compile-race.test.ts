@@ -10,10 +10,11 @@ import { beforeAll, expect, test } from 'vitest'
 import { buildHandler, compileComponent } from '../src/index.ts'
 import { loadCompiled } from '../src/sandbox/load-compiled.ts'
 import { defaultLimits } from '../src/sandbox/limits.ts'
+import { meteredModulesFor } from '../src/build/metered-modules.ts'
 
-/** What a compile left in the cache folder: entries and the kept metered modules, no lock or temporary file anywhere. */
+/** What a compile left in the cache folder (its entries), with no lock or temporary file there or among the kept metered modules. */
 async function leftIn(cacheDir: string): Promise<string[]> {
-  const kept = await readdir(join(cacheDir, 'metered-modules'))
+  const kept = await readdir(await meteredModulesFor(cacheDir))
   expect(kept.filter((f) => f.includes('.tmp-'))).toEqual([])
   return (await readdir(cacheDir)).sort()
 }
@@ -68,7 +69,7 @@ test('another compiler’s lock makes this one wait for its entry; a stale lock 
   await utimes(lock, old, old)
   const taken = await compileComponent(component, stale)
   expect(await readFile(join(taken.dir, 'READY'), 'utf8')).toBe(taken.codeHash)
-  expect(await leftIn(stale.cacheDir)).toEqual([entry, 'metered-modules'])
+  expect(await leftIn(stale.cacheDir)).toEqual([entry])
 })
 
 test('a lock whose owner process is gone (a replica SIGKILLed mid-compile) is taken over at once; a live owner holds it', async () => {
@@ -95,5 +96,5 @@ test('a lock whose owner process is gone (a replica SIGKILLed mid-compile) is ta
   await writeFile(join(dead.cacheDir, `${entry}.lock`, 'owner'), String(gone))
   const taken = await compileComponent(component, dead)
   expect(await readFile(join(taken.dir, 'READY'), 'utf8')).toBe(taken.codeHash)
-  expect(await leftIn(dead.cacheDir)).toEqual([entry, 'metered-modules'])
+  expect(await leftIn(dead.cacheDir)).toEqual([entry])
 })

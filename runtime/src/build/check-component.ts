@@ -14,7 +14,7 @@ import { witDir } from '@nexus/protocol/wit'
 import { codeHashOf } from './artifact.ts'
 import { compileFiles } from './compile-in-worker.ts'
 import { compileComponent, compiledEntryDir, entryIsValid, WORLD_CHECKED_PREFIX } from './compile.ts'
-import { meteredModulesDir } from './metered-modules.ts'
+import { meteredModulesFor } from './metered-modules.ts'
 
 let witSource: Promise<string> | undefined
 
@@ -40,7 +40,7 @@ export async function checkComponent(component: Uint8Array, options: { memoryPag
     const dir = compiledEntryDir(options.cacheDir, codeHashOf(component), options.memoryPages)
     if (existsSync(join(dir, passed)) && (await entryIsValid(dir, codeHashOf(component)))) return
   }
-  const moduleCache = options.cacheDir === undefined ? undefined : meteredModulesDir(options.cacheDir)
+  const moduleCache = options.cacheDir === undefined ? undefined : await meteredModulesFor(options.cacheDir)
   const compiled = await compileFiles(component, options.memoryPages, { checkWorld: wit, moduleCache })
   // With the replicas' compile cache (one machine, `nexus dev`): the entry they load is this very
   // compile, so a new function's first call does not wait for one.

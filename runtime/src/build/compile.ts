@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { withEntryLock } from './cache-lock.ts'
 import { METER_BUILD, METER_VERSION } from './meter-version.ts'
 import { compileFiles } from './compile-in-worker.ts'
-import { meteredModulesDir } from './metered-modules.ts'
+import { meteredModulesFor } from './metered-modules.ts'
 import { codeHashOf } from './artifact.ts'
 
 export { compileFiles }
@@ -15,6 +15,8 @@ export type CompileOptions = {
   memoryPages: number
   /** This component's compile, already done (the gateway's deploy check): stored, not redone. */
   compiled?: Record<string, Uint8Array>
+  /** The folder of metered modules to take from and add to (default: `meteredModulesFor(cacheDir)`). */
+  moduleCache?: string
 }
 
 /**
@@ -34,7 +36,10 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
     pending = withEntryLock(
       dir,
       () => entryIsValid(dir, codeHash),
-      () => compileInto(dir, component, options.memoryPages, options.compiled),
+      async () => {
+        const moduleCache = options.moduleCache ?? (await meteredModulesFor(options.cacheDir))
+        await compileInto(dir, component, options.compiled ?? (await compileFiles(component, options.memoryPages, { moduleCache })))
+      },
     ).finally(() => inFlight.delete(dir))
     inFlight.set(dir, pending)
   }
@@ -81,11 +86,10 @@ export async function entryIsValid(dir: string, codeHash: string): Promise<boole
   }
 }
 
-async function compileInto(dir: string, component: Uint8Array, memoryPages: number, compiled?: Record<string, Uint8Array>): Promise<void> {
+async function compileInto(dir: string, component: Uint8Array, compiled: Record<string, Uint8Array>): Promise<void> {
   const codeHash = codeHashOf(component)
   const files: Record<string, Uint8Array> = {
-    // The metered modules' folder sits beside the entries, in the same cache folder.
-    ...(compiled ?? (await compileFiles(component, memoryPages, { moduleCache: meteredModulesDir(dirname(dir)) }))),
+    ...compiled,
     // jco's glue (component.js) is an ES module: say so here, whatever package.json is above the
     // cache folder (a user's project may be CommonJS).
     'package.json': new TextEncoder().encode('{ "type": "module" }\n'),

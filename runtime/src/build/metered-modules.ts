@@ -4,7 +4,9 @@
 // in it: data only. Metering the engine was ≈ 3.2 s of the ≈ 3.7 s of CPU a compile spends
 // metering (2.5 s of wall time: one thread), every time a function was deployed or edited under
 // `nexus dev`; the function's own module meters in ≈ 0.2 s. So a module with this much code is
-// metered once per cache folder and taken from here by the next compile that has it.
+// metered once per user (the folder is in the user's Nexus cache, not in one compile cache: a new
+// project, a fresh state folder or a test's own compile cache finds the engine metered already) and
+// taken from here by the next compile that has it.
 //
 // A file is `<sha256 of the module>-<meter version>-<meter build>-<pages>.wasm`: the sha256 of the
 // metered bytes, then the bytes, so a damaged file (a full disk, an interrupted copy) is found and
@@ -14,14 +16,28 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { nexusCacheDir } from './cache-dir.ts'
 import { codeBytes } from './wasm-sections.ts'
 import { METER_BUILD, METER_VERSION } from './meter-version.ts'
 
 /** Modules with at least this much code are kept (the QuickJS engine: ≈ 1.3 MB); smaller ones meter in milliseconds. */
 export const KEEP_CODE_BYTES = 64 << 10
 
-/** The compile cache's folder of metered modules (compile.ts keeps its entries beside it). */
+/** A compile cache's own folder of metered modules (beside its entries). */
 export const meteredModulesDir = (cacheDir: string) => join(cacheDir, 'metered-modules')
+
+/**
+ * Where compiles into `cacheDir` keep metered modules: the user's Nexus cache (`metered-modules`,
+ * shared by every compile cache of this user), or the compile cache's own folder when no private
+ * cache folder can be made (cache-dir.ts).
+ */
+export async function meteredModulesFor(cacheDir: string): Promise<string> {
+  try {
+    return await nexusCacheDir('metered-modules')
+  } catch {
+    return meteredModulesDir(cacheDir)
+  }
+}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest()
 
