@@ -2,14 +2,13 @@
 // within its byte budget, it evicts least recently used components, an evicted function loads
 // again and answers as before, functions on one code hash share one entry, a retired version is
 // dropped, and GET /metrics reports the process's RSS beside the cache's figures.
-import { witDir } from '@nexus/protocol/wit'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { zeroAddress, type Hex } from 'viem'
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco'
+import { namedComponent } from './fixtures/named-component.ts'
 import { createReplica, createReplicaServer, manifestFor, type Replica } from '../src/index.ts'
 
 const FUNCTIONS = 50
@@ -23,14 +22,6 @@ let replica: Replica
 let url: string
 let closeServer: () => Promise<void>
 const codeHashes: Hex[] = []
-
-async function namedComponent(name: string): Promise<Uint8Array> {
-  const wat = (await readFile(new URL('./fixtures/named.wat', import.meta.url), 'utf8'))
-    .replace('"NAME"', JSON.stringify(name))
-    .replace('NAME_LENGTH', String(name.length))
-  const witSource = await readFile(join(witDir, 'nexus.wit'), 'utf8')
-  return componentNew(await componentEmbed({ binary: await parse(wat), witSource, world: 'nexus:function/function' }))
-}
 
 const seqs = new Map<string, bigint>()
 async function call(functionId: string, codeHash: Hex): Promise<string> {

@@ -199,8 +199,10 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
         throw new InvalidArtifactError(`Manifest code hash ${manifest.codeHash} does not match the component (${codeHash}).`)
       }
       // Compile before recording, so an invalid component is rejected and nothing is stored.
+      let compiledDir = ''
       const stored = (async () => {
         const { dir } = await compileComponent(component, { cacheDir: options.cacheDir, memoryPages: manifest.limits.memoryPages })
+        compiledDir = dir
         // Only when this deploy stored it is its manifest the stored one (the first manifest stays).
         return (await store.saveArtifact(codeHash, manifest, component)) ? { dir, manifest } : undefined
       })()
@@ -210,6 +212,9 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       } finally {
         if (deploying.get(codeHash) === stored) deploying.delete(codeHash)
       }
+      // A deployed function is about to be called (the gateway pushes an artifact when it is
+      // deployed): its first call should not wait for its instance.
+      void sandbox.prepare(codeHash, compiledDir).catch(() => {})
       return { codeHash }
     },
     async hasCode(codeHash) {

@@ -43,6 +43,12 @@ export function progressView(buffer: SharedArrayBuffer) {
   }
 }
 
+/**
+ * Main thread → sandbox worker: load this component and make its first instance now (a deploy), so
+ * that its first invocation does not wait for the worker, the module compile and the instantiation.
+ */
+export type WorkerPrepare = { prepare: { codeHash: string; dir: string } }
+
 /** Main thread → sandbox worker: drop these components from the cache (no live function runs them). */
 export type WorkerForget = { forget: string[] }
 

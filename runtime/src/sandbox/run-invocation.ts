@@ -29,6 +29,17 @@ export class ComponentRunner {
     return this.idle?.retainedBytes() ?? 0
   }
 
+  /**
+   * Makes the instance the next run resets instead of instantiating (a deploy, ahead of the first
+   * invocation). Instantiation runs the component's start under INIT_FUEL (instance-pool.ts), as
+   * the first run's would: nothing the guest sees differs.
+   */
+  prepare(): void {
+    if (this.idle) return
+    this.idle = createInstance(this.component)
+    this.instancesCreated++
+  }
+
   /** `reuse: false` instantiates from scratch every time (used to prove reset ≡ fresh). */
   run(info: InvocationInfo, input: Uint8Array, limits: Limits, read: Reader, reuse = true): InvocationOutcome {
     let instance = reuse ? this.idle : undefined

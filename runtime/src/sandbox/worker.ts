@@ -6,7 +6,7 @@ import { createSyncCaller } from './sync-channel.ts'
 import { CompiledCache } from './compiled-cache.ts'
 import type { InvocationOutcome } from './run-invocation.ts'
 import { createBatchState } from './batch-state.ts'
-import { progressView, type WorkerCacheReport, type WorkerForget, type WorkerRequest, type WorkerResponse } from './protocol.ts'
+import { progressView, type WorkerCacheReport, type WorkerForget, type WorkerPrepare, type WorkerRequest, type WorkerResponse } from './protocol.ts'
 import { Status } from '@nexus/protocol/status'
 
 // The QuickJS component uses extended-const; Node 20 still keeps it behind a flag.
@@ -39,9 +39,20 @@ function report() {
   parentPort!.postMessage({ cache: stats } satisfies WorkerCacheReport)
 }
 
-parentPort!.on('message', async (message: WorkerRequest | WorkerForget) => {
+parentPort!.on('message', async (message: WorkerRequest | WorkerForget | WorkerPrepare) => {
   if ('forget' in message) {
     cache.forget(message.forget)
+    report()
+    return
+  }
+  if ('prepare' in message) {
+    const { codeHash, dir } = message.prepare
+    try {
+      ;(await cache.runner(codeHash, dir)).prepare()
+    } catch {
+      // Preparing is ahead of time only: the first invocation loads it again and reports what fails.
+    }
+    await cache.settle(codeHash).catch(() => {})
     report()
     return
   }
