@@ -26,7 +26,7 @@ import {
 } from './triggers.stack.ts'
 
 const TEST_TIMEOUT = 900_000
-/** Transfers per group; the groups are 600 blocks apart, so the backfill spans several 500-block cursor steps. */
+/** Transfers per group; the groups are 600 blocks apart, so the backfill spans several cursor steps (at most 500 blocks each). */
 const GROUP = 400
 const GROUPS = 3
 const COUNT = GROUP * GROUPS

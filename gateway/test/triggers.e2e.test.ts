@@ -34,6 +34,7 @@ const alice: Address = '0x00000000000000000000000000000000000a11ce'
 const bob: Address = '0x0000000000000000000000000000000000000b0b'
 const carol: Address = '0x00000000000000000000000000000000000ca201'
 const dave: Address = '0x000000000000000000000000000000000000da7e'
+const erin: Address = '0x00000000000000000000000000000000000e7140'
 
 /** Generous: CI runs every suite at once on 2 cores. */
 const TEST_TIMEOUT = 600_000
@@ -220,7 +221,7 @@ describe('chain triggers on anvil (3-of-4 real replicas)', () => {
       try {
         expect((await deploy(first.url, await triggerArtifact('backfill', [transfersTo(carol, start)]))).status).toBe(201)
         const lastSeq = async () => BigInt(((await (await fetch(`${first.url}/v1/functions/backfill`)).json()) as { lastSeq: string }).lastSeq)
-        // The step's 120 logs are appended in one transaction: killed once they are, before they are all attested.
+        // Killed once the first logs are appended (the first getLogs ranges are a block or two: log-step.ts), before they are all attested.
         await until('backfill under way', async () => (await lastSeq()) > 0n, 180_000, 5)
       } finally {
         await killProcess(first.proc)
@@ -268,6 +269,41 @@ describe('chain triggers on anvil (3-of-4 real replicas)', () => {
         expect(proxy.counts.rangeRefused).toBeGreaterThan(0)
       } finally {
         await flaky.close()
+        await proxy.close()
+      }
+    },
+    TEST_TIMEOUT,
+  )
+
+  test(
+    'a backfill fetches one block first, then ranges that double while they hold few logs: the first invocations are appended early, every log once',
+    async () => {
+      const start = (await head()) + 1n
+      await send('mint', [clients.wallet.account.address, 1_000n])
+      await send('transferMany', [erin, 40n])
+      await mine(40)
+      await send('transferMany', [erin, 40n])
+      await mine(CONFIRMATIONS)
+      const expected = (await clients.public.getLogs({ address: token, event: transferAbi, args: { to: erin }, fromBlock: start })).map(
+        (l) => `event:31337:${l.blockHash}:${l.logIndex}`,
+      )
+      expect(expected).toHaveLength(80)
+      const proxy = await startRpcProxy(anvil.rpcUrl, { maxLogBlocks: 1_000 })
+      const gw = await startChainGateway(stack, { name: 'steps', chains: [{ ...chain, rpcUrl: proxy.url }] })
+      try {
+        expect((await deploy(gw.url, await triggerArtifact('steps', [transfersTo(erin, start)]))).status).toBe(201)
+        await attested(gw, 'steps', 80)
+        const rows = await invocationsOf(gw.gateway, 'steps')
+        expect(rows.map((r) => r.idempotencyKey)).toEqual(expected)
+        // The sink's ranges: contiguous from its start block, one block first, then doubling (each
+        // held at most 40 logs, under half a log transaction), until the final block.
+        const ranges = proxy.logRanges.filter((r) => r.address === token.toLowerCase())
+        expect(ranges[0]).toMatchObject({ fromBlock: start, toBlock: start })
+        const sizes = ranges.map((r) => Number(r.toBlock - r.fromBlock + 1n))
+        for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.fromBlock).toBe(ranges[i - 1]!.toBlock + 1n)
+        expect(sizes.slice(0, 5)).toEqual([1, 2, 4, 8, 16])
+      } finally {
+        await gw.close()
         await proxy.close()
       }
     },

@@ -13,6 +13,7 @@ import { createCursors } from './cursors.ts'
 import { ChainConfigError, StaleViewError } from './errors.ts'
 import { createFollower } from './follower.ts'
 import { createChainRpc, type ChainRpc } from './rpc.ts'
+import { FIRST_LOG_STEP, MAX_LOG_STEP, nextLogStep } from './log-step.ts'
 import { blockSink, eventSink, type BlockSink, type LogSink, type Sink } from './sinks.ts'
 
 export type CreateTriggerServiceParameters = {
@@ -50,8 +51,11 @@ const APPEND_RUN = 1000
 /** Block headers fetched (and then appended) at once for a block trigger. */
 const HEADER_RUN = 200
 
-/** Blocks moved per cursor step: the cursor is persisted after each step, so a crash loses little work. */
-const STEP_BLOCKS = 500n
+/**
+ * Blocks moved per cursor step of a block sink: the cursor is persisted after each step, so a crash
+ * loses little work. An event sink's step adapts to its logs (log-step.ts), up to the same.
+ */
+const STEP_BLOCKS = MAX_LOG_STEP
 
 export function createTriggerService(p: CreateTriggerServiceParameters) {
   const logger = p.logger ?? (() => {})
@@ -78,6 +82,8 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
     const interval = chain.pollingIntervalMs ?? (chain.name === 'devnet' ? 250 : 1000)
     const manifests = new Map<string, TriggerSpec[]>()
     const position = new Map<string, bigint>()
+    /** Each event sink's blocks per getLogs (log-step.ts). */
+    const logSteps = new Map<string, bigint>()
     const state = { head: null as string | null, final: null as string | null, rounds: 0, delivered: 0, errors: 0, lastError: null as string | null }
 
     async function loadSinks(): Promise<Sink[]> {
@@ -97,7 +103,8 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
       return [...sinks, ...(p.extraSinks?.(chain.chainId) ?? [])]
     }
 
-    async function deliverLogs(sink: LogSink, from: bigint, to: bigint) {
+    /** Delivers the logs of blocks from..to: how many there were, or false when stopped part-way. */
+    async function deliverLogs(sink: LogSink, from: bigint, to: bigint): Promise<number | false> {
       const logs = await rpc.getLogs(sink.filter, from, to)
       const headers = await follower.headers([...new Set(logs.map((l) => l.blockNumber))])
       // Check the whole batch before delivering any of it: all of it is on the chain we follow.
@@ -111,7 +118,7 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
         state.delivered += run.length
         await yieldToEventLoop()
       }
-      return true
+      return logs.length
     }
 
     async function deliverBlocks(sink: BlockSink, from: bigint, to: bigint) {
@@ -142,8 +149,14 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
         let at: bigint = cursor
         position.set(sink.key, at)
         while (at < final && !abort.signal.aborted) {
-          const to: bigint = at + STEP_BLOCKS < final ? at + STEP_BLOCKS : final
-          const done = sink.kind === 'log' ? await deliverLogs(sink, at + 1n, to) : await deliverBlocks(sink, at + 1n, to)
+          const step = sink.kind === 'log' ? (logSteps.get(sink.key) ?? FIRST_LOG_STEP) : STEP_BLOCKS
+          const to: bigint = at + step < final ? at + step : final
+          let done: boolean
+          if (sink.kind === 'log') {
+            const logs = await deliverLogs(sink, at + 1n, to)
+            done = logs !== false
+            if (logs !== false) logSteps.set(sink.key, nextLogStep(step, logs, APPEND_RUN))
+          } else done = await deliverBlocks(sink, at + 1n, to)
           if (!done) return
           await cursors.set(chainId, sink.key, to)
           position.set(sink.key, (at = to))
