@@ -1,7 +1,7 @@
 // How many blocks one getLogs of an event sink covers. A fixed 500 blocks made a dense backfill
 // (thousands of logs per block) fetch and parse every log of its first 500 blocks, ≈ 10,000 in the
-// events bench, before appending the first: the replicas sat idle for most of a second after a
-// deploy. A sink's range starts at one block and adapts to what the last one held: it doubles while
+// events bench, before appending the first, so a new function's first result waited for all of
+// them. A sink's range starts at one block and adapts to what the last one held: it doubles while
 // a range holds at most half a log transaction (APPEND_RUN), and halves when it held more than two,
 // so the first invocations are in the log after one small fetch, and a sparse history still moves
 // up to MAX_LOG_STEP blocks a call after a few doublings.
