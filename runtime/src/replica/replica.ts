@@ -199,10 +199,9 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
         throw new InvalidArtifactError(`Manifest code hash ${manifest.codeHash} does not match the component (${codeHash}).`)
       }
       // Compile before recording, so an invalid component is rejected and nothing is stored.
-      let compiledDir = ''
+      const compiled = compileComponent(component, { cacheDir: options.cacheDir, memoryPages: manifest.limits.memoryPages })
       const stored = (async () => {
-        const { dir } = await compileComponent(component, { cacheDir: options.cacheDir, memoryPages: manifest.limits.memoryPages })
-        compiledDir = dir
+        const { dir } = await compiled
         // Only when this deploy stored it is its manifest the stored one (the first manifest stays).
         return (await store.saveArtifact(codeHash, manifest, component)) ? { dir, manifest } : undefined
       })()
@@ -214,7 +213,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       }
       // A deployed function is about to be called (the gateway pushes an artifact when it is
       // deployed): its first call should not wait for its instance.
-      void sandbox.prepare(codeHash, compiledDir).catch(() => {})
+      void sandbox.prepare(codeHash, (await compiled).dir).catch(() => {})
       return { codeHash }
     },
     async hasCode(codeHash) {

@@ -35,18 +35,18 @@ export class ComponentRunner {
    * the first run's would: nothing the guest sees differs.
    */
   prepare(): void {
-    if (this.idle) return
-    this.idle = createInstance(this.component)
+    this.idle ??= this.instantiate()
+  }
+
+  private instantiate(): LiveInstance {
+    const instance = createInstance(this.component)
     this.instancesCreated++
+    return instance
   }
 
   /** `reuse: false` instantiates from scratch every time (used to prove reset ≡ fresh). */
   run(info: InvocationInfo, input: Uint8Array, limits: Limits, read: Reader, reuse = true): InvocationOutcome {
-    let instance = reuse ? this.idle : undefined
-    if (!instance) {
-      instance = createInstance(this.component)
-      this.instancesCreated++
-    }
+    const instance = (reuse ? this.idle : undefined) ?? this.instantiate()
     this.idle = undefined
     const fuelLimit = BigInt(limits.fuel)
     instance.fuel.value = fuelLimit
