@@ -1,7 +1,7 @@
-// The guest prelude's TextDecoder (QuickJS has none): every handler's input goes through it, so its
-// cost is part of every invocation's fuel. Its fast path (native string building) must give exactly
-// what the exact byte loop gives: the WHATWG decoder's result on well-formed UTF-8, and the loop's
-// own result on anything else (the loop is what replicas ran before; results must not change).
+// The guest prelude's TextDecoder and TextEncoder (QuickJS has neither): every handler's input and
+// JSON result goes through them, so their cost is part of every invocation's fuel. Both call the host
+// (nexus:function/text) and must give exactly what the Encoding Standard gives, ill-formed input
+// included. Components built before the import keep their own interpreted loops and results.
 import { createHash } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -34,32 +34,26 @@ beforeAll(async () => {
   runner = new ComponentRunner(await loadCompiled(dir))
 }, 120_000)
 
-function guestDecode(bytes: Uint8Array) {
-  const outcome = runner.run(info, bytes, defaultLimits, () => null)
-  const output = new TextDecoder().decode(outcome.output)
-  if (outcome.status !== Status.ok) return { error: output, fuel: outcome.fuelUsed }
-  return { text: bytes[0] === 1 ? output : String.fromCharCode(...(JSON.parse(output) as number[])), fuel: outcome.fuelUsed }
+function runGuest(input: Uint8Array) {
+  const outcome = runner.run(info, input, defaultLimits, () => null)
+  if (outcome.status !== Status.ok) throw new Error(`guest failed: ${new TextDecoder().decode(outcome.output)}`)
+  return outcome
 }
 
-/** The prelude's byte loop (guest-prelude.ts), as it decoded every input before the fast path. */
-function byteLoop(b: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < b.length; ) {
-    const c = b[i++]!
-    let cp = 0xfffd
-    if (c < 0x80) cp = c
-    else if (c >= 0xc2 && c < 0xe0 && i < b.length) cp = ((c & 31) << 6) | (b[i++]! & 63)
-    else if (c >= 0xe0 && c < 0xf0 && i + 1 < b.length) {
-      cp = ((c & 15) << 12) | ((b[i]! & 63) << 6) | (b[i + 1]! & 63)
-      i += 2
-    } else if (c >= 0xf0 && c < 0xf5 && i + 2 < b.length) {
-      cp = ((c & 7) << 18) | ((b[i]! & 63) << 12) | ((b[i + 1]! & 63) << 6) | (b[i + 2]! & 63)
-      i += 3
-    }
-    s += String.fromCodePoint(cp) // throws beyond U+10FFFF (f4 90.. and up): the guest's did too
-  }
-  return s
+/** The guest's TextDecoder over `bytes`, as UTF-16 code units. */
+function guestDecode(bytes: Uint8Array): string {
+  const { output } = runGuest(bytes)
+  return String.fromCharCode(...(JSON.parse(new TextDecoder().decode(output)) as number[]))
 }
+
+/** The guest's TextEncoder over `s` (any UTF-16, lone surrogates included). */
+function guestEncode(s: string): Uint8Array {
+  const units = Array.from({ length: s.length }, (_, i) => s.charCodeAt(i))
+  return runGuest(Uint8Array.of(2, ...new TextEncoder().encode(JSON.stringify(units)))).output
+}
+
+/** What the Encoding Standard says (Node's own decoder), keeping a byte order mark as the guest's does. */
+const whatwg = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /** Seeded bytes: SHA-256 of seed/counter. */
 function seeded(seed: string) {
@@ -71,14 +65,10 @@ function seeded(seed: string) {
   }
 }
 
-test('well-formed UTF-8 decodes as WHATWG does; anything else as the byte loop did', () => {
+test('the guest decodes UTF-8 as the Encoding Standard does, ill-formed bytes and a byte order mark included', () => {
   const enc = new TextEncoder()
-  const valid = ['', 'plain ascii {"kind":"event"}', 'é€😀中\u0000\u007f\u0080\u07ff\u0800\uffff', '😀'.repeat(5000), 'x'.repeat(20_000)]
-  for (const s of valid) {
-    const bytes = enc.encode(s)
-    expect(guestDecode(bytes).text, s.slice(0, 20)).toBe(new TextDecoder().decode(bytes))
-    expect(byteLoop(bytes)).toBe(s)
-  }
+  const valid = ['', 'plain ascii {"kind":"event"}', 'é€😀中\u0000\u007f\u0080\u07ff\u0800\uffff', '😀'.repeat(5000), 'x'.repeat(20_000), '\ufeffBOM first']
+  for (const s of valid) expect(guestDecode(enc.encode(s)), s.slice(0, 20)).toBe(s)
   const random = seeded('utf8')
   const malformed = [
     [0xc0, 0x80], // overlong
@@ -87,26 +77,32 @@ test('well-formed UTF-8 decodes as WHATWG does; anything else as the byte loop d
     [0xf5, 0x80, 0x80, 0x80], // beyond U+10FFFF
     [0x61, 0x80, 0x62], // a lone continuation byte
     [0xf4, 0x90, 0x80, 0x80], // U+110000
+    [0xef, 0xbb, 0xbf], // only a byte order mark
   ].map((b) => Uint8Array.from(b))
-  for (let k = 0; k < 40; k++) malformed.push(random(1 + (k % 13) * 7))
-  for (const bytes of malformed) {
-    const guest = guestDecode(bytes)
-    let expected: { text: string } | { error: RegExp }
-    try {
-      expected = { text: byteLoop(bytes) }
-    } catch {
-      expected = { error: /invalid code point/ }
-    }
-    if ('text' in expected) expect(guest.text, Buffer.from(bytes).toString('hex')).toBe(expected.text)
-    else expect(guest.error, Buffer.from(bytes).toString('hex')).toMatch(expected.error)
-  }
+  for (let k = 0; k < 40; k++) malformed.push(random(2 + (k % 13) * 7).map((b, i) => (i === 0 && b < 4 ? b + 4 : b)))
+  for (const bytes of malformed) expect(guestDecode(bytes), Buffer.from(bytes).toString('hex')).toBe(whatwg.decode(bytes))
 })
 
-test('an ASCII input costs little fuel per byte (an event payload is ≈ 700 bytes)', () => {
-  // Input starting with 0x01: the fixture answers only the length, so the fuel is the decoding's.
-  const none = guestDecode(Uint8Array.of(1)).fuel
-  const ascii = guestDecode(new TextEncoder().encode(`\u0001${'a'.repeat(10_000)}`)).fuel
-  const perByte = Number(ascii - none) / 10_000
-  console.log(`TextDecoder in the guest: ${perByte.toFixed(2)} fuel per ASCII byte (the byte loop took ≈ 120)`)
-  expect(perByte).toBeLessThan(30)
+test('the guest encodes as the Encoding Standard does: a lone surrogate becomes U+FFFD', () => {
+  const cases = ['', 'abc', 'héllo wörld €', '😀 x', 'a\ud800b', '\udc00', 'x\ud83d', '\ud83d\ude00\ud83d', '\u0000'.repeat(3)]
+  const random = seeded('utf16')
+  // Random code units, surrogates over-represented so that lone and paired ones both occur.
+  for (let k = 0; k < 30; k++) {
+    const bytes = random(2 * (1 + k * 3))
+    let s = ''
+    for (let i = 0; i < bytes.length; i += 2)
+      s += String.fromCharCode(bytes[i]! & 1 ? 0xd800 + ((bytes[i]! >> 1) % 8) * 0x100 + bytes[i + 1]! : (bytes[i]! << 8) | bytes[i + 1]!)
+    cases.push(s)
+  }
+  for (const s of cases) expect(Buffer.from(guestEncode(s)).toString('hex'), JSON.stringify(s)).toBe(Buffer.from(new TextEncoder().encode(s)).toString('hex'))
+})
+
+test('UTF-8 both ways costs a few units of fuel per character at most (the interpreted loops took 18–120 a byte)', () => {
+  const fuel = (input: Uint8Array) => runGuest(input).fuelUsed
+  const decoded = Number(fuel(new TextEncoder().encode(`\u0001${'a'.repeat(10_000)}`)) - fuel(Uint8Array.of(1))) / 10_000
+  const text = new TextEncoder().encode('é'.repeat(5_000))
+  const encoded = Number(fuel(Uint8Array.of(3, ...text)) - fuel(Uint8Array.of(1, ...text))) / 5_000
+  console.log(`guest UTF-8: decode ${decoded.toFixed(2)} fuel per ASCII byte; encode ${encoded.toFixed(2)} fuel per 2-byte character`)
+  expect(decoded).toBeLessThan(2)
+  expect(encoded).toBeLessThan(5)
 })

@@ -1,12 +1,13 @@
 import { guestPromise } from './guest-promise.ts'
 
 // Prepended to every bundled JS handler. QuickJS has no TextEncoder/TextDecoder; handlers
-// need UTF-8 for JSON in and out, so we supply small exact implementations.
+// need UTF-8 for JSON in and out, so we supply both, on the host's conversions.
 // Also: clock and randomness must come from the invocation, never from the engine, or replicas
 // would disagree (and the stubbed WASI clock traps). Date and Math.random are rebound to `env`.
 export const guestPrelude = `${guestPromise}
 import { now as __nexusNow, randomBytes as __nexusRandomBytes } from 'nexus:function/env@0.1.0';
 import { write as __nexusLogWrite } from 'nexus:function/log@0.1.0';
+import { utf8Encode as __nexusUtf8Encode, utf8Decode as __nexusUtf8Decode } from 'nexus:function/text@0.1.0';
 {
   const RealDate = Date
   const nowMs = () => Number(__nexusNow())
@@ -92,23 +93,17 @@ globalThis.__nexusRunHandler = (run) => {
   if (out instanceof Uint8Array) return out
   throw new Error('handler returned ' + (out === null ? 'null' : typeof out) + ' instead of a Uint8Array: ' + describe(out))
 }
+// UTF-8 both ways on the host (nexus:function/text): the engine moves the string into and out of its
+// memory natively, where a byte loop interpreted here cost 18–120 fuel a byte (an event payload's
+// decode ≈ 15,000, a 125-character JSON result's encode ≈ 14,000). A lone surrogate is replaced
+// before it crosses, as the Encoding Standard says: the engine would pass it as three bytes, which
+// the host would read as three U+FFFD.
 if (typeof globalThis.TextEncoder === 'undefined') {
   globalThis.TextEncoder = class TextEncoder {
     get encoding() { return 'utf-8' }
     encode(input = '') {
-      const s = String(input); const out = []
-      for (let i = 0; i < s.length; i++) {
-        let c = s.charCodeAt(i)
-        if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-          const d = s.charCodeAt(i + 1)
-          if (d >= 0xdc00 && d <= 0xdfff) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++ } else c = 0xfffd
-        } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd
-        if (c < 0x80) out.push(c)
-        else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63))
-        else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
-        else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
-      }
-      return new Uint8Array(out)
+      const s = String(input)
+      return __nexusUtf8Encode(s.isWellFormed() ? s : s.toWellFormed())
     }
   }
 }
@@ -116,27 +111,9 @@ if (typeof globalThis.TextDecoder === 'undefined') {
   globalThis.TextDecoder = class TextDecoder {
     get encoding() { return 'utf-8' }
     decode(input) {
-      const b = input instanceof Uint8Array ? input : new Uint8Array(input ?? [])
-      // Fast path: one string of the bytes (native fromCharCode, in chunks under QuickJS's argument
-      // limit); ASCII is then the answer, valid UTF-8 decodes natively (escape → decodeURIComponent).
-      // The byte loop below, one string per code point, cost ≈ 120 fuel a byte: an event payload
-      // took ≈ 85,000. decodeURIComponent accepts exactly well-formed UTF-8, on which both agree;
-      // anything else throws and takes the loop, so every input decodes as it did before.
-      let latin1 = ''
-      for (let i = 0; i < b.length; i += 8192) latin1 += String.fromCharCode.apply(null, b.subarray(i, i + 8192))
-      if (!/[\\u0080-\\u00ff]/.test(latin1)) return latin1
-      try { return decodeURIComponent(escape(latin1)) } catch {}
-      let s = ''
-      for (let i = 0; i < b.length; ) {
-        const c = b[i++]
-        let cp = 0xfffd
-        if (c < 0x80) cp = c
-        else if (c >= 0xc2 && c < 0xe0 && i < b.length) cp = ((c & 31) << 6) | (b[i++] & 63)
-        else if (c >= 0xe0 && c < 0xf0 && i + 1 < b.length) { cp = ((c & 15) << 12) | ((b[i] & 63) << 6) | (b[i + 1] & 63); i += 2 }
-        else if (c >= 0xf0 && c < 0xf5 && i + 2 < b.length) { cp = ((c & 7) << 18) | ((b[i] & 63) << 12) | ((b[i + 1] & 63) << 6) | (b[i + 2] & 63); i += 3 }
-        s += String.fromCodePoint(cp)
-      }
-      return s
+      if (input instanceof Uint8Array) return __nexusUtf8Decode(input)
+      if (ArrayBuffer.isView(input)) return __nexusUtf8Decode(new Uint8Array(input.buffer, input.byteOffset, input.byteLength))
+      return __nexusUtf8Decode(new Uint8Array(input ?? []))
     }
   }
 }

@@ -6,6 +6,7 @@ import type * as NexusFunctionEnv from './interfaces/nexus-function-env.js'; // 
 import type * as NexusFunctionFs from './interfaces/nexus-function-fs.js'; // nexus:function/fs@0.1.0
 import type * as NexusFunctionKv from './interfaces/nexus-function-kv.js'; // nexus:function/kv@0.1.0
 import type * as NexusFunctionLog from './interfaces/nexus-function-log.js'; // nexus:function/log@0.1.0
+import type * as NexusFunctionText from './interfaces/nexus-function-text.js'; // nexus:function/text@0.1.0
 export interface ImportObject {
   'nexus:function/chain@0.1.0': typeof NexusFunctionChain,
   'nexus:function/crypto@0.1.0': typeof NexusFunctionCrypto,
@@ -13,6 +14,7 @@ export interface ImportObject {
   'nexus:function/fs@0.1.0': typeof NexusFunctionFs,
   'nexus:function/kv@0.1.0': typeof NexusFunctionKv,
   'nexus:function/log@0.1.0': typeof NexusFunctionLog,
+  'nexus:function/text@0.1.0': typeof NexusFunctionText,
 }
 export interface Root {
   init(shim: string, script: string, entryPath: string | undefined, disableGc: boolean): void,

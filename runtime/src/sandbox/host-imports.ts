@@ -265,7 +265,23 @@ export function createHostImports(current: () => InvocationContext) {
     },
   }
 
-  const imports = { kv, fs, log, env, chain, crypto }
+  // The guest prelude's TextEncoder and TextDecoder (build/guest-prelude.ts). Priced as moving the
+  // bytes both ways. The prelude passes well-formed strings only; a decode keeps a byte order mark,
+  // as the prelude's own decoder did before this import existed.
+  const utf8 = new TextEncoder()
+  const utf8Text = new TextDecoder('utf-8', { ignoreBOM: true })
+  const text = {
+    utf8Encode(s: string): Uint8Array {
+      current().charge(2 * Buffer.byteLength(s, 'utf8'))
+      return utf8.encode(s)
+    },
+    utf8Decode(bytes: Uint8Array): string {
+      current().charge(2 * bytes.length)
+      return utf8Text.decode(bytes)
+    },
+  }
+
+  const imports = { kv, fs, log, env, chain, crypto, text }
   return Object.fromEntries(
     Object.entries(imports).flatMap(([name, impl]) => [
       [`nexus:function/${name}`, impl],
