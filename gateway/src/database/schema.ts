@@ -39,6 +39,8 @@ export const functionVersions = pgTable(
 
 export type Disagreement = { replica: number; digest?: string; reason: string }
 
+// Rows stay inline and uncompressed up to 8160 bytes (toast_tuple_target, 0007_invocations_inline.sql):
+// each is rewritten whole when its result is recorded.
 export const invocations = pgTable(
   'nexus_invocations',
   {
