@@ -64,7 +64,7 @@ const request: Omit<RoutePayload, 'kind'> = {
 }
 
 test('one handler, two replicas: the same answer, and every part of the context does what users expect', async () => {
-  expect(project.functions.map((f) => f.id)).toEqual(['ctxapi-api'])
+  expect(project.functions.map((f) => f.id)).toEqual(['ctxapi-api', 'ctxapi-mutate'])
   const [a, b] = [await route(replicas[0]!, 1n, request), await route(replicas[1]!, 1n, request)]
   expect(a.status, a.output).toBe(Status.ok)
   expect(b).toEqual(a)
@@ -114,4 +114,25 @@ test('a payload written before headers existed still runs; a body that is not JS
   const bad = await route(replicas[0]!, 3n, { ...request, body: bytesToHex(enc.encode('not json')) })
   expect(bad.status).toBe(Status.handlerError)
   expect(bad.output).toContain('ctx.request.json(): the request body is not JSON')
+}, 120_000)
+
+test("a handler's changes to the context's shared parts do not reach the next invocation", async () => {
+  const fn = project.functions.find((f) => f.id === 'ctxapi-mutate')!
+  const run = async (seq: bigint) => {
+    const r = await replicas[0]!.execute({
+      functionId: fn.id,
+      codeHash: fn.manifest!.codeHash as Hex,
+      seq,
+      input: encodeTriggerPayload({ kind: 'route', method: 'POST', path: '/mutate', query: [], body: '0x' }),
+      trigger: 'route',
+      timestampMs: 1_700_000_000_000n,
+      chainId: 31337n,
+    })
+    expect(r.fields.status, dec.decode(r.output)).toBe(Status.ok)
+    return JSON.parse(dec.decode(r.output)) as unknown
+  }
+  expect(await run(1n)).toEqual({ left: null, getString: null, logInfo: 'function' })
+  // The first invocation replaced kv.getString and log.info and set a property on ctx.kv: the second
+  // sees none of it, only the state it committed.
+  expect(await run(2n)).toEqual({ left: null, getString: 'stored', logInfo: 'function' })
 }, 120_000)

@@ -38,7 +38,10 @@ function chainContext(chain: Host['chain']): ChainContext {
   }
 }
 
-function baseContext(host: Host, info: Invocation): BaseContext {
+/** The parts of every context that depend only on the host: made once, when the module is evaluated. */
+type FixedContext = Omit<BaseContext, 'env'>
+
+function fixedContext(host: Host): FixedContext {
   return {
     kv: kvContext(host.kv),
     fs: fsContext(host.fs),
@@ -49,7 +52,6 @@ function baseContext(host: Host, info: Invocation): BaseContext {
       warn: (m) => host.log.write('warn', m),
       error: (m) => host.log.write('error', m),
     },
-    env: envContext(host.env, info),
   }
 }
 
@@ -122,7 +124,7 @@ function hexToBytes(hex: Hex): Uint8Array {
   return out
 }
 
-function contextFor(host: Host, specs: TriggerSpec[], input: Uint8Array): AnyContext {
+function contextFor(host: Host, fixed: FixedContext, specs: TriggerSpec[], input: Uint8Array): AnyContext {
   // Asked once per invocation: every host call costs fuel and a crossing of the component boundary.
   const info = host.env.invocation()
   const trigger = info.trigger
@@ -137,7 +139,7 @@ function contextFor(host: Host, specs: TriggerSpec[], input: Uint8Array): AnyCon
   if (!payload || payload.kind !== trigger || !specs.some((s) => s.kind === trigger)) {
     throw new Error(`this function handles ${[...new Set(specs.map((s) => s.kind))].join(', ')} triggers, not "${trigger}"`)
   }
-  const base = baseContext(host, info)
+  const base: BaseContext = { ...fixed, env: envContext(host.env, info) }
   switch (payload.kind) {
     case 'event':
       return eventContext(base, specs, payload)
@@ -159,11 +161,22 @@ function contextFor(host: Host, specs: TriggerSpec[], input: Uint8Array): AnyCon
 }
 
 /**
- * The body of every generated `handle` export. An async handler's Promise is encoded when it settles:
- * the runtime's guest prelude runs the Promise jobs to the end before the export returns.
+ * Makes the body of the generated `handle` export. The entry calls this when its module is evaluated,
+ * which is at build time, before the engine's heap is snapshotted: the contexts that depend only on
+ * the host are then in the snapshot every invocation starts from, not rebuilt by each one. Each
+ * invocation still gets its own context object, and nothing it changes outlives it (the instance is
+ * reset). An async handler's Promise is encoded when it settles: the runtime's guest prelude runs
+ * the Promise jobs to the end before the export returns.
  */
-export function runFunction(host: Host, specs: TriggerSpec[], handler: (ctx: never) => unknown, input: Uint8Array): Uint8Array | PromiseLike<Uint8Array> {
-  const result = handler(contextFor(host, specs, input) as never)
-  if (result && typeof (result as { then?: unknown }).then === 'function') return (result as PromiseLike<unknown>).then(encodeOutput)
-  return encodeOutput(result)
+export function functionRunner(
+  host: Host,
+  specs: TriggerSpec[],
+  handler: (ctx: never) => unknown,
+): (input: Uint8Array) => Uint8Array | PromiseLike<Uint8Array> {
+  const fixed = fixedContext(host)
+  return (input) => {
+    const result = handler(contextFor(host, fixed, specs, input) as never)
+    if (result && typeof (result as { then?: unknown }).then === 'function') return (result as PromiseLike<unknown>).then(encodeOutput)
+    return encodeOutput(result)
+  }
 }
