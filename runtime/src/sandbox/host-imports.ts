@@ -272,8 +272,10 @@ export function createHostImports(current: () => InvocationContext) {
   const utf8Text = new TextDecoder('utf-8', { ignoreBOM: true })
   const text = {
     utf8Encode(s: string): Uint8Array {
-      current().charge(2 * Buffer.byteLength(s, 'utf8'))
-      return utf8.encode(s)
+      // Encoded before it is priced: one pass over the string, and the work is no more than copying it.
+      const bytes = utf8.encode(s)
+      current().charge(2 * bytes.length)
+      return bytes
     },
     utf8Decode(bytes: Uint8Array): string {
       current().charge(2 * bytes.length)
