@@ -5,6 +5,7 @@
 import { transpile } from '@bytecodealliance/jco'
 import { meterModule } from './meter.ts'
 import { meterCached } from './metered-modules.ts'
+import { leanGlue } from './lean-glue.ts'
 
 /** A compile failure that is the component's fault (the caller answers InvalidArtifactError). */
 export type CompileRefusal = { refused: string; cause: string }
@@ -27,6 +28,10 @@ export async function compileFiles(
   const out: Record<string, Uint8Array> = {}
   for (const [name, bytes] of Object.entries(files)) {
     if (name.includes('/')) continue // interface typings
+    if (name === 'component.js') {
+      out[name] = new TextEncoder().encode(leanGlue(new TextDecoder().decode(bytes)).source)
+      continue
+    }
     try {
       out[name] = name.endsWith('.wasm') ? meterCached(bytes, memoryPages, (core) => meterModule(core, { maxPages: memoryPages }), moduleCache).bytes : bytes
     } catch (cause) {

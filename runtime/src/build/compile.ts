@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path'
 import { withEntryLock } from './cache-lock.ts'
 import { METER_BUILD, METER_VERSION } from './meter-version.ts'
+import { GLUE_BUILD } from './lean-glue.ts'
 import { compileFiles } from './compile-in-worker.ts'
 import { meteredModulesFor } from './metered-modules.ts'
 import { codeHashOf } from './artifact.ts'
@@ -49,7 +50,7 @@ export async function compileComponent(component: Uint8Array, options: CompileOp
 
 /** Where `compileComponent` keeps the compile of `codeHash` (0x-prefixed) at `memoryPages`. */
 export const compiledEntryDir = (cacheDir: string, codeHash: string, memoryPages: number) =>
-  join(cacheDir, `${codeHash.slice(2)}-${METER_VERSION}-${METER_BUILD}-${memoryPages}`)
+  join(cacheDir, `${codeHash.slice(2)}-${METER_VERSION}-${METER_BUILD}${GLUE_BUILD}-${memoryPages}`)
 
 const inFlight = new Map<string, Promise<void>>()
 
