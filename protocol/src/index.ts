@@ -14,6 +14,7 @@ export {
   type ErrorBoundaryOptions,
 } from './errors/http.ts'
 export { keccak256, keccak256Bytes, keccakEngine } from './hash/keccak.ts'
+export { bytesHex } from './hex.ts'
 export { abiWords, putAddress, putBytes32, putUint } from './hash/abi-words.ts'
 export { findRoute, matchRoute, routePatternProblem, selectRoute } from './route.ts'
 export {

@@ -3,7 +3,8 @@
 // Bigints travel as decimal strings, bytes as 0x-hex. The replica parses strictly (a bad field is a
 // BadRequestError naming it: its 400); the gateway parses the answer's signed fields strictly too, since
 // it must not attest anything it cannot digest itself.
-import { toHex, type Hex } from 'viem'
+import type { Hex } from 'viem'
+import { bytesHex } from './hex.ts'
 import type { ResultFields } from './attest/digest.ts'
 import { parseResultFields } from './attest/result.ts'
 import { BadRequestError } from './errors/bad-request.ts'
@@ -88,7 +89,7 @@ export function executeRequestJson(r: ExecuteRequest | LoggedExecuteRequest): Ex
     functionId: r.functionId,
     codeHash: r.codeHash as Hex,
     seq: r.seq.toString(),
-    input: typeof r.input === 'string' ? r.input : toHex(r.input),
+    input: typeof r.input === 'string' ? r.input : bytesHex(r.input),
     trigger: r.trigger,
     timestampMs: r.timestampMs.toString(),
     ...(r.chainId === undefined ? {} : { chainId: r.chainId.toString() }),
@@ -141,7 +142,7 @@ export function executedResultJson(r: Omit<ExecutedResult, 'share'> & { share?: 
   return {
     fields: { ...f, chainId: f.chainId.toString(), seq: f.seq.toString(), fuelUsed: f.fuelUsed.toString() },
     digest: r.digest,
-    output: toHex(r.output),
+    output: bytesHex(r.output),
     share: r.share,
     logs: r.logs,
   }

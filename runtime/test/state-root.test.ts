@@ -48,9 +48,9 @@ function memoryStore() {
   const rows = new Map<string, Uint8Array>()
   const load: NodeLoader = async (ids) => {
     const found = new Map<string, Uint8Array>()
-    for (const id of ids) {
-      const v = rows.get(nodeKey(id))
-      if (v) found.set(nodeKey(id), v)
+    for (let i = 0; i < ids.length; i++) {
+      const v = rows.get(ids.keyAt(i))
+      if (v) found.set(nodeKey(ids.idAt(i)), v)
     }
     return found
   }

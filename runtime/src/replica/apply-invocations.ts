@@ -4,8 +4,8 @@
 // the state the earlier ones left), then each outcome is committed and its digest computed, in seq
 // order. A batch of one is `execute`. A failure part-way (watchdog, failed chain read, a check)
 // keeps the seqs committed before it, which a resend answers from the record.
-import { toHex, type Address, type Hex } from 'viem'
-import { keccak256 } from '@nexus/protocol'
+import type { Address, Hex } from 'viem'
+import { bytesHex, keccak256 } from '@nexus/protocol'
 import { resultDigest, type ResultFields } from '@nexus/protocol/attest'
 import type { ExecuteRequest, ExecutedResult, LogLine, ResultShare } from '@nexus/protocol'
 import type { HotStore } from '../store/hot-store.ts'
@@ -56,11 +56,11 @@ export function createApplier(parts: ApplierParts) {
       functionId: request.functionId,
       codeHash: request.codeHash,
       seq: r.seq,
-      inputHash: toHex(r.inputHash),
+      inputHash: bytesHex(r.inputHash),
       status: r.status as ResultFields['status'],
       outputHash: keccak256(r.output),
-      stateRootBefore: toHex(r.stateRootBefore),
-      stateRootAfter: toHex(r.stateRootAfter),
+      stateRootBefore: bytesHex(r.stateRootBefore),
+      stateRootAfter: bytesHex(r.stateRootAfter),
       fuelUsed: r.fuelUsed,
     }
   }
@@ -84,7 +84,7 @@ export function createApplier(parts: ApplierParts) {
     const previous = await store.applied(request.functionId, request.seq)
     if (previous) {
       // A re-sent invocation is answered from the record, never re-run: exactly-once state changes.
-      if (toHex(previous.inputHash) !== inputHash || previous.codeHash !== request.codeHash) {
+      if (bytesHex(previous.inputHash) !== inputHash || previous.codeHash !== request.codeHash) {
         throw new SeqMismatchError(`seq ${request.seq} of ${request.functionId} was applied with different input or code`)
       }
       return { recorded: sign(fieldsOf(request, previous), previous.output, [], signIt) }

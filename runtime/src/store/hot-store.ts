@@ -12,7 +12,7 @@
 // it. The flush never awaits anything that waits for a read, so this cannot deadlock.
 import type { Database } from './database.ts'
 import { createReplicaStore, leafChanges, nodeLoader, SeqConflictError, type AppliedResult } from './replica-store.ts'
-import { COMPACT_TREE, isInner, nodeKey, proveKeyPath, treeKey, updateTree, ZERO, type StateProof } from './state-root.ts'
+import { COMPACT_TREE, isInner, proveKeyPath, treeKey, updateTree, ZERO, type PathIds, type StateProof } from './state-root.ts'
 import { rebuildOldFormatTree } from './tree-format.ts'
 import { BoundedCache } from './bounded-cache.ts'
 import { appliedResults, files, functionState, kvEntries, smtNodes } from './schema.ts'
@@ -115,7 +115,7 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
    * top-down (or a single id): the walk stops at the first node that is not an inner node, since
    * nothing is stored below it, and on the first miss asks the database for the rest in one query.
    */
-  async function nodes(functionId: string, ids: Uint8Array[]): Promise<Map<string, Uint8Array>> {
+  async function nodes(functionId: string, ids: PathIds): Promise<Map<string, Uint8Array>> {
     const state = await loaded(functionId)
     const found = new Map<string, Uint8Array>()
     const inPending = pending.functions.get(functionId)?.nodes
@@ -124,7 +124,7 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
     const prefix = ck(functionId, '')
     let i = 0
     for (; i < ids.length; i++) {
-      const k = nodeKey(ids[i]!)
+      const k = ids.keyAt(i)
       const value = inLayers(k) ?? nodeCache.get(prefix + k)
       if (!value) break
       found.set(k, value)
@@ -132,9 +132,10 @@ export function createHotStore(db: Database, options: HotStoreOptions = {}) {
     }
     if (i === ids.length) return found
     const commits = state.commits
-    const rows = await nodeLoader(db, functionId)(ids.slice(i))
-    for (; i < ids.length; i++) {
-      const k = nodeKey(ids[i]!)
+    const missing: string[] = []
+    for (let j = i; j < ids.length; j++) missing.push(ids.keyAt(j))
+    const rows = await nodeLoader(db, functionId)(missing)
+    for (const k of missing) {
       const unflushedValue = inLayers(k)
       const value = unflushedValue ?? rows.get(k) ?? ZERO
       found.set(k, value)

@@ -21,6 +21,8 @@ import { keccak256Bytes } from '@nexus/protocol'
 
 export const ZERO = new Uint8Array(32)
 export const DEPTH = 256
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 /** `function_state.tree_format` of trees in this format (1 was the fixed-depth 256-level tree). */
 export const COMPACT_TREE = 2
 
@@ -69,6 +71,14 @@ export function nodeId(depth: number, key: Uint8Array): Uint8Array {
   return id
 }
 
+/** A key whose path at `depth` is the node beside `key`'s (same parent, other side). */
+function siblingKey(depth: number, key: Uint8Array): Uint8Array {
+  const other = key.slice()
+  const i = depth - 1
+  other[i >> 3]! ^= 0x80 >> (i & 7)
+  return other
+}
+
 /** Id of the node beside `nodeId(depth, key)` (same parent, other side). */
 export function siblingId(depth: number, key: Uint8Array): Uint8Array {
   const id = nodeId(depth, key)
@@ -77,11 +87,44 @@ export function siblingId(depth: number, key: Uint8Array): Uint8Array {
   return id
 }
 
-/** The ids of `key`'s path from `fromDepth` down to `toDepth` (default: the deepest level), top-down. */
-export function pathIds(key: Uint8Array, fromDepth = 0, toDepth = DEPTH): Uint8Array[] {
-  const ids: Uint8Array[] = []
-  for (let d = fromDepth; d <= Math.min(toDepth, DEPTH); d++) ids.push(nodeId(d, key))
-  return ids
+const DEPTH_HEX = Array.from({ length: DEPTH + 1 }, (_, d) => d.toString(16).padStart(4, '0'))
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+
+/** `nodeKey(nodeId(depth, key))`, from the key's hex, without building the id. */
+function nodeKeyAt(depth: number, key: Uint8Array, keyHex: string): string {
+  const whole = depth >> 3
+  const rest = depth & 7
+  const prefix = DEPTH_HEX[depth]! + keyHex.slice(0, 2 * whole)
+  return rest ? prefix + BYTE_HEX[key[whole]! & (0xff << (8 - rest)) & 0xff] : prefix
+}
+
+/**
+ * Consecutive ids of `key`'s path, from `fromDepth` down to `toDepth` (clamped to the deepest
+ * level), top-down. A loader walks them until the first node that is not inner, usually two or
+ * three levels: so ids are named (`keyAt`, their `nodeKey`) and built (`idAt`) one at a time, as
+ * asked, instead of allocating the whole window for every key a commit touches.
+ */
+export class PathIds {
+  readonly length: number
+  constructor(
+    private readonly key: Uint8Array,
+    private readonly keyHex: string,
+    private readonly fromDepth: number,
+    toDepth: number,
+  ) {
+    this.length = Math.min(toDepth, DEPTH) - fromDepth + 1
+  }
+  static of(key: Uint8Array, fromDepth = 0, toDepth = DEPTH): PathIds {
+    return new PathIds(key, hex(key), fromDepth, toDepth)
+  }
+  /** The `nodeKey` of the i-th id. */
+  keyAt(i: number): string {
+    return nodeKeyAt(this.fromDepth + i, this.key, this.keyHex)
+  }
+  /** The i-th id. */
+  idAt(i: number): Uint8Array {
+    return nodeId(this.fromDepth + i, this.key)
+  }
 }
 
 /**
@@ -90,8 +133,6 @@ export function pathIds(key: Uint8Array, fromDepth = 0, toDepth = DEPTH): Uint8A
  * replica's main thread in a backfill); a deeper path just takes another load.
  */
 const PATH_WINDOW = 48
-
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
 // ---- stored node values -------------------------------------------------------------------------
 
@@ -136,12 +177,12 @@ function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {
 // ---- updates ------------------------------------------------------------------------------------
 
 /**
- * Reads stored nodes by id (absent ids may be missing from the map or ZERO). `updateTree` and
- * proofs ask either for one id or for consecutive ids of one key's path, top-down; for a path a
- * loader may leave out everything after the first id that is not an inner node, since nothing is
- * stored below a single leaf or an empty subtree.
+ * Reads stored nodes by id, answering by `nodeKey` (absent ids may be missing from the map or
+ * ZERO). `updateTree` and proofs ask for consecutive ids of one key's path, top-down (one id is a
+ * path of one level); a loader may leave out everything after the first id that is not an inner
+ * node, since nothing is stored below a single leaf or an empty subtree.
  */
-export type NodeLoader = (ids: Uint8Array[]) => Promise<Map<string, Uint8Array>>
+export type NodeLoader = (ids: PathIds) => Promise<Map<string, Uint8Array>>
 
 export type ChangedNodes = Map<string, { id: Uint8Array; hash: Uint8Array }>
 
@@ -156,29 +197,32 @@ function treeView(load: NodeLoader) {
     put(id: Uint8Array, value: Uint8Array) {
       nodes.set(hex(id), { id, hash: value })
     },
-    /** One node by id, loading it if needed. */
-    async node(id: Uint8Array): Promise<Uint8Array> {
-      const k = hex(id)
+    /** The node at `depth` on `key`'s path, loading it if needed. */
+    async node(depth: number, key: Uint8Array): Promise<Uint8Array> {
+      const one = PathIds.of(key, depth, depth)
+      const k = one.keyAt(0)
       const v = known(k)
       if (v) return v
-      const found = (await load([id])).get(k) ?? ZERO
+      const found = (await load(one)).get(k) ?? ZERO
       loaded.set(k, found)
       return found
     },
     /** `key`'s path down to its first non-inner node (the terminal), with one load per PATH_WINDOW levels at most. */
     async path(key: Uint8Array): Promise<Uint8Array[]> {
+      const keyHex = hex(key)
       const path: Uint8Array[] = []
       for (let d = 0; d <= DEPTH; d++) {
-        let v = known(hex(nodeId(d, key)))
+        const k = nodeKeyAt(d, key, keyHex)
+        let v = known(k)
         if (!v) {
-          const found = await load(pathIds(key, d, d + PATH_WINDOW))
-          for (let e = d; e <= Math.min(d + PATH_WINDOW, DEPTH); e++) {
-            const k = hex(nodeId(e, key))
-            const w = found.get(k) ?? ZERO
-            loaded.set(k, w)
+          const window = new PathIds(key, keyHex, d, d + PATH_WINDOW)
+          const found = await load(window)
+          for (let i = 0; i < window.length; i++) {
+            const w = found.get(window.keyAt(i)) ?? ZERO
+            loaded.set(window.keyAt(i), w)
             if (!isInner(w)) break
           }
-          v = known(hex(nodeId(d, key)))!
+          v = known(k)!
         }
         path.push(v)
         if (!isInner(v)) return path
@@ -202,7 +246,7 @@ export async function updateTree(changes: [key: Uint8Array, leaf: Uint8Array][],
     const path = await view.path(key)
     root = isZero(leaf) ? await remove(view, key, path) : insert(view, key, leaf, path)
   }
-  root ??= repOf(await view.node(nodeId(0, ZERO)))
+  root ??= repOf(await view.node(0, ZERO))
   return { root, nodes: view.nodes }
 }
 
@@ -254,7 +298,7 @@ async function remove(view: TreeView, key: Uint8Array, path: Uint8Array[]): Prom
   // An inner node had ≥ 2 leaves, so the removed leaf's sibling is non-empty: if it is a single
   // leaf it replaces the parent, and keeps rising while the level above has nothing beside it.
   if (depth === 0) return ZERO
-  const sibling = await view.node(siblingId(depth, key))
+  const sibling = await view.node(depth, siblingKey(depth, key))
   if (!isLeafNode(sibling)) return climb(view, key, path, depth, ZERO)
   view.put(siblingId(depth, key), ZERO)
   depth--
