@@ -7,7 +7,6 @@ import {
   isInner,
   leafHash,
   nodeHash,
-  nodeKey,
   proveKeyPath,
   treeKey,
   updateTree,
@@ -50,7 +49,7 @@ function memoryStore() {
     const found = new Map<string, Uint8Array>()
     for (let i = 0; i < ids.length; i++) {
       const v = rows.get(ids.keyAt(i))
-      if (v) found.set(nodeKey(ids.idAt(i)), v)
+      if (v) found.set(ids.keyAt(i), v)
     }
     return found
   }

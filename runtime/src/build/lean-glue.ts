@@ -37,14 +37,16 @@ const ON_RETURN = /\n    task\.resolve\(\[[^\n]*\]\);\n    task\.exit\(\);\n/
 /** The glue with every rewritable host trampoline calling the host directly (see the top of this file). */
 export function leanGlue(source: string): LeanGlue {
   let out = source.includes(DEBUG_LOG) ? source.replace(DEBUG_LOG, DEBUG_LOG_ONCE) : source
-  const direct: { index: string; fnName: string }[] = []
+  const direct: { index: string; fnName: string; statement: string }[] = []
   out = out.replace(TRAMPOLINE, (whole: string, index: string, fnName: string) => {
     const lean = leanTrampoline(whole)
-    if (!lean || !bindsSyncImport(out, index)) return whole
-    direct.push({ index, fnName })
+    const statement = lean && syncLowering(out, index)
+    if (!statement) return whole
+    direct.push({ index, fnName, statement })
     return lean
   })
-  for (const { index } of direct) out = out.replace(lowering(index), `\n  let trampoline${index} = _trampoline${index};\n`)
+  // The lowering statements lie outside the trampolines just rewritten: each is found once, above.
+  for (const { index, statement } of direct) out = out.replace(statement, `\n  let trampoline${index} = _trampoline${index};\n`)
   return { source: out, direct: direct.map((d) => d.fnName) }
 }
 
@@ -71,13 +73,14 @@ const lowering = (index: string) =>
     `\\n  let trampoline${index} = _trampoline${index}\\.manuallyAsync \\? new WebAssembly\\.Suspending\\([\\s\\S]*?\\)\\)\\) : _lowerImportBackwardsCompat\\.bind\\(\\n  null,\\n  \\{\\n    trampolineIdx: ${index},\\n(?:    [^\\n]*\\n|      [^\\n]*\\n)*?  \\},\\n  \\);\\n`,
   )
 
-function bindsSyncImport(source: string, index: string): boolean {
+/** The statement lowering trampoline `index`, when it is jco's sync lowering of a sync import of it. */
+function syncLowering(source: string, index: string): string | undefined {
   const statement = source.match(lowering(index))?.[0]
-  if (!statement) return false
+  if (!statement) return undefined
   const syncBranch = statement.slice(statement.indexOf(') : _lowerImportBackwardsCompat.bind('))
-  return (
+  const sync =
     syncBranch.includes('\n    isAsync: false,\n') &&
     syncBranch.includes('\n    funcTypeIsAsync: false,\n') &&
     syncBranch.includes(`\n    importFn: _trampoline${index},\n`)
-  )
+  return sync ? statement : undefined
 }

@@ -101,8 +101,8 @@ function nodeKeyAt(depth: number, key: Uint8Array, keyHex: string): string {
 /**
  * Consecutive ids of `key`'s path, from `fromDepth` down to `toDepth` (clamped to the deepest
  * level), top-down. A loader walks them until the first node that is not inner, usually two or
- * three levels: so ids are named (`keyAt`, their `nodeKey`) and built (`idAt`) one at a time, as
- * asked, instead of allocating the whole window for every key a commit touches.
+ * three levels: so ids are named (`keyAt`, their `nodeKey`) one at a time, as asked, instead of
+ * allocating the whole window of ids for every key a commit touches.
  */
 export class PathIds {
   readonly length: number
@@ -120,10 +120,6 @@ export class PathIds {
   /** The `nodeKey` of the i-th id. */
   keyAt(i: number): string {
     return nodeKeyAt(this.fromDepth + i, this.key, this.keyHex)
-  }
-  /** The i-th id. */
-  idAt(i: number): Uint8Array {
-    return nodeId(this.fromDepth + i, this.key)
   }
 }
 
@@ -218,8 +214,9 @@ function treeView(load: NodeLoader) {
           const window = new PathIds(key, keyHex, d, d + PATH_WINDOW)
           const found = await load(window)
           for (let i = 0; i < window.length; i++) {
-            const w = found.get(window.keyAt(i)) ?? ZERO
-            loaded.set(window.keyAt(i), w)
+            const name = window.keyAt(i)
+            const w = found.get(name) ?? ZERO
+            loaded.set(name, w)
             if (!isInner(w)) break
           }
           v = known(k)!
