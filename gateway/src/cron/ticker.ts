@@ -8,8 +8,7 @@
 // A schedule the log has never fired starts with the first tick after the ticker first sees it.
 import { createHash } from 'node:crypto'
 import { and, desc, eq, like } from 'drizzle-orm'
-import { bytesToHex } from 'viem'
-import { encodeTriggerPayload, triggerIdempotencyKey, type CronPayload } from '@nexus/protocol'
+import { bytesHex, encodeTriggerPayload, triggerIdempotencyKey, type CronPayload } from '@nexus/protocol'
 import { manifestTriggers, type CronTriggerSpec } from '@nexus/protocol'
 import type { Db } from '../database/index.ts'
 import { invocations } from '../database/schema.ts'
@@ -110,7 +109,7 @@ export function createCronTicker(p: CronTickerParameters): CronTicker {
     const input = encodeTriggerPayload(payload)
     const { invocation, created } = await p.log.append({
       functionId,
-      input: bytesToHex(input),
+      input: bytesHex(input),
       trigger: 'cron',
       idempotencyKey: triggerIdempotencyKey(payload),
       requestHash: createHash('sha256').update(input).digest('hex'),

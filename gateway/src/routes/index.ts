@@ -7,8 +7,7 @@
 // the same request whatever the caller's patience. `Prefer: respond-async` answers 202 at once.
 import { createHash } from 'node:crypto'
 import type { Hono } from 'hono'
-import { bytesToHex } from 'viem'
-import { encodeTriggerPayload, routeRequestHeaders, type RoutePayload } from '@nexus/protocol'
+import { bytesHex, encodeTriggerPayload, routeRequestHeaders, type RoutePayload } from '@nexus/protocol'
 import { FUNCTION_ID, findRoute, manifestTriggers, type RouteTriggerSpec } from '@nexus/protocol'
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnknownFunctionError } from '../errors.ts'
 import type { Log } from '../log/index.ts'
@@ -78,12 +77,12 @@ export function mountRoutes(app: Hono, p: MountRoutesParameters): void {
       query: [...url.searchParams.entries()].filter(([name]) => name !== ROUTE_TIMEOUT_PARAM),
       // Canonical and credential-free (protocol/src/triggers/route-headers.ts): they go into the log.
       headers: routeRequestHeaders(c.req.raw.headers),
-      body: bytesToHex(body),
+      body: bytesHex(body),
     }
     const input = encodeTriggerPayload(payload)
     const appended = await p.log.append({
       functionId: fn.id,
-      input: bytesToHex(input),
+      input: bytesHex(input),
       trigger: 'route',
       idempotencyKey: key === undefined ? undefined : `route:${key}`,
       requestHash: createHash('sha256').update(input).digest('hex'),

@@ -4,8 +4,7 @@
 import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { bytesToHex } from 'viem'
-import { errorBoundary, FUNCTION_ID } from '@nexus/protocol'
+import { bytesHex, errorBoundary, FUNCTION_ID } from '@nexus/protocol'
 import {
   InvalidRequestError,
   MalformedJsonError,
@@ -159,7 +158,7 @@ export function createApp(p: CreateAppParameters): Hono {
     const timeoutMs = parseTimeoutMs(c.req.query('timeoutMs'), syncTimeoutMs)
 
     const requestHash = createHash('sha256').update(body).digest('hex')
-    const appended = await log.append({ functionId, input: bytesToHex(body), trigger: 'http', idempotencyKey: key, requestHash })
+    const appended = await log.append({ functionId, input: bytesHex(body), trigger: 'http', idempotencyKey: key, requestHash })
     return answerInvocation(c, scheduler, appended, { mode, timeoutMs })
   })
 

@@ -3,8 +3,8 @@
 // hands a sink a run of logs (or blocks) at a time; a function's sink appends the whole run in one
 // log transaction (appendMany) and submits the new invocations to the scheduler in one call.
 import { createHash } from 'node:crypto'
-import { bytesToHex, type Hex } from 'viem'
-import { encodeTriggerPayload, eventPayloadArgs, triggerIdempotencyKey, type BlockPayload, type EventPayload } from '@nexus/protocol'
+import type { Hex } from 'viem'
+import { bytesHex, encodeTriggerPayload, eventPayloadArgs, triggerIdempotencyKey, type BlockPayload, type EventPayload } from '@nexus/protocol'
 import type { BlockTriggerSpec, EventTriggerSpec } from '@nexus/protocol'
 import type { AppendParameters, Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
@@ -40,7 +40,7 @@ export type ChainAppend = { functionId: string; input: Uint8Array; trigger: stri
 
 const appendParameters = (p: ChainAppend): AppendParameters => ({
   functionId: p.functionId,
-  input: bytesToHex(p.input),
+  input: bytesHex(p.input),
   trigger: p.trigger,
   idempotencyKey: p.idempotencyKey,
   requestHash: sha256(p.input),

@@ -224,6 +224,19 @@ describe('event args: gateway → payload bytes → guest', () => {
     // A bool that is neither 0 nor 1 fails too.
     const flag = { type: 'event', name: 'F', inputs: [{ name: 'ok', type: 'bool' }] } as const satisfies AbiEvent
     expect(eventPayloadArgs(flag, [toEventSelector(flag)], `0x${'00'.repeat(31)}02`)).toHaveProperty('decodeError')
+    // Indexed words decode in one call: a topic that is not 32 bytes must fail, not shift the next.
+    const pair = {
+      type: 'event',
+      name: 'P',
+      inputs: [
+        { name: 'a', type: 'uint256', indexed: true },
+        { name: 'b', type: 'uint256', indexed: true },
+      ],
+    } as const satisfies AbiEvent
+    expect(eventPayloadArgs(pair, [toEventSelector(pair), '0x01', `0x${'00'.repeat(31)}02`], '0x')).toEqual({
+      decodeError: 'log of P: the topic of indexed argument a is not 32 bytes',
+    })
+    expect(eventPayloadArgs(pair, [toEventSelector(pair), `0x${'00'.repeat(31)}01`, `0x${'00'.repeat(31)}02`], '0x')).toEqual({ args: ['1', '2'] })
   })
 
   test('a payload without args encodes as it did before the gateway decoded', () => {
