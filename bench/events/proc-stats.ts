@@ -33,8 +33,18 @@ export function startTicks(pid: number): number | undefined {
   return stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) : undefined
 }
 
+/** Direct children of `pid` whose command line contains `marker`. */
+export function childrenWith(pid: number, marker: string): number[] {
+  let tasks: string[] = []
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {}
+  const children = tasks.flatMap((tid) => (read(`/proc/${pid}/task/${tid}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number))
+  return children.filter((c) => (read(`/proc/${c}/cmdline`) ?? '').includes(marker))
+}
+
 /** CPU seconds of one process: own user + system time, plus that of its children it has waited for. */
-function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number): number {
   const stat = read(`/proc/${pid}/stat`)
   if (!stat) return 0
   // Fields after the command name (which may hold spaces) start at field 3; utime is field 14.

@@ -40,7 +40,7 @@ test('an entry with READY but a truncated module is found damaged and compiled a
   const again = await compileComponent(component, o)
   expect(again.dir).toBe(dir)
   // Not byte-equal to the first compile: binaryen numbers its log-execution hook calls with a
-  // counter that lives as long as the compile worker (the hook ignores the number; fuel is the same).
+  // counter that lives as long as the compile process (the hook ignores the number; fuel is the same).
   expect((await readFile(join(dir, module))).length).not.toBe(good.length >> 1)
   expect(await entryIsValid(dir, codeHash)).toBe(true)
   expect((await loadCompiled(dir)).modules.size).toBeGreaterThan(0)

@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { witDir } from '@nexus/protocol/wit'
 import { codeHashOf } from './artifact.ts'
-import { compileFiles } from './compile-in-worker.ts'
+import { compileFiles } from './compile-in-child.ts'
 import { compileComponent, compiledEntryDir, entryIsValid, WORLD_CHECKED_PREFIX } from './compile.ts'
 import { meteredModulesFor } from './metered-modules.ts'
 

@@ -1,6 +1,5 @@
-// Entry point of the compile worker thread (compile-in-worker.ts): compiles what it is sent, one
-// request at a time, and answers with the files (their buffers transferred, not copied).
-import { parentPort } from 'node:worker_threads'
+// Entry point of the compile process (compile-in-child.ts): compiles what it is sent, one request
+// at a time, and answers with the files. It ends when its parent closes the channel (idle, or gone).
 import { compileFiles } from './compile-files.ts'
 import { checkWorld } from './component-world.ts'
 
@@ -11,7 +10,9 @@ import { checkWorld } from './component-world.ts'
 export type CompileRequest = { id: number; component: Uint8Array; memoryPages: number; checkWorld?: string; moduleCache?: string }
 export type CompileResponse = { id: number; files?: Record<string, Uint8Array>; refused?: string; cause?: string; error?: string }
 
-parentPort!.on('message', async ({ id, component, memoryPages, checkWorld: witSource, moduleCache }: CompileRequest) => {
+process.on('disconnect', () => process.exit(0))
+
+process.on('message', async ({ id, component, memoryPages, checkWorld: witSource, moduleCache }: CompileRequest) => {
   let response: CompileResponse
   try {
     if (witSource !== undefined) await checkWorld(component, witSource)
@@ -23,6 +24,5 @@ parentPort!.on('message', async ({ id, component, memoryPages, checkWorld: witSo
       response = { id, refused: (err as Error & { shortMessage?: string }).shortMessage ?? err.message }
     else response = { id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
   }
-  const buffers = Object.values(response.files ?? {}).map((b) => b.buffer as ArrayBuffer)
-  parentPort!.postMessage(response, [...new Set(buffers)])
+  process.send!(response)
 })

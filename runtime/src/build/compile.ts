@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { withEntryLock } from './cache-lock.ts'
 import { METER_BUILD, METER_VERSION } from './meter-version.ts'
 import { GLUE_BUILD } from './lean-glue.ts'
-import { compileFiles } from './compile-in-worker.ts'
+import { compileFiles } from './compile-in-child.ts'
 import { meteredModulesFor } from './metered-modules.ts'
 import { codeHashOf } from './artifact.ts'
 

@@ -1,8 +1,8 @@
-// A replica process bundles nothing but its two workers (sandbox, compile). Bundling both at start
+// A replica process bundles nothing but its sandbox worker and its compile process. Bundling both at start
 // moves that work off the first deploy and the first invocation, and lets esbuild's service process
 // (≈ 16 MB resident, kept for the process's life once started) end: the bundles' paths are cached.
 import { stopEsbuild } from '../build/hashed-bundle.ts'
-import { compileWorkerBundlePath } from '../build/compile-in-worker.ts'
+import { compileWorkerBundlePath } from '../build/compile-in-child.ts'
 import { workerBundlePath } from '../sandbox/worker-bundle.ts'
 
 /** Bundles the sandbox and compile workers (reused while unchanged), then ends esbuild's service if it ran. */
