@@ -14,6 +14,7 @@ import { createReplicaClient, type ReplicaClient } from './replicas/index.ts'
 import { createScheduler, type Scheduler } from './scheduler/index.ts'
 import { loadWasmCurve, type WasmCurve } from '@nexus/protocol/attest'
 import { createApp, type CreateAppParameters } from './server/app.ts'
+import type { StoredArtifact } from './server/deploy.ts'
 import { createCronTicker, type CronTicker } from './cron/index.ts'
 import type { ChainSpec } from '@nexus/protocol'
 import type { InboxRelay, InboxRelayConfig } from './inbox/index.ts'
@@ -170,10 +171,9 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     // batches, no spares held back.
     ...(cluster ? { maxBatch: 1, maxBatchBacklog: 1, hedgeMs: 0, spareCatchUpMs: 0 } : {}),
   })
-  const pushArtifact = async (codeHash: string) => {
+  // The deploy hands over what it stored: reading the ≈ 2 MB row back would only delay the push.
+  const pushArtifact = async (artifact: StoredArtifact) => {
     if (cluster) return // replicas read artifacts from the log
-    const artifact = await log.getArtifact(codeHash)
-    if (!artifact) return
     await Promise.all(replicas.map((r) => r.pushArtifact(artifact.manifest, artifact.component).catch((err: unknown) => p.logger?.(String(err)))))
   }
   const app = createApp({
@@ -185,7 +185,7 @@ export async function createGateway(p: CreateGatewayParameters): Promise<Gateway
     apiKeys: p.apiKeys,
     adminKeys: p.adminKeys,
     limits: p.limits,
-    onArtifact: (h) => void pushArtifact(h),
+    onArtifact: (artifact) => void pushArtifact(artifact),
     compileCache: p.compileCache,
   })
   if (p.zk) app.route('/v1/zk', p.zk.app)

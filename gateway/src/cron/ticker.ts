@@ -60,8 +60,9 @@ export function createCronTicker(p: CronTickerParameters): CronTicker {
   async function cronSpecs(codeHash: string): Promise<CronTriggerSpec[]> {
     let specs = manifests.get(codeHash)
     if (!specs) {
-      const artifact = await p.log.getArtifact(codeHash)
-      const triggers = artifact ? manifestTriggers(artifact.manifest as Record<string, unknown>) : []
+      // The manifest alone: the artifact's row also holds the component (≈ 2 MB of base64).
+      const manifest = await p.log.getManifest(codeHash)
+      const triggers = manifest ? manifestTriggers(manifest) : []
       specs = triggers.filter((t): t is CronTriggerSpec => t.kind === 'cron')
       manifests.set(codeHash, specs)
     }

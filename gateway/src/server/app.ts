@@ -25,7 +25,7 @@ import { answerInvocation, parseTimeoutMs, prefersAsync } from './answer.ts'
 import { readResult, readResults } from './results.ts'
 import { functionJson, invocationJson } from './serialize.ts'
 import { mountRoutes } from '../routes/index.ts'
-import { mountDeploy } from './deploy.ts'
+import { mountDeploy, type StoredArtifact } from './deploy.ts'
 import { createAllowedMethods } from './methods.ts'
 
 export type CreateAppParameters = {
@@ -47,7 +47,7 @@ export type CreateAppParameters = {
     syncTimeoutMs?: number
   }
   /** Called after a new artifact is stored (push it to replicas). */
-  onArtifact?: (codeHash: string) => void
+  onArtifact?: (artifact: StoredArtifact) => void
   /** The replicas' shared compile cache on this machine, if any (see mountDeploy). */
   compileCache?: string
 }

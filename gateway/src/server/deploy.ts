@@ -23,13 +23,16 @@ export type MountDeployParameters = {
   adminKeys?: string[]
   /** Max deploy body, bytes. */
   deployBytes: number
-  /** Called after a new artifact or version is stored (push it to replicas). */
-  onArtifact?: (codeHash: string) => void
+  /** Called after a new artifact or version is stored (push it to replicas), with what was stored. */
+  onArtifact?: (artifact: StoredArtifact) => void
   /** The replicas' shared compile cache, when they share one on this machine: the check's compile is kept there. */
   compileCache?: string
   /** The component check. Default: checkComponent (world + the replicas' compile path). */
   check?: (component: Uint8Array, options: { memoryPages: number }) => Promise<void>
 }
+
+/** An artifact as the log stores it: manifest and base64 of the component, under its code hash. */
+export type StoredArtifact = { codeHash: string; manifest: Record<string, unknown>; component: string }
 
 /** The key's fingerprint: what the log stores as a function's owner (never the key itself). */
 export const keyFingerprint = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex')
@@ -122,7 +125,8 @@ export function mountDeploy(app: Hono, p: MountDeployParameters): void {
     // conflict, at ≈ 50–80 ms of the database's CPU per function on every `nexus dev` start.
     const newArtifact = stored ? false : await p.log.putArtifact(artifact.codeHash, artifact.manifest, artifact.base64)
     const { created, function: fn } = await p.log.deployFunction(artifact.name, artifact.codeHash, by)
-    if (newArtifact || created) p.onArtifact?.(artifact.codeHash)
+    // The request's own bytes: they are what the log holds under this code hash (same manifest).
+    if (newArtifact || created) p.onArtifact?.({ codeHash: artifact.codeHash, manifest: artifact.manifest, component: artifact.base64 })
     p.scheduler.ensureLane(fn.id, fn.lastSeq)
     // Which version now runs and the first seq it runs (versions are ordered by fromSeq; the last is current).
     const versions = await p.log.listVersions(fn.id)

@@ -91,8 +91,9 @@ export function createTriggerService(p: CreateTriggerServiceParameters) {
       for (const fn of await p.log.listFunctions()) {
         let triggers = manifests.get(fn.codeHash)
         if (!triggers) {
-          const artifact = await p.log.getArtifact(fn.codeHash)
-          triggers = artifact ? manifestTriggers(artifact.manifest) : []
+          // The manifest alone: the artifact's row also holds the component (≈ 2 MB of base64).
+          const manifest = await p.log.getManifest(fn.codeHash)
+          triggers = manifest ? manifestTriggers(manifest) : []
           manifests.set(fn.codeHash, triggers)
         }
         for (const t of triggers) {
