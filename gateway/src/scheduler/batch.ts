@@ -163,6 +163,8 @@ export function createBatches(ctx: SchedulerContext, { outcomes, quorum }: { out
             quorum.disagree(slot, { replica: other, digest: x.results[k]!.digest, reason: 'digest differs from the attested result' })
         for (const rej of combined.rejected) quorum.disagree(slot, { replica: rej.index, digest: result.digest, reason: rej.reason })
         const attested = createAttestedResult({
+          // quorum.validate compared this digest with its fields when the response came in.
+          checkedDigest: result.digest,
           fields: result.fields,
           output: result.output,
           signature: combined.signature,

@@ -100,6 +100,13 @@ describe('batched attestation end to end', () => {
     for (const [i, result] of results.entries()) expect(await verifyResult(result, network)).toEqual({ ok: true, digest: batchDigests[i] })
   })
 
+  test('a digest the caller already checked is served as computed (lower-case), not computed again', () => {
+    const i = 3
+    const p = { fields: fieldsList[i]!, output: outputs[i]!, signature, signers, groupPublicKey: network.groupPublicKey, batch: results[i]!.batch! }
+    const upper = `0x${batchDigests[i]!.slice(2).toUpperCase()}` as Hex
+    expect(createAttestedResult({ ...p, checkedDigest: upper })).toEqual(results[i])
+  })
+
   test('a forged inclusion proof or a moved result fails with BAD_BATCH_PROOF', async () => {
     const r = results[2]!
     const forged = await verifyResult({ ...r, batch: { ...r.batch!, proof: [keccak256('0x'), ...r.batch!.proof.slice(1)] } }, network)

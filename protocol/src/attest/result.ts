@@ -69,15 +69,21 @@ export type CreateAttestedResultParameters = {
   signers: number[]
   groupPublicKey: Hex
   batch?: BatchInclusion
+  /**
+   * `resultDigest(fields)`, when the caller has already computed it from these very fields (the
+   * gateway checks every replica's digest against its fields before it counts a share). Otherwise
+   * the digest is computed here.
+   */
+  checkedDigest?: Hex
 }
 
-/** Assemble the served JSON shape (digest recomputed from the fields). */
+/** Assemble the served JSON shape (digest recomputed from the fields unless `checkedDigest` is given). */
 export function createAttestedResult(p: CreateAttestedResultParameters): AttestedResult {
   const result: AttestedResult = {
     protocol: resultProtocol(p.fields),
     kind: 'bls',
     fields: fieldsToJson(p.fields),
-    digest: resultDigest(p.fields),
+    digest: (p.checkedDigest?.toLowerCase() as Hex | undefined) ?? resultDigest(p.fields),
     output: p.output,
     signature: p.signature,
     signers: [...p.signers],

@@ -8,6 +8,7 @@ const abi = parseAbi([
   'event Transfer(address indexed from, address indexed to, uint256 value)',
   'event Mixed(string indexed label, bytes32 indexed id, (uint64 a, string b) info, int8[] deltas, bool ok)',
   'event Anon(address indexed, uint256)',
+  'event Order(address indexed from, string indexed label, uint256 value)',
 ])
 const event = (name: string) => abi.find((e) => e.name === name) as AbiEvent
 
@@ -39,10 +40,19 @@ describe('decodeEventLogArgs', () => {
         ],
         data: encodeAbiParameters([{ type: 'uint256' }], [5n]),
       },
+      {
+        // A word before a hashed value among the indexed inputs: the keys keep the input order.
+        name: 'Order',
+        topics: encodeEventTopics({ abi, eventName: 'Order', args: { from: '0x70997970c51812dc3a010c7d01b50e20d17dc79c', label: 'héllo' } }) as Hex[],
+        data: encodeAbiParameters([{ type: 'uint256' }], [9n]),
+      },
     ]
     for (const c of cases) {
       const viem = decodeEventLog({ abi, topics: c.topics as [Hex, ...Hex[]], data: c.data, strict: true })
-      expect(decodeEventLogArgs(event(c.name), c.topics, c.data)).toEqual(viem.args)
+      const ours = decodeEventLogArgs(event(c.name), c.topics, c.data)
+      expect(ours).toEqual(viem.args)
+      // Handlers see (and serialise) the record's keys in order: the same order as viem's.
+      expect(Object.keys(ours)).toEqual(Object.keys(viem.args as object))
     }
   })
   test('too few or too many topics and short data are errors', () => {

@@ -50,24 +50,28 @@ export function decodeEventLogArgs(abi: AbiEvent, topics: readonly Hex[], data: 
   }
   let topic = abi.anonymous ? 0 : 1
   // Indexed value types are one 32-byte word each, like a run of static parameters: their topics
-  // decode in one call (one viem cursor per log instead of one per topic).
-  const words: { p: AbiParameter; i: number; topic: Hex }[] = []
+  // decode in one call (one viem cursor per log instead of one per topic). The record still gets its
+  // keys in input order: the order is part of what a handler sees (and serialises).
+  const indexed: { p: AbiParameter; i: number; topic: Hex; word: boolean }[] = []
   abi.inputs.forEach((p, i) => {
     if (!p.indexed) return
     const value = topics[topic++]
     if (value === undefined) throw new Error(`log of ${abi.name} has too few topics for indexed argument ${p.name ?? i}`)
-    if (hashedInTopic(p)) put(p, i, value)
-    else if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new Error(`log of ${abi.name}: the topic of indexed argument ${p.name ?? i} is not 32 bytes`)
-    else words.push({ p, i, topic: value })
+    const word = !hashedInTopic(p)
+    if (word && !/^0x[0-9a-fA-F]{64}$/.test(value)) throw new Error(`log of ${abi.name}: the topic of indexed argument ${p.name ?? i} is not 32 bytes`)
+    indexed.push({ p, i, topic: value, word })
   })
   if (topic !== topics.length) throw new Error(`log of ${abi.name} has ${topics.length} topics, the event has ${topic}`)
-  if (words.length > 0) {
-    const values = decodeAbiParameters(
-      words.map((w) => w.p),
-      `0x${words.map((w) => w.topic.slice(2)).join('')}`,
-    )
-    words.forEach((w, k) => put(w.p, w.i, values[k]))
-  }
+  const words = indexed.filter((x) => x.word)
+  const wordValues =
+    words.length === 0
+      ? []
+      : decodeAbiParameters(
+          words.map((w) => w.p),
+          `0x${words.map((w) => w.topic.slice(2)).join('')}`,
+        )
+  let k = 0
+  for (const x of indexed) put(x.p, x.i, x.word ? wordValues[k++] : x.topic)
   const plain = abi.inputs.map((p, i) => [p, i] as const).filter(([p]) => !p.indexed)
   if (plain.length > 0) {
     const values = decodeAbiParameters(

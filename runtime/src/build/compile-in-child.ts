@@ -40,7 +40,11 @@ function hold(current: Child, busy: boolean) {
 }
 
 async function spawn(): Promise<Child> {
-  const proc = fork(await compileWorkerBundlePath(), [], { execArgv: childExecArgv(), serialization: 'advanced', stdio: 'inherit' })
+  const proc = fork(await compileWorkerBundlePath(), [], {
+    execArgv: childExecArgv(),
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   const current: Child = { proc, pending: new Map() }
   const fail = (err: Error) => {
     if (child === current) child = undefined
