@@ -13,17 +13,19 @@ const read = (path: string): string | undefined => {
   }
 }
 
-/** The pid and every living descendant (through /proc/<pid>/task/<tid>/children). */
+/** The living direct children of `pid` (through /proc/<pid>/task/<tid>/children). */
+function childrenOf(pid: number): number[] {
+  let tasks: string[] = []
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {}
+  return tasks.flatMap((tid) => (read(`/proc/${pid}/task/${tid}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number))
+}
+
+/** The pid and every living descendant. */
 export function processTree(pid: number): number[] {
   const out = [pid]
-  for (let i = 0; i < out.length; i++) {
-    let tasks: string[] = []
-    try {
-      tasks = readdirSync(`/proc/${out[i]}/task`)
-    } catch {}
-    for (const tid of tasks)
-      for (const child of (read(`/proc/${out[i]}/task/${tid}/children`) ?? '').trim().split(/\s+/).filter(Boolean)) out.push(Number(child))
-  }
+  for (let i = 0; i < out.length; i++) out.push(...childrenOf(out[i]!))
   return out
 }
 
@@ -35,12 +37,7 @@ export function startTicks(pid: number): number | undefined {
 
 /** Direct children of `pid` whose command line contains `marker`. */
 export function childrenWith(pid: number, marker: string): number[] {
-  let tasks: string[] = []
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`)
-  } catch {}
-  const children = tasks.flatMap((tid) => (read(`/proc/${pid}/task/${tid}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number))
-  return children.filter((c) => (read(`/proc/${c}/cmdline`) ?? '').includes(marker))
+  return childrenOf(pid).filter((c) => (read(`/proc/${c}/cmdline`) ?? '').includes(marker))
 }
 
 /** CPU seconds of one process: own user + system time, plus that of its children it has waited for. */

@@ -11,7 +11,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { checkComponent } from '@nexus/runtime/build'
 import { InvalidManifestError, parseManifest, sameManifest } from '@nexus/runtime/build'
 import { ArtifactConflictError, InvalidRequestError, MalformedJsonError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts'
-import { assertMayRepoint, type DeployerIdentity, type Log } from '../log/index.ts'
+import { assertMayRepoint, type ArtifactRecord, type DeployerIdentity, type Log } from '../log/index.ts'
 import type { Scheduler } from '../scheduler/index.ts'
 
 export type MountDeployParameters = {
@@ -32,7 +32,7 @@ export type MountDeployParameters = {
 }
 
 /** An artifact as the log stores it: manifest and base64 of the component, under its code hash. */
-export type StoredArtifact = { codeHash: string; manifest: Record<string, unknown>; component: string }
+export type StoredArtifact = Pick<ArtifactRecord, 'codeHash' | 'manifest' | 'component'>
 
 /** The key's fingerprint: what the log stores as a function's owner (never the key itself). */
 export const keyFingerprint = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex')

@@ -133,10 +133,10 @@ function canonical(p: Component, value: unknown): EventArgJson {
   throw new Error(`event argument type ${p.type} is not supported`)
 }
 
-/** The canonical JSON form of a log's arguments (header comment). Throws when the log does not decode with `abi`. */
 /** Each trigger's ABI item with its addresses read as words, made once (a backfill decodes thousands of its logs). */
 const wordsAbis = new WeakMap<AbiEvent, AbiEvent>()
 
+/** The canonical JSON form of a log's arguments (header comment). Throws when the log does not decode with `abi`. */
 export function eventArgs(abi: AbiEvent, topics: readonly Hex[], data: Hex): EventArgsJson {
   let wordsAbi = wordsAbis.get(abi)
   if (!wordsAbi) wordsAbis.set(abi, (wordsAbi = { ...abi, inputs: abi.inputs.map(addressesAsWords) }))
