@@ -1,11 +1,12 @@
-// Two costs of the replica's event path that live in the store layer: bytea through PGlite's
-// text protocol (database.ts sets Buffer's hex codec) and the versions cache (function-versions.ts,
+// Costs of the event path that live in the store layer: bytea through PGlite's protocol (database.ts
+// binds it in binary), JSON bound as UTF-8 bytes (jsonb-param.ts), and the versions cache (function-versions.ts,
 // which must hold rows, not drizzle's re-running query builder). Both backends where available.
 import { afterAll, describe, expect, test } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import { openStore, type Store } from '../src/store/database.ts'
 import { createVersionStore } from '../src/store/function-versions.ts'
+import { jsonbParam } from '../src/store/jsonb-param.ts'
 import { artifacts, functionVersions } from '../src/store/schema.ts'
 
 const backends: { name: string; open: () => Promise<Store> }[] = [{ name: 'pglite', open: () => openStore({ migrations: 'replica' }) }]
@@ -41,6 +42,23 @@ describe.each(backends)('store on $name', ({ open }) => {
       const first = Array.isArray(raw) ? raw[0]! : raw.rows[0]!
       expect([...first.b]).toEqual([1, 2, 0xab])
       expect(Number(first.n)).toBe(1_600_000)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('jsonbParam carries any JSON value, non-ASCII text included, and refuses what jsonb refuses', async () => {
+    const store = await open()
+    try {
+      const value = { text: 'naïve 日本 😀 "quoted" \\ back\nline', n: -1.5e300, list: [null, true, { nested: [] }], big: '123456789012345678901234567890' }
+      const raw = (await store.db.execute(sql`SELECT ${jsonbParam(value)} AS j, ${jsonbParam([1, 'two'])} ->> 1 AS second`)) as unknown as
+        | { rows: { j: unknown; second: string }[] }
+        | { j: unknown; second: string }[]
+      const first = Array.isArray(raw) ? raw[0]! : raw.rows[0]!
+      expect(first.j).toEqual(value)
+      expect(first.second).toBe('two')
+      // A lone surrogate is not UTF-8 once encoded (Buffer writes U+FFFD), and jsonb refuses a NUL escape.
+      await expect(store.db.execute(sql`SELECT ${jsonbParam({ bad: '\u0000' })} AS j`)).rejects.toThrow()
     } finally {
       await store.close()
     }

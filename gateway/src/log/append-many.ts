@@ -4,8 +4,8 @@
 // answers the existing invocation), new invocations get contiguous seqs in list order, and nothing
 // of the range is written unless all of it is.
 import { randomUUID } from 'node:crypto'
-import { and, eq, inArray, sql } from 'drizzle-orm'
-import { rowsOf } from '@nexus/runtime/store'
+import { and, eq, sql } from 'drizzle-orm'
+import { jsonbParam, rowsOf } from '@nexus/runtime/store'
 import type { Db } from '../database/index.ts'
 import { functions, invocations } from '../database/schema.ts'
 import { IdempotencyConflictError, UnknownFunctionError } from '../errors.ts'
@@ -63,10 +63,15 @@ export async function appendMany(db: Db, items: AppendParameters[]): Promise<App
     const keys = [...new Set(items.flatMap((p) => (p.idempotencyKey === undefined ? [] : [p.idempotencyKey])))]
     const existing = new Map<string, Invocation>()
     if (keys.length > 0) {
+      // The keys travel as one JSON array (jsonbParam), not as up to a thousand text parameters
+      // (PGlite binds each in JavaScript): ten appends of 1,024 keyed events took 1.0–1.1 s
+      // against 1.35–1.6 s, with the same index scan.
       const rows = await tx
         .select()
         .from(invocations)
-        .where(and(eq(invocations.functionId, functionId), inArray(invocations.idempotencyKey, keys)))
+        .where(
+          and(eq(invocations.functionId, functionId), sql`${invocations.idempotencyKey} = ANY(ARRAY(SELECT jsonb_array_elements_text(${jsonbParam(keys)})))`),
+        )
       for (const row of rows) existing.set(row.idempotencyKey!, row)
     }
     // Decide every item before writing: existing keys (and repeats within the list) are not new.
@@ -92,8 +97,9 @@ export async function appendMany(db: Db, items: AppendParameters[]): Promise<App
     ) as { before: string; code_hash: string }[]
     const before = BigInt(bumped!.before)
     const createdAt = new Date()
-    // The rows travel as one JSON parameter (one statement however many rows); int8 values as text.
-    const rows = JSON.stringify(
+    // The rows travel as one JSON parameter (one statement however many rows, its bytes bound as
+    // bytea: jsonbParam); int8 values as text.
+    const rows = jsonbParam(
       fresh.map(({ p, id, timestampMs, k }) => ({
         id,
         seq: String(before + 1n + BigInt(k)),
@@ -110,7 +116,7 @@ export async function appendMany(db: Db, items: AppendParameters[]): Promise<App
       INSERT INTO ${invocations} (id, function_id, seq, code_hash, input, trigger, timestamp_ms, idempotency_key, request_hash, chain_id, block_number, created_at)
       SELECT x.id, ${functionId}, x.seq::int8, ${bumped!.code_hash}, x.input, x.trigger, x.timestamp_ms::int8, x.idempotency_key, x.request_hash,
              x.chain_id::int8, x.block_number::int8, ${createdAt.toISOString()}::timestamptz
-      FROM jsonb_to_recordset(${rows}::jsonb) AS x(id text, seq text, input text, trigger text, timestamp_ms text, idempotency_key text, request_hash text, chain_id text, block_number text)`)
+      FROM jsonb_to_recordset(${rows}) AS x(id text, seq text, input text, trigger text, timestamp_ms text, idempotency_key text, request_hash text, chain_id text, block_number text)`)
     const byId = new Map<string, Invocation>()
     for (const { p, id, timestampMs, k } of fresh) {
       const invocation = newInvocation(p, id, before + 1n + BigInt(k), bumped!.code_hash, timestampMs, createdAt)

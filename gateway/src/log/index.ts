@@ -6,7 +6,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db, Disagreement } from '../database/index.ts'
 import { artifacts, functionVersions, functions, invocations } from '../database/schema.ts'
 import { ArtifactConflictError, ForbiddenError, UnknownFunctionError } from '../errors.ts'
-import { rowsOf } from '@nexus/runtime/store'
+import { jsonbParam, rowsOf } from '@nexus/runtime/store'
 import { sameManifest, type LogLine } from '@nexus/protocol'
 import type { AttestedResult } from '@nexus/protocol/attest'
 import { appendMany, int8, newInvocation, sameRequestOrConflict, type Appended } from './append-many.ts'
@@ -231,14 +231,14 @@ export function createLog({ db }: { db: Db }) {
 
     /**
      * Record many attested results at once (a batch): ONE statement, one durable commit. The rows
-     * travel as one JSON parameter (256 separate UPDATEs cost ~0.3 ms each on PGlite).
+     * travel as one JSON parameter, bound as bytes (jsonbParam) (256 separate UPDATEs cost ~0.3 ms each on PGlite).
      */
     async recordResults(items: { id: string; result: AttestedResult; disagreements: Disagreement[]; logs?: LogLine[] }[]): Promise<void> {
       if (items.length === 0) return
       const attestedAt = new Date()
-      const rows = JSON.stringify(items.map((x) => ({ id: x.id, result: x.result, disagreements: x.disagreements, logs: x.logs ?? [] })))
+      const rows = jsonbParam(items.map((x) => ({ id: x.id, result: x.result, disagreements: x.disagreements, logs: x.logs ?? [] })))
       await db.execute(sql`UPDATE ${invocations} SET state = 'attested', result = x.result, disagreements = x.disagreements, logs = x.logs, attested_at = ${attestedAt.toISOString()}::timestamptz
-        FROM jsonb_to_recordset(${rows}::jsonb) AS x(id text, result jsonb, disagreements jsonb, logs jsonb)
+        FROM jsonb_to_recordset(${rows}) AS x(id text, result jsonb, disagreements jsonb, logs jsonb)
         WHERE ${invocations.id} = x.id`)
     },
 

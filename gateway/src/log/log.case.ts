@@ -214,6 +214,24 @@ export function logConformance(backend: string, open: () => Promise<OpenedLog>) 
       }
     })
 
+    test('appendMany: keys with quotes, commas, braces, backslashes and non-ASCII are found again', async () => {
+      const { log, close } = await open()
+      try {
+        await log.putArtifact(H1, { name: 'f' }, 'AA==')
+        await log.deployFunction('f', H1)
+        const keys = ['a"b', 'c,d', '{e}', 'f\\g', "h'i", 'naïve 😀', 'NULL', '', ' lead and trail ']
+        const item = (key: string) => ({ functionId: 'f', input: '0x' as const, trigger: 'event', requestHash: key, idempotencyKey: key })
+        const first = await log.appendMany(keys.map(item))
+        expect(first.every((a) => a.created)).toBe(true)
+        const again = await log.appendMany([...keys].reverse().map(item))
+        expect(again.every((a) => !a.created)).toBe(true)
+        expect(again.map((a) => a.invocation.id)).toEqual([...first].reverse().map((a) => a.invocation.id))
+        expect((await log.getFunction('f'))!.lastSeq).toBe(BigInt(keys.length))
+      } finally {
+        await close()
+      }
+    })
+
     test('appendMany: a conflicting key or an unknown function writes nothing of the range', async () => {
       const { log, close } = await open()
       try {

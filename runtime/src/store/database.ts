@@ -97,14 +97,15 @@ export async function openStore<db = Database>(options: OpenStoreOptions): Promi
 const PGLITE_CONF = 'shared_buffers = 16MB'
 
 /**
- * bytea in PostgreSQL's hex text form through Buffer's native codec. PGlite's own (0.5.x) maps every
- * byte to a string and back (`Array.from(bytes).map(b => b.toString(16)…)`, `parseInt` per byte
- * pair): a replica spent ≈ 2–3 s of main-thread CPU (and its GC) storing and loading one 1.6 MB
- * component at deploy, and a share of every read of tree nodes and KV values. Same text, same values.
+ * bytea parameters are bound in binary: the bytes themselves, no text form to build, measure and
+ * decode again. PGlite's own serializer (0.5.x) maps every byte to a string (`Array.from(bytes)
+ * .map(b => b.toString(16)…)`): a replica spent ≈ 2–3 s of main-thread CPU (and its GC) storing one
+ * 1.6 MB component at deploy. PGlite's protocol writer sends any ArrayBuffer view as a binary
+ * parameter (format 1), which is what bytea's binary input reads: the same value.
  */
-const byteaSerializer = (value: unknown): string => {
+const byteaSerializer = (value: unknown): Uint8Array => {
   if (!(value instanceof Uint8Array)) throw new Error('Invalid input for bytea type')
-  return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`
+  return value
 }
 const defaultByteaParser = types.parsers[types.BYTEA]!
 const byteaParser = (text: string): Uint8Array =>
@@ -124,7 +125,8 @@ async function openPglite(dataDir?: string): Promise<PGlite> {
     await client.waitReady
     // Set on the instance once ready: PGlite 0.5.16 drops the constructor's `parsers`/`serializers`.
     client.parsers[types.BYTEA] = byteaParser
-    client.serializers[types.BYTEA] = byteaSerializer
+    // Typed as answering text; the bind message takes bytes too (see byteaSerializer).
+    client.serializers[types.BYTEA] = byteaSerializer as unknown as (value: unknown) => string
     return client
   }
   if (dataDir === undefined || existsSync(join(dataDir, PG_VERSION))) return open()
