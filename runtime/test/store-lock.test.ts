@@ -3,7 +3,7 @@
 // nothing that blocks the next start; a lost schema lock is reported; state files are private.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
-import { chmod, mkdtemp, stat } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -94,21 +94,6 @@ test('a PGlite directory and everything in it is private to its user (0700 / 060
   const open = execFileSync('find', [dataDir, '(', '-type', 'f', '-perm', '/077', ')', '-o', '(', '-type', 'd', '-perm', '/077', ')'], { encoding: 'utf8' })
   expect(open).toBe('')
   expect(execFileSync('find', [dataDir, '-type', 'f'], { encoding: 'utf8' }).split('\n').length).toBeGreaterThan(100)
-})
-
-test('a private database folder is not walked again on open; one opened to others is made private again', async () => {
-  const dataDir = join(await mkdtemp(join(tmpdir(), 'nexus-mode-')), 'db')
-  await (await openStore({ dataDir, migrations: 'replica' })).close()
-  const inner = join(dataDir, 'PG_VERSION')
-  // Behind the folder's 0700 an inner mode does not matter, and reopening leaves it (no chmod of ≈ 1,000 files).
-  await chmod(inner, 0o644)
-  await (await openStore({ dataDir, migrations: 'replica' })).close()
-  expect((await stat(inner)).mode & 0o777).toBe(0o644)
-  // Opened to others: the folder and everything in it are private again.
-  await chmod(dataDir, 0o755)
-  await (await openStore({ dataDir, migrations: 'replica' })).close()
-  expect((await stat(dataDir)).mode & 0o777).toBe(0o700)
-  expect((await stat(inner)).mode & 0o777).toBe(0o600)
 })
 
 if (process.env.DATABASE_URL) {

@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   // PGlite's start optimised in the background slows four replicas starting on two cores (startup-tiering.ts).
   const tieringRestored = deferWasmTierUp()
   const data = resolve(values.data ?? `.nexus/replica-${index}`)
-  await makePrivate(data)
+  makePrivate(data)
   const shareKey = values.key ? (JSON.parse(await readFile(values.key, 'utf8')) as { index: number; secretKey: Hex }) : undefined
   const replica = await createReplica({
     index,

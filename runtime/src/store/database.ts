@@ -73,17 +73,15 @@ export async function openStore<db = Database>(options: OpenStoreOptions): Promi
   }
   const lock = await lockDirectory(options.dataDir)
   try {
-    const hadDatabase = existsSync(join(options.dataDir, PG_VERSION))
-    const wasPrivate = await makePrivate(options.dataDir)
+    makePrivate(options.dataDir)
     const client = await openPglite(options.dataDir)
     const db = drizzlePglite(client, { schema: options.tables })
     await migrate(db, options.migrations).catch(async (err: unknown) => {
       await client.close()
       throw err
     })
-    // Files PGlite created in a new folder (initdb or the template's copy, migrations) get the private
-    // mode too. A database folder that was private already keeps new files behind its 0700.
-    if (!(hadDatabase && wasPrivate)) await makePrivate(options.dataDir, { always: true })
+    // Files PGlite created while opening and migrating get the private mode too.
+    makePrivate(options.dataDir)
     return { db: db as db, kind: 'pglite', close: () => client.close().finally(() => lock.release()) }
   } catch (err) {
     await lock.release()
