@@ -231,7 +231,8 @@ export function createLog({ db }: { db: Db }) {
 
     /**
      * Record many attested results at once (a batch): ONE statement, one durable commit. The rows
-     * travel as one JSON parameter, bound as bytes (jsonbParam) (256 separate UPDATEs cost ~0.3 ms each on PGlite).
+     * travel as one JSON parameter bound as bytes (jsonbParam); 256 separate UPDATEs cost ~0.3 ms
+     * each on PGlite.
      */
     async recordResults(items: { id: string; result: AttestedResult; disagreements: Disagreement[]; logs?: LogLine[] }[]): Promise<void> {
       if (items.length === 0) return
